@@ -1,0 +1,520 @@
+#!/usr/bin/env node
+// Throughput benchmark: troupe's closed model against autocannon, same connection count, same run,
+// same local server. See bench/README.md for what the figures mean.
+//
+//   npm run build && node bench/throughput.mjs [--duration S] [--connections N] [--json]
+//
+// Steps (each bounded by duration × 3 + 30 s, every child killed on exit or error):
+//   1. start bench/fast-server.mjs in its own process (its CPU is never charged to a tool);
+//   2. warm the server up with a short, unmeasured autocannon run (so neither tool meets a cold JIT);
+//   3. autocannon for S seconds → its req/s R;
+//   4. troupe with iterations = ceil(R × S), one persona, one location, so it does the same work and
+//      should take about S seconds if it is as fast as autocannon;
+//   5. each tool runs under GNU time, which gives user + sys CPU seconds and peak RSS.
+import { spawn } from 'node:child_process';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
+const TROUPE = join(ROOT, 'bin', 'troupe.js');
+const SERVER = join(ROOT, 'bench', 'fast-server.mjs');
+const GNU_TIME = '/usr/bin/time';
+
+const TARGET_RPS_RATIO = 1.0; // troupe req/s ≥ 1.0 × autocannon req/s
+const TARGET_RSS_MB = 120; // troupe peak RSS ≤ 120 MB …
+const TARGET_RSS_DURATION_S = 60; // … over a 60 s run
+
+// ---------------------------------------------------------------------------------------------------
+// Options
+
+function parseOptions(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string', default: '10' },
+      connections: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: node bench/throughput.mjs [--duration S] [--connections N] [--warmup S] [--json] [--keep]\n' +
+        '  --duration S     seconds autocannon runs; troupe gets the same amount of work (default 10)\n' +
+        '  --connections N  autocannon -c N and troupe concurrency N (default 10)\n' +
+        '  --warmup S       unmeasured autocannon run that warms the server first, 0 to skip (default 2)\n' +
+        '  --timeout S      deadline for each step (default duration × 3 + 30)\n' +
+        '  --json           print the figures as one JSON document instead of a table\n' +
+        '  --keep           keep the temporary directory (config, run directory) and print its path\n',
+    );
+    process.exit(0);
+  }
+  const duration = positiveNumber('--duration', values.duration);
+  const connections = positiveInteger('--connections', values.connections);
+  const warmup = Number(values.warmup);
+  if (!Number.isFinite(warmup) || warmup < 0) usage(`--warmup: expected seconds ≥ 0, got ${values.warmup}`);
+  const timeout = values.timeout === undefined ? duration * 3 + 30 : positiveNumber('--timeout', values.timeout);
+  return { duration, connections, warmup, timeout, json: values.json, keep: values.keep };
+}
+
+function positiveNumber(name, text) {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) usage(`${name}: expected a positive number, got ${text}`);
+  return n;
+}
+
+function positiveInteger(name, text) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) usage(`${name}: expected a positive integer, got ${text}`);
+  return n;
+}
+
+function usage(message) {
+  process.stderr.write(`throughput: ${message}\n`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes: every one is tracked so that no server or load generator outlives the benchmark,
+// whatever way this script ends.
+
+const children = new Set();
+
+/** Kill a child and, when it leads its own process group (the GNU time wrappers), everything under it. */
+function killChild(child, signal = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    if (child.groupLeader) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Send a signal to the tool GNU time is running, not to GNU time: GNU time dies on SIGTERM without
+ * writing its figures and leaves the tool orphaned. Linux lists a process's children in /proc.
+ */
+function signalTool(child, signal) {
+  let pids = [];
+  try {
+    pids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // No /proc (or already gone): fall through to the whole group.
+  }
+  if (pids.length === 0) return killChild(child, signal);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function killAllChildren() {
+  for (const child of children) killChild(child);
+}
+
+process.on('exit', killAllChildren);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    process.stderr.write(`\nthroughput: ${signal}: stopping children\n`);
+    killAllChildren();
+    process.exit(130);
+  });
+}
+
+function track(child, { groupLeader = false } = {}) {
+  child.groupLeader = groupLeader;
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Keep only the tail of a stream: troupe's stderr could grow large, and only its end matters for errors. */
+function collect(stream, limit) {
+  const state = { text: '' };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    state.text += chunk;
+    if (state.text.length > limit * 2) state.text = state.text.slice(-limit);
+  });
+  return state;
+}
+
+/**
+ * Run `node <args>` under GNU time, with a deadline. GNU time is the process-group leader (detached),
+ * so a timeout kills the tool under it too. Resolves with the exit status, output and GNU time figures;
+ * never rejects for a failing tool (the caller decides what a failure means).
+ */
+async function runMeasured({ label, args, timeoutMs, timeFile, cwd = ROOT, env = process.env }) {
+  const child = track(
+    spawn(GNU_TIME, ['-f', '%e %U %S %M', '-o', timeFile, process.execPath, ...args], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    { groupLeader: true },
+  );
+  const stdout = collect(child.stdout, 4 * 1024 * 1024);
+  const stderr = collect(child.stderr, 16 * 1024);
+
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    // SIGTERM first: troupe then writes its run directory as `interrupted`, which helps diagnosis.
+    signalTool(child, 'SIGTERM');
+    setTimeout(() => killChild(child, 'SIGKILL'), 5000).unref();
+  }, timeoutMs);
+
+  const { code, signal } = await new Promise((resolvePromise, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolvePromise({ code, signal }));
+  }).finally(() => clearTimeout(timer));
+
+  const time = await readGnuTime(timeFile);
+  return { label, code, signal, timedOut, stdout: stdout.text, stderr: stderr.text, time };
+}
+
+/**
+ * GNU time writes `%e %U %S %M` as the last line; before it, a line such as "Command exited with
+ * non-zero status 1" when the tool failed. %M is the peak resident set size in kilobytes.
+ */
+async function readGnuTime(file) {
+  let text;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.trim().split('\n');
+  const fields = lines.at(-1).trim().split(/\s+/).map(Number);
+  if (fields.length !== 4 || fields.some((n) => !Number.isFinite(n))) return null;
+  const [wallS, userS, sysS, maxRssKb] = fields;
+  return { wallS, userS, sysS, cpuS: userS + sysS, maxRssKb, note: lines.length > 1 ? lines.slice(0, -1).join(' ') : undefined };
+}
+
+/** Start the fast server in its own process and wait for the port it prints. */
+async function startServer(timeoutMs) {
+  const child = track(spawn(process.execPath, [SERVER], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+  const port = await new Promise((resolvePromise, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`fast server printed no port within ${timeoutMs} ms`)), timeoutMs);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const line = buffered.split('\n');
+      if (line.length > 1) {
+        clearTimeout(timer);
+        const port = Number(line[0]);
+        if (Number.isInteger(port) && port > 0) resolvePromise(port);
+        else reject(new Error(`fast server printed ${JSON.stringify(line[0])}, expected a port`));
+      }
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`fast server exited before printing its port (code ${code}, signal ${signal})`));
+    });
+  });
+  return { url: `http://127.0.0.1:${port}/`, port, child };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The two tools
+
+async function runAutocannon({ url, connections, seconds, timeoutMs, workDir, label = 'autocannon' }) {
+  const run = await runMeasured({
+    label,
+    args: [AUTOCANNON, '-c', String(connections), '-d', String(seconds), '--json', url],
+    timeoutMs,
+    timeFile: join(workDir, `${label}.time`),
+  });
+  if (run.timedOut) throw stepError(`${label} did not finish within ${timeoutMs / 1000} s`, run);
+  if (run.code !== 0) throw stepError(`${label} exited with code ${run.code ?? run.signal}`, run);
+  let result;
+  try {
+    result = JSON.parse(run.stdout);
+  } catch {
+    throw stepError(`${label} printed no JSON result`, run);
+  }
+  // requests.total counts completed responses; duration is the measured wall time in seconds.
+  const requests = result.requests.total;
+  const durationS = result.duration;
+  const failed = (result.errors ?? 0) + (result.timeouts ?? 0) + (result.non2xx ?? 0);
+  return figures('autocannon', { connections, requests, durationS, failed, time: run.time });
+}
+
+/** Write the smallest troupe input that exercises a real run: one persona, one location, GET /. */
+async function writeTroupeInputs({ dir, url, connections, iterations }) {
+  await writeFile(join(dir, 'persona.yaml'), 'name: bench\ndescription: one persona, no think time\n');
+  await writeFile(join(dir, 'locations.csv'), 'id,name\nlocal,Local\n');
+  const config = [
+    '# Written by bench/throughput.mjs: the same work autocannon just did, as a troupe closed-model run.',
+    'name: bench',
+    `target: ${url.replace(/\/$/, '')}`,
+    'personas: persona.yaml',
+    'locations: locations.csv',
+    'request:',
+    '  method: GET',
+    '  path: /',
+    `concurrency: ${connections}`,
+    `iterations: ${iterations}`,
+    'order: persona',
+    '',
+  ].join('\n');
+  const configPath = join(dir, 'troupe.bench.yaml');
+  await writeFile(configPath, config);
+  return configPath;
+}
+
+async function runTroupe({ url, connections, iterations, timeoutMs, workDir }) {
+  const configPath = await writeTroupeInputs({ dir: workDir, url, connections, iterations });
+  const outDir = join(workDir, 'reports');
+  const run = await runMeasured({
+    label: 'troupe',
+    args: [TROUPE, 'run', '--config', configPath, '--out', outDir, '--no-progress'],
+    timeoutMs,
+    timeFile: join(workDir, 'troupe.time'),
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  // A timeout sends SIGTERM, which troupe answers by finishing in-flight requests and writing its run
+  // directory as `interrupted` (exit 130). Its figures then still measure the requests it did complete,
+  // which is more useful than no figures at all; the problem is reported next to them.
+  const interruptedByUs = run.timedOut && run.code === 130;
+  if (run.timedOut && !interruptedByUs) throw stepError(`troupe did not finish ${iterations} requests within ${timeoutMs / 1000} s`, run);
+  if (run.code !== 0 && !interruptedByUs) throw stepError(`troupe exited with code ${run.code ?? run.signal}`, run);
+
+  const runDir = await findRunDirectory(outDir, run);
+  const summary = await readJson(join(runDir, 'summary.json'), run);
+  const global = summary.global ?? {};
+  const requests = global.requests ?? summary.completed;
+  const durationS = summary.durationMs / 1000;
+  if (!Number.isFinite(requests) || !Number.isFinite(durationS) || durationS <= 0) {
+    throw stepError(`troupe summary.json has no usable requests/durationMs (${requests}, ${summary.durationMs})`, run);
+  }
+  // The point is to measure troupe doing its whole job, so check it really wrote every result and a
+  // snapshot during the run, rather than trusting the summary alone.
+  const resultLines = await countLines(join(runDir, 'results.ndjson'));
+  const snapshots = (await readdir(join(runDir, 'personas')).catch(() => [])).filter((f) => f.endsWith('.json')).length;
+  const problems = [];
+  if (interruptedByUs) problems.push(`timed out after ${timeoutMs / 1000} s and was stopped: figures cover the ${requests} of ${iterations} requests it completed`);
+  if (summary.status !== 'complete') problems.push(`status ${summary.status}`);
+  if (requests !== iterations) problems.push(`summary counts ${requests} requests, planned ${iterations}`);
+  if (resultLines !== requests) problems.push(`results.ndjson has ${resultLines} lines, summary counts ${requests}`);
+  if (snapshots < 1) problems.push('no persona snapshot in personas/');
+  const failed = failedRequests(global);
+  return {
+    ...figures('troupe', { connections, requests, durationS, failed, time: run.time }),
+    summaryRps: global.rps ?? null,
+    resultLines,
+    snapshots,
+    runDir,
+    problems,
+  };
+}
+
+/** Failed requests from summary.global, whichever of the usual shapes it has. */
+function failedRequests(global) {
+  if (Number.isFinite(global.failed)) return global.failed;
+  if (Number.isFinite(global.errors)) return global.errors;
+  if (Number.isFinite(global.requests) && Number.isFinite(global.ok)) return global.requests - global.ok;
+  if (global.errors && typeof global.errors === 'object') return Object.values(global.errors).reduce((a, b) => a + (Number(b) || 0), 0);
+  return null;
+}
+
+async function findRunDirectory(outDir, run) {
+  const entries = await readdir(outDir, { withFileTypes: true }).catch(() => []);
+  const dirs = entries.filter((e) => e.isDirectory());
+  if (dirs.length !== 1) throw stepError(`expected one run directory in ${outDir}, found ${dirs.length}`, run);
+  return join(outDir, dirs[0].name);
+}
+
+async function readJson(path, run) {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw stepError(`cannot read ${path}: ${err.message}`, run);
+  }
+}
+
+/** Count newline-terminated lines without loading the file (it can hold millions of results). */
+function countLines(path) {
+  return new Promise((resolvePromise) => {
+    let lines = 0;
+    createReadStream(path)
+      .on('data', (chunk) => {
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      })
+      .on('end', () => resolvePromise(lines))
+      .on('error', () => resolvePromise(0));
+  });
+}
+
+function figures(tool, { connections, requests, durationS, failed, time }) {
+  const rps = requests / durationS;
+  const cpuPer100k = time && requests > 0 ? (time.cpuS / requests) * 100_000 : null;
+  const peakRssMb = time ? time.maxRssKb / 1024 : null;
+  return { tool, connections, requests, durationS, rps, failed, cpuS: time?.cpuS ?? null, cpuPer100k, peakRssMb, wallS: time?.wallS ?? null };
+}
+
+function stepError(message, run) {
+  const err = new Error(message);
+  err.run = run;
+  return err;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Report
+
+function compare(options, autocannon, troupe) {
+  const rpsRatio = troupe ? troupe.rps / autocannon.rps : null;
+  const cpuRatio = troupe?.cpuPer100k && autocannon.cpuPer100k ? troupe.cpuPer100k / autocannon.cpuPer100k : null;
+  const rssMeaningful = options.duration >= TARGET_RSS_DURATION_S;
+  return {
+    ratios: { rps: rpsRatio, cpuPerRequest: cpuRatio },
+    targets: {
+      rps: { target: `troupe ≥ ${TARGET_RPS_RATIO.toFixed(1)}× autocannon req/s`, pass: rpsRatio === null ? null : rpsRatio >= TARGET_RPS_RATIO },
+      rss: {
+        target: `troupe peak RSS ≤ ${TARGET_RSS_MB} MB over ${TARGET_RSS_DURATION_S} s`,
+        pass: troupe?.peakRssMb == null ? null : troupe.peakRssMb <= TARGET_RSS_MB,
+        // A shorter run cannot show growth over 60 s; say so instead of claiming a pass.
+        indicative: !rssMeaningful,
+      },
+    },
+  };
+}
+
+function fmt(n, digits = 0) {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '–';
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function verdict(pass) {
+  return pass === null ? 'n/a' : pass ? 'PASS' : 'MISS';
+}
+
+function renderTable(options, autocannon, troupe, comparison, troupeError) {
+  const header = ['tool', 'connections', 'requests', 'req/s', 'CPU s/100k req', 'peak RSS MB', 'failed'];
+  const row = (f) => [f.tool, fmt(f.connections), fmt(f.requests), fmt(f.rps), fmt(f.cpuPer100k, 2), fmt(f.peakRssMb, 1), fmt(f.failed)];
+  const rows = [row(autocannon), troupe ? row(troupe) : ['troupe', fmt(options.connections), 'failed', '–', '–', '–', '–']];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+
+  const out = [];
+  out.push(`throughput: ${options.duration} s, ${options.connections} connections, node ${process.version}, ${cpus().length} CPUs`);
+  out.push('');
+  out.push(line(header));
+  for (const r of rows) out.push(line(r));
+  out.push('');
+  const { ratios, targets } = comparison;
+  out.push(`troupe req/s ÷ autocannon req/s        ${fmt(ratios.rps, 2)}×`);
+  out.push(`troupe CPU/req ÷ autocannon CPU/req    ${fmt(ratios.cpuPerRequest, 2)}×`);
+  out.push('');
+  out.push(`target: ${targets.rps.target.padEnd(42)} ${fmt(ratios.rps, 2)}×  ${verdict(targets.rps.pass)}`);
+  const rssNote = targets.rss.indicative ? `  (indicative: this run was ${options.duration} s)` : '';
+  out.push(`target: ${targets.rss.target.padEnd(42)} ${fmt(troupe?.peakRssMb, 1)} MB  ${verdict(targets.rss.pass)}${rssNote}`);
+  if (troupe) {
+    out.push('');
+    out.push(
+      `troupe: ${fmt(troupe.durationS, 2)} s measured by summary.json (process wall ${fmt(troupe.wallS, 2)} s), ` +
+        `summary rps ${fmt(troupe.summaryRps)}, results.ndjson ${fmt(troupe.resultLines)} lines, ${troupe.snapshots} snapshot(s)`,
+    );
+    for (const p of troupe.problems) out.push(`troupe: WARNING: ${p}`);
+  }
+  if (troupeError) {
+    out.push('');
+    out.push(`troupe FAILED: ${troupeError.message}`);
+    const tail = troupeError.run?.stderr?.trim();
+    if (tail) out.push('troupe stderr (tail):', indent(tail.split('\n').slice(-25).join('\n')));
+  }
+  return out.join('\n') + '\n';
+}
+
+function indent(text) {
+  return text.replace(/^/gm, '  ');
+}
+
+function round(value) {
+  if (typeof value === 'number') return Math.round(value * 1000) / 1000;
+  if (Array.isArray(value)) return value.map(round);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, round(v)]));
+  return value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main() {
+  const options = parseOptions(process.argv.slice(2));
+  const stepTimeoutMs = options.timeout * 1000;
+  const log = (message) => process.stderr.write(`throughput: ${message}\n`);
+  const workDir = await mkdtemp(join(tmpdir(), 'troupe-bench-'));
+
+  let server = null;
+  try {
+    server = await startServer(Math.min(stepTimeoutMs, 10_000));
+    log(`fast server at ${server.url}`);
+
+    if (options.warmup > 0) {
+      log(`warm-up: autocannon ${options.warmup} s (not measured)`);
+      await runAutocannon({ url: server.url, connections: options.connections, seconds: options.warmup, timeoutMs: stepTimeoutMs, workDir, label: 'warmup' });
+    }
+
+    log(`autocannon: -c ${options.connections} -d ${options.duration}`);
+    const autocannon = await runAutocannon({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir });
+
+    // Same amount of work as autocannon managed in `duration` seconds: at equal speed troupe takes as long.
+    const iterations = Math.max(1, Math.ceil(autocannon.rps * options.duration));
+    log(`troupe: ${iterations} requests at concurrency ${options.connections}`);
+    let troupe = null;
+    let troupeError = null;
+    try {
+      troupe = await runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir });
+    } catch (err) {
+      if (!err.run) throw err;
+      troupeError = err;
+    }
+
+    const comparison = compare(options, autocannon, troupe);
+    if (options.json) {
+      const doc = {
+        options: { duration: options.duration, connections: options.connections, warmup: options.warmup },
+        environment: { node: process.version, cpus: cpus().length },
+        autocannon,
+        troupe: troupe ? { ...troupe, runDir: options.keep ? troupe.runDir : undefined } : null,
+        ...comparison,
+        ...(troupeError ? { troupeError: { message: troupeError.message, code: troupeError.run.code, stderr: troupeError.run.stderr.slice(-4000) } } : {}),
+      };
+      process.stdout.write(`${JSON.stringify(round(doc), null, 2)}\n`);
+    } else {
+      process.stdout.write(renderTable(options, autocannon, troupe, comparison, troupeError));
+    }
+    if (options.keep) log(`kept ${workDir}`);
+    // Exit 1 when troupe's figures are missing or doubtful; missed targets alone are not an error.
+    return troupeError || troupe.problems.length > 0 ? 1 : 0;
+  } catch (err) {
+    log(`FAILED: ${err.message}`);
+    if (err.run?.stderr) log(`${err.run.label} stderr (tail):\n${indent(err.run.stderr.trim().split('\n').slice(-25).join('\n'))}`);
+    return 1;
+  } finally {
+    if (server) killChild(server.child, 'SIGTERM');
+    killAllChildren();
+    if (!options.keep) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { startDemoServer } from '../../demo/server.js';
+import type { ExitSetter } from '../main.js';
+import { integer } from '../options.js';
+
+export function registerDemoServer(program: Command, _setExit: ExitSetter): void {
+  program
+    .command('demo-server')
+    .description('Start the embedded demo target (an analysis API with an LRU+TTL cache) and keep it running.')
+    .option('-p, --port <n>', 'port to listen on (0 picks a free one)', integer, 8080)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--miss-latency <ms>', 'simulated work per cache miss, ms', integer, 40)
+    .option('--error-rate <fraction>', 'fraction of analyses answered 500 (0..1)', Number, 0)
+    .action(async (opts: { port: number; host: string; missLatency: number; errorRate: number }) => {
+      const server = await startDemoServer({ port: opts.port, host: opts.host, missLatencyMs: opts.missLatency, errorRate: opts.errorRate });
+      process.stderr.write(`troupe demo server listening on ${server.url} (Ctrl-C to stop)\n`);
+      process.stdout.write(`${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, TroupeError } from '../errors.js';
+import { TROUPE_VERSION } from '../version.js';
+import { registerDemoServer } from './commands/demo-server.js';
+import { registerRun } from './commands/run.js';
+import { registerValidate } from './commands/validate.js';
+
+/** Commands report their outcome by returning an exit code; only this entry calls process.exit. */
+export type ExitSetter = (code: number) => void;
+
+async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const setExit: ExitSetter = (code) => {
+    exitCode = code;
+  };
+  const program = new Command()
+    .name('troupe')
+    .description('Load testing and persona simulation for HTTP services, with CSV and PDF reports.')
+    .version(TROUPE_VERSION, '-V, --version')
+    .showHelpAfterError('(run troupe --help for usage)')
+    .exitOverride();
+  registerRun(program, setExit);
+  registerValidate(program, setExit);
+  registerDemoServer(program, setExit);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    if (err instanceof TroupeError) {
+      process.stderr.write(`troupe: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`troupe: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return ExitCode.failed;
+  }
+}
+
+const code = await main(process.argv);
+// Exit explicitly: an idle keep-alive socket or a demo server must not hold the process open.
+// On Linux, writes to pipes and files are synchronous, so nothing written so far is lost.
+process.exitCode = code;
+setImmediate(() => process.exit(code));

@@ -1,0 +1,75 @@
+import type { RequestErrorCode } from './records.js';
+
+/** Thrown by the sender itself when a response body passes maxResponseBytes. */
+export class BodyTooLargeError extends Error {
+  readonly code = 'TROUPE_BODY_TOO_LARGE';
+  constructor(limit: number) {
+    super(`response body exceeded maxResponseBytes (${limit} bytes)`);
+  }
+}
+
+/** Thrown when the whole request (connect + headers + body) took longer than the total timeout. */
+export class TotalTimeoutError extends Error {
+  readonly code = 'TROUPE_TIMEOUT_TOTAL';
+  constructor(ms: number) {
+    super(`request exceeded the total timeout of ${ms} ms`);
+  }
+}
+
+const BY_CODE: Record<string, RequestErrorCode> = {
+  ECONNREFUSED: 'conn_refused',
+  ECONNRESET: 'conn_reset',
+  EPIPE: 'conn_reset',
+  UND_ERR_SOCKET: 'conn_reset',
+  UND_ERR_CLOSED: 'conn_reset',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout_connect',
+  ETIMEDOUT: 'timeout_connect',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout_headers',
+  UND_ERR_BODY_TIMEOUT: 'timeout_body',
+  TROUPE_TIMEOUT_TOTAL: 'timeout_total',
+  TROUPE_BODY_TOO_LARGE: 'body_too_large',
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'body_too_large',
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_NONAME: 'dns',
+  EAI_FAIL: 'dns',
+  UND_ERR_INFO: 'protocol',
+  UND_ERR_RESPONSE_STATUS_CODE: 'protocol',
+  UND_ERR_INVALID_ARG: 'protocol',
+};
+
+const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+/** Map anything a request can throw to one stable code. Walks `cause` chains (undici and fetch wrap errors). */
+export function classifyError(error: unknown): RequestErrorCode {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') {
+      const known = BY_CODE[code];
+      if (known) return known;
+      if (TLS_CODE.test(code)) return 'tls';
+      if (code.startsWith('HPE_')) return 'protocol';
+    }
+    const name = (current as { name?: unknown }).name;
+    if (name === 'HTTPParserError') return 'protocol';
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'unknown';
+}
+
+export function errorForStatus(status: number): RequestErrorCode | null {
+  if (status >= 500) return 'http_5xx';
+  if (status >= 400) return 'http_4xx';
+  return null;
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const cause = (error as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error && cause.message && cause.message !== error.message ? ` (${cause.message})` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}${causeText}`;
+  }
+  return String(error);
+}

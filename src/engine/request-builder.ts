@@ -1,0 +1,36 @@
+import { compileTemplate, type CompiledTemplate } from '../fixtures/template.js';
+import type { Location, Persona, RequestTemplate } from '../fixtures/types.js';
+import type { Redactor } from '../redact.js';
+import type { OutgoingRequest } from './http.js';
+
+export interface BuiltRequest extends OutgoingRequest {
+  /** Step name for per-step metrics (`request` for a single-request persona). */
+  step: string;
+  /** The URL as written to artifacts: secrets redacted. */
+  displayUrl: string;
+}
+
+export type RequestBuilder = (persona: Persona, location: Location, iteration: number) => BuiltRequest;
+
+/**
+ * Builds the request of one work item from the persona's effective template (its own `request` merged
+ * over the config's, persona headers included), compiled once per persona.
+ */
+export function createRequestBuilder(baseUrl: string, defaultTemplate: RequestTemplate, redactor: Redactor): RequestBuilder {
+  const compiled = new Map<string, CompiledTemplate>();
+  const base = baseUrl.replace(/\/+$/, '');
+  return (persona, location, iteration) => {
+    let render = compiled.get(persona.name);
+    if (!render) {
+      render = compileTemplate(persona.request ?? { ...defaultTemplate, headers: { ...defaultTemplate.headers, ...persona.headers } });
+      compiled.set(persona.name, render);
+    }
+    const r = render({ persona, location, iteration });
+    let url = r.url ?? `${base}${r.path?.startsWith('/') ? '' : '/'}${r.path ?? ''}`;
+    if (r.query.length) {
+      const search = new URLSearchParams(r.query).toString();
+      url += (url.includes('?') ? '&' : '?') + search;
+    }
+    return { method: r.method, url, headers: r.headers, body: r.body, step: 'request', displayUrl: redactor.url(url) };
+  };
+}

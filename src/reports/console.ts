@@ -1,0 +1,37 @@
+import type { ChalkInstance } from 'chalk';
+import type { ScopeSummary } from '../metrics/aggregate.js';
+import type { RunSummary } from '../run/files.js';
+
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+export const formatMs = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`;
+
+function row(label: string, s: ScopeSummary): string[] {
+  return [label, String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
+}
+
+/** Pad a table of strings into aligned columns (first column left, the rest right). */
+export function alignColumns(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+}
+
+/** The end-of-run table: one row per persona and a total. Pure: summary in, text out. */
+export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
+  const header = ['persona', 'requests', 'success', 'p50', 'p95', 'p99', 'hit rate', 'hits'];
+  const rows = [header, ...Object.entries(summary.personas).map(([name, s]) => row(name, s)), row('all', summary.global)];
+  const lines = alignColumns(rows);
+  const out = [c.bold(lines[0]!), ...lines.slice(1, -1), c.bold(lines[lines.length - 1]!)];
+  const g = summary.global;
+  const extra: string[] = [];
+  extra.push(
+    `throughput ${g.rps === null ? '-' : `${g.rps.toFixed(1)} req/s`}, ${g.errors} errors` +
+      (Object.keys(g.errorCodes).length ? ` (${Object.entries(g.errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''),
+  );
+  extra.push(`cache: ${g.cache.hit} hits, ${g.cache.miss} misses, ${g.cache.unknown + g.cache.stale + g.cache.bypass} other → hit rate ${pct(g.cache.hitRate)}`);
+  if (summary.serverCache) {
+    const s = summary.serverCache;
+    extra.push(`${s.source}: ${s.hits} hits, ${s.misses} misses → ${pct(s.hitRate)}`);
+  }
+  return `${out.join('\n')}\n\n${extra.join('\n')}\n`;
+}

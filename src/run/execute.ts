@@ -1,0 +1,171 @@
+import { join } from 'node:path';
+import type { Dispatcher } from 'undici';
+import { startDemoServer, type DemoServer } from '../demo/server.js';
+import { runClosedModel } from '../engine/closed-model.js';
+import { systemClock, type Clock } from '../engine/clock.js';
+import { createDispatcher } from '../engine/http.js';
+import type { EngineRecord } from '../engine/records.js';
+import { createRequestBuilder } from '../engine/request-builder.js';
+import type { LoadedInputs } from '../fixtures/types.js';
+import { RunMetrics } from '../metrics/run-metrics.js';
+import { buildPlan } from '../plan/plan.js';
+import { Redactor } from '../redact.js';
+import { NdjsonSink } from '../sinks/ndjson.js';
+import { ProgressSink } from '../sinks/progress.js';
+import { combinedBackpressure, fanOut, startSinks, stopSinks, type Sink } from '../sinks/sink.js';
+import { SnapshotSink } from '../sinks/snapshots.js';
+import type { TerminalInfo } from '../sinks/terminal.js';
+import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import { TROUPE_VERSION } from '../version.js';
+import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
+import { checkReachable } from './preflight.js';
+import { createRunDirectory } from './run-dir.js';
+
+export interface ExecuteOptions {
+  inputs: LoadedInputs;
+  /** Stopping: no new work starts, in-flight requests finish, everything is written as `interrupted`. */
+  signal?: AbortSignal;
+  progress: { stream: NodeJS.WritableStream; terminal: TerminalInfo; enabled: boolean };
+  clock?: Clock;
+}
+
+export interface ExecuteResult {
+  runId: string;
+  runDir: string;
+  status: RunStatus;
+  summary: RunSummary;
+}
+
+/**
+ * One run, start to finish: target up and reachable → run directory → sinks → engine → summary.
+ * The engine only emits records; this function decides where they go.
+ */
+export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult> {
+  const { inputs } = options;
+  const { config } = inputs;
+  const clock = options.clock ?? systemClock;
+  const redactor = new Redactor(inputs.secrets, config.redact);
+
+  let demo: DemoServer | null = null;
+  let dispatcher: Dispatcher | null = null;
+  try {
+    let baseUrl = config.target;
+    let targetLabel = redactor.url(config.target);
+    if (config.target === 'demo') {
+      demo = await startDemoServer({ ...config.demo, port: 0 });
+      baseUrl = demo.url;
+      targetLabel = `demo (${demo.url})`;
+    }
+    await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
+
+    const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
+    const startedAt = new Date(clock.wallNow());
+    const runDir = await createRunDirectory(config.outDir, config.name, startedAt);
+    const manifest: RunManifest = {
+      troupe: TROUPE_VERSION,
+      runId: runDir.id,
+      name: config.name,
+      status: 'running',
+      target: targetLabel,
+      shard: null,
+      startedAt: startedAt.toISOString(),
+      endedAt: null,
+      config: redactor.deep(config),
+      personas: inputs.personas.map((p) => redactor.deep(p)),
+      locations: { count: inputs.locations.length, source: config.locationsPath },
+      configHash: inputs.configHash,
+      planned: plan.size,
+      node: process.version,
+    };
+    const manifestPath = join(runDir.path, RUN_FILES.manifest);
+    await writeFileAtomic(manifestPath, toJson(manifest));
+
+    const metrics = new RunMetrics();
+    const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
+    const sinks: Sink[] = [
+      new NdjsonSink(join(runDir.path, RUN_FILES.results)),
+      new SnapshotSink(join(runDir.path, RUN_FILES.personas), slugs, { snapshot: (p) => metrics.personaSnapshot(p) }, 500, clock),
+    ];
+    if (options.progress.enabled) {
+      sinks.push(
+        new ProgressSink({
+          stream: options.progress.stream,
+          terminal: options.progress.terminal,
+          planned: plan.perPersona,
+          source: { progress: (p) => metrics.personaProgress(p) },
+        }),
+      );
+    }
+    const started = await startSinks(sinks);
+    const emit = fanOut(started);
+    const onRecord = (record: EngineRecord) => {
+      if (record.type === 'result') metrics.add(record);
+      emit(record);
+    };
+
+    dispatcher = createDispatcher(config.timeouts);
+    let status: RunStatus = 'complete';
+    let reason: string | undefined;
+    let completed = 0;
+    try {
+      const outcome = await runClosedModel({
+        plan,
+        locations: new Map(inputs.locations.map((l) => [l.id, l])),
+        buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
+        dispatcher,
+        concurrency: config.concurrency,
+        timeouts: config.timeouts,
+        maxResponseBytes: config.maxResponseBytes,
+        cache: config.cache,
+        redactor,
+        onRecord,
+        ready: combinedBackpressure(started),
+        signal: options.signal,
+        clock,
+      });
+      completed = outcome.completed;
+      if (outcome.stoppedEarly) {
+        status = 'interrupted';
+        reason = 'stopped by a signal before all planned requests were sent';
+      }
+    } catch (err) {
+      status = 'failed';
+      reason = err instanceof Error ? err.message : String(err);
+      throw err;
+    } finally {
+      await stopSinks(started);
+      const endedAt = new Date(clock.wallNow());
+      const serverCache = demo ? demoCacheStats(demo) : undefined;
+      const summary: RunSummary = {
+        troupe: TROUPE_VERSION,
+        runId: runDir.id,
+        name: config.name,
+        status,
+        target: targetLabel,
+        startedAt: startedAt.toISOString(),
+        endedAt: endedAt.toISOString(),
+        durationMs: endedAt.getTime() - startedAt.getTime(),
+        planned: plan.size,
+        completed,
+        concurrency: config.concurrency,
+        ...(serverCache ? { serverCache } : {}),
+        ...metrics.toSummary(),
+      };
+      await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
+      await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}) }));
+      lastSummary = summary;
+    }
+    return { runId: runDir.id, runDir: runDir.path, status, summary: lastSummary! };
+  } finally {
+    await dispatcher?.close().catch(() => undefined);
+    await demo?.close();
+  }
+}
+
+// Carries the summary out of the finally block above without widening its scope.
+let lastSummary: RunSummary | null = null;
+
+function demoCacheStats(demo: DemoServer): ServerCacheStats {
+  const { hits, misses } = demo.stats();
+  return { source: 'demo server /api/cache/stats', hits, misses, hitRate: hits + misses ? hits / (hits + misses) : null };
+}

@@ -1,0 +1,99 @@
+import cliProgress from 'cli-progress';
+import type { EngineRecord } from '../engine/records.js';
+import type { TerminalInfo } from './terminal.js';
+import type { Sink } from './sink.js';
+
+export interface PersonaProgress {
+  done: number;
+  errors: number;
+  p95Ms: number | null;
+  hitRate: number | null;
+}
+
+export interface ProgressSource {
+  progress(persona: string): PersonaProgress;
+}
+
+export interface ProgressOptions {
+  stream: NodeJS.WritableStream;
+  terminal: TerminalInfo;
+  /** Planned requests per persona, in display order. */
+  planned: ReadonlyMap<string, number>;
+  source: ProgressSource;
+  /** Plain-line interval on a non-TTY. */
+  lineIntervalMs?: number;
+}
+
+const fmtMs = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
+const fmtRate = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}%`);
+
+/**
+ * Progress on stderr, so stdout stays clean for --json. On a TTY a bar per persona (refreshed a few
+ * times a second, not per request); elsewhere one plain line every few seconds and no carriage returns.
+ */
+export class ProgressSink implements Sink {
+  readonly name = 'progress';
+  private multibar: cliProgress.MultiBar | null = null;
+  private bars = new Map<string, cliProgress.SingleBar>();
+  private timer: NodeJS.Timeout | null = null;
+  private completed = 0;
+  private readonly total: number;
+
+  constructor(private readonly options: ProgressOptions) {
+    this.total = [...options.planned.values()].reduce((a, b) => a + b, 0);
+  }
+
+  async start(): Promise<void> {
+    const { terminal, stream } = this.options;
+    if (terminal.isTTY) {
+      this.multibar = new cliProgress.MultiBar(
+        {
+          stream: stream as NodeJS.WriteStream,
+          format: '{persona} {bar} {value}/{total} | errors {errors} | p95 {p95} | hit {hit}',
+          barsize: 24,
+          hideCursor: true,
+          clearOnComplete: false,
+          stopOnComplete: false,
+          autopadding: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      const width = Math.max(...[...this.options.planned.keys()].map((p) => p.length), 8);
+      for (const [persona, planned] of this.options.planned) {
+        this.bars.set(persona, this.multibar.create(planned, 0, { persona: persona.padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
+      }
+      this.timer = setInterval(() => this.refreshBars(), 250);
+    } else {
+      this.timer = setInterval(() => this.printLine(), this.options.lineIntervalMs ?? 5000);
+    }
+    this.timer.unref();
+  }
+
+  write(record: EngineRecord): void {
+    if (record.type === 'result') this.completed++;
+  }
+
+  private refreshBars(): void {
+    for (const [persona, bar] of this.bars) {
+      const p = this.options.source.progress(persona);
+      bar.update(p.done, { errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
+    }
+  }
+
+  private printLine(): void {
+    let errors = 0;
+    for (const persona of this.options.planned.keys()) errors += this.options.source.progress(persona).errors;
+    const pct = this.total ? ((this.completed / this.total) * 100).toFixed(0) : '100';
+    this.options.stream.write(`progress: ${this.completed}/${this.total} requests (${pct}%), ${errors} errors\n`);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.multibar) {
+      this.refreshBars();
+      this.multibar.stop();
+      this.multibar = null;
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { EngineRecord } from '../engine/records.js';
+import type { Clock } from '../engine/clock.js';
+import { systemClock } from '../engine/clock.js';
+import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import type { Sink } from './sink.js';
+
+export interface SnapshotSource {
+  /** The current snapshot document of one persona (plain JSON). */
+  snapshot(persona: string): unknown;
+}
+
+interface PersonaFile {
+  path: string;
+  lastWrite: number;
+  timer: NodeJS.Timeout | null;
+  /** Writes of one file are chained so two renames never race. */
+  chain: Promise<void>;
+  dirty: boolean;
+}
+
+/**
+ * Keeps personas/<slug>.json current while a persona runs: rewritten atomically at most every
+ * `intervalMs`, and once more when the persona finishes and when the run stops.
+ */
+export class SnapshotSink implements Sink {
+  readonly name = 'snapshots';
+  private readonly files = new Map<string, PersonaFile>();
+  private failure: unknown = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly slugs: ReadonlyMap<string, string>,
+    private readonly source: SnapshotSource,
+    private readonly intervalMs = 500,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  async start(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  write(record: EngineRecord): void {
+    const file = this.fileFor(record.persona);
+    if (record.type === 'persona-end') {
+      this.writeNow(record.persona, file);
+      return;
+    }
+    file.dirty = true;
+    if (file.timer) return;
+    const wait = Math.max(0, file.lastWrite + this.intervalMs - this.clock.now());
+    file.timer = setTimeout(() => this.writeNow(record.persona, file), wait);
+  }
+
+  private fileFor(persona: string): PersonaFile {
+    let file = this.files.get(persona);
+    if (!file) {
+      const slug = this.slugs.get(persona) ?? 'persona';
+      file = { path: join(this.dir, `${slug}.json`), lastWrite: -Infinity, timer: null, chain: Promise.resolve(), dirty: false };
+      this.files.set(persona, file);
+    }
+    return file;
+  }
+
+  private writeNow(persona: string, file: PersonaFile): void {
+    if (file.timer) clearTimeout(file.timer);
+    file.timer = null;
+    file.dirty = false;
+    file.lastWrite = this.clock.now();
+    const content = toJson(this.source.snapshot(persona));
+    file.chain = file.chain
+      .then(() => writeFileAtomic(file.path, content))
+      .catch((err) => {
+        this.failure ??= err;
+      });
+  }
+
+  async stop(): Promise<void> {
+    for (const [persona, file] of this.files) {
+      if (file.dirty || file.timer) this.writeNow(persona, file);
+    }
+    await Promise.all([...this.files.values()].map((f) => f.chain));
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+
+/** The README's first command, as a new user runs it: the shipped config against the demo target. */
+test('troupe run on the shipped example writes a complete run directory with an 80% cache hit rate', async () => {
+  const out = await tempDir();
+  const result = await runCli(['run', '--out', out], { cwd: REPO_ROOT, timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, '', 'stdout stays clean for machine output');
+
+  const runDir = await onlyRunDir(out);
+  const lines = (await readFile(join(runDir, 'results.ndjson'), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 80);
+  const results = lines.map((l) => JSON.parse(l));
+  assert.equal(new Set(results.map((r) => r.id)).size, 80, 'every work item exactly once');
+  assert.ok(results.every((r) => r.ok && r.status === 200));
+
+  const snapshots = (await readdir(join(runDir, 'personas'))).filter((f) => f.endsWith('.json'));
+  assert.equal(snapshots.length, 5);
+  for (const file of snapshots) JSON.parse(await readFile(join(runDir, 'personas', file), 'utf8'));
+
+  const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8'));
+  assert.equal(manifest.status, 'complete');
+  assert.equal(manifest.planned, 80);
+
+  const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
+  assert.equal(summary.global.requests, 80);
+  assert.equal(summary.global.cache.hit, 64);
+  assert.equal(summary.global.cache.miss, 16);
+  assert.equal(summary.global.cache.hitRate, 0.8);
+  // The target's own counters agree with what troupe observed.
+  assert.equal(summary.serverCache.hits, 64);
+  assert.equal(summary.serverCache.misses, 16);
+  assert.equal(Object.keys(summary.personas).length, 5);
+
+  assert.match(result.stderr, /hit rate 80\.0%/);
+  assert.match(result.stderr, new RegExp(`run directory: .*${runDir.split('/').pop()}`));
+});
+
+test('troupe validate checks inputs without a network and prints the plan size', async () => {
+  const out = await tempDir();
+  const result = await runCli(['validate', '--out', out], { cwd: REPO_ROOT });
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /5 personas, 16 locations, 1 iteration\(s\) → 80 requests/);
+  assert.deepEqual(await readdir(out), []);
+});
+
+test('an unreachable target exits 3 before any run directory exists', async () => {
+  const { closedPortUrl } = await import('./helpers/servers.js');
+  const out = await tempDir();
+  const result = await runCli(['run', '--target', await closedPortUrl(), '--out', out], { cwd: REPO_ROOT });
+  assert.equal(result.code, 3, result.stderr);
+  assert.match(result.stderr, /unreachable: connection refused/);
+  assert.deepEqual(await readdir(out), []);
+});
+
+test('--help lists the commands and exits 0; an unknown option exits 2', async () => {
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  for (const command of ['run', 'validate', 'demo-server']) assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+  const bad = await runCli(['run', '--concurrency', 'zero']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--concurrency.*"zero"/);
+});

@@ -1,0 +1,263 @@
+/**
+ * Small real servers for integration tests, on 127.0.0.1 port 0. Every server tracks its sockets
+ * and timers so close() ends promptly even with hung or dripping responses.
+ */
+
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+export interface TestServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface CountingServer extends TestServer {
+  /** Requests received whose response has not finished or been aborted. */
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  /** Requests received. */
+  readonly requests: number;
+}
+
+export interface CountingServerOptions {
+  delayMs: number;
+  status?: number;
+  /** A string is sent as is, anything else as JSON. Default `{"ok":true}`. */
+  body?: unknown;
+}
+
+/** Bookkeeping shared by every server: sockets and timers to tear down on close. */
+class Teardown {
+  readonly sockets = new Set<net.Socket>();
+  readonly timers = new Set<NodeJS.Timeout>();
+
+  track(server: net.Server): void {
+    server.on('connection', (socket: net.Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  timeout(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  interval(ms: number, run: () => void): NodeJS.Timeout {
+    const timer = setInterval(run, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  cancel(timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  close(server: net.Server): Promise<void> {
+    return new Promise<void>((resolve) => {
+      for (const timer of this.timers) clearTimeout(timer);
+      this.timers.clear();
+      // Already-closed servers report an error we do not care about in teardown.
+      server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+      this.sockets.clear();
+    });
+  }
+}
+
+async function listen(server: net.Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Answers every request with `status` and `body` after `delayMs`, counting concurrency. */
+export async function startCountingServer(options: CountingServerOptions): Promise<CountingServer> {
+  const teardown = new Teardown();
+  const status = options.status ?? 200;
+  const isText = typeof options.body === 'string';
+  const body = isText ? (options.body as string) : JSON.stringify(options.body ?? { ok: true });
+  const contentType = isText ? 'text/plain; charset=utf-8' : 'application/json';
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let requests = 0;
+
+  const server = http.createServer((req, res) => {
+    requests += 1;
+    inFlight += 1;
+    if (inFlight > maxInFlight) maxInFlight = inFlight;
+    let done = false;
+    // 'close' fires after a finished response and after a client abort alike.
+    res.once('close', () => {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+    });
+    req.resume();
+    const timer = teardown.timeout(options.delayMs, () => {
+      if (res.destroyed) return;
+      res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+    res.once('close', () => teardown.cancel(timer));
+  });
+  teardown.track(server);
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get inFlight() {
+      return inFlight;
+    },
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    get requests() {
+      return requests;
+    },
+    close: () => teardown.close(server),
+  };
+}
+
+const BIG_CHUNK_BYTES = 64 * 1024;
+const MAX_BIG_BYTES = 1024 * 1024 * 1024;
+const BIG_CHUNK = Buffer.alloc(BIG_CHUNK_BYTES, 0x78);
+
+/** Streams `bytes` bytes in 64 KiB chunks, honouring backpressure. */
+function streamBig(res: http.ServerResponse, bytes: number): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes });
+  let left = bytes;
+  const pump = (): void => {
+    while (left > 0) {
+      const size = Math.min(left, BIG_CHUNK_BYTES);
+      left -= size;
+      const ok = res.write(size === BIG_CHUNK_BYTES ? BIG_CHUNK : BIG_CHUNK.subarray(0, size));
+      if (!ok) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    res.end();
+  };
+  pump();
+}
+
+/**
+ * One route per fault (see the switch below). `/bad-status-line` writes raw bytes straight to the
+ * request's socket from inside the http handler: no response has been started, so nothing of
+ * node:http's own framing precedes them, and no second server is needed.
+ */
+export async function startFaultServer(): Promise<TestServer> {
+  const teardown = new Teardown();
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+
+    if (path === '/echo') {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        sendJson(res, 200, {
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      return;
+    }
+    req.resume();
+
+    const statusMatch = /^\/status\/(\d{3})$/.exec(path);
+    if (statusMatch) {
+      const code = Number(statusMatch[1]);
+      if (code < 200 || code > 599) return sendJson(res, 400, { error: `status must be 200..599, got ${code}` });
+      if (code === 204 || code === 304) {
+        res.writeHead(code);
+        return res.end();
+      }
+      return sendJson(res, code, { status: code });
+    }
+
+    switch (path) {
+      case '/ok':
+        return sendJson(res, 200, { ok: true });
+      case '/reset-before-headers':
+        // A TCP RST, not a FIN: the client sees ECONNRESET with no response at all.
+        req.socket.resetAndDestroy();
+        return;
+      case '/reset-mid-body':
+        // Chunked, so the client cannot mistake the cut for the end of the body.
+        res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+        res.write('{"partial":"', () => req.socket.destroy());
+        return;
+      case '/hang':
+        return; // never answered; teardown destroys the socket
+      case '/slow-body': {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.flushHeaders();
+        const timer = teardown.interval(200, () => res.write('.'));
+        res.once('close', () => teardown.cancel(timer));
+        return;
+      }
+      case '/500':
+        return sendJson(res, 500, { error: 'internal error' });
+      case '/503':
+        return sendJson(res, 503, { error: 'unavailable' });
+      case '/429':
+        return sendJson(res, 429, { error: 'too many requests' }, { 'retry-after': '1' });
+      case '/bad-json':
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': 9 });
+        return res.end('{not json');
+      case '/big': {
+        const bytes = Number(url.searchParams.get('bytes') ?? '0');
+        if (!Number.isInteger(bytes) || bytes < 0 || bytes > MAX_BIG_BYTES) {
+          return sendJson(res, 400, { error: `bytes must be an integer from 0 to ${MAX_BIG_BYTES}` });
+        }
+        return streamBig(res, bytes);
+      }
+      case '/redirect-loop':
+        res.writeHead(302, { location: '/redirect-loop', 'content-length': 0 });
+        return res.end();
+      case '/bad-status-line':
+        req.socket.end('HTTP/1.1 2x0 Not Even Close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      default:
+        return sendJson(res, 404, { error: `no fault route ${path}` });
+    }
+  });
+  teardown.track(server);
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, port, close: () => teardown.close(server) };
+}
+
+/** A URL on 127.0.0.1 that refuses connections: a port that was just bound and released. */
+export async function closedPortUrl(): Promise<string> {
+  const server = net.createServer();
+  const port = await listen(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
