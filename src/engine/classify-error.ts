@@ -8,6 +8,15 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** Thrown by the sender's own phase timers (undici's are coarse: about a second of granularity). */
+export class PhaseTimeoutError extends Error {
+  readonly code: 'TROUPE_TIMEOUT_HEADERS' | 'TROUPE_TIMEOUT_BODY';
+  constructor(phase: 'headers' | 'body', ms: number) {
+    super(phase === 'headers' ? `no response headers within ${ms} ms` : `the response body stalled for ${ms} ms`);
+    this.code = phase === 'headers' ? 'TROUPE_TIMEOUT_HEADERS' : 'TROUPE_TIMEOUT_BODY';
+  }
+}
+
 /** Thrown when the whole request (connect + headers + body) took longer than the total timeout. */
 export class TotalTimeoutError extends Error {
   readonly code = 'TROUPE_TIMEOUT_TOTAL';
@@ -26,6 +35,8 @@ const BY_CODE: Record<string, RequestErrorCode> = {
   ETIMEDOUT: 'timeout_connect',
   UND_ERR_HEADERS_TIMEOUT: 'timeout_headers',
   UND_ERR_BODY_TIMEOUT: 'timeout_body',
+  TROUPE_TIMEOUT_HEADERS: 'timeout_headers',
+  TROUPE_TIMEOUT_BODY: 'timeout_body',
   TROUPE_TIMEOUT_TOTAL: 'timeout_total',
   TROUPE_BODY_TOO_LARGE: 'body_too_large',
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'body_too_large',

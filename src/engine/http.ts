@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Timeouts } from '../fixtures/types.js';
-import { BodyTooLargeError, TotalTimeoutError, classifyError, describeError, errorForStatus } from './classify-error.js';
+import { BodyTooLargeError, PhaseTimeoutError, TotalTimeoutError, classifyError, describeError, errorForStatus } from './classify-error.js';
 import type { RequestErrorCode } from './records.js';
 import type { ResponseHeaders } from './cache-status.js';
 
@@ -55,8 +55,11 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   let status: number | null = null;
   let headers: ResponseHeaders | null = null;
   let bytes = 0;
+  // Our own timers, not undici's alone: undici's header and body timers have about a second of
+  // granularity, and timeouts must fire close to their setting. One timer per phase, refreshed per chunk.
   const controller = new AbortController();
   const totalTimer = setTimeout(() => controller.abort(new TotalTimeoutError(timeouts.totalMs)), timeouts.totalMs);
+  let phaseTimer = setTimeout(() => controller.abort(new PhaseTimeoutError('headers', timeouts.headersMs)), timeouts.headersMs);
   try {
     const response = await request(out.url, {
       dispatcher,
@@ -68,6 +71,8 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       bodyTimeout: timeouts.bodyMs,
     });
     ttfbMs = now() - started;
+    clearTimeout(phaseTimer);
+    phaseTimer = setTimeout(() => controller.abort(new PhaseTimeoutError('body', timeouts.bodyMs)), timeouts.bodyMs);
     status = response.statusCode;
     headers = response.headers as ResponseHeaders;
     const declared = Number(headers['content-length']);
@@ -77,6 +82,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
     }
     const bodyText = await readBody(response.body, maxResponseBytes, options.keepBody, (n) => {
       bytes = n;
+      phaseTimer.refresh();
     });
     const latencyMs = now() - started;
     const error = errorForStatus(status);
@@ -95,6 +101,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
     };
   } finally {
     clearTimeout(totalTimer);
+    clearTimeout(phaseTimer);
   }
 }
 
