@@ -44,6 +44,28 @@ export interface ServerCacheStats {
   hitRate: number | null;
 }
 
+/** One threshold, evaluated on a summary (see src/metrics/thresholds.ts). */
+export interface ThresholdResult {
+  /** As written, e.g. `persona:sarah p95 < 1s`. */
+  expression: string;
+  /** `global`, `persona:NAME`, `step:NAME`, `location:ID` or `cache:STATUS`. */
+  scope: string;
+  metric: string;
+  operator: string;
+  /** The limit in the metric's unit (ms for latencies, a 0..1 fraction for rates). */
+  limit: number;
+  /** What was measured, in the same unit; null when the scope had no data. */
+  measured: number | null;
+  passed: boolean;
+  /** A sentence a person reads in a CI log, e.g. `p95 was 1.24 s, limit < 1 s`. */
+  message: string;
+}
+
+export interface ThresholdVerdict {
+  passed: boolean;
+  results: ThresholdResult[];
+}
+
 export interface RunSummary extends RunMetricsSummary {
   troupe: string;
   runId: string;
@@ -57,4 +79,6 @@ export interface RunSummary extends RunMetricsSummary {
   completed: number;
   concurrency: number;
   serverCache?: ServerCacheStats;
+  /** Present when thresholds were set; the PDF cover, JUnit and Markdown show it. */
+  thresholds?: ThresholdVerdict;
 }
