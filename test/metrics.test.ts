@@ -4,7 +4,7 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsH
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../src/engine/records.js';
 import { TroupeError } from '../src/errors.js';
 import { ScopeAggregate } from '../src/metrics/aggregate.js';
-import { LatencyHistogram, PERCENTILE_KEYS, PERCENTILES, slotIndex } from '../src/metrics/histogram.js';
+import { LatencyHistogram, PERCENTILE_KEYS, PERCENTILES, slotIndex, slotRange } from '../src/metrics/histogram.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 
 /** Deterministic PRNG (mulberry32), so a failure can be replayed. */
@@ -110,6 +110,17 @@ describe('LatencyHistogram', () => {
     }
   });
 
+  it('gives each slot the same value range as hdr-histogram-js', () => {
+    for (const digits of [2, 3] as const) {
+      const lib = libraryHistogram(digits);
+      for (let slot = 1; slot < lib.countsArrayLength; slot++) {
+        const value = lib.valueFromIndex(slot);
+        const want = { lowest: lib.lowestEquivalentValue(value), highest: lib.highestEquivalentValue(value) };
+        assert.deepEqual(slotRange(digits, slot), want, `slot ${slot} with ${digits} digits`);
+      }
+    }
+  });
+
   it('percentiles agree with exact nearest-rank percentiles of 100k latencies within 0.1% + 1 µs', () => {
     const values = latencies(100_000, 42);
     const histogram = new LatencyHistogram();
@@ -154,6 +165,47 @@ describe('LatencyHistogram', () => {
       assert.equal(decodedByLibrary.totalCount, values.length);
       assert.equal(decodedByLibrary.getValueAtPercentile(99), lib.getValueAtPercentile(99));
     }
+  });
+
+  it('writes exactly what hdr-histogram-js writes, and reads what it writes', () => {
+    for (const values of [[], [0.001], [1, 1, 1, 2.5, 3000, 3_600_000], latencies(300, 3)]) {
+      const ours = new LatencyHistogram();
+      const lib = libraryHistogram(3);
+      for (const v of values) {
+        ours.record(v);
+        lib.recordValue(toMicros(v));
+      }
+      const encoded = encodeIntoCompressedBase64(lib);
+      assert.equal(ours.encode(), encoded, `${values.length} values`);
+      assert.deepEqual(LatencyHistogram.decode(encoded, ours.stats()).stats(), ours.stats());
+    }
+  });
+
+  it('gives the same results whether counts are stored sparse or in bucket chunks', () => {
+    const random = prng(5);
+    // 17-32 ms: ~940 slots of one HdrHistogram bucket, where one 8 KiB chunk beats ~9.4 KiB of sparse slots.
+    const narrow = Array.from({ length: 20_000 }, () => 17 + random() * 15);
+    const few = [0.7, 3, 25, 33.3, 900];
+    const lib = libraryHistogram(3);
+    for (const v of [...narrow, ...few]) lib.recordValue(toMicros(v));
+
+    const chunked = new LatencyHistogram();
+    for (const v of narrow) chunked.record(v);
+    const sparse = new LatencyHistogram();
+    for (const v of few) sparse.record(v);
+    assert.equal(sparse.storageBytes, 8 * 10, 'a few values: sparse, 8 slots of 10 bytes');
+    assert.ok(chunked.storageBytes < 8192 + 1024, `20k values in 1 bucket: 1 chunk, got ${chunked.storageBytes} bytes`);
+
+    const sparseIntoChunked = LatencyHistogram.decode(chunked.encode(), chunked.stats());
+    sparseIntoChunked.merge(sparse);
+    const chunkedIntoSparse = LatencyHistogram.decode(sparse.encode(), sparse.stats());
+    chunkedIntoSparse.merge(chunked);
+    for (const merged of [sparseIntoChunked, chunkedIntoSparse]) {
+      assert.equal(merged.encode(), encodeIntoCompressedBase64(lib));
+      assert.equal(merged.count, lib.totalCount);
+      assert.equal(merged.percentileMs(99), Math.min(lib.getValueAtPercentile(99), lib.maxValue) / 1000);
+    }
+    assert.deepEqual(sparseIntoChunked.stats(), chunkedIntoSparse.stats());
   });
 
   it('decode(encode()) then merge of 4 parts equals one histogram of all values', () => {

@@ -22,6 +22,8 @@ async function main(argv: string[]): Promise<number> {
   registerRun(program, setExit);
   registerValidate(program, setExit);
   registerDemoServer(program, setExit);
+  (await import('./commands/compare.js')).registerCompare(program, setExit);
+  (await import('./commands/report.js')).registerReport(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -25,6 +25,30 @@ export class TotalTimeoutError extends Error {
   }
 }
 
+/** A request or redirect hop to a host outside `allowHosts`: nothing was sent to it. */
+export class HostNotAllowedError extends Error {
+  readonly code = 'TROUPE_HOST_NOT_ALLOWED';
+  constructor(host: string, hop: number) {
+    super(`${hop === 0 ? 'request' : `redirect hop ${hop}`} to ${host} refused: the host is not in allowHosts`);
+  }
+}
+
+/** More redirects than `redirects.max` (a loop ends here too). */
+export class TooManyRedirectsError extends Error {
+  readonly code = 'TROUPE_TOO_MANY_REDIRECTS';
+  constructor(max: number, loop: boolean) {
+    super(`more than ${max} redirect${max === 1 ? '' : 's'}${loop ? ' (a loop: a URL came back)' : ''}`);
+  }
+}
+
+/** The request was in flight when the grace period after an interrupt ran out. */
+export class GraceAbortError extends Error {
+  readonly code = 'TROUPE_ABORTED';
+  constructor() {
+    super('cut when the grace period after an interrupt ran out');
+  }
+}
+
 const BY_CODE: Record<string, RequestErrorCode> = {
   ECONNREFUSED: 'conn_refused',
   ECONNRESET: 'conn_reset',
@@ -39,6 +63,9 @@ const BY_CODE: Record<string, RequestErrorCode> = {
   TROUPE_TIMEOUT_BODY: 'timeout_body',
   TROUPE_TIMEOUT_TOTAL: 'timeout_total',
   TROUPE_BODY_TOO_LARGE: 'body_too_large',
+  TROUPE_HOST_NOT_ALLOWED: 'host_not_allowed',
+  TROUPE_TOO_MANY_REDIRECTS: 'too_many_redirects',
+  TROUPE_ABORTED: 'aborted',
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'body_too_large',
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
@@ -80,7 +107,9 @@ export function describeError(error: unknown): string {
     const code = (error as { code?: unknown }).code;
     const cause = (error as { cause?: unknown }).cause;
     const causeText = cause instanceof Error && cause.message && cause.message !== error.message ? ` (${cause.message})` : '';
-    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}${causeText}`;
+    // troupe's own errors already say what happened; their internal code would only be noise.
+    const prefix = typeof code === 'string' && !code.startsWith('TROUPE_') ? `${code}: ` : '';
+    return `${prefix}${error.message}${causeText}`;
   }
   return String(error);
 }

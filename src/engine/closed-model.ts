@@ -6,7 +6,8 @@ import type { WorkItem } from '../plan/types.js';
 import type { Redactor } from '../redact.js';
 import { cacheStatusFromHeaders, cacheStatusFromJson } from './cache-status.js';
 import { systemClock, type Clock } from './clock.js';
-import { sendRequest } from './http.js';
+import type { HostAllowList } from './allow-hosts.js';
+import { sendRequest, type RedirectPolicy } from './http.js';
 import type { EngineRecord, ResultRecord } from './records.js';
 import type { RequestBuilder } from './request-builder.js';
 
@@ -30,6 +31,14 @@ export interface ClosedModelOptions {
   skip?: (item: WorkItem) => boolean;
   /** Aborting stops new work from starting; requests in flight finish. */
   signal?: AbortSignal;
+  /**
+   * Aborting cuts the requests in flight (the grace period after an interrupt ran out). They are not
+   * emitted as results, only counted in `aborted`, so a resume runs them again.
+   */
+  abortInFlight?: AbortSignal;
+  redirects?: RedirectPolicy;
+  /** When set, every request and redirect hop must go to a host it allows. */
+  allowHosts?: HostAllowList | null;
   clock?: Clock;
   random?: () => number;
 }
@@ -38,8 +47,10 @@ export interface ClosedModelOutcome {
   planned: number;
   started: number;
   completed: number;
-  /** True when the signal stopped the run before every planned item started. */
+  /** True when the signal stopped the run before every planned item started or completed. */
   stoppedEarly: boolean;
+  /** Requests cut by `abortInFlight`: started, not completed, not emitted. */
+  aborted: number;
 }
 
 interface PersonaState {
@@ -82,14 +93,22 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
 
   let started = 0;
   let completed = 0;
+  let aborted = 0;
 
   const execute = async (item: WorkItem, state: PersonaState): Promise<void> => {
+    // Items already queued when the stop signal came are dropped here: nothing new starts after it.
+    if (signal?.aborted) return;
+    started++;
     if (!state.started) {
       state.started = true;
       options.onRecord({ type: 'persona-start', persona: state.persona.name, planned: state.planned, at: clock.wallNow() });
     }
     const location = options.locations.get(item.location)!;
     const record = await performRequest(options, item, state.persona, location, keepBody, clock);
+    if (record.error === 'aborted') {
+      aborted++;
+      return;
+    }
     completed++;
     state.completed++;
     options.onRecord(record);
@@ -112,7 +131,6 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
     if (queue.size >= window) await queue.onSizeLessThan(window);
     if (signal?.aborted) break;
     const state = personas.get(item.persona)!;
-    started++;
     const task = () => execute(item, state);
     if (state.gate) {
       const gate = state.gate;
@@ -123,7 +141,7 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   }
   await Promise.all([...personas.values()].map((s) => s.gate?.onIdle()));
   await queue.onIdle();
-  return { planned, started, completed, stoppedEarly: started < planned };
+  return { planned, started, completed, stoppedEarly: started < planned || aborted > 0, aborted };
 }
 
 async function performRequest(
@@ -161,6 +179,10 @@ async function performRequest(
     maxResponseBytes: options.maxResponseBytes,
     keepBody,
     now: clock.now,
+    redirects: options.redirects,
+    allowHosts: options.allowHosts,
+    isSensitiveHeader: (name) => options.redactor.isSensitiveHeader(name),
+    signal: options.abortInFlight,
   });
   let cache = outcome.headers ? cacheStatusFromHeaders(outcome.headers, options.cache) : 'unknown';
   if (cache === 'unknown' && outcome.bodyText !== undefined) cache = cacheStatusFromJson(outcome.bodyText, options.cache);
@@ -176,6 +198,7 @@ async function performRequest(
     ttfbMs: outcome.ttfbMs === null ? null : round3(outcome.ttfbMs),
     bytes: outcome.bytes,
     cache,
+    ...(outcome.redirects > 0 ? { redirects: outcome.redirects } : {}),
     startedAt,
   };
   if (outcome.message) record.message = options.redactor.text(outcome.message);

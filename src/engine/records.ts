@@ -21,6 +21,10 @@ export type RequestErrorCode =
   | 'tls'
   | 'protocol'
   | 'template'
+  | 'too_many_redirects'
+  | 'host_not_allowed'
+  /** Cut by the grace period after an interrupt. Never written to results.ndjson (a resume re-runs it). */
+  | 'aborted'
   | 'unknown';
 
 export interface ResultRecord {
@@ -45,8 +49,31 @@ export interface ResultRecord {
   ttfbMs: number | null;
   bytes: number;
   cache: CacheStatus;
+  /** Redirect hops followed (absent when none). */
+  redirects?: number;
   /** Epoch ms when the request was sent. */
   startedAt: number;
+  /** Open model: epoch ms when the request was due (its arrival; for a later step, the end of the one before plus think time). */
+  scheduledAt?: number;
+  /** Open model: due → last body byte, ms. Service time plus any wait for a free slot or a late scheduler (coordinated omission corrected). */
+  responseTimeMs?: number;
+  /** With `retries` on: 1 for a first attempt, 2, 3, … for retries (reported apart from first attempts). */
+  attempt?: number;
+  /** The step's checks and captures, judged on its final attempt (journeys only). */
+  checks?: CheckResult[];
+  /**
+   * Served by troupe's own response cache (`cache.dedupe`), not by the target: `reused` a completed
+   * response, or `coalesced` onto an identical request in flight. Never counted in the target's hit rate.
+   */
+  harnessCache?: 'reused' | 'coalesced';
+}
+
+export interface CheckResult {
+  /** The check's label, e.g. `status 200`, `json token exists`, `capture token`. */
+  name: string;
+  ok: boolean;
+  /** What was found instead, on failure. */
+  message?: string;
 }
 
 export interface PersonaStartRecord {

@@ -1,4 +1,5 @@
 import { compileTemplate, type CompiledTemplate } from '../fixtures/template.js';
+import type { JourneyStep } from '../fixtures/journey.js';
 import type { Location, Persona, RequestTemplate } from '../fixtures/types.js';
 import type { Redactor } from '../redact.js';
 import type { OutgoingRequest } from './http.js';
@@ -10,7 +11,8 @@ export interface BuiltRequest extends OutgoingRequest {
   displayUrl: string;
 }
 
-export type RequestBuilder = (persona: Persona, location: Location, iteration: number) => BuiltRequest;
+/** With `step`, builds that journey step's request, `{{vars.NAME}}` taken from `vars`. */
+export type RequestBuilder = (persona: Persona, location: Location, iteration: number, step?: JourneyStep, vars?: Record<string, unknown>) => BuiltRequest;
 
 /**
  * Builds the request of one work item from the persona's effective template (its own `request` merged
@@ -18,19 +20,21 @@ export type RequestBuilder = (persona: Persona, location: Location, iteration: n
  */
 export function createRequestBuilder(baseUrl: string, defaultTemplate: RequestTemplate, redactor: Redactor): RequestBuilder {
   const compiled = new Map<string, CompiledTemplate>();
+  const compiledSteps = new WeakMap<JourneyStep, CompiledTemplate>();
   const base = baseUrl.replace(/\/+$/, '');
-  return (persona, location, iteration) => {
-    let render = compiled.get(persona.name);
+  return (persona, location, iteration, step, vars) => {
+    let render = step ? compiledSteps.get(step) : compiled.get(persona.name);
     if (!render) {
-      render = compileTemplate(persona.request ?? { ...defaultTemplate, headers: { ...defaultTemplate.headers, ...persona.headers } });
-      compiled.set(persona.name, render);
+      render = compileTemplate(step ? step.request : (persona.request ?? { ...defaultTemplate, headers: { ...defaultTemplate.headers, ...persona.headers } }));
+      if (step) compiledSteps.set(step, render);
+      else compiled.set(persona.name, render);
     }
-    const r = render({ persona, location, iteration });
+    const r = render({ persona, location, iteration, ...(vars ? { vars } : {}) });
     let url = r.url ?? `${base}${r.path?.startsWith('/') ? '' : '/'}${r.path ?? ''}`;
     if (r.query.length) {
       const search = new URLSearchParams(r.query).toString();
       url += (url.includes('?') ? '&' : '?') + search;
     }
-    return { method: r.method, url, headers: r.headers, body: r.body, step: 'request', displayUrl: redactor.url(url) };
+    return { method: r.method, url, headers: r.headers, body: r.body, step: step?.name ?? 'request', displayUrl: redactor.url(url) };
   };
 }

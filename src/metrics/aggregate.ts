@@ -89,6 +89,9 @@ export class ScopeAggregate {
   firstStart = Infinity;
   /** Epoch ms of the latest completion; -Infinity until the first record. */
   lastEnd = -Infinity;
+  // The first status code seen is counted inline (most scopes only ever see one); others go to the map.
+  private firstStatus = 0;
+  private firstStatusCount = 0;
   private statusCodes: Map<number, number> | null = null;
   private errorCodes: Map<string, number> | null = null;
   readonly latency: LatencyHistogram;
@@ -109,8 +112,8 @@ export class ScopeAggregate {
     else this.errors++;
     this.bytes += r.bytes;
     if (r.status !== null) {
-      const codes = (this.statusCodes ??= new Map());
-      codes.set(r.status, (codes.get(r.status) ?? 0) + 1);
+      if (r.status === this.firstStatus) this.firstStatusCount++;
+      else this.countStatus(r.status, 1);
     }
     if (r.error !== null) {
       const codes = (this.errorCodes ??= new Map());
@@ -142,6 +145,30 @@ export class ScopeAggregate {
     }
   }
 
+  private countStatus(status: number, n: number): void {
+    if (this.firstStatusCount === 0) {
+      this.firstStatus = status;
+      this.firstStatusCount = n;
+    } else if (status === this.firstStatus) {
+      this.firstStatusCount += n;
+    } else {
+      const codes = (this.statusCodes ??= new Map());
+      codes.set(status, (codes.get(status) ?? 0) + n);
+    }
+  }
+
+  /** Responses by HTTP status code. */
+  statusCounts(): Map<number, number> {
+    const counts = new Map(this.statusCodes ?? []);
+    if (this.firstStatusCount > 0) counts.set(this.firstStatus, this.firstStatusCount);
+    return counts;
+  }
+
+  /** Failed requests by error code. */
+  errorCounts(): Map<string, number> {
+    return new Map(this.errorCodes ?? []);
+  }
+
   /** hit / (hit + miss); null when there was neither. */
   get hitRate(): number | null {
     return ratio(this.hit, this.hit + this.miss);
@@ -159,7 +186,7 @@ export class ScopeAggregate {
     this.unknown += other.unknown;
     if (other.firstStart < this.firstStart) this.firstStart = other.firstStart;
     if (other.lastEnd > this.lastEnd) this.lastEnd = other.lastEnd;
-    if (other.statusCodes !== null) addAll((this.statusCodes ??= new Map()), other.statusCodes);
+    for (const [status, n] of other.statusCounts()) this.countStatus(status, n);
     if (other.errorCodes !== null) addAll((this.errorCodes ??= new Map()), other.errorCodes);
     this.latency.merge(other.latency);
     if (other.ttfb !== null) (this.ttfb ??= new LatencyHistogram(other.ttfb.significantDigits)).merge(other.ttfb);
@@ -180,7 +207,7 @@ export class ScopeAggregate {
       durationMs: span === null ? null : round(span, 3),
       startedAt: any ? this.firstStart : null,
       endedAt: any ? this.lastEnd : null,
-      statusCodes: mapToRecord(this.statusCodes),
+      statusCodes: mapToRecord(this.statusCounts()),
       errorCodes: mapToRecord(this.errorCodes),
       cache: {
         hit: this.hit,
@@ -221,8 +248,7 @@ export class ScopeAggregate {
     scope.unknown = s.cache.unknown;
     if (s.startedAt !== null) scope.firstStart = s.startedAt;
     if (s.endedAt !== null) scope.lastEnd = s.endedAt;
-    const statusCodes = Object.entries(s.statusCodes);
-    if (statusCodes.length > 0) scope.statusCodes = new Map(statusCodes.map(([code, n]) => [Number(code), n]));
+    for (const [code, n] of Object.entries(s.statusCodes)) scope.countStatus(Number(code), n);
     const errorCodes = Object.entries(s.errorCodes);
     if (errorCodes.length > 0) scope.errorCodes = new Map(errorCodes);
     scope.latency.merge(latency);

@@ -12,13 +12,14 @@
  *     while that is smaller than the next form — most scopes stay here (a 10-value histogram: ~0.3 KiB);
  *   - chunked: one Float64Array per touched HdrHistogram bucket (8 KiB with 3 digits, 1 KiB with 2), allocated
  *     on first use (~10 ns a record); a busy histogram over 0.5 ms–5 s touches ~13 buckets (~104 KiB).
- * The library defines the format: the slot layout is checked against it in tests, encode() fills a library
- * histogram and uses its V2 compressed base64 encoding, decode() uses its decoder. Percentiles and mean follow
- * its algorithms (checked equal in tests). Counts only ever move between identical slot layouts, so merging
- * decoded histograms is exact: same counts, same numbers.
+ * The library defines the format and the maths: the slot layout is checked against it in tests, encode() writes
+ * exactly the library's V2 compressed base64 (hdr-codec.ts, compared byte for byte in tests) and decode() reads
+ * it; percentiles and mean follow its algorithms (checked equal in tests). Counts only ever move between
+ * identical slot layouts, so merging decoded histograms is exact: same counts, same numbers.
  */
-import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsHistogram } from 'hdr-histogram-js';
+import { build, type JsHistogram } from 'hdr-histogram-js';
 import { RunDirError } from '../errors.js';
+import { decodeSlots, encodeSlots, type DecodedSlots } from './hdr-codec.js';
 
 /** Percentiles every latency summary reports, and their key names, in one place. */
 export const PERCENTILES = [50, 75, 90, 95, 99, 99.9] as const;
@@ -60,7 +61,7 @@ export interface LatencyStats {
   max: number | null;
 }
 
-/** Slot layout of one precision; `lib` is a library histogram of that layout used for value maths and encoding. */
+/** Slot layout of one precision, read from a library histogram built with the same settings. */
 interface Layout {
   digits: SignificantDigits;
   /** A chunk (one HdrHistogram bucket's upper half) holds 2^halfMagnitude slots: slot >>> halfMagnitude picks it. */
@@ -70,15 +71,14 @@ interface Layout {
   /** subBucketCount - 1: values below it land in bucket 0. */
   bucket0Mask: number;
   slots: number;
-  lib: JsHistogram;
 }
 
 const layouts = new Map<SignificantDigits, Layout>();
 
 function newLibraryHistogram(digits: SignificantDigits): JsHistogram {
-  // Float64 counts: exact up to 2^53 per slot, where Int32 would wrap silently.
+  // Only read for its layout, so the smallest count size will do.
   return build({
-    bitBucketSize: 64,
+    bitBucketSize: 8,
     autoResize: false,
     lowestDiscernibleValue: LOWEST_DISCERNIBLE_US,
     highestTrackableValue: HIGHEST_TRACKABLE_US,
@@ -102,7 +102,6 @@ function layoutFor(digits: SignificantDigits): Layout {
       chunks: Math.ceil(lib.countsArrayLength / lib.subBucketHalfCount),
       bucket0Mask: lib.subBucketCount - 1,
       slots: lib.countsArrayLength,
-      lib,
     };
     layouts.set(digits, layout);
   }
@@ -118,6 +117,26 @@ function slotOf(layout: Layout, us: number): number {
   // floor(log2(us | mask)) - halfMagnitude; `|` yields an int32, clz32 reads it back as uint32.
   const bucket = 31 - Math.clz32(us | layout.bucket0Mask) - layout.halfMagnitude;
   return ((bucket + 1) << layout.halfMagnitude) + ((us >>> bucket) - layout.halfCount);
+}
+
+/** Lowest value (µs) of a slot's range: the library's valueFromIndex. */
+function slotLowest(layout: Layout, slot: number): number {
+  const chunk = slot >>> layout.halfMagnitude;
+  if (chunk <= 1) return slot; // bucket 0 holds single values
+  return ((slot & (layout.halfCount - 1)) + layout.halfCount) * 2 ** (chunk - 1);
+}
+
+/** Width (µs) of a slot's range: the library's sizeOfEquivalentValueRange. */
+function slotWidth(layout: Layout, slot: number): number {
+  const chunk = slot >>> layout.halfMagnitude;
+  return chunk <= 1 ? 1 : 2 ** (chunk - 1);
+}
+
+/** Lowest and highest value (µs) of a slot, as the library's lowest/highestEquivalentValue (checked in tests). */
+export function slotRange(digits: SignificantDigits, slot: number): { lowest: number; highest: number } {
+  const layout = layoutFor(digits);
+  const lowest = slotLowest(layout, slot);
+  return { lowest, highest: lowest + slotWidth(layout, slot) - 1 };
 }
 
 /** Whole microseconds, at least 1, at most 1 h. NaN counts as 1 µs so that counts stay consistent. */
@@ -140,6 +159,12 @@ const EMPTY_SLOTS = new Uint16Array(0);
 const EMPTY_COUNTS = new Float64Array(0);
 const SPARSE_BYTES_PER_SLOT = 10;
 const CHUNK_BYTES_PER_SLOT = 8;
+
+/** Both sparse arrays in one ArrayBuffer: one buffer object fewer (~120 bytes) per histogram. */
+function sparseArrays(capacity: number): { slots: Uint16Array; counts: Float64Array } {
+  const buffer = new ArrayBuffer(capacity * SPARSE_BYTES_PER_SLOT);
+  return { counts: new Float64Array(buffer, 0, capacity), slots: new Uint16Array(buffer, capacity * 8, capacity) };
+}
 
 /** Non-empty slots in ascending order, for everything but recording. */
 interface SlotView {
@@ -177,7 +202,7 @@ export class LatencyHistogram {
 
   /** Bytes held in count storage (object headers excluded: ~0.3 KiB more). */
   get storageBytes(): number {
-    if (this.chunks === null) return this.slots.byteLength + this.counts.byteLength;
+    if (this.chunks === null) return this.slots.length * SPARSE_BYTES_PER_SLOT;
     return this.chunkCount * this.layout.halfCount * CHUNK_BYTES_PER_SLOT + this.chunks.length * 8;
   }
 
@@ -240,8 +265,7 @@ export class LatencyHistogram {
 
   private grow(): void {
     const capacity = Math.min(this.layout.slots, Math.max(8, Math.ceil(this.slots.length * 1.5)));
-    const slots = new Uint16Array(capacity);
-    const counts = new Float64Array(capacity);
+    const { slots, counts } = sparseArrays(capacity);
     slots.set(this.slots.subarray(0, this.used));
     counts.set(this.counts.subarray(0, this.used));
     this.slots = slots;
@@ -314,9 +338,7 @@ export class LatencyHistogram {
       return;
     }
     const a = this.view();
-    const capacity = Math.min(this.layout.slots, a.used + b.used);
-    const slots = new Uint16Array(capacity);
-    const counts = new Float64Array(capacity);
+    const { slots, counts } = sparseArrays(Math.min(this.layout.slots, a.used + b.used));
     let i = 0;
     let j = 0;
     let k = 0;
@@ -369,7 +391,7 @@ export class LatencyHistogram {
 
   /** Highest value of a slot's bucket, capped at the exact maximum. */
   private bucketTop(slot: number): number {
-    const top = this.layout.lib.highestEquivalentValue(this.layout.lib.valueFromIndex(slot));
+    const top = slotLowest(this.layout, slot) + slotWidth(this.layout, slot) - 1;
     return top < this.maxUs ? top : this.maxUs;
   }
 
@@ -393,7 +415,7 @@ export class LatencyHistogram {
     if (this.total === 0) {
       return { count: 0, min: null, mean: null, p50: null, p75: null, p90: null, p95: null, p99: null, p999: null, max: null };
     }
-    const lib = this.layout.lib;
+    const layout = this.layout;
     const { slots, counts, used } = this.view();
     const values: number[] = [];
     let next = 0;
@@ -402,7 +424,8 @@ export class LatencyHistogram {
     let sum = 0;
     for (let i = 0; i < used; i++) {
       const count = counts[i];
-      sum += lib.medianEquivalentValue(lib.valueFromIndex(slots[i])) * count;
+      // The library's medianEquivalentValue: lowest + floor(width / 2).
+      sum += (slotLowest(layout, slots[i]) + Math.floor(slotWidth(layout, slots[i]) / 2)) * count;
       seen += count;
       while (next < PERCENTILES.length && seen >= rank) {
         values.push(toMs(this.bucketTop(slots[i])));
@@ -424,15 +447,19 @@ export class LatencyHistogram {
     };
   }
 
-  /** HdrHistogram V2 compressed base64, readable by any HdrHistogram implementation. */
+  /** HdrHistogram V2 compressed base64 (what hdr-histogram-js writes), readable by any HdrHistogram library. */
   encode(): string {
-    const lib = this.layout.lib;
     const { slots, counts, used } = this.view();
-    lib.reset();
-    for (let i = 0; i < used; i++) lib.recordValueWithCount(lib.valueFromIndex(slots[i]), counts[i]);
-    const encoded = encodeIntoCompressedBase64(lib);
-    lib.reset();
-    return encoded;
+    return encodeSlots(
+      {
+        significantDigits: this.significantDigits,
+        lowestDiscernibleValue: LOWEST_DISCERNIBLE_US,
+        highestTrackableValue: HIGHEST_TRACKABLE_US,
+      },
+      slots,
+      counts,
+      used,
+    );
   }
 
   /**
@@ -440,45 +467,38 @@ export class LatencyHistogram {
    * or when it does not fit the histogram, min and max are the bounds of the lowest and highest buckets.
    */
   static decode(encoded: string, exact?: { min: number | null; max: number | null }): LatencyHistogram {
-    let lib: JsHistogram;
+    let decoded: DecodedSlots;
     try {
-      lib = decodeFromCompressedBase64(encoded, 64, false) as JsHistogram;
+      decoded = decodeSlots(encoded);
     } catch (error) {
       throw new RunDirError(`cannot decode a latency histogram: ${(error as Error).message}`);
     }
-    const digits = lib.numberOfSignificantValueDigits;
-    if ((digits !== 2 && digits !== 3) || lib.lowestDiscernibleValue !== LOWEST_DISCERNIBLE_US) {
+    const digits = decoded.significantDigits;
+    if ((digits !== 2 && digits !== 3) || decoded.lowestDiscernibleValue !== LOWEST_DISCERNIBLE_US) {
       throw new RunDirError(
-        `unsupported latency histogram: ${digits} significant digits, lowest value ${lib.lowestDiscernibleValue} ` +
+        `unsupported latency histogram: ${digits} significant digits, lowest value ${decoded.lowestDiscernibleValue} ` +
           `(expected 2 or 3 digits, lowest value ${LOWEST_DISCERNIBLE_US})`,
       );
     }
     const histogram = new LatencyHistogram(digits);
-    if (lib.totalCount === 0) return histogram;
-    const end = Math.min(lib.countsArrayIndex(lib.maxValue) + 1, lib.countsArrayLength);
-    if (end > histogram.layout.slots) throw new RunDirError('latency histogram holds values above 1 hour');
-    let used = 0;
-    for (let i = 0; i < end; i++) if (lib.getCountAtIndex(i) > 0) used++;
-    histogram.slots = new Uint16Array(used);
-    histogram.counts = new Float64Array(used);
-    let k = 0;
-    for (let i = 0; i < end; i++) {
-      const count = lib.getCountAtIndex(i);
-      if (count > 0) {
-        histogram.slots[k] = i;
-        histogram.counts[k++] = count;
-        histogram.total += count;
-      }
+    const used = decoded.slots.length;
+    if (used === 0) return histogram;
+    if (decoded.slots[used - 1]! >= histogram.layout.slots) {
+      throw new RunDirError('cannot decode a latency histogram: it holds values above 1 hour');
     }
+    ({ slots: histogram.slots, counts: histogram.counts } = sparseArrays(used));
+    histogram.slots.set(decoded.slots);
+    histogram.counts.set(decoded.counts);
     histogram.used = used;
-    const lowest = lib.valueFromIndex(histogram.slots[0]);
-    const highest = lib.valueFromIndex(histogram.slots[used - 1]);
-    histogram.minUs = lib.lowestEquivalentValue(lowest);
-    histogram.maxUs = lib.highestEquivalentValue(highest);
+    for (const n of decoded.counts) histogram.total += n;
+    const lowest = slotRange(digits, decoded.slots[0]!);
+    const highest = slotRange(digits, decoded.slots[used - 1]!);
+    histogram.minUs = lowest.lowest;
+    histogram.maxUs = highest.highest;
     const min = exact?.min == null ? NaN : Math.round(exact.min * 1000);
     const max = exact?.max == null ? NaN : Math.round(exact.max * 1000);
-    if (min >= histogram.minUs && min <= lib.highestEquivalentValue(lowest)) histogram.minUs = min;
-    if (max >= lib.lowestEquivalentValue(highest) && max <= histogram.maxUs) histogram.maxUs = max;
+    if (min >= lowest.lowest && min <= lowest.highest) histogram.minUs = min;
+    if (max >= highest.lowest && max <= highest.highest) histogram.maxUs = max;
     if (used >= 64 && histogram.chunkedIsSmaller()) histogram.toChunks();
     return histogram;
   }

@@ -3,11 +3,13 @@ import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { runClosedModel } from '../engine/closed-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
+import { HostAllowList } from '../engine/allow-hosts.js';
 import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
 import type { LoadedInputs } from '../fixtures/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
+import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
 import { NdjsonSink } from '../sinks/ndjson.js';
@@ -19,14 +21,24 @@ import { toJson, writeFileAtomic } from '../util/atomic-write.js';
 import { TROUPE_VERSION } from '../version.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
 import { checkReachable } from './preflight.js';
+import { prepareResume, type ResumeState } from './resume.js';
 import { createRunDirectory } from './run-dir.js';
+import { VerboseFailureSink } from './verbose.js';
 
 export interface ExecuteOptions {
   inputs: LoadedInputs;
+  /** Judged on the final summary; the verdict is written into summary.json. */
+  thresholds?: readonly Threshold[];
   /** Stopping: no new work starts, in-flight requests finish, everything is written as `interrupted`. */
   signal?: AbortSignal;
   progress: { stream: NodeJS.WritableStream; terminal: TerminalInfo; enabled: boolean };
   clock?: Clock;
+  /** A run directory to continue (`--resume`): its results are skipped and counted, new ones appended. */
+  resume?: string;
+  /** After the stop signal, requests in flight get this long before they are cut. Default 10 s. */
+  graceMs?: number;
+  /** `--verbose`: each failed request is described on this stream. */
+  verbose?: NodeJS.WritableStream;
 }
 
 export interface ExecuteResult {
@@ -48,6 +60,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
   let demo: DemoServer | null = null;
   let dispatcher: Dispatcher | null = null;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const resumed: ResumeState | null = options.resume ? await prepareResume(options.resume, inputs) : null;
   try {
     let baseUrl = config.target;
     let targetLabel = redactor.url(config.target);
@@ -59,9 +73,10 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
 
     const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
-    const startedAt = new Date(clock.wallNow());
-    const runDir = await createRunDirectory(config.outDir, config.name, startedAt);
-    const manifest: RunManifest = {
+    const now = new Date(clock.wallNow());
+    const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
+    const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
+    const fresh: RunManifest = {
       troupe: TROUPE_VERSION,
       runId: runDir.id,
       name: config.name,
@@ -76,11 +91,17 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       configHash: inputs.configHash,
       planned: plan.size,
       node: process.version,
+      inputDigests: inputs.inputDigests,
     };
+    const manifest: RunManifest = resumed
+      ? { ...resumed.manifest, target: targetLabel, status: 'running', endedAt: null, node: process.version, resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()] }
+      : fresh;
+    delete manifest.reason;
+    delete manifest.aborted;
     const manifestPath = join(runDir.path, RUN_FILES.manifest);
     await writeFileAtomic(manifestPath, toJson(manifest));
 
-    const metrics = new RunMetrics();
+    const metrics = resumed?.metrics ?? new RunMetrics();
     const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
     const sinks: Sink[] = [
       new NdjsonSink(join(runDir.path, RUN_FILES.results)),
@@ -96,6 +117,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         }),
       );
     }
+    if (options.verbose) sinks.push(new VerboseFailureSink(options.verbose, redactor));
     const started = await startSinks(sinks);
     const emit = fanOut(started);
     const onRecord = (record: EngineRecord) => {
@@ -103,10 +125,18 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       emit(record);
     };
 
-    dispatcher = createDispatcher(config.timeouts);
+    dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
     let status: RunStatus = 'complete';
     let reason: string | undefined;
-    let completed = 0;
+    let completed = resumed?.kept ?? 0;
+    let aborted = 0;
+    // After the stop signal, requests in flight get `graceMs` to finish; then they are cut.
+    const cut = new AbortController();
+    const startGrace = () => {
+      graceTimer = setTimeout(() => cut.abort(), options.graceMs ?? 10_000);
+    };
+    if (options.signal?.aborted) startGrace();
+    else options.signal?.addEventListener('abort', startGrace, { once: true });
     try {
       const outcome = await runClosedModel({
         plan,
@@ -121,19 +151,33 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         onRecord,
         ready: combinedBackpressure(started),
         signal: options.signal,
+        abortInFlight: cut.signal,
+        skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
+        redirects: config.redirects,
+        allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
         clock,
       });
-      completed = outcome.completed;
+      completed += outcome.completed;
+      aborted = outcome.aborted;
       if (outcome.stoppedEarly) {
         status = 'interrupted';
         reason = 'stopped by a signal before all planned requests were sent';
+        if (aborted > 0) reason += `; ${aborted} request(s) still in flight after the grace period were cut and not recorded (--resume runs them again)`;
       }
     } catch (err) {
       status = 'failed';
       reason = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', startGrace);
       await stopSinks(started);
+      // A resumed run: personas that finished before the interruption get their snapshot from the full results too.
+      if (resumed) {
+        for (const persona of inputs.personas) {
+          await writeFileAtomic(join(runDir.path, RUN_FILES.personas, `${persona.slug}.json`), toJson(metrics.personaSnapshot(persona.name)));
+        }
+      }
       const endedAt = new Date(clock.wallNow());
       const serverCache = demo ? demoCacheStats(demo) : undefined;
       const summary: RunSummary = {
@@ -148,15 +192,19 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         planned: plan.size,
         completed,
         concurrency: config.concurrency,
+        ...(aborted > 0 ? { aborted } : {}),
+        ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
         ...(serverCache ? { serverCache } : {}),
         ...metrics.toSummary(),
       };
+      if (options.thresholds?.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
       await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
-      await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}) }));
+      await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}), ...(aborted > 0 ? { aborted } : {}) }));
       lastSummary = summary;
     }
     return { runId: runDir.id, runDir: runDir.path, status, summary: lastSummary! };
   } finally {
+    clearTimeout(graceTimer);
     await dispatcher?.close().catch(() => undefined);
     await demo?.close();
   }

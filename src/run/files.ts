@@ -2,6 +2,7 @@
  * The run directory is the contract between a run and its reports (see DESIGN.md). This module names
  * its files and the shapes of run.json and summary.json; writers and readers both import it.
  */
+import type { InputDigests } from '../fixtures/types.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 
 export const RUN_FILES = {
@@ -11,6 +12,11 @@ export const RUN_FILES = {
   summary: 'summary.json',
   csv: 'csv',
   pdf: 'report.pdf',
+  /** Written when the run had a baseline (see src/reports/compare.ts). */
+  compare: 'compare.json',
+  compareCsv: 'compare.csv',
+  junit: 'junit.xml',
+  markdown: 'summary.md',
 } as const;
 
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
@@ -34,6 +40,12 @@ export interface RunManifest {
   node: string;
   /** Why the run ended early (interrupted or failed). */
   reason?: string;
+  /** Digests per config key and input file: a refused `--resume` says what changed. */
+  inputDigests?: InputDigests;
+  /** When each `--resume` of this run started (ISO times). */
+  resumedAt?: string[];
+  /** Requests cut after the grace period of the last interrupt (not in results.ndjson). */
+  aborted?: number;
 }
 
 /** Hit/miss counters the target itself reported (the demo server, or a cache-stats endpoint). */
@@ -56,6 +68,8 @@ export interface ThresholdResult {
   limit: number;
   /** What was measured, in the same unit; null when the scope had no data. */
   measured: number | null;
+  /** The unit of `limit` and `measured`. */
+  unit: 'ms' | 'fraction' | 'req/s' | 'count';
   passed: boolean;
   /** A sentence a person reads in a CI log, e.g. `p95 was 1.24 s, limit < 1 s`. */
   message: string;
@@ -81,4 +95,8 @@ export interface RunSummary extends RunMetricsSummary {
   serverCache?: ServerCacheStats;
   /** Present when thresholds were set; the PDF cover, JUnit and Markdown show it. */
   thresholds?: ThresholdVerdict;
+  /** Requests in flight cut when the grace period after an interrupt ran out; not in results.ndjson. */
+  aborted?: number;
+  /** When each `--resume` of this run started (ISO times); absent for a run that was never resumed. */
+  resumedAt?: string[];
 }

@@ -217,9 +217,11 @@ export async function startFaultServer(): Promise<TestServer> {
       case '/hang':
         return; // never answered; teardown destroys the socket
       case '/slow-body': {
+        // ?every=N: one byte every N ms (default 200).
+        const every = Number(url.searchParams.get('every') ?? '200');
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.flushHeaders();
-        const timer = teardown.interval(200, () => res.write('.'));
+        const timer = teardown.interval(every > 0 ? every : 200, () => res.write('.'));
         res.once('close', () => teardown.cancel(timer));
         return;
       }
@@ -238,6 +240,18 @@ export async function startFaultServer(): Promise<TestServer> {
           return sendJson(res, 400, { error: `bytes must be an integer from 0 to ${MAX_BIG_BYTES}` });
         }
         return streamBig(res, bytes);
+      }
+      case '/redirect': {
+        // ?to=URL (absolute or relative) &status=302
+        const status = Number(url.searchParams.get('status') ?? '302');
+        res.writeHead(status, { location: url.searchParams.get('to') ?? '/ok', 'content-length': 0 });
+        return res.end();
+      }
+      case '/redirect-chain': {
+        // ?n=3: three hops, then /ok.
+        const n = Number(url.searchParams.get('n') ?? '1');
+        res.writeHead(302, { location: n > 1 ? `/redirect-chain?n=${n - 1}` : '/ok', 'content-length': 0 });
+        return res.end();
       }
       case '/redirect-loop':
         res.writeHead(302, { location: '/redirect-loop', 'content-length': 0 });
@@ -260,4 +274,40 @@ export async function closedPortUrl(): Promise<string> {
   const port = await listen(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * An HTTPS server with a self-signed certificate made at test time with openssl (null when openssl is
+ * missing, so callers can skip). Answers every request 200 `{"ok":true}`.
+ */
+export async function startSelfSignedTlsServer(): Promise<TestServer | null> {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const https = await import('node:https');
+  const dir = mkdtempSync(join(tmpdir(), 'troupe-tls-'));
+  let key: Buffer;
+  let cert: Buffer;
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+    key = readFileSync(join(dir, 'key.pem'));
+    cert = readFileSync(join(dir, 'cert.pem'));
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const teardown = new Teardown();
+  const server = https.createServer({ key, cert }, (req, res) => {
+    req.resume();
+    sendJson(res, 200, { ok: true });
+  });
+  teardown.track(server);
+  server.on('secureConnection', (socket: net.Socket) => {
+    teardown.sockets.add(socket);
+    socket.once('close', () => teardown.sockets.delete(socket));
+  });
+  const port = await listen(server);
+  return { url: `https://127.0.0.1:${port}`, port, close: () => teardown.close(server) };
 }

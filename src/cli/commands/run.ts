@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import { loadInputs } from '../../fixtures/config.js';
+import { parseDuration } from '../../fixtures/duration.js';
 import type { Order } from '../../fixtures/types.js';
 import { renderRunTable } from '../../reports/console.js';
 import { executeRun } from '../../run/execute.js';
@@ -9,8 +10,9 @@ import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
 import { integer, order, positiveInt } from '../options.js';
+import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
 
-export interface RunFlags {
+export interface RunFlags extends GateFlags {
   config?: string;
   target?: string;
   personas?: string;
@@ -22,6 +24,10 @@ export interface RunFlags {
   out?: string;
   name?: string;
   progress: boolean;
+  resume?: string;
+  grace?: number;
+  verbose?: boolean;
+  insecure?: boolean;
 }
 
 export function addInputOptions(command: Command): Command {
@@ -39,26 +45,38 @@ export function addInputOptions(command: Command): Command {
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, ...overrides } = flags;
+  const { config: _c, progress: _p, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
+function graceDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null) throw new InvalidArgumentError(`expected a duration such as 10s, 500ms or 0, got "${value}"`);
+  return ms;
+}
+
 export function registerRun(program: Command, setExit: ExitSetter): void {
-  addInputOptions(program.command('run'))
+  addGateOptions(addInputOptions(program.command('run')))
     .description('Run personas × locations against the target and write a run directory with results and reports.')
     .option('--no-progress', 'no progress output on stderr')
+    .option('--resume <run-dir>', 'continue an interrupted or killed run in its run directory (same inputs required)')
+    .option('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut', graceDuration, 10_000)
+    .option('--verbose', 'describe each failed request on stderr (method, redacted URL, code, message)')
+    .option('--insecure', 'do not verify TLS certificates (prints a warning)')
     .action(async (flags: RunFlags) => {
       const cwd = process.cwd();
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);
+      if (inputs.config.insecure) process.stderr.write('troupe: warning: TLS certificates are not verified (--insecure / insecure: true)\n');
 
       // First signal: stop starting work, let requests in flight finish, write everything as interrupted.
       // Second signal: leave at once; files already on disk were written atomically and stay valid.
       const controller = new AbortController();
       const onSignal = () => {
         if (controller.signal.aborted) exitNow(ExitCode.interrupted);
-        process.stderr.write('\ntroupe: stopping: letting requests in flight finish (signal again to exit now)\n');
+        process.stderr.write(`\ntroupe: stopping: letting requests in flight finish for up to ${flags.grace ?? 10_000} ms (signal again to exit now)\n`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
@@ -66,12 +84,19 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       try {
         const result = await executeRun({
           inputs,
+          thresholds: gate.thresholds,
           signal: controller.signal,
           progress: { stream: process.stderr, terminal, enabled: flags.progress },
+          ...(flags.resume ? { resume: resolve(cwd, flags.resume) } : {}),
+          graceMs: flags.grace,
+          ...(flags.verbose ? { verbose: process.stderr } : {}),
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
+        const gateFailed = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
+        await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
         if (result.status === 'interrupted') setExit(ExitCode.interrupted);
+        else if (gateFailed) setExit(ExitCode.failed);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -1,0 +1,152 @@
+/**
+ * `troupe compare <baseline> <current>`, and the CI-gate half of `troupe run` (thresholds from flags,
+ * --baseline, --json, --junit): flags in, typed options out, one call into metrics/ and reports/.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ExitCode } from '../../errors.js';
+import type { LoadedInputs } from '../../fixtures/types.js';
+import { COMPARE_METRICS, configThresholds, flagThresholds, scopeCatalog, type CompareMetric } from '../../metrics/threshold-config.js';
+import { renderVerdictLines } from '../../metrics/threshold-format.js';
+import { parsePercent } from '../../metrics/threshold-parse.js';
+import type { Threshold } from '../../metrics/thresholds.js';
+import { COMPARE_DEFAULTS, compareSummaries, readSummary, renderComparisonTable, writeComparison, type CompareOptions, type ComparableSummary, type Comparison } from '../../reports/compare.js';
+import { renderJunit, writeJunit } from '../../reports/junit.js';
+import { renderComparisonMarkdown, renderMarkdown, writeMarkdown } from '../../reports/markdown.js';
+import { RUN_FILES, type RunSummary } from '../../run/files.js';
+import { detectTerminal, paint } from '../../sinks/terminal.js';
+import type { ExitSetter } from '../main.js';
+
+export function percentOption(value: string): number {
+  const fraction = parsePercent(value);
+  if (fraction === null) throw new InvalidArgumentError(`expected a percentage such as 10%, got "${value}"`);
+  return fraction;
+}
+
+function toleranceOption(value: string, previous: Partial<Record<CompareMetric, number>> = {}): Partial<Record<CompareMetric, number>> {
+  const [metric, amount] = value.split('=');
+  if (!(COMPARE_METRICS as readonly string[]).includes(metric ?? '') || amount === undefined) {
+    throw new InvalidArgumentError(`expected METRIC=PERCENT with METRIC one of ${COMPARE_METRICS.join(', ')}, got "${value}"`);
+  }
+  return { ...previous, [metric!]: percentOption(amount) };
+}
+
+function minSamplesOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** The gate flags of `troupe run`. */
+export interface GateFlags {
+  threshold?: string[];
+  json?: boolean;
+  junit?: string;
+  baseline?: string;
+  maxRegression?: number;
+}
+
+export function addGateOptions(command: Command): Command {
+  return command
+    .option('--threshold <expr>', 'fail (exit 1) unless this holds, e.g. "p95 < 2s" or "persona:sarah error_rate < 1%" (repeatable)', collect)
+    .option('--json', 'print the summary with its verdict as one JSON document on stdout')
+    .option('--junit <file>', 'write a JUnit XML file: one testcase per threshold and regression check')
+    .option('--baseline <run-dir|summary.json>', 'compare with an earlier run; a regression beyond the tolerance fails (exit 1)')
+    .option('--max-regression <percent>', 'tolerance for latency and throughput against --baseline (default 10%)', percentOption);
+}
+
+export interface Gate {
+  thresholds: Threshold[];
+  baseline: { summary: ComparableSummary; source: string } | null;
+  compare: CompareOptions;
+}
+
+/** Before the run: every threshold parsed and its scope checked, the baseline read. Throws exit-2 errors. */
+export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: string): Promise<Gate> {
+  const catalog = scopeCatalog(inputs.personas, inputs.locations);
+  const { gate, source } = inputs.config;
+  const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(flags.threshold ?? [], catalog)];
+  const baselinePath = flags.baseline ? resolve(cwd, flags.baseline) : null;
+  const baseline = baselinePath ? { summary: await readSummary(baselinePath, '--baseline'), source: baselinePath } : null;
+  const compare = { ...gate.compare, ...(flags.maxRegression !== undefined ? { maxRegression: flags.maxRegression } : {}) } as CompareOptions;
+  return { thresholds, baseline, compare };
+}
+
+/**
+ * After the run: the comparison, the CI files (compare.json/csv, summary.md, junit), the verdict on
+ * stderr and the JSON document on stdout. Returns true when the gate failed.
+ */
+export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<boolean> {
+  const c = paint(detectTerminal(process.stderr));
+  const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
+  if (comparison) await writeComparison(runDir, comparison);
+  const outputs = inputs.config.gate.outputs;
+  if (outputs.includes('markdown')) {
+    const warning = await writeMarkdown(join(runDir, RUN_FILES.markdown), renderMarkdown(summary, comparison));
+    if (warning) process.stderr.write(`troupe: ${warning}\n`);
+  }
+  const junit = renderJunit(summary, comparison);
+  if (outputs.includes('junit')) await writeJunit(join(runDir, RUN_FILES.junit), junit);
+  if (flags.junit) await writeJunit(resolve(cwd, flags.junit), junit);
+
+  if (summary.thresholds) process.stderr.write(`\n${renderVerdictLines(summary.thresholds, c)}`);
+  if (comparison) process.stderr.write(`\n${renderComparisonTable(comparison, c)}`);
+  if (flags.json) process.stdout.write(`${JSON.stringify(comparison ? { ...summary, comparison } : summary, null, 2)}\n`);
+  return summary.thresholds?.passed === false || comparison?.passed === false;
+}
+
+interface CompareFlags {
+  maxRegression?: number;
+  tolerance?: Partial<Record<CompareMetric, number>>;
+  minSamples?: number;
+  minLatencyDelta?: number;
+  out?: string;
+  json?: boolean;
+  junit?: string;
+}
+
+export function registerCompare(program: Command, setExit: ExitSetter): void {
+  program
+    .command('compare')
+    .description('Compare two runs (run directories or summary.json files); exit 1 when the current one regressed.')
+    .argument('<baseline>', 'the earlier run: a run directory or its summary.json')
+    .argument('<current>', 'the run to judge: a run directory or its summary.json')
+    .option('--max-regression <percent>', 'tolerance for p50/p95/p99 and throughput (default 10%)', percentOption)
+    .option('--tolerance <metric=percent>', 'per-metric tolerance, e.g. p99=25% or error_rate=0.5% (rates in percentage points; repeatable)', toleranceOption)
+    .option('--min-samples <n>', 'scopes with fewer requests are shown but not judged (default 30)', minSamplesOption)
+    .option('-o, --out <dir>', 'write compare.json, compare.csv and compare.md into this folder')
+    .option('--json', 'print the comparison as one JSON document on stdout (the table goes to stderr)')
+    .option('--junit <file>', 'write a JUnit XML file with one testcase per regression check')
+    .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
+      const cwd = process.cwd();
+      const [baseline, current] = await Promise.all([readSummary(resolve(cwd, baselineArg), 'baseline'), readSummary(resolve(cwd, currentArg), 'current')]);
+      const defaults = COMPARE_DEFAULTS;
+      const options: CompareOptions = {
+        maxRegression: flags.maxRegression ?? defaults.maxRegression,
+        tolerances: flags.tolerance ?? {},
+        minSamples: flags.minSamples ?? defaults.minSamples,
+        minLatencyDeltaMs: defaults.minLatencyDeltaMs,
+      };
+      const comparison: Comparison = compareSummaries(baseline, current, options, { baseline: baselineArg, current: currentArg });
+      const markdown = renderComparisonMarkdown(comparison);
+      if (flags.out) {
+        const out = resolve(cwd, flags.out);
+        await mkdir(out, { recursive: true });
+        await writeComparison(out, comparison);
+      }
+      const warning = await writeMarkdown(flags.out ? join(resolve(cwd, flags.out), 'compare.md') : null, markdown);
+      if (warning) process.stderr.write(`troupe: ${warning}\n`);
+      if (flags.junit) {
+        await writeJunit(resolve(cwd, flags.junit), renderJunit({ runId: current.runId ?? currentArg, name: current.name ?? 'compare', startedAt: current.startedAt ?? new Date().toISOString(), durationMs: 0 }, comparison));
+      }
+      const table = renderComparisonTable(comparison, paint(detectTerminal(flags.json ? process.stderr : process.stdout)));
+      if (flags.json) {
+        process.stderr.write(table);
+        process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+      } else process.stdout.write(table);
+      if (!comparison.passed) setExit(ExitCode.failed);
+    });
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import type { ExitSetter } from '../main.js';
+
+interface ReportFlags {
+  format: string;
+}
+
+export function registerReport(program: Command, _setExit: ExitSetter): void {
+  program
+    .command('report')
+    .argument('<run-dir>', 'a run directory (reports/<run-id>)')
+    .description('Rebuild the reports (CSV set, PDF) of a run directory from its files alone; the target is not contacted.')
+    .option('-f, --format <formats>', 'comma-separated formats: csv, pdf', 'csv,pdf')
+    .action(async (runDir: string, flags: ReportFlags) => {
+      // Loaded here, not at the top, so that `troupe --help` does not load the report code.
+      const { buildReports, parseFormats } = await import('../../reports/build.js');
+      const dir = resolve(process.cwd(), runDir);
+      const result = await buildReports(dir, parseFormats(flags.format));
+      for (const note of result.notes) process.stderr.write(`troupe: ${note}\n`);
+      for (const file of result.files) process.stdout.write(`${file}\n`);
+    });
+}

@@ -1,0 +1,250 @@
+/**
+ * One visit of a persona to a location: its journey's steps in order (or the single request of a
+ * persona without a journey), each sent with retries and the harness cache when they are on, judged
+ * by its checks, its captures feeding later steps. Both load models run work through here; the result
+ * is the visit's records, which the caller emits.
+ */
+import type { Dispatcher } from 'undici';
+import type { JourneyStep } from '../fixtures/journey.js';
+import type { RetryPolicy } from '../fixtures/load.js';
+import type { CacheDetection, Location, Persona, ThinkTime, Timeouts } from '../fixtures/types.js';
+import type { Redactor } from '../redact.js';
+import type { HostAllowList } from './allow-hosts.js';
+import { cacheStatusFromHeaders, cacheStatusFromJson } from './cache-status.js';
+import { ResponseView, captureValue } from './capture.js';
+import { runChecks } from './checks.js';
+import { systemClock, type Clock } from './clock.js';
+import { HarnessCache } from './dedupe.js';
+import { sendRequest, type HttpOutcome, type RedirectPolicy } from './http.js';
+import type { CheckResult, ResultRecord } from './records.js';
+import type { BuiltRequest, RequestBuilder } from './request-builder.js';
+import { isRetryable, retryDelay } from './retry.js';
+
+export interface JourneyEngineOptions {
+  buildRequest: RequestBuilder;
+  dispatcher: Dispatcher;
+  timeouts: Timeouts;
+  maxResponseBytes: number;
+  cache: CacheDetection;
+  redactor: Redactor;
+  /** Cuts requests, think times and retry waits in flight (the grace period ran out). */
+  abortInFlight?: AbortSignal;
+  redirects?: RedirectPolicy;
+  allowHosts?: HostAllowList | null;
+  clock?: Clock;
+  random?: () => number;
+  retries?: RetryPolicy | null;
+  harnessCache?: HarnessCache<SentRequest> | null;
+}
+
+export interface JourneyJob {
+  /** Work item id: `persona/location/iteration` (closed model) or `persona/location/arrivalIndex` (open model). */
+  id: string;
+  persona: Persona;
+  location: Location;
+  iteration: number;
+  /** Open model: when the visit was due, on the clock's monotonic scale. Records then carry response times. */
+  dueAt?: number;
+}
+
+export interface JourneyResult {
+  /** Every attempt of every step that ran, in order. */
+  records: ResultRecord[];
+  /** Cut by `abortInFlight`: the records are not to be emitted (a resume runs the visit again). */
+  aborted: boolean;
+}
+
+/** One attempt sent to the target. */
+interface Attempt {
+  outcome: HttpOutcome;
+  /** Epoch ms when it was sent. */
+  startedAt: number;
+  /** When it completed, on the clock's monotonic scale. */
+  end: number;
+}
+
+/** A request after its retries: what the harness cache keeps. */
+export interface SentRequest {
+  attempts: Attempt[];
+  /** The final attempt's outcome. */
+  outcome: HttpOutcome;
+}
+
+export type JourneyRunner = (job: JourneyJob) => Promise<JourneyResult>;
+
+function thinkMs(think: ThinkTime | undefined, random: () => number): number {
+  return think ? think.minMs + random() * (think.maxMs - think.minMs) : 0;
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunner {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const { redactor, retries } = options;
+  const harness = options.harnessCache ?? null;
+  // Dedupe hands one response to many steps, whose checks may need the body.
+  const keepAllBodies = Boolean(options.cache.jsonPath) || harness !== null;
+
+  const sendOnce = async (out: BuiltRequest, keepBody: boolean): Promise<Attempt> => {
+    const startedAt = clock.wallNow();
+    const outcome = await sendRequest(options.dispatcher, out, {
+      timeouts: options.timeouts,
+      maxResponseBytes: options.maxResponseBytes,
+      keepBody,
+      now: clock.now,
+      redirects: options.redirects,
+      allowHosts: options.allowHosts,
+      isSensitiveHeader: (name) => redactor.isSensitiveHeader(name),
+      signal: options.abortInFlight,
+    });
+    return { outcome, startedAt, end: clock.now() };
+  };
+
+  const sendWithRetries = async (out: BuiltRequest, keepBody: boolean): Promise<SentRequest> => {
+    const attempts: Attempt[] = [];
+    for (let n = 1; ; n++) {
+      const attempt = await sendOnce(out, keepBody);
+      attempts.push(attempt);
+      const last = !retries || n >= retries.attempts || !isRetryable(retries, attempt.outcome) || options.abortInFlight?.aborted;
+      if (last) return { attempts, outcome: attempt.outcome };
+      const wait = retryDelay(retries, n + 1, attempt.outcome, random, clock.wallNow());
+      await clock.sleep(wait.ms, options.abortInFlight);
+    }
+  };
+
+  const toRecord = (job: JourneyJob, out: BuiltRequest, attempt: Attempt, extra: Partial<ResultRecord>, dueAt: number | undefined): ResultRecord => {
+    const { outcome } = attempt;
+    let cache = outcome.headers ? cacheStatusFromHeaders(outcome.headers, options.cache) : 'unknown';
+    if (cache === 'unknown' && outcome.bodyText !== undefined) cache = cacheStatusFromJson(outcome.bodyText, options.cache);
+    const record: ResultRecord = {
+      type: 'result',
+      id: job.id,
+      persona: job.persona.name,
+      location: job.location.id,
+      iteration: job.iteration,
+      step: out.step,
+      method: out.method,
+      url: out.displayUrl,
+      status: outcome.status,
+      ok: outcome.ok,
+      error: outcome.error,
+      latencyMs: round3(outcome.latencyMs),
+      ttfbMs: outcome.ttfbMs === null ? null : round3(outcome.ttfbMs),
+      bytes: outcome.bytes,
+      cache,
+      ...(outcome.redirects > 0 ? { redirects: outcome.redirects } : {}),
+      startedAt: attempt.startedAt,
+    };
+    if (dueAt !== undefined) {
+      record.scheduledAt = round3(clock.wallNow() - (clock.now() - dueAt));
+      record.responseTimeMs = round3(attempt.end - dueAt);
+    }
+    if (outcome.message) record.message = redactor.text(outcome.message);
+    else if (outcome.error) record.message = `HTTP ${outcome.status}`;
+    return Object.assign(record, extra);
+  };
+
+  const templateFailure = (job: JourneyJob, step: string, err: unknown): ResultRecord => ({
+    type: 'result',
+    id: job.id,
+    persona: job.persona.name,
+    location: job.location.id,
+    iteration: job.iteration,
+    step,
+    method: '',
+    url: '',
+    status: null,
+    ok: false,
+    error: 'template',
+    message: redactor.text(err instanceof Error ? err.message : String(err)),
+    latencyMs: 0,
+    ttfbMs: null,
+    bytes: 0,
+    cache: 'unknown',
+    startedAt: clock.wallNow(),
+  });
+
+  return async (job) => {
+    const steps: ReadonlyArray<JourneyStep | undefined> = job.persona.journey ?? [undefined];
+    const records: ResultRecord[] = [];
+    const vars: Record<string, unknown> = {};
+    let dueAt = job.dueAt;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i];
+      if (step?.think) {
+        const pause = thinkMs(step.think, random);
+        // The next step is due when the pause ends; oversleeping shows up in its response time.
+        if (dueAt !== undefined) dueAt = clock.now() + pause;
+        await clock.sleep(pause, options.abortInFlight);
+      } else if (i > 0 && dueAt !== undefined) dueAt = clock.now();
+      if (options.abortInFlight?.aborted) return { records, aborted: true };
+
+      let out: BuiltRequest;
+      try {
+        out = options.buildRequest(job.persona, job.location, job.iteration, step, step ? vars : undefined);
+      } catch (err) {
+        records.push(templateFailure(job, step?.name ?? 'request', err));
+        if (step?.onFail === 'continue') continue;
+        break;
+      }
+      const keepBody = keepAllBodies || (step !== undefined && stepNeedsBody(step));
+      const started = clock.now();
+      let sent: SentRequest;
+      let source: 'origin' | 'coalesced' | 'reused' = 'origin';
+      if (harness) {
+        const got = await harness.fetch(HarnessCache.key(out), () => sendWithRetries(out, true));
+        sent = got.value;
+        source = got.source;
+      } else sent = await sendWithRetries(out, keepBody);
+      if (sent.outcome.error === 'aborted') return { records, aborted: true };
+      const end = clock.now();
+
+      const final = sent.outcome;
+      const view = new ResponseView(final.bodyText, final.headers);
+      let checks: CheckResult[] | undefined;
+      if (step) {
+        // A listed status is an expected answer, not an error (e.g. a 404 a step asks for).
+        const statusCheck = step.expect.find((c) => c.kind === 'status');
+        if (statusCheck && final.status !== null && statusCheck.codes.includes(final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
+          sent = { ...sent, outcome: { ...final, ok: true, error: null, message: undefined } };
+        }
+        const latencyMs = source === 'origin' ? final.latencyMs : end - started;
+        checks = runChecks(step.expect, { status: final.status, latencyMs, view });
+        for (const capture of step.capture) {
+          const value = sent.outcome.ok ? captureValue(capture, view) : undefined;
+          if (value === undefined) checks.push({ name: `capture ${capture.name}`, ok: false, message: 'not found in the response' });
+          else {
+            vars[capture.name] = value;
+            checks.push({ name: `capture ${capture.name}`, ok: true });
+          }
+        }
+      }
+      const withChecks = (extra: Partial<ResultRecord>): Partial<ResultRecord> => (checks && checks.length > 0 ? { ...extra, checks } : extra);
+      if (source === 'origin') {
+        sent.attempts.forEach((attempt, k) => {
+          const isFinal = k === sent.attempts.length - 1;
+          const a = isFinal ? { ...attempt, outcome: sent.outcome } : attempt;
+          const extra: Partial<ResultRecord> = retries ? { attempt: k + 1 } : {};
+          records.push(toRecord(job, out, a, isFinal ? withChecks(extra) : extra, dueAt));
+        });
+      } else {
+        // Served by the harness: one record, the wait for it as latency, no bytes from the target.
+        const reused: HttpOutcome = { ...sent.outcome, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
+        records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, withChecks({ harnessCache: source }), dueAt));
+      }
+      const failedCheck = checks?.find((c) => !c.ok);
+      const last = records[records.length - 1]!;
+      if (failedCheck && last.error === null) last.message = `check failed: ${failedCheck.name}${failedCheck.message ? ` (${redactor.text(failedCheck.message)})` : ''}`;
+      const failed = !sent.outcome.ok || failedCheck !== undefined;
+      if (failed && step?.onFail !== 'continue') break;
+    }
+    return { records, aborted: false };
+  };
+}
+
+function stepNeedsBody(step: JourneyStep): boolean {
+  return step.expect.some((c) => c.kind === 'json' || c.kind === 'contains') || step.capture.some((c) => !('header' in c.source));
+}

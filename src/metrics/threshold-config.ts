@@ -1,0 +1,86 @@
+/**
+ * The CI gate's config keys (`thresholds`, `outputs`, `compare`) and the checks that turn threshold
+ * expressions into Thresholds whose scopes exist, before anything is sent. Errors are exit 2 and
+ * point at the expression's column.
+ */
+import { z } from 'zod';
+import { InputError, UsageError } from '../errors.js';
+import { parseDuration } from '../fixtures/duration.js';
+import { intAtLeast, strictObject } from '../fixtures/issues.js';
+import type { GateConfig, OutputName } from '../fixtures/types.js';
+import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
+import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
+
+export const OUTPUT_NAMES: readonly OutputName[] = ['junit', 'markdown'];
+export const COMPARE_METRICS = ['p50', 'p95', 'p99', 'error_rate', 'cache_hit_rate', 'rps'] as const;
+export type CompareMetric = (typeof COMPARE_METRICS)[number];
+
+export const GATE_DEFAULTS: GateConfig = {
+  thresholds: [],
+  outputs: ['markdown'],
+  compare: { maxRegression: 0.1, tolerances: {}, minSamples: 30, minLatencyDeltaMs: 1 },
+};
+
+const PERCENT_EXPECTED = 'a percentage such as 10% (or a fraction such as 0.1)';
+const percent = z.unknown().transform((v, ctx) => parsePercent(v) ?? (ctx.addIssue({ code: 'custom', message: PERCENT_EXPECTED }), z.NEVER));
+
+/** Spread into the config file's schema. */
+export const gateConfigShape = {
+  thresholds: z.array(z.string().min(1)).optional(),
+  outputs: z.array(z.enum(['junit', 'markdown'])).optional(),
+  compare: strictObject({
+    maxRegression: percent.optional(),
+    tolerances: strictObject(Object.fromEntries(COMPARE_METRICS.map((m) => [m, percent.optional()])) as Record<CompareMetric, z.ZodOptional<typeof percent>>).optional(),
+    minSamples: intAtLeast(0).optional(),
+    minLatencyDelta: z
+      .unknown()
+      .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'a duration such as 1ms' }), z.NEVER))
+      .optional(),
+  }).optional(),
+};
+
+type GateFile = { [K in keyof typeof gateConfigShape]?: z.output<(typeof gateConfigShape)[K]> };
+
+export function buildGateConfig(file: GateFile): GateConfig {
+  const c = file.compare ?? {};
+  const d = GATE_DEFAULTS.compare;
+  const tolerances: Record<string, number> = {};
+  for (const [metric, value] of Object.entries(c.tolerances ?? {})) if (value !== undefined) tolerances[metric] = value as number;
+  return {
+    thresholds: file.thresholds ?? [],
+    outputs: file.outputs ? [...new Set(file.outputs)] : GATE_DEFAULTS.outputs,
+    compare: { maxRegression: c.maxRegression ?? d.maxRegression, tolerances, minSamples: c.minSamples ?? d.minSamples, minLatencyDeltaMs: c.minLatencyDelta ?? d.minLatencyDeltaMs },
+  };
+}
+
+/** Scope names a run will have, from its personas and locations. Every request is step `request` until journeys name steps. */
+export function scopeCatalog(personas: ReadonlyArray<{ name: string; slug: string }>, locations: ReadonlyArray<{ id: string }>): ScopeCatalog {
+  return { personas: personas.map(({ name, slug }) => ({ name, slug })), locations: locations.map((l) => l.id), steps: ['request'] };
+}
+
+function parseChecked(expression: string, catalog: ScopeCatalog, onError: (err: ThresholdSyntaxError) => never): Threshold {
+  try {
+    return resolveThresholdScopes([parseThreshold(expression)], catalog)[0]!;
+  } catch (err) {
+    if (err instanceof ThresholdSyntaxError) onError(err);
+    throw err;
+  }
+}
+
+/** The config's thresholds, parsed and scope-checked; an error names the file and `thresholds[i]`. */
+export function configThresholds(gate: GateConfig, source: string | null, catalog: ScopeCatalog): Threshold[] {
+  return gate.thresholds.map((expression, i) =>
+    parseChecked(expression, catalog, (err) => {
+      throw new InputError('E_CONFIG', { file: source ?? 'the config', path: `thresholds[${i}]` }, `invalid threshold: ${err.message}`);
+    }),
+  );
+}
+
+/** `--threshold` flags, parsed and scope-checked; an error quotes the flag. */
+export function flagThresholds(expressions: readonly string[], catalog: ScopeCatalog): Threshold[] {
+  return expressions.map((expression) =>
+    parseChecked(expression, catalog, (err) => {
+      throw new UsageError(`--threshold ${JSON.stringify(expression)}: ${err.message}`);
+    }),
+  );
+}

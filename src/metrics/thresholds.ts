@@ -1,0 +1,167 @@
+/**
+ * Thresholds live outside the runner: a pure function of a summary (one run's, or merged shards'),
+ * so `troupe run`, `troupe report` and merges all judge the same numbers the same way.
+ */
+import { slugify } from '../fixtures/slug.js';
+import type { ThresholdResult, ThresholdVerdict } from '../run/files.js';
+import type { ScopeSummary } from './aggregate.js';
+import type { RunMetricsSummary } from './run-metrics.js';
+import { formatMetricValue, unitOf } from './threshold-format.js';
+import { METRICS, ThresholdSyntaxError, scopeLabel, type Operator, type Threshold, type ThresholdScope } from './threshold-parse.js';
+
+export { parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
+
+/** What evaluation reads: the scopes of a summary, plus counters later features add (checks, dropped). */
+export type EvaluableSummary = Pick<RunMetricsSummary, 'global' | 'personas' | 'locations' | 'steps' | 'cacheStatus'> & { dropped?: unknown };
+
+export interface PersonaRef {
+  name: string;
+  slug: string;
+}
+
+export type PersonaMatch = { name: string } | { ambiguous: string[] } | null;
+
+/**
+ * A persona by its name (any case), its slug, or the leading words of its slug when only one persona
+ * starts that way: `sarah` finds `Sarah the site selector`.
+ */
+export function matchPersona(ref: string, personas: readonly PersonaRef[]): PersonaMatch {
+  const exact = personas.find((p) => p.name === ref || p.slug === ref) ?? personas.find((p) => p.name.toLowerCase() === ref.toLowerCase());
+  if (exact) return { name: exact.name };
+  const stem = slugify(ref, '');
+  if (stem === '') return null;
+  const bySlug = personas.filter((p) => p.slug === stem || p.slug.startsWith(`${stem}-`));
+  if (bySlug.length === 1) return { name: bySlug[0]!.name };
+  if (bySlug.length > 1) return { ambiguous: bySlug.map((p) => p.name) };
+  return null;
+}
+
+const compare: Record<Operator, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+  '==': (a, b) => a === b,
+  '!=': (a, b) => a !== b,
+};
+
+type Lookup = { scope: ScopeSummary; label: string } | { missing: string };
+
+function findScope(summary: EvaluableSummary, scope: ThresholdScope): Lookup {
+  switch (scope.kind) {
+    case 'global':
+      return { scope: summary.global, label: 'global' };
+    case 'persona': {
+      const refs = Object.keys(summary.personas).map((name) => ({ name, slug: slugify(name) }));
+      const match = matchPersona(scope.value, refs);
+      if (match === null) return { missing: `persona ${JSON.stringify(scope.value)} had no requests in this run` };
+      if ('ambiguous' in match) return { missing: `persona ${JSON.stringify(scope.value)} matches ${match.ambiguous.map((n) => JSON.stringify(n)).join(', ')}; use the full name` };
+      return { scope: summary.personas[match.name]!, label: `persona:${match.name}` };
+    }
+    case 'location':
+    case 'step': {
+      const map = scope.kind === 'step' ? summary.steps : summary.locations;
+      const found = map[scope.value];
+      return found ? { scope: found, label: scopeLabel(scope) } : { missing: `${scope.kind} ${JSON.stringify(scope.value)} had no requests in this run` };
+    }
+    case 'cache': {
+      const found = summary.cacheStatus[scope.value as keyof EvaluableSummary['cacheStatus']];
+      return found ? { scope: found, label: scopeLabel(scope) } : { missing: `no response had cache status ${JSON.stringify(scope.value)}` };
+    }
+  }
+}
+
+/** The measured value, or why there is none. Latencies in ms, rates as fractions. */
+function measure(summary: EvaluableSummary, s: ScopeSummary, metric: string): number | { noData: string } {
+  const spec = METRICS[metric]!;
+  if (spec.stat !== undefined) {
+    const v = s.latency.count > 0 ? s.latency[spec.stat] : null;
+    return v ?? { noData: 'no requests completed in this scope' };
+  }
+  switch (metric) {
+    case 'error_rate':
+      return s.requests > 0 ? s.errors / s.requests : { noData: 'no requests in this scope' };
+    case 'success_rate':
+      return s.successRate ?? { noData: 'no requests in this scope' };
+    case 'cache_hit_rate':
+      return s.cache.hitRate ?? { noData: 'no cache hits or misses were seen (every response was stale, bypass or unknown)' };
+    case 'rps':
+      return s.rps ?? { noData: 'the scope spans no time' };
+    case 'requests':
+      return s.requests;
+    case 'checks': {
+      // Checks come with journeys: a scope then carries passed/failed counts.
+      const checks = (s as { checks?: { passed?: unknown; failed?: unknown } }).checks;
+      const passed = Number(checks?.passed ?? 0);
+      const failed = Number(checks?.failed ?? 0);
+      return passed + failed > 0 ? passed / (passed + failed) : { noData: 'this run ran no checks' };
+    }
+    case 'dropped': {
+      // Dropped iterations come with the open model (arrival rate); a closed-model run has none to report.
+      const dropped = summary.dropped ?? (s as { dropped?: unknown }).dropped;
+      return typeof dropped === 'number' ? dropped : { noData: 'this run recorded no dropped iterations (dropped is measured by the open model)' };
+    }
+    default:
+      return { noData: `metric ${metric} is not measured` };
+  }
+}
+
+/** Judges one threshold against a summary. */
+export function evaluateThreshold(summary: EvaluableSummary, t: Threshold): ThresholdResult {
+  const base = { expression: t.expression, metric: t.metric, operator: t.operator, limit: t.limit, unit: unitOf(t.kind) };
+  const limitText = `${t.operator} ${formatMetricValue(t.kind, t.limit)}`;
+  const found = findScope(summary, t.scope);
+  if ('missing' in found) {
+    return { ...base, scope: scopeLabel(t.scope), measured: null, passed: false, message: `no data: ${found.missing}; limit ${limitText}` };
+  }
+  const value = measure(summary, found.scope, t.metric);
+  const where = found.label === 'global' ? '' : ` for ${found.label}`;
+  if (typeof value !== 'number') {
+    return { ...base, scope: found.label, measured: null, passed: false, message: `no data for ${t.metric}${where}: ${value.noData}; limit ${limitText}` };
+  }
+  const passed = compare[t.operator](value, t.limit);
+  const message = `${t.metric}${where} was ${formatMetricValue(t.kind, value)}, limit ${limitText}`;
+  return { ...base, scope: found.label, measured: value, passed, message };
+}
+
+/** Pure: the verdict of every threshold on a summary. Passes when there are none. */
+export function evaluateThresholds(summary: EvaluableSummary, thresholds: readonly Threshold[]): ThresholdVerdict {
+  const results = thresholds.map((t) => evaluateThreshold(summary, t));
+  return { passed: results.every((r) => r.passed), results };
+}
+
+/** What a run will have, known before it starts: scope names a threshold may refer to. */
+export interface ScopeCatalog {
+  personas: readonly PersonaRef[];
+  locations: readonly string[];
+  steps: readonly string[];
+}
+
+const listed = (names: readonly string[]): string => {
+  const shown = names.slice(0, 8).map((n) => JSON.stringify(n)).join(', ');
+  return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
+};
+
+/**
+ * Checks that every scoped threshold names a persona, location or step the run has, before the run
+ * starts. Throws a ThresholdSyntaxError pointing at the scope's name; persona refs are replaced by
+ * the full name, so evaluation is unambiguous.
+ */
+export function resolveThresholdScopes(thresholds: readonly Threshold[], catalog: ScopeCatalog): Threshold[] {
+  return thresholds.map((t) => {
+    const scope = t.scope;
+    if (scope.kind === 'global' || scope.kind === 'cache') return t;
+    const fail = (why: string): never => {
+      throw new ThresholdSyntaxError(t.expression, scope.column, why);
+    };
+    if (scope.kind === 'persona') {
+      const match = matchPersona(scope.value, catalog.personas);
+      if (match === null) fail(`unknown persona ${JSON.stringify(scope.value)}; the personas are ${listed(catalog.personas.map((p) => p.name))} (a name, a slug or its first words)`);
+      if ('ambiguous' in match!) fail(`persona ${JSON.stringify(scope.value)} matches ${listed(match.ambiguous)}; write more of the name`);
+      return { ...t, scope: { ...scope, value: (match as { name: string }).name } };
+    }
+    const known = scope.kind === 'step' ? catalog.steps : catalog.locations;
+    if (!known.includes(scope.value)) fail(`unknown ${scope.kind} ${JSON.stringify(scope.value)}; the ${scope.kind}s are ${listed(known)}`);
+    return t;
+  });
+}

@@ -1,0 +1,32 @@
+/** The CSV set under <run-dir>/csv/ (see README "The run directory"). */
+import { join } from 'node:path';
+import { RUN_FILES } from '../../run/files.js';
+import type { FormatBuilder } from '../build.js';
+import { RequestsCsv } from './requests.js';
+import { cacheTable, errorsTable, locationsTable, percentilesTable, personasTable, stepsTable, timeseriesTable, type Table } from './tables.js';
+import { writeCsv } from './writer.js';
+
+export const csvFormat: FormatBuilder = {
+  async openSink(data) {
+    return RequestsCsv.open(join(data.dir, RUN_FILES.csv, 'requests.csv'), data.status);
+  },
+  async build(data) {
+    const { summary, status, facts } = data;
+    const tables: [string, Table][] = [
+      ['personas.csv', personasTable(summary, status)],
+      ['locations.csv', locationsTable(summary, data.personaLocations, status)],
+      ['steps.csv', stepsTable(summary, status)],
+      ['percentiles.csv', percentilesTable(summary, status)],
+      ['errors.csv', errorsTable(facts.errors, summary.global.requests, status)],
+      ['timeseries.csv', timeseriesTable(facts.timeseries, status)],
+      ['cache.csv', cacheTable(summary, status)],
+    ];
+    const files = [join(data.dir, RUN_FILES.csv, 'requests.csv')];
+    for (const [name, table] of tables) {
+      const path = join(data.dir, RUN_FILES.csv, name);
+      await writeCsv(path, table.header, table.rows);
+      files.push(path);
+    }
+    return files;
+  },
+};

@@ -1,0 +1,116 @@
+/** Pure row builders for the summary CSVs: summary (and the scan's facts) in, header + rows out. */
+import type { ScopeSummary } from '../../metrics/aggregate.js';
+import { PERCENTILE_KEYS, PERCENTILES, type LatencyStats } from '../../metrics/histogram.js';
+import type { RunSummary } from '../../run/files.js';
+import type { ErrorRow } from '../errors-table.js';
+import type { PersonaLocations } from '../run-data.js';
+import type { SecondRow } from '../timeseries.js';
+import type { Cell } from './writer.js';
+
+export interface Table {
+  header: string[];
+  rows: Iterable<Cell[]> | AsyncIterable<Cell[]>;
+}
+
+const LATENCY_HEADER = ['p50_ms', 'p75_ms', 'p90_ms', 'p95_ms', 'p99_ms', 'p999_ms', 'max_ms', 'mean_ms'];
+const SCOPE_HEADER = [
+  'requests', 'ok', 'errors', 'success_rate', 'throughput_rps', ...LATENCY_HEADER,
+  'cache_hits', 'cache_misses', 'cache_stale', 'cache_bypass', 'cache_unknown', 'hit_rate',
+];
+
+function scopeCells(s: ScopeSummary): Cell[] {
+  const l = s.latency;
+  return [
+    s.requests, s.ok, s.errors, s.successRate, s.rps, l.p50, l.p75, l.p90, l.p95, l.p99, l.p999, l.max, l.mean,
+    s.cache.hit, s.cache.miss, s.cache.stale, s.cache.bypass, s.cache.unknown, s.cache.hitRate,
+  ];
+}
+
+export function personasTable(summary: RunSummary, status: string): Table {
+  return {
+    header: ['persona', ...SCOPE_HEADER, 'run_status'],
+    rows: Object.entries(summary.personas).map(([name, s]) => [name, ...scopeCells(s), status]),
+  };
+}
+
+export function stepsTable(summary: RunSummary, status: string): Table {
+  return {
+    header: ['step', ...SCOPE_HEADER, 'run_status'],
+    rows: Object.entries(summary.steps).map(([name, s]) => [name, ...scopeCells(s), status]),
+  };
+}
+
+/** Per location (scope `location`, persona empty), then per persona × location (scope `persona_location`). */
+export function locationsTable(summary: RunSummary, pairs: PersonaLocations, status: string): Table {
+  async function* rows(): AsyncGenerator<Cell[]> {
+    for (const [id, s] of Object.entries(summary.locations)) yield ['location', '', id, ...scopeCells(s), status];
+    for await (const [persona, locations] of pairs()) {
+      for (const [id, s] of Object.entries(locations)) yield ['persona_location', persona, id, ...scopeCells(s), status];
+    }
+  }
+  return { header: ['scope', 'persona', 'location', ...SCOPE_HEADER, 'run_status'], rows: rows() };
+}
+
+const LEVELS: [label: string, percentile: number, key: keyof LatencyStats][] = [
+  ...PERCENTILES.map((p, i) => [PERCENTILE_KEYS[i]!, p, PERCENTILE_KEYS[i]!] as [string, number, keyof LatencyStats]),
+  ['max', 100, 'max'],
+];
+
+/** Long format: one row per scope × percentile, for charts and comparisons. */
+export function percentilesTable(summary: RunSummary, status: string): Table {
+  const scopes: [string, string, ScopeSummary][] = [['global', 'all', summary.global]];
+  for (const [kind, map] of [['persona', summary.personas], ['location', summary.locations], ['step', summary.steps], ['cache', summary.cacheStatus]] as const) {
+    for (const [name, s] of Object.entries(map)) if (s !== undefined) scopes.push([kind, name, s]);
+  }
+  function* rows(): Generator<Cell[]> {
+    for (const [kind, name, s] of scopes) {
+      for (const [label, p, key] of LEVELS) yield [kind, name, label, p, s.latency[key], s.latency.count, status];
+    }
+  }
+  return { header: ['scope_type', 'scope', 'percentile', 'percentile_value', 'latency_ms', 'samples', 'run_status'], rows: rows() };
+}
+
+const speedUp = (s: ScopeSummary): number | null => {
+  const hit = s.hitLatency?.p50;
+  const miss = s.missLatency?.p50;
+  return hit && miss ? Math.round((miss / hit) * 100) / 100 : null;
+};
+
+export function cacheTable(summary: RunSummary, status: string): Table {
+  function* rows(): Generator<Cell[]> {
+    for (const [kind, map] of [['persona', summary.personas], ['location', summary.locations]] as const) {
+      for (const [name, s] of Object.entries(map)) {
+        const c = s.cache;
+        yield [
+          kind, name, c.hit, c.miss, c.stale, c.bypass, c.unknown, c.hitRate,
+          s.hitLatency?.p50 ?? null, s.hitLatency?.p95 ?? null, s.missLatency?.p50 ?? null, s.missLatency?.p95 ?? null, speedUp(s), status,
+        ];
+      }
+    }
+  }
+  return {
+    header: [
+      'scope_type', 'scope', 'hits', 'misses', 'stale', 'bypass', 'unknown', 'hit_rate',
+      'hit_p50_ms', 'hit_p95_ms', 'miss_p50_ms', 'miss_p95_ms', 'speedup_miss_p50_over_hit_p50', 'run_status',
+    ],
+    rows: rows(),
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const share = (n: number, of: number): number | null => (of === 0 ? null : Math.round((n / of) * 1e6) / 1e6);
+
+export function errorsTable(errors: ErrorRow[], totalRequests: number, status: string): Table {
+  const totalErrors = errors.reduce((n, e) => n + e.count, 0);
+  return {
+    header: ['error_code', 'http_status', 'count', 'share_of_errors', 'share_of_requests', 'first_seen', 'last_seen', 'example_message', 'run_status'],
+    rows: errors.map((e) => [e.code, e.status, e.count, share(e.count, totalErrors), share(e.count, totalRequests), iso(e.firstSeen), iso(e.lastSeen), e.example, status]),
+  };
+}
+
+export function timeseriesTable(series: SecondRow[], status: string): Table {
+  return {
+    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'run_status'],
+    rows: series.map((s) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, status]),
+  };
+}

@@ -1,0 +1,25 @@
+/** How the PDF writes numbers; the tests compute expected cover figures from summary.json with the same functions. */
+
+export const fmtMs = (v: number | null | undefined): string => {
+  if (v === null || v === undefined) return '–';
+  if (v >= 1000) return `${(v / 1000).toFixed(2)} s`;
+  return v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
+};
+
+export const fmtPct = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+
+export const fmtInt = (v: number): string => v.toLocaleString('en-US');
+
+export const fmtRps = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v.toFixed(1)} req/s`);
+
+export const fmtDuration = (ms: number): string => {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+};
+
+/** `2026-11-23 03:30:00 UTC`: reports are read in many time zones. */
+export const fmtDate = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;

@@ -1,0 +1,138 @@
+/** Page 1: what was run, the verdict and the headline figures. */
+import { fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
+import type { RunData } from '../run-data.js';
+import type { PdfSection } from './document.js';
+import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
+
+export interface Headline {
+  label: string;
+  value: string;
+}
+
+/** The cover's figures, as printed; tests read them back from the PDF and compare with summary.json. */
+export function headlineFigures(data: RunData): Headline[] {
+  const g = data.summary.global;
+  return [
+    { label: 'Requests', value: fmtInt(g.requests) },
+    { label: 'Success rate', value: fmtPct(g.successRate) },
+    { label: 'Throughput', value: fmtRps(g.rps) },
+    { label: 'Errors', value: fmtInt(g.errors) },
+    { label: 'Latency p50', value: fmtMs(g.latency.p50) },
+    { label: 'Latency p95', value: fmtMs(g.latency.p95) },
+    { label: 'Latency p99', value: fmtMs(g.latency.p99) },
+    { label: 'Cache hit rate', value: fmtPct(g.cache.hitRate) },
+    { label: 'Cache hit p50', value: fmtMs(g.hitLatency?.p50) },
+    { label: 'Cache miss p50', value: fmtMs(g.missLatency?.p50) },
+  ];
+}
+
+export function verdictText(data: RunData): { text: string; color: string } {
+  const t = data.summary.thresholds;
+  if (!t) return { text: 'No thresholds set', color: COLORS.muted };
+  const failed = t.results.filter((r) => !r.passed).length;
+  return t.passed
+    ? { text: `PASS: all ${t.results.length} thresholds met`, color: COLORS.pass }
+    : { text: `FAIL: ${failed} of ${t.results.length} thresholds not met`, color: COLORS.fail };
+}
+
+function facts(data: RunData): [string, string][] {
+  const { summary, manifest } = data;
+  const personas = Object.keys(summary.personas).length;
+  const locations = manifest?.locations.count ?? Object.keys(summary.locations).length;
+  const iterations = (manifest?.config as { iterations?: number } | undefined)?.iterations;
+  return [
+    ['Run', summary.runId],
+    ['Target', summary.target],
+    ['Started', fmtDate(summary.startedAt)],
+    ['Duration', fmtDuration(summary.durationMs)],
+    ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned requests, concurrency ${summary.concurrency || '–'}`],
+    ['Status', `${data.status}: ${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} requests completed`],
+  ];
+}
+
+export const coverSection: PdfSection = {
+  id: 'cover',
+  newPage: false,
+  render({ doc, data }) {
+    const width = contentWidth(doc);
+    const x = left(doc);
+    doc.font('regular').fontSize(10).fillColor(COLORS.muted).text('troupe load test report', x, doc.y, { width });
+    doc.font('bold').fontSize(24).fillColor(COLORS.text).text(data.summary.name, { width });
+    doc.moveDown(0.6);
+
+    for (const [label, value] of facts(data)) {
+      const y = doc.y;
+      doc.font('bold').fontSize(9.5).fillColor(COLORS.muted).text(label, x, y, { width: 70 });
+      doc.font('regular').fillColor(COLORS.text).text(value, x + 75, y, { width: width - 75 });
+      doc.moveDown(0.25);
+    }
+    doc.moveDown(0.8);
+
+    const verdict = verdictText(data);
+    const boxY = doc.y;
+    doc.roundedRect(x, boxY, width, 34, 4).fill(verdict.color);
+    doc.font('bold').fontSize(15).fillColor('white').text(verdict.text, x + 12, boxY + 9, { width: width - 24 });
+    doc.y = boxY + 46;
+    const failed = data.summary.thresholds?.results.filter((r) => !r.passed) ?? [];
+    for (const r of failed.slice(0, 5)) paragraph(doc, `✗ ${r.expression}: ${r.message}`, { color: COLORS.fail });
+    if (failed.length > 5) paragraph(doc, `… and ${failed.length - 5} more (see the thresholds table).`, { color: COLORS.fail });
+
+    for (const note of data.notes) paragraph(doc, note, { font: 'bold', color: COLORS.fail });
+    doc.moveDown(0.4);
+    drawTiles(doc, headlineFigures(data));
+    const lines = highlights(data);
+    if (lines.length > 0) {
+      heading(doc, 'Highlights', 13);
+      for (const line of lines) paragraph(doc, `•  ${line}`);
+    }
+  },
+};
+
+/** A few sentences a reader takes away without opening the charts. */
+export function highlights(data: RunData): string[] {
+  const { summary, facts } = data;
+  const out: string[] = [];
+  const personas = Object.entries(summary.personas).filter(([, s]) => s.requests > 0);
+  if (personas.length > 1) {
+    const [slow, s] = personas.reduce((a, b) => ((b[1].latency.p95 ?? 0) > (a[1].latency.p95 ?? 0) ? b : a));
+    out.push(`Slowest persona by p95: ${slow}, p95 ${fmtMs(s.latency.p95)} (all personas: ${fmtMs(summary.global.latency.p95)}).`);
+    const rated = personas.filter(([, p]) => p.cache.hitRate !== null);
+    if (rated.length > 1) {
+      const [cold, c] = rated.reduce((a, b) => (b[1].cache.hitRate! < a[1].cache.hitRate! ? b : a));
+      out.push(`Lowest cache hit rate: ${cold}, ${fmtPct(c.cache.hitRate)} (${fmtInt(c.cache.hit)} hits, ${fmtInt(c.cache.miss)} misses).`);
+    }
+  }
+  const g = summary.global;
+  const other = g.cache.stale + g.cache.bypass + g.cache.unknown;
+  if (other > 0) out.push(`${fmtInt(other)} responses had no hit/miss status (stale ${g.cache.stale}, bypass ${g.cache.bypass}, unknown ${g.cache.unknown}); they are not in the hit rate.`);
+  if (summary.serverCache) {
+    const sc = summary.serverCache;
+    out.push(`The target's own count (${sc.source}): ${fmtInt(sc.hits)} hits, ${fmtInt(sc.misses)} misses, hit rate ${fmtPct(sc.hitRate)}.`);
+  }
+  const top = facts.errors[0];
+  if (top) {
+    out.push(`Most frequent error: ${top.code}${top.status === null ? '' : ` (HTTP ${top.status})`}, ${fmtInt(top.count)} of ${fmtInt(g.errors)} errors.`);
+  } else if (g.requests > 0) out.push('No request failed.');
+  return out;
+}
+
+function drawTiles(doc: PDFKit.PDFDocument, tiles: Headline[]): void {
+  const perRow = 5;
+  const gap = 8;
+  const width = (contentWidth(doc) - gap * (perRow - 1)) / perRow;
+  const height = 52;
+  const x0 = left(doc);
+  const y0 = doc.y;
+  tiles.forEach((tile, i) => {
+    const x = x0 + (i % perRow) * (width + gap);
+    const y = y0 + Math.floor(i / perRow) * (height + gap);
+    doc.roundedRect(x, y, width, height, 3).fill(COLORS.zebra);
+    doc.font('regular').fontSize(8).fillColor(COLORS.muted).text(tile.label, x + 7, y + 8, { width: width - 14, lineBreak: false });
+    let size = 13;
+    doc.font('bold').fontSize(size);
+    while (size > 7 && doc.widthOfString(tile.value) > width - 14) doc.fontSize((size -= 0.5));
+    doc.fillColor(COLORS.text).text(tile.value, x + 7, y + 24, { width: width - 14, lineBreak: false });
+  });
+  doc.x = x0;
+  doc.y = y0 + Math.ceil(tiles.length / perRow) * (height + gap) + 6;
+}

@@ -1,0 +1,20 @@
+/** report.pdf: the default sections in order. Later sections (e.g. a comparison with a baseline) append to PDF_SECTIONS. */
+import { join } from 'node:path';
+import { RUN_FILES } from '../../run/files.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { FormatBuilder } from '../build.js';
+import { coverSection } from './cover.js';
+import { renderPdf, type PdfSection } from './document.js';
+import { loadPdfLibs } from './libs.js';
+import { chartsSection, methodSection, tablesSection } from './sections.js';
+
+export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, tablesSection, methodSection];
+
+export const pdfFormat: FormatBuilder = {
+  async build(data) {
+    const pdf = await renderPdf(data, await loadPdfLibs(), PDF_SECTIONS);
+    const path = join(data.dir, RUN_FILES.pdf);
+    await writeFileAtomic(path, pdf);
+    return [path];
+  },
+};

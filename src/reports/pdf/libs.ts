@@ -1,0 +1,51 @@
+/** The PDF's dependencies, loaded only when a PDF is built (dynamic import keeps `troupe --help` fast). */
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+type SvgToPdf = (doc: PDFKit.PDFDocument, svg: string, x: number, y: number, options?: Record<string, unknown>) => void;
+
+export interface PdfLibs {
+  PDFDocument: new (options?: PDFKit.PDFDocumentOptions) => PDFKit.PDFDocument;
+  svgToPdf: SvgToPdf;
+  /** Vega-Lite spec → SVG string. */
+  toSvg(spec: Record<string, unknown>): Promise<string>;
+  fonts: { regular: string; bold: string; condensed: string; condensedBold: string };
+}
+
+let libs: Promise<PdfLibs> | null = null;
+
+export function loadPdfLibs(): Promise<PdfLibs> {
+  libs ??= (async () => {
+    const [pdfkit, svgToPdf, vega, vegaLite] = await Promise.all([
+      import('pdfkit'),
+      import('svg-to-pdfkit'),
+      import('vega'),
+      import('vega-lite'),
+    ]);
+    // DejaVu ships as an npm dependency, so a clean clone embeds the same fonts.
+    const font = (name: string) => require.resolve(`dejavu-fonts-ttf/ttf/${name}.ttf`);
+    return {
+      PDFDocument: pdfkit.default,
+      svgToPdf: (svgToPdf as unknown as { default: SvgToPdf }).default,
+      async toSvg(spec) {
+        // Vega-Lite's notes about merged sort orders are for chart authors, not for report readers.
+        const quiet = { level: () => quiet, error: () => quiet, warn: () => quiet, info: () => quiet, debug: () => quiet };
+        const compiled = vegaLite.compile(spec as never, { logger: quiet as never }).spec;
+        const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
+        try {
+          return await view.toSVG();
+        } finally {
+          view.finalize();
+        }
+      },
+      fonts: {
+        regular: font('DejaVuSans'),
+        bold: font('DejaVuSans-Bold'),
+        condensed: font('DejaVuSansCondensed'),
+        condensedBold: font('DejaVuSansCondensed-Bold'),
+      },
+    };
+  })();
+  return libs;
+}

@@ -1,0 +1,162 @@
+/** The PDF's sections after the cover: charts, tables and how the figures were measured. */
+import { HISTOGRAM_PRECISION } from '../../metrics/histogram.js';
+import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
+import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
+import type { PdfSection, SectionContext } from './document.js';
+import { COLORS, contentWidth, ensureSpace, heading, left, paragraph, table } from './layout.js';
+
+/** Tables list at most this many rows; the CSVs have all of them. */
+export const TABLE_MAX_PERSONAS = 100;
+export const TABLE_MAX_LOCATIONS = 25;
+export const TABLE_MAX_ERRORS = 20;
+const MIN_SECONDS_FOR_TIME_CHART = 3;
+
+async function chart(ctx: SectionContext, spec: Spec | null, empty: string): Promise<void> {
+  const { doc, libs } = ctx;
+  if (spec === null) {
+    paragraph(doc, empty, { color: COLORS.muted });
+    return;
+  }
+  const raw = await libs.toSvg({ ...spec, config: CHART_CONFIG });
+  const size = /^<svg[^>]*? width="([\d.]+)" height="([\d.]+)"/.exec(raw);
+  const w = Number(size?.[1] ?? contentWidth(doc));
+  const h = Number(size?.[2] ?? 200);
+  const scale = Math.min(1, contentWidth(doc) / w);
+  // The root's width and height set the drawn size (the viewBox keeps the drawing), so scale them there.
+  const svg = raw.replace(/^(<svg[^>]*?) width="[\d.]+" height="[\d.]+"/, `$1 width="${w * scale}" height="${h * scale}"`);
+  ensureSpace(doc, h * scale + 12);
+  const y = doc.y;
+  libs.svgToPdf(doc, svg, left(doc), y, {
+    width: w * scale,
+    height: h * scale,
+    assumePt: true,
+    fontCallback: (_family: string, bold: boolean) => (bold ? 'bold' : 'regular'),
+  });
+  doc.x = left(doc);
+  doc.y = y + h * scale + 16;
+}
+
+export const chartsSection: PdfSection = {
+  id: 'charts',
+  newPage: true,
+  async render(ctx) {
+    const { doc, data } = ctx;
+    heading(doc, 'Charts');
+    await chart(ctx, data.summary.global.requests > 0 ? latencyPerPersonaSpec(data.summary) : null, 'No requests completed.');
+    const seconds = data.facts.timeseries.length;
+    await chart(
+      ctx,
+      seconds >= MIN_SECONDS_FOR_TIME_CHART ? latencyOverTimeSpec(data.facts.timeseries) : null,
+      `Latency over time: the run spans ${seconds} second(s), too short to draw over time; the per-second figures are in csv/timeseries.csv.`,
+    );
+    const g = data.summary.global.cache;
+    await chart(ctx, g.hit + g.miss > 0 ? hitRatePerPersonaSpec(data.summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.');
+    await chart(ctx, hitVsMissSpec(data.summary), 'Hit vs miss latency needs both cache hits and misses; this run had ' + `${g.hit} hits and ${g.miss} misses.`);
+    await chart(ctx, errorBreakdownSpec(data.facts.errors), 'No errors: every request succeeded.');
+  },
+};
+
+const topNote = (shown: number, total: number, what: string, file: string) =>
+  shown < total ? `${shown} of ${fmtInt(total)} ${what} shown; all are in ${file}.` : '';
+
+export const tablesSection: PdfSection = {
+  id: 'tables',
+  newPage: true,
+  render({ doc, data }) {
+    const { summary, facts } = data;
+
+    heading(doc, 'Personas');
+    const personas = Object.entries(summary.personas).sort((a, b) => b[1].requests - a[1].requests || (a[0] < b[0] ? -1 : 1));
+    const shownPersonas = personas.length > TABLE_MAX_PERSONAS ? personas.slice(0, TABLE_MAX_PERSONAS) : Object.entries(summary.personas);
+    const personaNote = topNote(shownPersonas.length, personas.length, 'personas (most requests first)', 'csv/personas.csv');
+    if (personaNote) paragraph(doc, personaNote, { color: COLORS.muted });
+    table(
+      doc,
+      [
+        { header: 'Persona', width: 3.2 },
+        { header: 'Requests', width: 1.1, align: 'right' },
+        { header: 'Success', width: 1, align: 'right' },
+        { header: 'Throughput', width: 1.3, align: 'right' },
+        { header: 'p50', width: 1.1, align: 'right' },
+        { header: 'p95', width: 1.1, align: 'right' },
+        { header: 'p99', width: 1.1, align: 'right' },
+        { header: 'Hit rate', width: 1, align: 'right' },
+      ],
+      [...shownPersonas, ['All personas', summary.global] as const].map(([name, s]) => [
+        name, fmtInt(s.requests), fmtPct(s.successRate), fmtRps(s.rps), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate),
+      ]),
+    );
+
+    heading(doc, 'Slowest locations');
+    const locations = Object.entries(summary.locations).sort((a, b) => (b[1].latency.p95 ?? 0) - (a[1].latency.p95 ?? 0));
+    const shownLocations = locations.slice(0, TABLE_MAX_LOCATIONS);
+    paragraph(doc, `By p95 latency. ${topNote(shownLocations.length, locations.length, 'locations', 'csv/locations.csv')}`.trim(), { color: COLORS.muted });
+    table(
+      doc,
+      [
+        { header: 'Location', width: 3.2 },
+        { header: 'Requests', width: 1.1, align: 'right' },
+        { header: 'Errors', width: 1, align: 'right' },
+        { header: 'p50', width: 1.1, align: 'right' },
+        { header: 'p95', width: 1.1, align: 'right' },
+        { header: 'p99', width: 1.1, align: 'right' },
+        { header: 'Hit rate', width: 1, align: 'right' },
+      ],
+      shownLocations.map(([id, s]) => [id, fmtInt(s.requests), fmtInt(s.errors), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
+    );
+
+    heading(doc, 'Errors');
+    if (facts.errors.length === 0) paragraph(doc, 'No errors: every request succeeded.', { color: COLORS.muted });
+    else {
+      const totalErrors = facts.errors.reduce((n, e) => n + e.count, 0);
+      const note = topNote(Math.min(TABLE_MAX_ERRORS, facts.errors.length), facts.errors.length, 'kinds of error', 'csv/errors.csv');
+      if (note) paragraph(doc, note, { color: COLORS.muted });
+      table(
+        doc,
+        [
+          { header: 'Code', width: 1.5 },
+          { header: 'HTTP', width: 0.6, align: 'right' },
+          { header: 'Count', width: 0.9, align: 'right' },
+          { header: 'Share', width: 0.8, align: 'right' },
+          { header: 'First seen', width: 1.6 },
+          { header: 'Example message', width: 4 },
+        ],
+        facts.errors.slice(0, TABLE_MAX_ERRORS).map((e) => [
+          e.code, e.status === null ? '–' : String(e.status), fmtInt(e.count), fmtPct(e.count / totalErrors), fmtDate(new Date(e.firstSeen).toISOString()), e.example || '–',
+        ]),
+      );
+    }
+
+    const thresholds = summary.thresholds;
+    if (thresholds) {
+      heading(doc, 'Thresholds');
+      table(
+        doc,
+        [
+          { header: 'Threshold', width: 3 },
+          { header: 'Result', width: 1 },
+          { header: 'Measured', width: 4 },
+        ],
+        thresholds.results.map((r) => [r.expression, r.passed ? 'pass' : 'FAIL', r.message]),
+      );
+    }
+  },
+};
+
+export const methodSection: PdfSection = {
+  id: 'method',
+  newPage: false,
+  render({ doc, data }) {
+    ensureSpace(doc, 180);
+    doc.moveDown(0.5);
+    heading(doc, 'How this was measured', 13);
+    const p = HISTOGRAM_PRECISION;
+    const lines = [
+      `Latency is the time from sending a request to receiving the last byte of its response, failed requests included. Percentiles come from ${p.method}, recorded in ${p.unit} from ${p.lowestDiscernibleValue} µs to 1 hour with ${p.significantDigits} significant digits (${p.personaLocationSignificantDigits} for persona × location figures): ${p.percentile}.`,
+      'Cache status is read from each response: a configured header if set, else X-Cache, CF-Cache-Status, X-Cache-Status or X-Proxy-Cache, else an Age header greater than 0, else a configured JSON field. Hit rate = hits / (hits + misses); stale, bypass and unknown responses are counted in the CSVs but never folded into the rate.',
+      'A request counts as an error when no response arrived (refused or reset connection, DNS or TLS failure, a timeout, an oversized body) or when the response status was 4xx or 5xx. Messages are shown with secrets redacted.',
+      `Throughput is completed requests divided by the time from the first send to the last completion. Per-second figures in the time chart come from a histogram per second (csv/timeseries.csv). Every figure here is rebuilt from the run directory alone (troupe report ${data.summary.runId}); the CSV files under csv/ hold every row.`,
+    ];
+    for (const line of lines) paragraph(doc, line, { size: 9 });
+  },
+};

@@ -1,0 +1,28 @@
+import type { EngineRecord } from '../engine/records.js';
+import type { Redactor } from '../redact.js';
+import type { Sink } from '../sinks/sink.js';
+
+/**
+ * `--verbose`: one stderr line per failed request — method, URL, code and message. Records already
+ * carry redacted URLs and messages; they pass through the redactor once more because this text goes
+ * to a terminal or a CI log that outlives the run.
+ */
+export class VerboseFailureSink implements Sink {
+  readonly name = 'verbose';
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly redactor: Redactor,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  write(record: EngineRecord): void {
+    if (record.type !== 'result' || record.ok) return;
+    const status = record.status === null ? '' : ` (HTTP ${record.status})`;
+    const line = `troupe: failed ${record.id}: ${record.method || '-'} ${this.redactor.url(record.url) || '-'} → ${record.error}${status}: ${record.message ?? ''}`;
+    this.stream.write(`${this.redactor.text(line)}\n`);
+  }
+
+  async stop(): Promise<void> {}
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { RunSummary } from '../src/run/files.js';
+import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
+import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { pdfInfo, pdfPages, readCsv } from './fixtures/reports/read.js';
+
+describe('reports of the shipped demo run', () => {
+  it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; troupe report rebuilds them', async () => {
+    const out = await tempDir();
+    try {
+      const run = await runCli(['run', '--out', out, '--no-progress'], { timeoutMs: 90_000 });
+      assert.equal(run.code, 0, run.stderr);
+      const dir = await onlyRunDir(out);
+      const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
+      const results = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n');
+      assert.equal((await readCsv(dir, 'requests.csv')).length, results.length);
+      assert.equal((await readCsv(dir, 'personas.csv')).length, Object.keys(summary.personas).length);
+
+      const pdf = join(dir, 'report.pdf');
+      const before = (await stat(pdf)).size;
+      const rebuilt = await runCli(['report', dir, '--format', 'pdf']);
+      assert.equal(rebuilt.code, 0, rebuilt.stderr);
+      assert.equal((await stat(pdf)).size, before, 'rebuilding the PDF from the run directory gives the same document size');
+
+      const pages = await pdfPages(pdf);
+      const cover = pages[0]!.replace(/\s+/g, ' ');
+      const g = summary.global;
+      for (const figure of [
+        fmtInt(g.requests), fmtPct(g.successRate), fmtRps(g.rps), fmtMs(g.latency.p50), fmtMs(g.latency.p95), fmtMs(g.latency.p99),
+        fmtPct(g.cache.hitRate), fmtMs(g.hitLatency?.p50), fmtMs(g.missLatency?.p50),
+      ]) {
+        assert.ok(cover.includes(figure), `cover shows ${figure}\n${cover}`);
+      }
+      assert.equal(g.cache.hitRate, 0.8);
+      assert.ok(cover.includes('80.0%'));
+      assert.ok(cover.includes(summary.runId) && cover.includes('No thresholds set'));
+      assert.ok(pages.length >= 3);
+      const all = pages.join('\n');
+      for (const title of ['Latency percentiles per persona', 'Cache hit rate per persona', 'Cache hit vs miss latency', 'Personas', 'Slowest locations', 'How this was measured']) {
+        assert.ok(all.includes(title), `PDF has "${title}"`);
+      }
+      pages.forEach((page, i) => assert.ok(page.includes(`page ${i + 1} of ${pages.length}`)));
+      const info = await pdfInfo(pdf);
+      assert.match(String(info.Title), /^troupe report: demo/);
+      assert.match(String(info.CreationDate), /^D:\d{14}/);
+      assert.match((await readFile(pdf)).toString('latin1'), /\/FontFile2/, 'fonts are embedded');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});

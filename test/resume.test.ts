@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCli, startCli } from './helpers/cli.js';
+import { locationsCsv, writeProject } from './helpers/project.js';
+import { assertJsonFilesParse, readJson, readResultsFile, waitForResults } from './helpers/run-files.js';
+
+const LOCATIONS = 100;
+const PERSONAS = { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Ben\n' };
+const PLANNED = LOCATIONS * 2;
+
+/** Demo target with a 30 ms miss and a one-entry cache: 200 misses over 2 slots ≈ 3 s. */
+function demoProject() {
+  return writeProject({
+    config: [
+      'name: kill',
+      'target: demo',
+      'locations: locations.csv',
+      'request: { method: POST, path: /api/v1/analyze, json: { address: "{{location.route}}", radius_miles: 5 } }',
+      'concurrency: 2',
+      'demo: { missLatency: 30ms, cacheSize: 1 }',
+      'out: out',
+      '',
+    ].join('\n'),
+    personas: PERSONAS,
+    locations: locationsCsv(LOCATIONS, (i) => `${i} Main St`),
+  });
+}
+
+/** The final state of a fully resumed run: every planned item exactly once, and the summary agrees. */
+async function assertWholeRun(runDir: string, resumes: number): Promise<void> {
+  const results = await readResultsFile(runDir);
+  assert.equal(results.cut, 0, 'no cut-off line after a resume');
+  const ids = results.lines.map((l) => l.id);
+  assert.equal(new Set(ids).size, ids.length, 'no item twice');
+  const expected = new Set(['ana', 'ben'].flatMap((p) => Array.from({ length: LOCATIONS }, (_, i) => `${p}/l${i + 1}/1`)));
+  assert.deepEqual(new Set(ids), expected, 'every planned item once');
+  const summary = await readJson(join(runDir, 'summary.json'));
+  assert.equal(summary.status, 'complete');
+  assert.equal(summary.planned, PLANNED);
+  assert.equal(summary.completed, PLANNED);
+  assert.equal(summary.global.requests, PLANNED);
+  assert.equal(summary.global.ok + summary.global.errors, PLANNED);
+  assert.equal(summary.personas['Ana'].requests + summary.personas['Ben'].requests, PLANNED);
+  const manifest = await readJson(join(runDir, 'run.json'));
+  assert.equal(manifest.status, 'complete');
+  assert.equal(manifest.resumedAt.length, resumes);
+  const ana = await readJson(join(runDir, 'personas', 'ana.json'));
+  const ben = await readJson(join(runDir, 'personas', 'ben.json'));
+  assert.equal(ana.requests + ben.requests, PLANNED, 'snapshots cover the whole run');
+}
+
+test('kill -9 mid-run leaves valid files; --resume finishes every planned item exactly once', { timeout: 90_000 }, async (t) => {
+  const project = await demoProject();
+  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const runDir = await waitForResults(join(project, 'out'), 20);
+  run.child.kill('SIGKILL');
+  const killed = await run.done;
+  assert.equal(killed.signal, 'SIGKILL');
+
+  const files = await assertJsonFilesParse(runDir);
+  assert.ok(files.includes('run.json'), files.join());
+  assert.equal((await readJson(join(runDir, 'run.json'))).status, 'running', 'a killed run never got to say otherwise');
+  const before = await readResultsFile(runDir);
+  assert.ok(before.cut <= 1 && before.cutIsLast, `at most one cut-off line, and only the last: ${before.cut}`);
+  assert.ok(before.lines.length >= 20 && before.lines.length < PLANNED, `killed after ${before.lines.length} results`);
+  t.diagnostic(`killed after ${before.lines.length} results, ${before.cut} cut-off line(s)`);
+
+  // Make sure the cut-off path is exercised: cut the last line in half if the kill did not.
+  const path = join(runDir, 'results.ndjson');
+  const text = await readFile(path, 'utf8');
+  if (before.cut === 0) await truncate(path, Buffer.byteLength(text) - 40);
+
+  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, new RegExp(`run directory: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  await assertWholeRun(runDir, 1);
+});
+
+test('SIGINT: exit 130, everything marked interrupted; --resume completes the run', { timeout: 90_000 }, async () => {
+  const project = await demoProject();
+  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const runDir = await waitForResults(join(project, 'out'), 10);
+  run.child.kill('SIGINT');
+  const result = await run.done;
+  assert.equal(result.code, 130, result.stderr);
+  assert.match(result.stderr, /stopping: letting requests in flight finish/);
+  const manifest = await readJson(join(runDir, 'run.json'));
+  const summary = await readJson(join(runDir, 'summary.json'));
+  assert.equal(manifest.status, 'interrupted');
+  assert.match(manifest.reason, /stopped by a signal/);
+  assert.equal(summary.status, 'interrupted');
+  const partial = await readResultsFile(runDir);
+  assert.equal(partial.cut, 0, 'a graceful stop writes whole lines');
+  assert.equal(summary.completed, partial.lines.length);
+  assert.equal(summary.global.requests, partial.lines.length);
+  assert.equal(summary.aborted, undefined, 'the 30 ms requests finished within the grace period');
+
+  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  assert.equal(resumed.code, 0, resumed.stderr);
+  await assertWholeRun(runDir, 1);
+
+  const again = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /already complete/);
+});
+
+test('--resume refuses changed inputs with exit 2 and says what changed', { timeout: 60_000 }, async () => {
+  const project = await demoProject();
+  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const runDir = await waitForResults(join(project, 'out'), 5);
+  run.child.kill('SIGKILL');
+  await run.done;
+  const before = await readFile(join(runDir, 'results.ndjson'));
+
+  await writeFile(join(project, 'personas', 'b.yaml'), 'name: Ben\nthinkTime: 1ms\n');
+  const result = await runCli(['run', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
+  assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');
+
+  const missing = await runCli(['run', '--resume', join(project, 'nowhere'), '--no-progress'], { cwd: project });
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /no run\.json/);
+});
