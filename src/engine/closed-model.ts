@@ -4,11 +4,13 @@ import type { CacheDetection, Location, Persona, Timeouts } from '../fixtures/ty
 import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 import type { Redactor } from '../redact.js';
-import { cacheStatusFromHeaders, cacheStatusFromJson } from './cache-status.js';
+import type { RetryPolicy } from '../fixtures/load.js';
 import { systemClock, type Clock } from './clock.js';
 import type { HostAllowList } from './allow-hosts.js';
-import { sendRequest, type RedirectPolicy } from './http.js';
-import type { EngineRecord, ResultRecord } from './records.js';
+import type { HarnessCache } from './dedupe.js';
+import type { RedirectPolicy } from './http.js';
+import { createJourneyRunner, type SentRequest } from './journey.js';
+import type { EngineRecord } from './records.js';
 import type { RequestBuilder } from './request-builder.js';
 
 export interface ClosedModelOptions {
@@ -41,6 +43,10 @@ export interface ClosedModelOptions {
   allowHosts?: HostAllowList | null;
   clock?: Clock;
   random?: () => number;
+  /** Retries of failed requests; null or absent: off. */
+  retries?: RetryPolicy | null;
+  /** troupe's own response cache (`cache.dedupe`), shared by every persona. */
+  harnessCache?: HarnessCache<SentRequest> | null;
 }
 
 export interface ClosedModelOutcome {
@@ -70,7 +76,8 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const { plan, signal } = options;
-  const keepBody = Boolean(options.cache.jsonPath);
+  // A work item is one journey (a persona without one: a single request); concurrency bounds journeys in flight.
+  const runJourney = createJourneyRunner({ ...options, clock, random });
   const queue = new PQueue({ concurrency: options.concurrency });
   const personas = new Map<string, PersonaState>();
 
@@ -104,14 +111,14 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
       options.onRecord({ type: 'persona-start', persona: state.persona.name, planned: state.planned, at: clock.wallNow() });
     }
     const location = options.locations.get(item.location)!;
-    const record = await performRequest(options, item, state.persona, location, keepBody, clock);
-    if (record.error === 'aborted') {
+    const journey = await runJourney({ id: item.id, persona: state.persona, location, iteration: item.iteration });
+    if (journey.aborted) {
       aborted++;
       return;
     }
     completed++;
     state.completed++;
-    options.onRecord(record);
+    for (const record of journey.records) options.onRecord(record);
     if (state.completed === state.planned) {
       options.onRecord({ type: 'persona-end', persona: state.persona.name, at: clock.wallNow() });
     }
@@ -142,70 +149,4 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   await Promise.all([...personas.values()].map((s) => s.gate?.onIdle()));
   await queue.onIdle();
   return { planned, started, completed, stoppedEarly: started < planned || aborted > 0, aborted };
-}
-
-async function performRequest(
-  options: ClosedModelOptions,
-  item: WorkItem,
-  persona: Persona,
-  location: Location,
-  keepBody: boolean,
-  clock: Clock,
-): Promise<ResultRecord> {
-  const startedAt = clock.wallNow();
-  const base = { type: 'result' as const, id: item.id, persona: persona.name, location: location.id, iteration: item.iteration };
-  let outgoing;
-  try {
-    outgoing = options.buildRequest(persona, location, item.iteration);
-  } catch (err) {
-    return {
-      ...base,
-      step: 'request',
-      method: '',
-      url: '',
-      status: null,
-      ok: false,
-      error: 'template',
-      message: options.redactor.text(err instanceof Error ? err.message : String(err)),
-      latencyMs: 0,
-      ttfbMs: null,
-      bytes: 0,
-      cache: 'unknown',
-      startedAt,
-    };
-  }
-  const outcome = await sendRequest(options.dispatcher, outgoing, {
-    timeouts: options.timeouts,
-    maxResponseBytes: options.maxResponseBytes,
-    keepBody,
-    now: clock.now,
-    redirects: options.redirects,
-    allowHosts: options.allowHosts,
-    isSensitiveHeader: (name) => options.redactor.isSensitiveHeader(name),
-    signal: options.abortInFlight,
-  });
-  let cache = outcome.headers ? cacheStatusFromHeaders(outcome.headers, options.cache) : 'unknown';
-  if (cache === 'unknown' && outcome.bodyText !== undefined) cache = cacheStatusFromJson(outcome.bodyText, options.cache);
-  const record: ResultRecord = {
-    ...base,
-    step: outgoing.step,
-    method: outgoing.method,
-    url: outgoing.displayUrl,
-    status: outcome.status,
-    ok: outcome.ok,
-    error: outcome.error,
-    latencyMs: round3(outcome.latencyMs),
-    ttfbMs: outcome.ttfbMs === null ? null : round3(outcome.ttfbMs),
-    bytes: outcome.bytes,
-    cache,
-    ...(outcome.redirects > 0 ? { redirects: outcome.redirects } : {}),
-    startedAt,
-  };
-  if (outcome.message) record.message = options.redactor.text(outcome.message);
-  else if (outcome.error) record.message = `HTTP ${outcome.status}`;
-  return record;
-}
-
-function round3(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
 }

@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { DeadlineSweeper, type Deadline } from './deadlines.js';
 import type { Timeouts } from '../fixtures/types.js';
 import type { HostAllowList } from './allow-hosts.js';
 import {
@@ -83,94 +84,190 @@ export function createDispatcher(timeouts: Timeouts, options: { insecure?: boole
  * Send one request and read its body, never throwing: every failure becomes an outcome with an error
  * code. Redirects are followed here (not by undici) so that every hop is counted, checked against
  * `allowHosts` before it is sent, and timed under the same total timeout.
+ *
+ * This is the hot path: it uses `dispatcher.dispatch()` with a small handler (no body stream per
+ * request) and one shared deadline sweep (no AbortController or timers per request).
  */
 export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions): Promise<HttpOutcome> {
-  const { timeouts, maxResponseBytes, now } = options;
+  const { timeouts, now } = options;
   const policy = options.redirects ?? DEFAULT_REDIRECTS;
   const started = now();
-  let ttfbMs: number | null = null;
-  let status: number | null = null;
-  let headers: ResponseHeaders | null = null;
-  let bytes = 0;
+  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0 };
   let redirects = 0;
-  // Our own timers, not undici's alone: undici's header and body timers have about a second of
-  // granularity, and timeouts must fire close to their setting. One timer per phase, refreshed per chunk.
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(new GraceAbortError());
-  if (options.signal?.aborted) onOuterAbort();
-  else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const totalTimer = setTimeout(() => controller.abort(new TotalTimeoutError(timeouts.totalMs)), timeouts.totalMs);
-  let phaseTimer: NodeJS.Timeout | undefined;
+  const deadline: ActiveDeadline = {
+    phaseAt: started + timeouts.headersMs,
+    phaseError: headersTimeout(timeouts.headersMs),
+    totalAt: started + timeouts.totalMs,
+    totalError: () => new TotalTimeoutError(timeouts.totalMs),
+    signal: options.signal,
+    expired: null,
+    abortHop: null,
+    expire(reason) {
+      this.expired = reason;
+      this.abortHop?.(reason);
+    },
+  };
+  const sweeper = sweeperFor(now);
+  sweeper.add(deadline);
   try {
+    if (options.signal?.aborted) throw new GraceAbortError();
     let hop: OutgoingRequest = out;
     const seen = new Set<string>();
     const checkHost = (url: string, hopNumber: number) => {
+      if (!options.allowHosts) return;
       const parsed = new URL(url);
-      if (options.allowHosts && !options.allowHosts.allows(parsed)) throw new HostNotAllowedError(parsed.host, hopNumber);
+      if (!options.allowHosts.allows(parsed)) throw new HostNotAllowedError(parsed.host, hopNumber);
     };
     checkHost(hop.url, 0);
-    for (;;) {      clearTimeout(phaseTimer);
-      phaseTimer = setTimeout(() => controller.abort(new PhaseTimeoutError('headers', timeouts.headersMs)), timeouts.headersMs);
-      const response = await request(hop.url, {
-        dispatcher,
-        method: hop.method as Dispatcher.HttpMethod,
-        headers: hop.headers,
-        body: hop.body,
-        signal: controller.signal,
-        headersTimeout: timeouts.headersMs,
-        bodyTimeout: timeouts.bodyMs,
-      });
-      ttfbMs = now() - started;
-      status = response.statusCode;
-      headers = response.headers as ResponseHeaders;
-      const location = headers['location'];
-      if (policy.follow && REDIRECT_STATUSES.has(status) && typeof location === 'string' && location !== '') {
-        // Drain the (small) redirect body so the connection goes back to the pool.
-        await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+    for (;;) {
+      deadline.phaseAt = now() + timeouts.headersMs;
+      deadline.phaseError = headersTimeout(timeouts.headersMs);
+      const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow);
+      if (result.redirectTo !== null) {
         seen.add(`${hop.method} ${hop.url}`);
-        const next = redirectHop(hop, status, new URL(location, hop.url), options.isSensitiveHeader);
+        const next = redirectHop(hop, progress.status!, new URL(result.redirectTo, hop.url), options.isSensitiveHeader);
         if (redirects >= policy.max) throw new TooManyRedirectsError(policy.max, seen.has(`${next.method} ${next.url}`));
         checkHost(next.url, redirects + 1);
         redirects++;
         hop = next;
         continue;
       }
-      clearTimeout(phaseTimer);
-      phaseTimer = setTimeout(() => controller.abort(new PhaseTimeoutError('body', timeouts.bodyMs)), timeouts.bodyMs);
-      const declared = Number(headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxResponseBytes) {
-        response.body.destroy();
-        throw new BodyTooLargeError(maxResponseBytes);
-      }
-      const bodyText = await readBody(response.body, maxResponseBytes, options.keepBody, (n) => {
-        bytes = n;
-        phaseTimer!.refresh();
-      });
-      const latencyMs = now() - started;
-      const error = errorForStatus(status);
-      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs, ttfbMs, bytes, headers, bodyText, redirects };
-      const retryAfter = headers['retry-after'];
+      const { status, headers, bytes, ttfbMs } = progress;
+      const error = errorForStatus(status!);
+      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: now() - started, ttfbMs, bytes, headers, bodyText: result.bodyText, redirects };
+      const retryAfter = headers?.['retry-after'];
       if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
       return outcome;
     }
   } catch (err) {
-    const reason = controller.signal.aborted ? controller.signal.reason : err;
+    const reason = deadline.expired ?? err;
     return {
-      status,
+      status: progress.status,
       ok: false,
       error: classifyError(reason),
       message: describeError(reason),
       latencyMs: now() - started,
-      ttfbMs,
-      bytes,
-      headers,
+      ttfbMs: progress.ttfbMs,
+      bytes: progress.bytes,
+      headers: progress.headers,
       redirects,
     };
   } finally {
-    clearTimeout(totalTimer);
-    clearTimeout(phaseTimer);
-    options.signal?.removeEventListener('abort', onOuterAbort);
+    sweeper.delete(deadline);
   }
+}
+
+interface HopProgress {
+  ttfbMs: number | null;
+  status: number | null;
+  headers: ResponseHeaders | null;
+  bytes: number;
+}
+
+interface ActiveDeadline extends Deadline {
+  signal: AbortSignal | undefined;
+  /** Why the request was ended from outside (a timeout or the grace period), once it was. */
+  expired: Error | null;
+  /** Aborts the hop in flight; set while one is. */
+  abortHop: ((reason: Error) => void) | null;
+}
+
+const headersTimeout = (ms: number) => () => new PhaseTimeoutError('headers', ms);
+const bodyTimeout = (ms: number) => () => new PhaseTimeoutError('body', ms);
+
+const sweepers = new WeakMap<() => number, DeadlineSweeper>();
+function sweeperFor(now: () => number): DeadlineSweeper {
+  let sweeper = sweepers.get(now);
+  if (!sweeper) {
+    sweeper = new DeadlineSweeper(now);
+    sweepers.set(now, sweeper);
+  }
+  return sweeper;
+}
+
+/** `http://host:port/path?q` → origin and path, without building a URL object per request. */
+function splitUrl(url: string): [string, string] {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  if (slash < 0) return [url, '/'];
+  const hash = url.indexOf('#', slash);
+  return [url.slice(0, slash), hash < 0 ? url.slice(slash) : url.slice(slash, hash)];
+}
+
+/**
+ * One hop on the wire. Resolves when the response is complete (or is a redirect to follow); rejects
+ * with the reason the hop failed. Counts bytes, keeps the text only when asked, stops at the size limit.
+ */
+function dispatchHop(
+  dispatcher: Dispatcher,
+  hop: OutgoingRequest,
+  options: SendOptions,
+  deadline: ActiveDeadline,
+  progress: HopProgress,
+  started: number,
+  followRedirects: boolean,
+): Promise<{ redirectTo: string | null; bodyText?: string }> {
+  const { now, timeouts, maxResponseBytes: limit, keepBody } = options;
+  const [origin, path] = splitUrl(hop.url);
+  return new Promise((resolve, reject) => {
+    let redirectTo: string | null = null;
+    let chunks: Buffer[] | null = null;
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        deadline.abortHop = (reason) => controller.abort(reason);
+        if (deadline.expired) controller.abort(deadline.expired);
+      },
+      onResponseStart(controller, statusCode, headers) {
+        if (statusCode < 200) return; // 1xx informational: the real response follows
+        progress.ttfbMs = now() - started;
+        progress.status = statusCode;
+        progress.headers = headers as ResponseHeaders;
+        const location = headers['location'];
+        if (followRedirects && REDIRECT_STATUSES.has(statusCode) && typeof location === 'string' && location !== '') {
+          redirectTo = location;
+          return;
+        }
+        deadline.phaseAt = now() + timeouts.bodyMs;
+        deadline.phaseError = bodyTimeout(timeouts.bodyMs);
+        const declared = Number(headers['content-length']);
+        if (Number.isFinite(declared) && declared > limit) controller.abort(new BodyTooLargeError(limit));
+        else if (keepBody) chunks = [];
+      },
+      onResponseData(controller, chunk) {
+        if (redirectTo !== null) return; // a redirect's body is read and dropped so the connection is reused
+        progress.bytes += chunk.length;
+        if (progress.bytes > limit) {
+          controller.abort(new BodyTooLargeError(limit));
+          return;
+        }
+        chunks?.push(chunk);
+        deadline.phaseAt = now() + timeouts.bodyMs;
+      },
+      onResponseEnd() {
+        deadline.abortHop = null;
+        resolve({ redirectTo, bodyText: chunks ? Buffer.concat(chunks).toString('utf8') : undefined });
+      },
+      onResponseError(_controller, error) {
+        deadline.abortHop = null;
+        reject(deadline.expired ?? error);
+      },
+    };
+    try {
+      dispatcher.dispatch(
+        {
+          origin,
+          path,
+          method: hop.method as Dispatcher.HttpMethod,
+          headers: hop.headers,
+          body: hop.body,
+          headersTimeout: timeouts.headersMs,
+          bodyTimeout: timeouts.bodyMs,
+        },
+        handler,
+      );
+    } catch (err) {
+      reject(err);
+    }
+  });
 }
 
 /**
@@ -188,28 +285,4 @@ function redirectHop(hop: OutgoingRequest, status: number, next: URL, isSensitiv
     headers[name] = value;
   }
   return { method: toGet ? 'GET' : hop.method, url: next.toString(), headers, ...(toGet || hop.body === undefined ? {} : { body: hop.body }) };
-}
-
-/** Read a body counting bytes, keeping the text only when asked, and stopping at the size limit. */
-function readBody(
-  body: Dispatcher.ResponseData['body'],
-  limit: number,
-  keep: boolean,
-  onBytes: (n: number) => void,
-): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    let total = 0;
-    const chunks: Buffer[] | null = keep ? [] : null;
-    body.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      onBytes(total);
-      if (total > limit) {
-        body.destroy(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks?.push(chunk);
-    });
-    body.once('error', reject);
-    body.once('end', () => resolve(chunks ? Buffer.concat(chunks).toString('utf8') : undefined));
-  });
 }

@@ -5,11 +5,14 @@
  * it is dropped and counted. Every request records its response time from when it was due, so a
  * stalled target shows in the figures instead of quietly slowing the schedule (coordinated omission).
  */
+import { selectLocations } from '../fixtures/locations.js';
 import type { LoadConfig } from '../fixtures/load.js';
 import type { Location, Persona } from '../fixtures/types.js';
+import { mulberry32 } from '../plan/plan.js';
 import { arrivalOffsets, expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
-import type { JourneyJob, JourneyResult } from './journey.js';
+import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
+import { createJourneyRunner, type JourneyJob, type JourneyResult } from './journey.js';
 import type { EngineRecord } from './records.js';
 
 export interface OpenModelOptions {
@@ -170,4 +173,42 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       achievedRate: elapsedMs > 0 ? round(started / (elapsedMs / 1000)) : null,
     },
   };
+}
+
+export interface WorkloadOptions extends ClosedModelOptions {
+  /** The open model's schedule; null: the closed model. */
+  load: LoadConfig | null;
+  allLocations: readonly Location[];
+  /** Open model: a persona's next location at random (`order: shuffled`) instead of in order. */
+  randomLocations: boolean;
+  /** Seeds persona picks, random locations and jitter in the open model. */
+  seed: number;
+}
+
+export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
+
+/** Runs the closed model, or the open model when a schedule is set, with the same engine options. */
+export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOutcome> {
+  if (!options.load) return runClosedModel(options);
+  const random = options.random ?? mulberry32(options.seed);
+  const runJourney = createJourneyRunner({ ...options, random });
+  return runOpenModel({
+    load: options.load,
+    personas: options.plan.personas,
+    locationsOf: (persona) => selectLocations(options.allLocations, persona.locations),
+    randomLocations: options.randomLocations,
+    runJourney,
+    onRecord: options.onRecord,
+    ready: options.ready,
+    signal: options.signal,
+    clock: options.clock,
+    random,
+  });
+}
+
+/** What the progress display expects per persona in an open-model run: its weighted share of the arrivals. */
+export function expectedPerPersona(personas: readonly Persona[], load: LoadConfig): Map<string, number> {
+  const total = expectedArrivals(load.phases);
+  const weight = personas.reduce((sum, p) => sum + p.weight, 0);
+  return new Map(personas.map((p) => [p.name, Math.round((total * p.weight) / weight)]));
 }

@@ -39,11 +39,16 @@ export interface ScopeStats {
   /** Latency of cache hits / misses; present once the scope saw one (never in light scopes). */
   hitLatency?: LatencyStats;
   missLatency?: LatencyStats;
+  /**
+   * Open model: due → done (service time plus queueing: coordinated omission corrected), next to
+   * `latency` (sent → done). Present once the scope saw an open-model record (never in light scopes).
+   */
+  responseTime?: LatencyStats;
 }
 
 /** What summary.json holds per scope: the numbers plus encoded HdrHistograms, so that runs and shards merge exactly. */
 export interface ScopeSummary extends ScopeStats {
-  histograms: { latency: string; ttfb?: string; hit?: string; miss?: string };
+  histograms: { latency: string; ttfb?: string; hit?: string; miss?: string; responseTime?: string };
 }
 
 /**
@@ -98,6 +103,7 @@ export class ScopeAggregate {
   ttfb: LatencyHistogram | null;
   hitLatency: LatencyHistogram | null = null;
   missLatency: LatencyHistogram | null = null;
+  responseTime: LatencyHistogram | null = null;
 
   constructor(profile: ScopeProfile = 'full') {
     this.profile = profile;
@@ -125,6 +131,7 @@ export class ScopeAggregate {
     const latency = r.latencyMs;
     this.latency.record(latency);
     if (this.ttfb !== null && r.ttfbMs !== null) this.ttfb.record(r.ttfbMs);
+    if (r.responseTimeMs !== undefined && this.profile === 'full') (this.responseTime ??= new LatencyHistogram(3)).record(r.responseTimeMs);
     switch (r.cache) {
       case 'hit':
         this.hit++;
@@ -192,6 +199,7 @@ export class ScopeAggregate {
     if (other.ttfb !== null) (this.ttfb ??= new LatencyHistogram(other.ttfb.significantDigits)).merge(other.ttfb);
     if (other.hitLatency !== null) (this.hitLatency ??= new LatencyHistogram(3)).merge(other.hitLatency);
     if (other.missLatency !== null) (this.missLatency ??= new LatencyHistogram(3)).merge(other.missLatency);
+    if (other.responseTime !== null && this.profile === 'full') (this.responseTime ??= new LatencyHistogram(3)).merge(other.responseTime);
   }
 
   toStats(): ScopeStats {
@@ -222,6 +230,7 @@ export class ScopeAggregate {
     if (this.ttfb !== null) stats.ttfb = this.ttfb.stats();
     if (this.hitLatency !== null) stats.hitLatency = this.hitLatency.stats();
     if (this.missLatency !== null) stats.missLatency = this.missLatency.stats();
+    if (this.responseTime !== null) stats.responseTime = this.responseTime.stats();
     return stats;
   }
 
@@ -230,6 +239,7 @@ export class ScopeAggregate {
     if (this.ttfb !== null) histograms.ttfb = this.ttfb.encode();
     if (this.hitLatency !== null) histograms.hit = this.hitLatency.encode();
     if (this.missLatency !== null) histograms.miss = this.missLatency.encode();
+    if (this.responseTime !== null) histograms.responseTime = this.responseTime.encode();
     return { ...this.toStats(), histograms };
   }
 
@@ -255,6 +265,7 @@ export class ScopeAggregate {
     if (s.histograms.ttfb !== undefined) scope.ttfb = LatencyHistogram.decode(s.histograms.ttfb, s.ttfb);
     if (s.histograms.hit !== undefined) scope.hitLatency = LatencyHistogram.decode(s.histograms.hit, s.hitLatency);
     if (s.histograms.miss !== undefined) scope.missLatency = LatencyHistogram.decode(s.histograms.miss, s.missLatency);
+    if (s.histograms.responseTime !== undefined) scope.responseTime = LatencyHistogram.decode(s.histograms.responseTime, s.responseTime);
     return scope;
   }
 }

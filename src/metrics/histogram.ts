@@ -7,14 +7,14 @@
  *   - packed (`bitBucketSize: 'packed'`): 1.5 KiB empty, 17 KiB at 1k values, 46 KiB at 100k values, but
  *     ~580 ns per record (Int32: ~95 ns) and ~10 ms per percentile on a full histogram, because every
  *     count read walks its tree; summarising thousands of scopes would take minutes.
- * So this class stores the library's slots itself, sized to what was recorded:
+ * So this class keeps the library's slots (its counts-array indexes) itself, sized to what was recorded:
  *   - sparse: sorted non-empty slot indexes + counts (10 bytes a slot, binary search, ~30-70 ns a record),
- *     while that is smaller than the next form — most scopes stay here (a 10-value histogram: ~0.3 KiB);
+ *     while that is smaller than the next form; most scopes stay here (10 values: ~0.5 KiB with headers);
  *   - chunked: one Float64Array per touched HdrHistogram bucket (8 KiB with 3 digits, 1 KiB with 2), allocated
  *     on first use (~10 ns a record); a busy histogram over 0.5 ms–5 s touches ~13 buckets (~104 KiB).
- * The library defines the format and the maths: the slot layout is checked against it in tests, encode() writes
- * exactly the library's V2 compressed base64 (hdr-codec.ts, compared byte for byte in tests) and decode() reads
- * it; percentiles and mean follow its algorithms (checked equal in tests). Counts only ever move between
+ * The library stays the reference: the layout is read from a library histogram built with the settings below;
+ * slot indexes and value ranges, percentiles, mean and the encoding are checked equal to the library's in tests
+ * (encode() writes its V2 compressed base64 byte for byte, see hdr-codec.ts). Counts only ever move between
  * identical slot layouts, so merging decoded histograms is exact: same counts, same numbers.
  */
 import { build, type JsHistogram } from 'hdr-histogram-js';

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
-import { runClosedModel } from '../engine/closed-model.js';
+import { AbortMonitor } from '../engine/abort-on.js';
+import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
+import { HarnessCache } from '../engine/dedupe.js';
+import { expectedArrivals } from '../engine/arrivals.js';
+import type { SentRequest } from '../engine/journey.js';
+import { expectedPerPersona, runWorkload, type OpenLoadReport } from '../engine/open-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
 import { HostAllowList } from '../engine/allow-hosts.js';
 import { createDispatcher } from '../engine/http.js';
@@ -73,6 +78,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
 
     const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
+    // The open model plans arrivals, not personas × locations.
+    const planned = config.load ? Math.round(expectedArrivals(config.load.phases)) : plan.size;
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
@@ -89,7 +96,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       personas: inputs.personas.map((p) => redactor.deep(p)),
       locations: { count: inputs.locations.length, source: config.locationsPath },
       configHash: inputs.configHash,
-      planned: plan.size,
+      planned,
       node: process.version,
       inputDigests: inputs.inputDigests,
     };
@@ -112,7 +119,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         new ProgressSink({
           stream: options.progress.stream,
           terminal: options.progress.terminal,
-          planned: plan.perPersona,
+          planned: config.load ? expectedPerPersona(inputs.personas, config.load) : plan.perPersona,
           source: { progress: (p) => metrics.personaProgress(p) },
         }),
       );
@@ -120,12 +127,20 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     if (options.verbose) sinks.push(new VerboseFailureSink(options.verbose, redactor));
     const started = await startSinks(sinks);
     const emit = fanOut(started);
+    const abortMonitor = config.abortOn ? new AbortMonitor(config.abortOn, clock) : null;
     const onRecord = (record: EngineRecord) => {
-      if (record.type === 'result') metrics.add(record);
+      if (record.type === 'result') {
+        metrics.add(record);
+        abortMonitor?.observe(record);
+      }
       emit(record);
     };
 
     dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+    const statsUrl = config.cacheStats ? cacheStatsUrl(baseUrl, config.cacheStats) : null;
+    const statsTimeout = Math.min(config.timeouts.totalMs, 10_000);
+    const statsBefore = statsUrl ? await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout) : null;
+    let openLoad: OpenLoadReport | undefined;
     let status: RunStatus = 'complete';
     let reason: string | undefined;
     let completed = resumed?.kept ?? 0;
@@ -138,7 +153,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     if (options.signal?.aborted) startGrace();
     else options.signal?.addEventListener('abort', startGrace, { once: true });
     try {
-      const outcome = await runClosedModel({
+      const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
+      const outcome = await runWorkload({
+        load: config.load,
+        allLocations: inputs.locations,
+        randomLocations: config.order === 'shuffled',
+        seed: config.seed,
+        retries: config.retries,
+        harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
         plan,
         locations: new Map(inputs.locations.map((l) => [l.id, l])),
         buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
@@ -150,7 +172,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         redactor,
         onRecord,
         ready: combinedBackpressure(started),
-        signal: options.signal,
+        signal: stop,
         abortInFlight: cut.signal,
         skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
         redirects: config.redirects,
@@ -159,7 +181,11 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       });
       completed += outcome.completed;
       aborted = outcome.aborted;
-      if (outcome.stoppedEarly) {
+      openLoad = outcome.load;
+      if (abortMonitor?.verdict) {
+        status = 'interrupted';
+        reason = `stopped early by ${abortMonitor.verdict.message}`;
+      } else if (outcome.stoppedEarly) {
         status = 'interrupted';
         reason = 'stopped by a signal before all planned requests were sent';
         if (aborted > 0) reason += `; ${aborted} request(s) still in flight after the grace period were cut and not recorded (--resume runs them again)`;
@@ -179,7 +205,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         }
       }
       const endedAt = new Date(clock.wallNow());
-      const serverCache = demo ? demoCacheStats(demo) : undefined;
+      const observed = { hits: metrics.global.hit, misses: metrics.global.miss };
+      const serverCache = statsUrl
+        ? endpointCacheStats(statsUrl, statsBefore!, await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout), observed)
+        : demo
+          ? { ...demoCacheStats(demo), ...compareCacheRates(demo.stats(), observed) }
+          : undefined;
       const summary: RunSummary = {
         troupe: TROUPE_VERSION,
         runId: runDir.id,
@@ -189,12 +220,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         startedAt: startedAt.toISOString(),
         endedAt: endedAt.toISOString(),
         durationMs: endedAt.getTime() - startedAt.getTime(),
-        planned: plan.size,
+        planned,
         completed,
         concurrency: config.concurrency,
         ...(aborted > 0 ? { aborted } : {}),
         ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
         ...(serverCache ? { serverCache } : {}),
+        ...(openLoad ? { load: openLoad } : {}),
+        ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
         ...metrics.toSummary(),
       };
       if (options.thresholds?.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
@@ -212,6 +245,15 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
 // Carries the summary out of the finally block above without widening its scope.
 let lastSummary: RunSummary | null = null;
+
+function endpointCacheStats(url: string, before: CacheCounters | { error: string }, after: CacheCounters | { error: string }, observed: CacheCounters): ServerCacheStats {
+  if ('error' in before || 'error' in after) {
+    const error = 'error' in before ? `before the run: ${before.error}` : `after the run: ${(after as { error: string }).error}`;
+    return { source: url, hits: 0, misses: 0, hitRate: null, error };
+  }
+  const delta = { hits: after.hits - before.hits, misses: after.misses - before.misses };
+  return { source: url, ...delta, ...compareCacheRates(delta, observed), before, after };
+}
 
 function demoCacheStats(demo: DemoServer): ServerCacheStats {
   const { hits, misses } = demo.stats();

@@ -3,6 +3,8 @@
  * its files and the shapes of run.json and summary.json; writers and readers both import it.
  */
 import type { InputDigests } from '../fixtures/types.js';
+import type { AbortVerdict } from '../engine/abort-on.js';
+import type { OpenLoadReport } from '../engine/open-model.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 
 export const RUN_FILES = {
@@ -51,9 +53,19 @@ export interface RunManifest {
 /** Hit/miss counters the target itself reported (the demo server, or a cache-stats endpoint). */
 export interface ServerCacheStats {
   source: string;
+  /** Counted by the target during the run (after − before, for a `cache.stats` endpoint). */
   hits: number;
   misses: number;
   hitRate: number | null;
+  /** The hit rate troupe observed from responses (the global scope's `cache.hitRate`). */
+  observedHitRate?: number | null;
+  /** hitRate − observedHitRate; null when either is unknown. */
+  difference?: number | null;
+  /** The raw counters of a `cache.stats` endpoint. */
+  before?: { hits: number; misses: number };
+  after?: { hits: number; misses: number };
+  /** Why the counters could not be read (then hits and misses are 0 and hitRate null). */
+  error?: string;
 }
 
 /** One threshold, evaluated on a summary (see src/metrics/thresholds.ts). */
@@ -93,6 +105,10 @@ export interface RunSummary extends RunMetricsSummary {
   completed: number;
   concurrency: number;
   serverCache?: ServerCacheStats;
+  /** Open model only: the arrival schedule and what came of it (arrivals, started, dropped, rates). */
+  load?: OpenLoadReport;
+  /** Set when `abortOn` stopped the run early (status `interrupted`). */
+  abortedBy?: AbortVerdict;
   /** Present when thresholds were set; the PDF cover, JUnit and Markdown show it. */
   thresholds?: ThresholdVerdict;
   /** Requests in flight cut when the grace period after an interrupt ran out; not in results.ndjson. */

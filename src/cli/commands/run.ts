@@ -21,6 +21,9 @@ export interface RunFlags extends GateFlags {
   iterations?: number;
   order?: Order;
   seed?: number;
+  rate?: number;
+  duration?: number;
+  rampUp?: number;
   out?: string;
   name?: string;
   progress: boolean;
@@ -39,7 +42,10 @@ export function addInputOptions(command: Command): Command {
     .option('--concurrency <n>', 'requests in flight at most', positiveInt)
     .option('--iterations <n>', 'times each persona visits each location', positiveInt)
     .option('--order <order>', 'persona | interleaved | shuffled', order)
-    .option('--seed <n>', 'seed for --order shuffled', integer)
+    .option('--seed <n>', 'seed for --order shuffled and the open model', integer)
+    .option('--rate <n>', 'open model: arrivals per second (with --duration)', positiveRate)
+    .option('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m', loadDuration)
+    .option('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s', loadDuration)
     .option('-o, --out <dir>', 'folder that receives run directories')
     .option('-n, --name <name>', 'run name (part of the run id)');
 }
@@ -47,6 +53,18 @@ export function addInputOptions(command: Command): Command {
 export function overridesFrom(flags: RunFlags) {
   const { config: _c, progress: _p, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+}
+
+function positiveRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected arrivals per second above 0, such as 50 or 0.5, got "${value}"`);
+  return n;
+}
+
+function loadDuration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === null || ms === 0) throw new InvalidArgumentError(`expected a duration above 0 such as 30s, 2m or 500ms, got "${value}"`);
+  return ms;
 }
 
 function graceDuration(value: string): number {
@@ -95,7 +113,10 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
         const gateFailed = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
         await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
-        if (result.status === 'interrupted') setExit(ExitCode.interrupted);
+        if (result.summary.abortedBy) {
+          process.stderr.write(`troupe: ${result.summary.abortedBy.message}; the run stopped early\n`);
+          setExit(ExitCode.failed);
+        } else if (result.status === 'interrupted') setExit(ExitCode.interrupted);
         else if (gateFailed) setExit(ExitCode.failed);
       } finally {
         process.off('SIGINT', onSignal);

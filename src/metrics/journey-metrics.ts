@@ -1,0 +1,231 @@
+/**
+ * The parts of a run's metrics that sit beside the scopes: journey checks (per step and per persona),
+ * retried attempts and harness-cache hits (both reported apart from the target's first answers, never
+ * mixed into its latency or hit rate), and the target cache's warm-up curve. All serialize into
+ * summary.json and read back (resume), and merge.
+ */
+import type { ResultRecord } from '../engine/records.js';
+import { ScopeAggregate, type ScopeSummary } from './aggregate.js';
+
+export interface CheckCounts {
+  passed: number;
+  failed: number;
+}
+
+export interface ChecksSummary {
+  /** step → check label → counts. */
+  steps: Record<string, Record<string, CheckCounts>>;
+  /** persona → counts over all its checks. */
+  personas: Record<string, CheckCounts>;
+  /** persona → step → counts. */
+  personaSteps: Record<string, Record<string, CheckCounts>>;
+}
+
+/** Attempts 2, 3, … of retried requests: a scope of their own, plus a count per persona. */
+export interface RetriesSummary extends ScopeSummary {
+  byPersona: Record<string, number>;
+}
+
+export interface HarnessCacheSummary {
+  /** Requests served by troupe's own cache instead of the target (reused + coalesced). */
+  hits: number;
+  reused: number;
+  coalesced: number;
+  byPersona: Record<string, number>;
+}
+
+export interface WarmupPoint {
+  hit: number;
+  miss: number;
+  hitRate: number | null;
+}
+
+export interface WarmupSummary {
+  /** Personas in the order they first got a response, with their hit rate: the cache warming up persona by persona. */
+  byPersonaOrder: Array<WarmupPoint & { persona: string }>;
+  /** Width of a window in ms (it doubles for long runs, so there are at most MAX_WINDOWS). */
+  windowMs: number;
+  /** Hit rate per window, `offsetMs` from the first request sent. */
+  byWindow: Array<WarmupPoint & { offsetMs: number }>;
+}
+
+export interface JourneyMetricsSummary {
+  checks?: ChecksSummary;
+  retries?: RetriesSummary;
+  harnessCache?: HarnessCacheSummary;
+  warmup?: WarmupSummary;
+}
+
+const MAX_WINDOWS = 300;
+const rate = (hit: number, miss: number): number | null => (hit + miss === 0 ? null : Math.round((hit / (hit + miss)) * 1e6) / 1e6);
+const count = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
+const sorted = <V>(map: Map<string, V>): Record<string, V> => Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+function addCounts(into: Map<string, CheckCounts>, key: string, passed: number, failed: number): void {
+  const c = into.get(key);
+  if (c) {
+    c.passed += passed;
+    c.failed += failed;
+  } else into.set(key, { passed, failed });
+}
+
+export class JourneyMetrics {
+  private readonly stepChecks = new Map<string, Map<string, CheckCounts>>();
+  private readonly personaChecks = new Map<string, CheckCounts>();
+  private readonly personaStepChecks = new Map<string, Map<string, CheckCounts>>();
+  private retries: ScopeAggregate | null = null;
+  private readonly retriesByPersona = new Map<string, number>();
+  private reused = 0;
+  private coalesced = 0;
+  private readonly harnessByPersona = new Map<string, number>();
+  private readonly personaOrder = new Map<string, { hit: number; miss: number }>();
+  private windowMs = 1000;
+  private origin: number | null = null;
+  private windows: Array<{ hit: number; miss: number }> = [];
+
+  /**
+   * Counts what belongs here; returns false when the record is reported apart (a retry or a harness-cache
+   * hit) and must stay out of the regular scopes.
+   */
+  observe(r: ResultRecord): boolean {
+    if (r.checks) {
+      let passed = 0;
+      for (const c of r.checks) {
+        if (c.ok) passed++;
+        this.countStepCheck(r.step, c.name, c.ok ? 1 : 0, c.ok ? 0 : 1);
+      }
+      this.countChecks(r.persona, r.step, passed, r.checks.length - passed);
+    }
+    if (r.harnessCache) {
+      if (r.harnessCache === 'reused') this.reused++;
+      else this.coalesced++;
+      count(this.harnessByPersona, r.persona);
+      return false;
+    }
+    if (r.attempt !== undefined && r.attempt > 1) {
+      (this.retries ??= new ScopeAggregate()).add(r);
+      count(this.retriesByPersona, r.persona);
+      return false;
+    }
+    if (r.cache === 'hit' || r.cache === 'miss') this.countWarmup(r);
+    return true;
+  }
+
+  private countChecks(persona: string, step: string, passed: number, failed: number): void {
+    addCounts(this.personaChecks, persona, passed, failed);
+    let ps = this.personaStepChecks.get(persona);
+    if (!ps) this.personaStepChecks.set(persona, (ps = new Map()));
+    addCounts(ps, step, passed, failed);
+  }
+
+  private countStepCheck(step: string, label: string, passed: number, failed: number): void {
+    let labels = this.stepChecks.get(step);
+    if (!labels) this.stepChecks.set(step, (labels = new Map()));
+    addCounts(labels, label, passed, failed);
+  }
+
+  private countWarmup(r: ResultRecord): void {
+    const hit = r.cache === 'hit' ? 1 : 0;
+    const order = this.personaOrder.get(r.persona);
+    if (order) {
+      order.hit += hit;
+      order.miss += 1 - hit;
+    } else this.personaOrder.set(r.persona, { hit, miss: 1 - hit });
+    this.origin ??= r.startedAt;
+    // A record that started before the first one seen (concurrency reorders completions) joins window 0.
+    let index = Math.max(0, Math.floor((r.startedAt - this.origin) / this.windowMs));
+    while (index >= MAX_WINDOWS) {
+      this.coarsen();
+      index = Math.max(0, Math.floor((r.startedAt - this.origin) / this.windowMs));
+    }
+    while (this.windows.length <= index) this.windows.push({ hit: 0, miss: 0 });
+    this.windows[index]!.hit += hit;
+    this.windows[index]!.miss += 1 - hit;
+  }
+
+  private coarsen(): void {
+    const merged: Array<{ hit: number; miss: number }> = [];
+    for (let i = 0; i < this.windows.length; i += 2) {
+      const a = this.windows[i]!;
+      const b = this.windows[i + 1] ?? { hit: 0, miss: 0 };
+      merged.push({ hit: a.hit + b.hit, miss: a.miss + b.miss });
+    }
+    this.windows = merged;
+    this.windowMs *= 2;
+  }
+
+  merge(other: JourneyMetrics): void {
+    for (const [step, labels] of other.stepChecks) for (const [label, c] of labels) this.countStepCheck(step, label, c.passed, c.failed);
+    for (const [persona, steps] of other.personaStepChecks) for (const [step, c] of steps) this.countChecks(persona, step, c.passed, c.failed);
+    if (other.retries) (this.retries ??= new ScopeAggregate()).merge(other.retries);
+    for (const [p, n] of other.retriesByPersona) count(this.retriesByPersona, p, n);
+    this.reused += other.reused;
+    this.coalesced += other.coalesced;
+    for (const [p, n] of other.harnessByPersona) count(this.harnessByPersona, p, n);
+    for (const [p, c] of other.personaOrder) {
+      const mine = this.personaOrder.get(p);
+      if (mine) {
+        mine.hit += c.hit;
+        mine.miss += c.miss;
+      } else this.personaOrder.set(p, { ...c });
+    }
+    // Windows of another run are appended after this run's (a resumed run continues its curve).
+    if (other.windows.length > 0) {
+      while (this.windowMs < other.windowMs) this.coarsen();
+      const factor = this.windowMs / other.windowMs;
+      const offset = this.windows.length;
+      other.windows.forEach((w, i) => {
+        const index = offset + Math.floor(i / factor);
+        while (this.windows.length <= index) this.windows.push({ hit: 0, miss: 0 });
+        this.windows[index]!.hit += w.hit;
+        this.windows[index]!.miss += w.miss;
+      });
+      while (this.windows.length > MAX_WINDOWS) this.coarsen();
+    }
+  }
+
+  toSummary(): JourneyMetricsSummary {
+    const out: JourneyMetricsSummary = {};
+    if (this.personaChecks.size > 0) {
+      out.checks = {
+        steps: sorted(new Map([...this.stepChecks].map(([k, v]) => [k, sorted(v)]))),
+        personas: sorted(this.personaChecks),
+        personaSteps: sorted(new Map([...this.personaStepChecks].map(([k, v]) => [k, sorted(v)]))),
+      };
+    }
+    if (this.retries) out.retries = { ...this.retries.toSummary(), byPersona: sorted(this.retriesByPersona) };
+    if (this.reused + this.coalesced > 0) {
+      out.harnessCache = { hits: this.reused + this.coalesced, reused: this.reused, coalesced: this.coalesced, byPersona: sorted(this.harnessByPersona) };
+    }
+    if (this.personaOrder.size > 0) {
+      out.warmup = {
+        byPersonaOrder: [...this.personaOrder].map(([persona, c]) => ({ persona, ...c, hitRate: rate(c.hit, c.miss) })),
+        windowMs: this.windowMs,
+        byWindow: this.windows.map((w, i) => ({ offsetMs: i * this.windowMs, ...w, hitRate: rate(w.hit, w.miss) })),
+      };
+    }
+    return out;
+  }
+
+  static fromSummary(s: JourneyMetricsSummary): JourneyMetrics {
+    const m = new JourneyMetrics();
+    for (const [step, labels] of Object.entries(s.checks?.steps ?? {})) for (const [label, c] of Object.entries(labels)) m.countStepCheck(step, label, c.passed, c.failed);
+    for (const [persona, steps] of Object.entries(s.checks?.personaSteps ?? {})) for (const [step, c] of Object.entries(steps)) m.countChecks(persona, step, c.passed, c.failed);
+    if (s.retries) {
+      const { byPersona, ...scope } = s.retries;
+      m.retries = ScopeAggregate.fromSummary(scope);
+      for (const [p, n] of Object.entries(byPersona)) count(m.retriesByPersona, p, n);
+    }
+    if (s.harnessCache) {
+      m.reused = s.harnessCache.reused;
+      m.coalesced = s.harnessCache.coalesced;
+      for (const [p, n] of Object.entries(s.harnessCache.byPersona)) count(m.harnessByPersona, p, n);
+    }
+    if (s.warmup) {
+      for (const p of s.warmup.byPersonaOrder) m.personaOrder.set(p.persona, { hit: p.hit, miss: p.miss });
+      m.windowMs = s.warmup.windowMs;
+      m.windows = s.warmup.byWindow.map((w) => ({ hit: w.hit, miss: w.miss }));
+    }
+    return m;
+  }
+}
