@@ -3,21 +3,13 @@ import { describe, it } from 'node:test';
 import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsHistogram } from 'hdr-histogram-js';
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../src/engine/records.js';
 import { TroupeError } from '../src/errors.js';
+import { mulberry32 } from '../src/util/random.js';
 import { ScopeAggregate } from '../src/metrics/aggregate.js';
 import { LatencyHistogram, PERCENTILE_KEYS, PERCENTILES, slotIndex, slotRange } from '../src/metrics/histogram.js';
 import { RunMetrics, type RunMetricsSummary } from '../src/metrics/run-metrics.js';
 
-/** Deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG, so a failure can be replayed. */
+const prng = mulberry32;
 
 /** Log-normal-ish latencies in ms, median ~40 ms, clamped to 0.5 ms – 5 s, with fractional µs. */
 function latencies(n: number, seed: number): number[] {

@@ -2,6 +2,7 @@
  * The demo target's "analysis": plausible-looking area data that is a pure function of the
  * (normalised) address and radius, so the same key always yields the same numbers.
  */
+import { mulberry32 } from '../util/random.js';
 
 export interface Analysis {
   address: string;
@@ -59,18 +60,6 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** mulberry32: a tiny seeded generator, uniform in [0, 1). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function round(value: number, decimals: number): number {
   const factor = 10 ** decimals;
   return Math.round(value * factor) / factor;
@@ -78,7 +67,7 @@ function round(value: number, decimals: number): number {
 
 /** `address` must already be normalised; `generatedAt` is epoch ms of when the work was done. */
 export function buildAnalysis(address: string, radiusMiles: number, generatedAt: number): Analysis {
-  const rand = seeded(fnv1a(`${address}|${radiusMiles}`));
+  const rand = mulberry32(fnv1a(`${address}|${radiusMiles}`));
   const between = (min: number, max: number): number => min + rand() * (max - min);
   const int = (min: number, max: number): number => Math.floor(between(min, max + 1));
 

@@ -1,6 +1,9 @@
 import { selectLocations } from '../fixtures/locations.js';
 import type { Location, Order, Persona } from '../fixtures/types.js';
 import type { WorkItem } from './types.js';
+import { mulberry32 } from '../util/random.js';
+
+export { mulberry32 };
 
 /**
  * The whole work plan of a closed-model run: personas × their locations × iterations.
@@ -125,16 +128,4 @@ export function seededPermutation(n: number, seed: number): Uint32Array {
     order[j] = t;
   }
   return order;
-}
-
-/** mulberry32: tiny, fast, good enough for ordering and jitter; seeded so runs repeat. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -15,27 +15,8 @@ export interface CliResult {
 }
 
 /** Spawn the built CLI as a user would, bounded in time; never inherits a TTY. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TROUPE_BIN, ...args], {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`troupe ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms\nstderr: ${stderr}`));
-    }, options.timeoutMs ?? 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
 }
 
 export async function tempDir(prefix = 'troupe-test-'): Promise<string> {
@@ -58,7 +39,13 @@ export async function listDir(path: string): Promise<string[]> {
 }
 
 /** Start the CLI without waiting, for tests that watch files while a run goes on. */
-export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+export function startCli(args: string[], options: CliOptions = {}) {
   const child = spawn(process.execPath, [TROUPE_BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined, ...options.env },
@@ -73,6 +60,7 @@ export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.P
       child.kill('SIGKILL');
       reject(new Error(`troupe ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms\nstderr: ${stderr}`));
     }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
