@@ -65,3 +65,16 @@ test('--help lists the commands and exits 0; an unknown option exits 2', async (
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--concurrency.*"zero"/);
 });
+
+test('--no-reports skips csv/ and report.pdf; troupe report builds them later from the run directory alone', async () => {
+  const out = await tempDir();
+  const run = await runCli(['run', '--no-reports', '--out', out], { cwd: REPO_ROOT });
+  assert.equal(run.code, 0, run.stderr);
+  const runDir = await onlyRunDir(out);
+  const before = await readdir(runDir);
+  assert.ok(!before.includes('csv') && !before.includes('report.pdf'), before.join());
+  const report = await runCli(['report', runDir], { cwd: REPO_ROOT });
+  assert.equal(report.code, 0, report.stderr);
+  const after = await readdir(runDir);
+  assert.ok(after.includes('csv') && after.includes('report.pdf'), after.join());
+});

@@ -27,6 +27,8 @@ export interface RunFlags extends GateFlags {
   out?: string;
   name?: string;
   progress: boolean;
+  /** --no-reports: skip csv/ and report.pdf (they can be built later with `troupe report`). */
+  reports?: boolean;
   resume?: string;
   grace?: number;
   verbose?: boolean;
@@ -51,7 +53,7 @@ export function addInputOptions(command: Command): Command {
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -77,6 +79,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
   addGateOptions(addInputOptions(program.command('run')))
     .description('Run personas × locations against the target and write a run directory with results and reports.')
     .option('--no-progress', 'no progress output on stderr')
+    .option('--no-reports', 'skip csv/ and report.pdf at the end (build them later with troupe report DIR)')
     .option('--resume <run-dir>', 'continue an interrupted or killed run in its run directory (same inputs required)')
     .option('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut', graceDuration, 10_000)
     .option('--verbose', 'describe each failed request on stderr (method, redacted URL, code, message)')
@@ -110,8 +113,12 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.verbose ? { verbose: process.stderr } : {}),
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
+        const { load, harnessCache, retries } = result.summary;
+        if (load) process.stderr.write(`open model: ${load.started} of ${load.arrivals} arrivals started at ${load.achievedRate ?? '-'}/s (target ${load.targetRate}/s), ${load.dropped} dropped at maxInFlight ${load.maxInFlight}\n`);
+        if (retries) process.stderr.write(`retries: ${retries.requests} retried attempt(s), ${retries.ok} succeeded (not in the figures above)\n`);
+        if (harnessCache) process.stderr.write(`harness cache (cache.dedupe): ${harnessCache.hits} request(s) served by troupe, not the target (${harnessCache.reused} reused, ${harnessCache.coalesced} coalesced)\n`);
         const gateFailed = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
-        await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
+        if (flags.reports !== false) await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
         if (result.summary.abortedBy) {
           process.stderr.write(`troupe: ${result.summary.abortedBy.message}; the run stopped early\n`);
