@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LatencyHistogram } from '../src/metrics/histogram.js';
+import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+
+async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    // Every 10th request fails; cache status alternates.
+    const i = n++;
+    res.writeHead(i % 10 === 9 ? 503 : 200, { 'Content-Type': 'application/json', 'X-Cache': i % 2 ? 'HIT' : 'MISS' });
+    res.end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api?x=1`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+test('troupe bench writes a run directory that report, thresholds and compare understand', async (t) => {
+  const server = await startServer();
+  t.after(() => server.close());
+  const out = await tempDir('troupe-bench-');
+  const r = await runCli(['bench', server.url, '-c', '4', '--amount', '400', '-o', join(out, 'a'), '--threshold', 'error_rate < 50%', '--threshold', 'p99 < 1ms', '--json']);
+  assert.equal(r.code, 1, `p99 < 1ms is meant to fail… or pass on a fast box: ${r.stderr}`);
+  const dir = await onlyRunDir(join(out, 'a'));
+  const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+  console.log(`bench: ${lines.length} result lines, summary ${summary.global.requests} requests, p99 ${summary.global.latency.p99} ms, codes ${JSON.stringify(summary.global.statusCodes)}`);
+  assert.ok(lines.length >= 400 && lines.length <= 404, `about --amount requests (${lines.length})`);
+  assert.equal(summary.global.requests, lines.length);
+  assert.equal(summary.global.statusCodes['503'], summary.global.errorCodes.http_5xx);
+  assert.ok(summary.global.cache.hit > 0 && summary.global.cache.miss > 0, 'cache status read from X-Cache');
+  const h = new LatencyHistogram(3);
+  for (const l of lines) h.record(l.latencyMs);
+  assert.equal(summary.global.histograms.latency, h.encode(), 'the encoded histogram holds every response latency');
+  assert.deepEqual(JSON.parse(r.stdout).thresholds.results.map((x: { passed: boolean }) => x.passed).slice(0, 1), [true]);
+  assert.ok((await readdir(join(dir, 'csv'))).includes('requests.csv'));
+  assert.ok((await readdir(dir)).includes('report.pdf'));
+
+  const rebuilt = await runCli(['report', dir, '--format', 'csv']);
+  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  const w = await runCli(['bench', server.url, '-c', '4', '--workers', '2', '--amount', '400', '-o', join(out, 'b'), '--no-reports']);
+  assert.equal(w.code, 0, w.stderr);
+  const dirB = await onlyRunDir(join(out, 'b'));
+  const linesB = (await readFile(join(dirB, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(new Set(linesB.map((l) => l.id)).size, linesB.length, 'ids unique across bench workers');
+  assert.ok(linesB.length >= 400 && linesB.length <= 408, `${linesB.length}`);
+  const cmp = await runCli(['compare', dir, dirB, '--min-samples', '100000']);
+  assert.equal(cmp.code, 0, cmp.stderr);
+});

@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findKnee, geometricLevels, type LevelResult } from '../src/bench/capacity.js';
+import { runCli, tempDir } from './helpers/cli.js';
+
+/** Serves at most `limit` requests at a time, each for `serviceMs`; the rest wait in a queue. */
+async function startLimitedServer(limit: number, serviceMs: number): Promise<{ url: string; maxInFlight: () => number; close(): Promise<void> }> {
+  let active = 0;
+  let peak = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    while (active < limit && queue.length) {
+      active++;
+      peak = Math.max(peak, active);
+      const serve = queue.shift()!;
+      setTimeout(() => {
+        serve();
+        active--;
+        next();
+      }, serviceMs);
+    }
+  };
+  const server = http.createServer((req, res) => {
+    req.resume();
+    queue.push(() => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': 'MISS' });
+      res.end('{"ok":true}');
+    });
+    next();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/work`,
+    maxInFlight: () => peak,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+const level = (l: number, rps: number, p95 = 10, errorRate = 0): LevelResult => ({ level: l, requests: 100, errors: errorRate * 100, errorRate, rps, p50: p95 / 2, p95, p99: p95 });
+
+test('findKnee: last level before a p95 or error limit, or before throughput gains fall under 5 %', () => {
+  const rule = { minGain: 0.05 };
+  assert.equal(findKnee([level(1, 50), level(2, 100), level(4, 200), level(8, 204), level(16, 199)], rule).level, 4);
+  assert.equal(findKnee([level(1, 50), level(2, 100), level(4, 200, 90), level(8, 400, 300)], { ...rule, maxP95Ms: 100 }).level, 4);
+  assert.equal(findKnee([level(1, 50), level(2, 100, 10, 0.02)], { ...rule, maxErrorRate: 0.01 }).level, 1);
+  const none = findKnee([level(1, 50, 500)], { ...rule, maxP95Ms: 100 });
+  assert.equal(none.level, null);
+  assert.match(none.reason, /first level/);
+  assert.equal(findKnee([level(1, 50), level(2, 100)], rule).level, 2);
+  assert.deepEqual(geometricLevels(1, 20, 2), [1, 2, 4, 8, 16, 20]);
+});
+
+test('troupe capacity against a server that serves 4 at a time finds the knee at 4 (± one step)', async (t) => {
+  const limit = 4;
+  const server = await startLimitedServer(limit, 20);
+  t.after(() => server.close());
+  const out = await tempDir('troupe-capacity-');
+  const started = Date.now();
+  const r = await runCli(['capacity', server.url, '--connections', '1,2,4,8,16', '--step-duration', '1s', '--out', out], { timeoutMs: 60_000 });
+  console.log(`capacity sweep: exit ${r.code} in ${Date.now() - started} ms\n${r.stdout}`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(server.maxInFlight(), limit, 'the server never served more than its limit at once');
+  const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
+  const levels: number[] = result.levels.map((l: LevelResult) => l.level);
+  const index = levels.indexOf(result.knee.level);
+  assert.ok(Math.abs(index - levels.indexOf(limit)) <= 1, `knee at ${result.knee.level} (${result.knee.reason}), expected ${limit} ± one step`);
+  // Throughput near limit / service time past the limit; p95 grows with the queue.
+  const at16 = result.levels.at(-1) as LevelResult;
+  assert.ok(at16.rps > 100 && at16.rps < 260, `16 connections: ${at16.rps} req/s (4 / 20 ms = 200)`);
+  assert.ok(at16.p95! > 40, `16 connections queue: p95 ${at16.p95} ms`);
+  const csv = await readFile(join(out, 'capacity.csv'), 'utf8');
+  assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n/);
+  assert.equal(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).length, 1, 'one knee row');
+  assert.ok((await readFile(join(out, 'capacity.pdf'))).subarray(0, 5).toString() === '%PDF-');
+  assert.match(r.stdout, /knee: connections \d+/);
+});
