@@ -78,3 +78,16 @@ test('--no-reports skips csv/ and report.pdf; troupe report builds them later fr
   const after = await readdir(runDir);
   assert.ok(after.includes('csv') && after.includes('report.pdf'), after.join());
 });
+
+test('troupe validate describes an open-model config by its arrivals', async () => {
+  const dir = await tempDir();
+  const config = `${dir}/open.yaml`;
+  await (await import('node:fs/promises')).writeFile(
+    config,
+    `target: demo\npersonas: ${REPO_ROOT}personas\nlocations: ${REPO_ROOT}fixtures/locations.csv\nload: { phases: [{ duration: 10s, rate: 5, rampTo: 20 }, { duration: 20s, rate: 20 }] }\n`,
+  );
+  const result = await runCli(['validate', '--config', config], { cwd: dir });
+  assert.equal(result.code, 0, result.stderr);
+  // 10 s ramping 5→20 (125 arrivals) + 20 s at 20/s (400).
+  assert.match(result.stdout, /open model → about 525 uniform arrivals over 30 s/);
+});

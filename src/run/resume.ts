@@ -3,7 +3,7 @@
  * results already on disk decide what is skipped and seed the metrics, so the summary and reports
  * cover the whole run; new results are appended to the same results.ndjson.
  */
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, truncate } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
@@ -20,7 +20,7 @@ export interface ResumeState {
   done: Set<string>;
   /** Rebuilt from results.ndjson. */
   metrics: RunMetrics;
-  /** Result lines kept (duplicates of an id count once). */
+  /** Result lines kept (a journey writes several per work item). */
   kept: number;
   /** What was done to the last line of results.ndjson before appending. */
   tail: TailRepair;
@@ -49,14 +49,50 @@ export async function prepareResume(dir: string, inputs: LoadedInputs): Promise<
 
   const results = join(path, RUN_FILES.results);
   const tail = await repairTail(results);
+  const { done, metrics, kept } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName));
+  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, tail };
+}
+
+/** A visit writes several lines when its persona has a multi-step journey or retries are on. */
+function visitMayHaveManyLines(inputs: LoadedInputs, personaName: string): boolean {
+  if (inputs.config.retries) return true;
+  const persona = inputs.personas.find((p) => p.name === personaName);
+  const steps = persona?.journey ?? inputs.config.journey;
+  return Boolean(steps && steps.length > 1);
+}
+
+/**
+ * Rebuild what is done from results.ndjson. Every line counts toward the metrics (a journey writes one
+ * line per step and attempt under the same work-item id). A visit's lines are written together, so only
+ * the last visit in the file can be incomplete (killed between two of its lines); when its persona can
+ * write several lines per visit, that visit's lines are cut from the file and the visit runs again.
+ */
+async function replayResults(path: string, manyLines: (persona: string) => boolean): Promise<{ done: Set<string>; metrics: RunMetrics; kept: number }> {
   const done = new Set<string>();
   const metrics = new RunMetrics();
-  for await (const line of readResults(results)) {
-    if (done.has(line.id)) continue;
-    done.add(line.id);
-    metrics.add({ type: 'result', ...line } as ResultRecord);
+  let kept = 0;
+  // The last visit's lines are held back until the next visit starts (or the file ends).
+  let group: { id: string; persona: string; start: number; lines: ResultRecord[] } | null = null;
+  let offset = 0;
+  const flush = () => {
+    if (!group) return;
+    done.add(group.id);
+    for (const record of group.lines) metrics.add(record);
+    kept += group.lines.length;
+  };
+  for await (const line of readResults(path)) {
+    const record = { type: 'result', ...line } as ResultRecord;
+    const length = Buffer.byteLength(JSON.stringify(line)) + 1;
+    if (group && group.id === record.id) group.lines.push(record);
+    else {
+      flush();
+      group = { id: record.id, persona: record.persona, start: offset, lines: [record] };
+    }
+    offset += length;
   }
-  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept: done.size, tail };
+  if (group && manyLines(group.persona)) await truncate(path, group.start);
+  else flush();
+  return { done, metrics, kept };
 }
 
 /** `config key concurrency; personas/sarah.yaml (changed); locations/places.csv (removed)`. */

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadInputs } from '../../fixtures/config.js';
+import { expectedArrivals, scheduleDurationMs } from '../../engine/arrivals.js';
 import { buildPlan } from '../../plan/plan.js';
+import { Redactor } from '../../redact.js';
 import type { ExitSetter } from '../main.js';
 import { addInputOptions, overridesFrom, type RunFlags } from './run.js';
 
@@ -12,9 +14,17 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
       const cwd = process.cwd();
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
       const { config } = inputs;
+      const target = config.target === 'demo' ? 'the demo target' : new Redactor(inputs.secrets).url(config.target);
+      const inputsLine = `${inputs.personas.length} personas, ${inputs.locations.length} locations`;
+      if (config.load) {
+        const seconds = scheduleDurationMs(config.load.phases) / 1000;
+        const arrivals = Math.round(expectedArrivals(config.load.phases));
+        process.stdout.write(`ok: ${inputsLine}, open model → about ${arrivals} ${config.load.arrival} arrivals over ${seconds} s against ${target}\n`);
+        return;
+      }
       const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
-      process.stdout.write(
-        `ok: ${inputs.personas.length} personas, ${inputs.locations.length} locations, ${config.iterations} iteration(s) → ${plan.size} requests against ${config.target === 'demo' ? 'the demo target' : config.target}\n`,
-      );
+      // A visit of a persona with a journey is several requests: say journeys then, not requests.
+      const unit = config.journey || inputs.personas.some((p) => p.journey) ? 'journeys' : 'requests';
+      process.stdout.write(`ok: ${inputsLine}, ${config.iterations} iteration(s) → ${plan.size} ${unit} against ${target}\n`);
     });
 }
