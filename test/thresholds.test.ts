@@ -182,14 +182,27 @@ describe('evaluateThresholds', () => {
       assert.match(r.message, /no data/);
     }
     assert.match(v.results[0]!.message, /ran no checks/);
-    assert.match(v.results[1]!.message, /no dropped iterations/);
+    assert.match(v.results[1]!.message, /dropped arrivals are measured by the open model/);
   });
 
-  it('reads checks and dropped once later features record them', () => {
-    const withData = { ...summary, dropped: 0, global: { ...summary.global, checks: { passed: 995, failed: 5 } } };
-    const v = evaluateThresholds(withData, ['checks >= 99%', 'dropped == 0'].map(parseThreshold));
-    assert.deepEqual(v.results.map((r) => r.measured), [0.995, 0]);
-    assert.equal(v.passed, true);
+  it('reads checks (per persona and step) and dropped arrivals (open model) from the summary', () => {
+    const persona = Object.keys(summary.personas)[0]!;
+    const step = Object.keys(summary.steps)[0]!;
+    const withData = {
+      ...summary,
+      checks: {
+        personas: { [persona]: { passed: 995, failed: 5 } },
+        steps: { login: { 'status 200': { passed: 500, failed: 0 } }, [step]: { 'status 200': { passed: 495, failed: 5 } } },
+        personaSteps: {},
+      },
+      load: { dropped: 3, droppedByPersona: { [persona]: 3 } },
+    };
+    const v = evaluateThresholds(
+      withData,
+      ['checks >= 99%', `step:${step} checks >= 99.5%`, `persona:"${persona}" checks > 99%`, 'dropped == 0', `persona:"${persona}" dropped <= 3`].map(parseThreshold),
+    );
+    assert.deepEqual(v.results.map((r) => r.measured), [0.995, 0.99, 0.995, 3, 3]);
+    assert.deepEqual(v.results.map((r) => r.passed), [true, false, true, false, true]);
   });
 
   it('passes with no thresholds', () => {
@@ -244,5 +257,20 @@ describe('scopes checked before a run', () => {
       assert.match(err.message, /\n {2}persona:linda p95 < 1s\n {10}\^$/);
       return true;
     });
+  });
+});
+
+describe('scope catalog', () => {
+  it('knows journey step names, and `request` for personas without a journey', () => {
+    const catalog = scopeCatalog(
+      [
+        { name: 'A', slug: 'a', journey: [{ name: 'login' }, { name: 'search' }] },
+        { name: 'B', slug: 'b' },
+      ],
+      [{ id: 'x' }],
+    );
+    assert.deepEqual([...catalog.steps].sort(), ['login', 'request', 'search']);
+    assert.equal(flagThresholds(['step:search p95 < 1s'], catalog)[0]!.scope.kind, 'step');
+    assert.throws(() => flagThresholds(['step:checkout p95 < 1s'], catalog), /unknown step "checkout"/);
   });
 });

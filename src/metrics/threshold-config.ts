@@ -53,9 +53,16 @@ export function buildGateConfig(file: GateFile): GateConfig {
   };
 }
 
-/** Scope names a run will have, from its personas and locations. Every request is step `request` until journeys name steps. */
-export function scopeCatalog(personas: ReadonlyArray<{ name: string; slug: string }>, locations: ReadonlyArray<{ id: string }>): ScopeCatalog {
-  return { personas: personas.map(({ name, slug }) => ({ name, slug })), locations: locations.map((l) => l.id), steps: ['request'] };
+/**
+ * Scope names a run will have, from its personas and locations: a persona's steps are its journey's
+ * step names, or `request` for a persona that makes one request per visit.
+ */
+export function scopeCatalog(
+  personas: ReadonlyArray<{ name: string; slug: string; journey?: ReadonlyArray<{ name: string }> }>,
+  locations: ReadonlyArray<{ id: string }>,
+): ScopeCatalog {
+  const steps = new Set(personas.flatMap((p) => (p.journey?.length ? p.journey.map((s) => s.name) : ['request'])));
+  return { personas: personas.map(({ name, slug }) => ({ name, slug })), locations: locations.map((l) => l.id), steps: [...steps] };
 }
 
 function parseChecked(expression: string, catalog: ScopeCatalog, onError: (err: ThresholdSyntaxError) => never): Threshold {

@@ -5,6 +5,7 @@
 import { slugify } from '../fixtures/slug.js';
 import type { ThresholdResult, ThresholdVerdict } from '../run/files.js';
 import type { ScopeSummary } from './aggregate.js';
+import type { CheckCounts, ChecksSummary } from './journey-metrics.js';
 import type { RunMetricsSummary } from './run-metrics.js';
 import { formatMetricValue, unitOf } from './threshold-format.js';
 import { METRICS, ThresholdSyntaxError, scopeLabel, type Operator, type Threshold, type ThresholdScope } from './threshold-parse.js';
@@ -12,7 +13,46 @@ import { METRICS, ThresholdSyntaxError, scopeLabel, type Operator, type Threshol
 export { parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
 
 /** What evaluation reads: the scopes of a summary, plus counters later features add (checks, dropped). */
-export type EvaluableSummary = Pick<RunMetricsSummary, 'global' | 'personas' | 'locations' | 'steps' | 'cacheStatus'> & { dropped?: unknown };
+export type EvaluableSummary = Pick<RunMetricsSummary, 'global' | 'personas' | 'locations' | 'steps' | 'cacheStatus'> & {
+  /** Journey checks (src/metrics/journey-metrics.ts). */
+  checks?: ChecksSummary;
+  /** The open model's arrivals (src/engine/open-model.ts). */
+  load?: { dropped?: number; droppedByPersona?: Record<string, number> };
+};
+
+function sumCounts(counts: Iterable<CheckCounts>): CheckCounts {
+  const total = { passed: 0, failed: 0 };
+  for (const c of counts) {
+    total.passed += c.passed;
+    total.failed += c.failed;
+  }
+  return total;
+}
+
+/** Passed/failed checks of a threshold's scope: kept per persona and per step, so other scopes have none. */
+function checkCountsFor(summary: EvaluableSummary, scope: ThresholdScope): CheckCounts | { noData: string } {
+  const checks = summary.checks;
+  if (!checks) return { noData: 'this run ran no checks (checks come from journey steps with expect:)' };
+  switch (scope.kind) {
+    case 'global':
+      return sumCounts(Object.values(checks.personas));
+    case 'persona':
+      return checks.personas[scope.value] ?? { noData: `persona ${scope.value} ran no checks` };
+    case 'step':
+      return checks.steps[scope.value] ? sumCounts(Object.values(checks.steps[scope.value]!)) : { noData: `step ${scope.value} has no checks` };
+    default:
+      return { noData: 'checks are counted per persona and per step, not per location or cache status' };
+  }
+}
+
+/** Dropped arrivals of a threshold's scope: the open model counts them in all and per persona. */
+function droppedFor(summary: EvaluableSummary, scope: ThresholdScope): number | { noData: string } {
+  const load = summary.load;
+  if (!load || typeof load.dropped !== 'number') return { noData: 'dropped arrivals are measured by the open model (load.phases); this run used the closed model' };
+  if (scope.kind === 'global') return load.dropped;
+  if (scope.kind === 'persona') return load.droppedByPersona?.[scope.value] ?? 0;
+  return { noData: 'dropped arrivals are counted in all and per persona' };
+}
 
 export interface PersonaRef {
   name: string;
@@ -72,7 +112,7 @@ function findScope(summary: EvaluableSummary, scope: ThresholdScope): Lookup {
 }
 
 /** The measured value, or why there is none. Latencies in ms, rates as fractions. */
-function measure(summary: EvaluableSummary, s: ScopeSummary, metric: string): number | { noData: string } {
+function measure(summary: EvaluableSummary, s: ScopeSummary, metric: string, scope: ThresholdScope): number | { noData: string } {
   const spec = METRICS[metric]!;
   if (spec.stat !== undefined) {
     const v = s.latency.count > 0 ? s.latency[spec.stat] : null;
@@ -90,17 +130,12 @@ function measure(summary: EvaluableSummary, s: ScopeSummary, metric: string): nu
     case 'requests':
       return s.requests;
     case 'checks': {
-      // Checks come with journeys: a scope then carries passed/failed counts.
-      const checks = (s as { checks?: { passed?: unknown; failed?: unknown } }).checks;
-      const passed = Number(checks?.passed ?? 0);
-      const failed = Number(checks?.failed ?? 0);
-      return passed + failed > 0 ? passed / (passed + failed) : { noData: 'this run ran no checks' };
+      const counts = checkCountsFor(summary, scope);
+      if ('noData' in counts) return counts;
+      return counts.passed + counts.failed > 0 ? counts.passed / (counts.passed + counts.failed) : { noData: 'no checks ran in this scope' };
     }
-    case 'dropped': {
-      // Dropped iterations come with the open model (arrival rate); a closed-model run has none to report.
-      const dropped = summary.dropped ?? (s as { dropped?: unknown }).dropped;
-      return typeof dropped === 'number' ? dropped : { noData: 'this run recorded no dropped iterations (dropped is measured by the open model)' };
-    }
+    case 'dropped':
+      return droppedFor(summary, scope);
     default:
       return { noData: `metric ${metric} is not measured` };
   }
@@ -114,7 +149,7 @@ export function evaluateThreshold(summary: EvaluableSummary, t: Threshold): Thre
   if ('missing' in found) {
     return { ...base, scope: scopeLabel(t.scope), measured: null, passed: false, message: `no data: ${found.missing}; limit ${limitText}` };
   }
-  const value = measure(summary, found.scope, t.metric);
+  const value = measure(summary, found.scope, t.metric, t.scope);
   const where = found.label === 'global' ? '' : ` for ${found.label}`;
   if (typeof value !== 'number') {
     return { ...base, scope: found.label, measured: null, passed: false, message: `no data for ${t.metric}${where}: ${value.noData}; limit ${limitText}` };
