@@ -170,6 +170,19 @@ async function runMeasured({ label, args, timeoutMs, timeFile, cwd = ROOT, env =
   const stdout = collect(child.stdout, 4 * 1024 * 1024);
   const stderr = collect(child.stderr, 16 * 1024);
 
+  // Sample the tool's resident set once a second (/proc), for the growth between 10 s and the end.
+  const rssSamples = [];
+  const t0 = Date.now();
+  const sampler = setInterval(() => {
+    try {
+      const pid = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0];
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+      if (Number.isFinite(kb)) rssSamples.push({ s: (Date.now() - t0) / 1000, mb: kb / 1024 });
+    } catch {
+      // Not started yet, or already gone.
+    }
+  }, 1000);
+
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -181,10 +194,13 @@ async function runMeasured({ label, args, timeoutMs, timeFile, cwd = ROOT, env =
   const { code, signal } = await new Promise((resolvePromise, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolvePromise({ code, signal }));
-  }).finally(() => clearTimeout(timer));
+  }).finally(() => {
+    clearTimeout(timer);
+    clearInterval(sampler);
+  });
 
   const time = await readGnuTime(timeFile);
-  return { label, code, signal, timedOut, stdout: stdout.text, stderr: stderr.text, time };
+  return { label, code, signal, timedOut, stdout: stdout.text, stderr: stderr.text, time, rssSamples };
 }
 
 /**
@@ -282,14 +298,14 @@ async function writeTroupeInputs({ dir, url, connections, iterations }) {
   return configPath;
 }
 
-async function runTroupe({ url, connections, iterations, timeoutMs, workDir }) {
+async function runTroupe({ url, connections, iterations, timeoutMs, workDir, label = 'troupe', extraArgs = [] }) {
   const configPath = await writeTroupeInputs({ dir: workDir, url, connections, iterations });
-  const outDir = join(workDir, 'reports');
+  const outDir = join(workDir, `reports-${label.replace(/\W+/g, '-')}`);
   const run = await runMeasured({
-    label: 'troupe',
-    args: [TROUPE, 'run', '--config', configPath, '--out', outDir, '--no-progress'],
+    label,
+    args: [TROUPE, 'run', '--config', configPath, '--out', outDir, '--no-progress', ...extraArgs],
     timeoutMs,
-    timeFile: join(workDir, 'troupe.time'),
+    timeFile: join(workDir, `${label.replace(/\W+/g, '-')}.time`),
     env: { ...process.env, NO_COLOR: '1' },
   });
   // A timeout sends SIGTERM, which troupe answers by finishing in-flight requests and writing its run
@@ -319,7 +335,8 @@ async function runTroupe({ url, connections, iterations, timeoutMs, workDir }) {
   if (snapshots < 1) problems.push('no persona snapshot in personas/');
   const failed = failedRequests(global);
   return {
-    ...figures('troupe', { connections, requests, durationS, failed, time: run.time }),
+    ...figures(label, { connections, requests, durationS, failed, time: run.time }),
+    rssGrowth: rssGrowth(run.rssSamples),
     summaryRps: global.rps ?? null,
     resultLines,
     snapshots,
@@ -365,6 +382,51 @@ function countLines(path) {
   });
 }
 
+/** RSS at the end over RSS at 10 s, minus 1 (null for runs shorter than 12 s). */
+function rssGrowth(samples = []) {
+  const at10 = samples.find((x) => x.s >= 10);
+  const last = samples.at(-1);
+  if (!at10 || !last || last.s < 12) return null;
+  return { at10Mb: at10.mb, endMb: last.mb, endS: last.s, growth: last.mb / at10.mb - 1 };
+}
+
+/** `troupe bench` (autocannon inside troupe, every response recorded) for the same duration. */
+async function runTroupeBench({ url, connections, seconds, timeoutMs, workDir }) {
+  const outDir = join(workDir, 'reports-bench');
+  const run = await runMeasured({
+    label: 'troupe bench',
+    args: [TROUPE, 'bench', url, '-c', String(connections), '-d', String(seconds), '-o', outDir, '--no-reports'],
+    timeoutMs,
+    timeFile: join(workDir, 'troupe-bench.time'),
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  if (run.timedOut) throw stepError(`troupe bench did not finish within ${timeoutMs / 1000} s`, run);
+  if (run.code !== 0) throw stepError(`troupe bench exited with code ${run.code ?? run.signal}`, run);
+  const runDir = await findRunDirectory(outDir, run);
+  const summary = await readJson(join(runDir, 'summary.json'), run);
+  // Same clock as autocannon's figure: autocannon's own duration, printed by troupe bench.
+  const match = /autocannon counted (\d+) requests in ([\d.]+) s/.exec(run.stderr);
+  const durationS = match ? Number(match[2]) : summary.durationMs / 1000;
+  const resultLines = await countLines(join(runDir, 'results.ndjson'));
+  const problems = resultLines === summary.global.requests ? [] : [`results.ndjson has ${resultLines} lines, summary counts ${summary.global.requests}`];
+  return { ...figures('troupe bench', { connections, requests: summary.global.requests, durationS, failed: failedRequests(summary.global), time: run.time }), rssGrowth: rssGrowth(run.rssSamples), resultLines, problems };
+}
+
+/** Median wall time of `troupe --help` over five runs, in ms. */
+async function helpTime() {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    await new Promise((resolvePromise, reject) => {
+      const child = track(spawn(process.execPath, [TROUPE, '--help'], { stdio: 'ignore' }));
+      child.once('error', reject);
+      child.once('exit', resolvePromise);
+    });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return times.sort((a, b) => a - b)[2];
+}
+
 function figures(tool, { connections, requests, durationS, failed, time }) {
   const rps = requests / durationS;
   const cpuPer100k = time && requests > 0 ? (time.cpuS / requests) * 100_000 : null;
@@ -381,20 +443,35 @@ function stepError(message, run) {
 // ---------------------------------------------------------------------------------------------------
 // Report
 
-function compare(options, autocannon, troupe) {
-  const rpsRatio = troupe ? troupe.rps / autocannon.rps : null;
-  const cpuRatio = troupe?.cpuPer100k && autocannon.cpuPer100k ? troupe.cpuPer100k / autocannon.cpuPer100k : null;
+function compare(options, autocannon, tools, helpMs) {
+  const { troupe, workers, bench } = tools;
+  const ratio = (t) => (t ? t.rps / autocannon.rps : null);
+  const cpuRatio = (t) => (t?.cpuPer100k && autocannon.cpuPer100k ? t.cpuPer100k / autocannon.cpuPer100k : null);
   const rssMeaningful = options.duration >= TARGET_RSS_DURATION_S;
+  const growth = troupe?.rssGrowth?.growth ?? null;
   return {
-    ratios: { rps: rpsRatio, cpuPerRequest: cpuRatio },
+    ratios: {
+      rps: ratio(troupe),
+      cpuPerRequest: cpuRatio(troupe),
+      workersRps: ratio(workers),
+      workersCpuPerRequest: cpuRatio(workers),
+      benchRps: ratio(bench),
+      benchCpuPerRequest: cpuRatio(bench),
+    },
+    helpMs,
     targets: {
-      rps: { target: `troupe ≥ ${TARGET_RPS_RATIO.toFixed(1)}× autocannon req/s`, pass: rpsRatio === null ? null : rpsRatio >= TARGET_RPS_RATIO },
+      rps: { target: `troupe ≥ ${TARGET_RPS_RATIO.toFixed(1)}× autocannon req/s`, value: ratio(troupe), pass: ratio(troupe) === null ? null : ratio(troupe) >= TARGET_RPS_RATIO },
+      cpu: { target: 'troupe CPU/req ≤ 1.0× autocannon', value: cpuRatio(troupe), pass: cpuRatio(troupe) === null ? null : cpuRatio(troupe) <= 1.0 },
+      bench: { target: 'troupe bench ≥ 0.97× autocannon req/s', value: ratio(bench), pass: ratio(bench) === null ? null : ratio(bench) >= 0.97 },
       rss: {
         target: `troupe peak RSS ≤ ${TARGET_RSS_MB} MB over ${TARGET_RSS_DURATION_S} s`,
+        value: troupe?.peakRssMb ?? null,
         pass: troupe?.peakRssMb == null ? null : troupe.peakRssMb <= TARGET_RSS_MB,
         // A shorter run cannot show growth over 60 s; say so instead of claiming a pass.
         indicative: !rssMeaningful,
       },
+      rssGrowth: { target: 'troupe RSS growth 10 s → end < 10%', value: growth, pass: growth === null ? null : growth < 0.1, indicative: !rssMeaningful },
+      help: { target: 'troupe --help ≤ 300 ms', value: helpMs, pass: helpMs <= 300 },
     },
   };
 }
@@ -408,10 +485,13 @@ function verdict(pass) {
   return pass === null ? 'n/a' : pass ? 'PASS' : 'MISS';
 }
 
-function renderTable(options, autocannon, troupe, comparison, troupeError) {
+function renderTable(options, autocannon, tools, comparison, errors) {
   const header = ['tool', 'connections', 'requests', 'req/s', 'CPU s/100k req', 'peak RSS MB', 'failed'];
   const row = (f) => [f.tool, fmt(f.connections), fmt(f.requests), fmt(f.rps), fmt(f.cpuPer100k, 2), fmt(f.peakRssMb, 1), fmt(f.failed)];
-  const rows = [row(autocannon), troupe ? row(troupe) : ['troupe', fmt(options.connections), 'failed', '–', '–', '–', '–']];
+  const rows = [row(autocannon)];
+  for (const [key, label] of [['troupe', 'troupe'], ['workers', 'troupe --workers 2'], ['bench', 'troupe bench']]) {
+    rows.push(tools[key] ? row(tools[key]) : [label, fmt(options.connections), 'failed', '–', '–', '–', '–']);
+  }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 
@@ -422,25 +502,28 @@ function renderTable(options, autocannon, troupe, comparison, troupeError) {
   for (const r of rows) out.push(line(r));
   out.push('');
   const { ratios, targets } = comparison;
-  out.push(`troupe req/s ÷ autocannon req/s        ${fmt(ratios.rps, 2)}×`);
-  out.push(`troupe CPU/req ÷ autocannon CPU/req    ${fmt(ratios.cpuPerRequest, 2)}×`);
+  out.push(`troupe ÷ autocannon:             req/s ${fmt(ratios.rps, 2)}×   CPU/req ${fmt(ratios.cpuPerRequest, 2)}×`);
+  out.push(`troupe --workers 2 ÷ autocannon: req/s ${fmt(ratios.workersRps, 2)}×   CPU/req ${fmt(ratios.workersCpuPerRequest, 2)}×`);
+  out.push(`troupe bench ÷ autocannon:       req/s ${fmt(ratios.benchRps, 2)}×   CPU/req ${fmt(ratios.benchCpuPerRequest, 2)}×`);
+  const g = tools.troupe?.rssGrowth;
+  if (g) out.push(`troupe RSS: ${fmt(g.at10Mb, 1)} MB at 10 s, ${fmt(g.endMb, 1)} MB at ${fmt(g.endS, 0)} s (${fmt(g.growth * 100, 1)}%)`);
   out.push('');
-  out.push(`target: ${targets.rps.target.padEnd(42)} ${fmt(ratios.rps, 2)}×  ${verdict(targets.rps.pass)}`);
-  const rssNote = targets.rss.indicative ? `  (indicative: this run was ${options.duration} s)` : '';
-  out.push(`target: ${targets.rss.target.padEnd(42)} ${fmt(troupe?.peakRssMb, 1)} MB  ${verdict(targets.rss.pass)}${rssNote}`);
-  if (troupe) {
-    out.push('');
-    out.push(
-      `troupe: ${fmt(troupe.durationS, 2)} s measured by summary.json (process wall ${fmt(troupe.wallS, 2)} s), ` +
-        `summary rps ${fmt(troupe.summaryRps)}, results.ndjson ${fmt(troupe.resultLines)} lines, ${troupe.snapshots} snapshot(s)`,
-    );
-    for (const p of troupe.problems) out.push(`troupe: WARNING: ${p}`);
+  const show = (t, value) => `target: ${t.target.padEnd(44)} ${value}  ${verdict(t.pass)}${t.indicative ? `  (indicative: this run was ${options.duration} s)` : ''}`;
+  out.push(show(targets.rps, `${fmt(targets.rps.value, 2)}×`));
+  out.push(show(targets.cpu, `${fmt(targets.cpu.value, 2)}×`));
+  out.push(show(targets.bench, `${fmt(targets.bench.value, 2)}×`));
+  out.push(show(targets.rss, `${fmt(targets.rss.value, 1)} MB`));
+  out.push(show(targets.rssGrowth, targets.rssGrowth.value === null ? '–' : `${fmt(targets.rssGrowth.value * 100, 1)}%`));
+  out.push(show(targets.help, `${fmt(targets.help.value, 0)} ms`));
+  for (const t of Object.values(tools)) {
+    if (!t) continue;
+    for (const p of t.problems ?? []) out.push(`${t.tool}: WARNING: ${p}`);
   }
-  if (troupeError) {
+  for (const [label, err] of Object.entries(errors)) {
     out.push('');
-    out.push(`troupe FAILED: ${troupeError.message}`);
-    const tail = troupeError.run?.stderr?.trim();
-    if (tail) out.push('troupe stderr (tail):', indent(tail.split('\n').slice(-25).join('\n')));
+    out.push(`${label} FAILED: ${err.message}`);
+    const tail = err.run?.stderr?.trim();
+    if (tail) out.push(`${label} stderr (tail):`, indent(tail.split('\n').slice(-25).join('\n')));
   }
   return out.join('\n') + '\n';
 }
@@ -479,33 +562,43 @@ async function main() {
 
     // Same amount of work as autocannon managed in `duration` seconds: at equal speed troupe takes as long.
     const iterations = Math.max(1, Math.ceil(autocannon.rps * options.duration));
-    log(`troupe: ${iterations} requests at concurrency ${options.connections}`);
-    let troupe = null;
-    let troupeError = null;
-    try {
-      troupe = await runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir });
-    } catch (err) {
-      if (!err.run) throw err;
-      troupeError = err;
-    }
+    const tools = { troupe: null, workers: null, bench: null };
+    const errors = {};
+    const attempt = async (key, label, fn) => {
+      log(label);
+      try {
+        tools[key] = await fn();
+      } catch (err) {
+        if (!err.run) throw err;
+        errors[key] = err;
+      }
+    };
+    await attempt('troupe', `troupe: ${iterations} requests at concurrency ${options.connections}`, () =>
+      runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir }));
+    await attempt('workers', `troupe --workers 2: ${iterations} requests at concurrency ${options.connections}`, () =>
+      runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir, label: 'troupe --workers 2', extraArgs: ['--workers', '2'] }));
+    await attempt('bench', `troupe bench: -c ${options.connections} -d ${options.duration}`, () =>
+      runTroupeBench({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir }));
+    log('troupe --help: median of 5');
+    const helpMs = await helpTime();
 
-    const comparison = compare(options, autocannon, troupe);
+    const comparison = compare(options, autocannon, tools, helpMs);
     if (options.json) {
       const doc = {
         options: { duration: options.duration, connections: options.connections, warmup: options.warmup },
         environment: { node: process.version, cpus: cpus().length },
         autocannon,
-        troupe: troupe ? { ...troupe, runDir: options.keep ? troupe.runDir : undefined } : null,
+        ...Object.fromEntries(Object.entries(tools).map(([k, t]) => [k, t ? { ...t, runDir: options.keep ? t.runDir : undefined } : null])),
         ...comparison,
-        ...(troupeError ? { troupeError: { message: troupeError.message, code: troupeError.run.code, stderr: troupeError.run.stderr.slice(-4000) } } : {}),
+        errors: Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, { message: e.message, code: e.run.code, stderr: e.run.stderr.slice(-4000) }])),
       };
       process.stdout.write(`${JSON.stringify(round(doc), null, 2)}\n`);
     } else {
-      process.stdout.write(renderTable(options, autocannon, troupe, comparison, troupeError));
+      process.stdout.write(renderTable(options, autocannon, tools, comparison, errors));
     }
     if (options.keep) log(`kept ${workDir}`);
-    // Exit 1 when troupe's figures are missing or doubtful; missed targets alone are not an error.
-    return troupeError || troupe.problems.length > 0 ? 1 : 0;
+    // Exit 1 when a tool's figures are missing or doubtful; missed targets alone are not an error.
+    return Object.keys(errors).length > 0 || Object.values(tools).some((t) => t?.problems?.length) ? 1 : 0;
   } catch (err) {
     log(`FAILED: ${err.message}`);
     if (err.run?.stderr) log(`${err.run.label} stderr (tail):\n${indent(err.run.stderr.trim().split('\n').slice(-25).join('\n'))}`);

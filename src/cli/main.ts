@@ -24,6 +24,9 @@ async function main(argv: string[]): Promise<number> {
   registerDemoServer(program, setExit);
   (await import('./commands/compare.js')).registerCompare(program, setExit);
   (await import('./commands/report.js')).registerReport(program, setExit);
+  (await import('./commands/merge.js')).registerMerge(program, setExit);
+  (await import('./commands/bench.js')).registerBench(program, setExit);
+  (await import('./commands/capacity.js')).registerCapacity(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

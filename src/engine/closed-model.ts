@@ -1,28 +1,16 @@
 import PQueue from 'p-queue';
-import type { Dispatcher } from 'undici';
-import type { CacheDetection, Location, Persona, Timeouts } from '../fixtures/types.js';
+import type { Location, Persona } from '../fixtures/types.js';
 import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
-import type { Redactor } from '../redact.js';
-import type { RetryPolicy } from '../fixtures/load.js';
-import { systemClock, type Clock } from './clock.js';
-import type { HostAllowList } from './allow-hosts.js';
-import type { HarnessCache } from './dedupe.js';
-import type { RedirectPolicy } from './http.js';
-import { createJourneyRunner, type SentRequest } from './journey.js';
+import { systemClock } from './clock.js';
+import { createJourneyRunner, type JourneyEngineOptions } from './journey.js';
 import type { EngineRecord } from './records.js';
-import type { RequestBuilder } from './request-builder.js';
 
-export interface ClosedModelOptions {
+/** The closed model's own options; how each visit is sent (timeouts, retries, redirects, …) is the journey runner's. */
+export interface ClosedModelOptions extends JourneyEngineOptions {
   plan: Plan;
   locations: ReadonlyMap<string, Location>;
-  buildRequest: RequestBuilder;
-  dispatcher: Dispatcher;
   concurrency: number;
-  timeouts: Timeouts;
-  maxResponseBytes: number;
-  cache: CacheDetection;
-  redactor: Redactor;
   onRecord: (record: EngineRecord) => void;
   /**
    * Backpressure from the consumers: when it returns a promise, no new work starts until it settles
@@ -33,20 +21,6 @@ export interface ClosedModelOptions {
   skip?: (item: WorkItem) => boolean;
   /** Aborting stops new work from starting; requests in flight finish. */
   signal?: AbortSignal;
-  /**
-   * Aborting cuts the requests in flight (the grace period after an interrupt ran out). They are not
-   * emitted as results, only counted in `aborted`, so a resume runs them again.
-   */
-  abortInFlight?: AbortSignal;
-  redirects?: RedirectPolicy;
-  /** When set, every request and redirect hop must go to a host it allows. */
-  allowHosts?: HostAllowList | null;
-  clock?: Clock;
-  random?: () => number;
-  /** Retries of failed requests; null or absent: off. */
-  retries?: RetryPolicy | null;
-  /** troupe's own response cache (`cache.dedupe`), shared by every persona. */
-  harnessCache?: HarnessCache<SentRequest> | null;
 }
 
 export interface ClosedModelOutcome {

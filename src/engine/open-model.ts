@@ -39,6 +39,8 @@ export interface OpenLoadReport {
   arrival: LoadConfig['arrival'];
   phases: LoadConfig['phases'];
   maxInFlight: number;
+  /** Journeys running at once; absent: maxInFlight. */
+  concurrency?: number;
   /** Sum of the phase durations. */
   scheduledMs: number;
   /** Arrivals the schedule asks for (on average, for Poisson). */
@@ -50,7 +52,7 @@ export interface OpenLoadReport {
   /** Arrivals that found `maxInFlight` journeys running and were not started. */
   dropped: number;
   droppedByPersona: Record<string, number>;
-  /** Most journeys in flight at once. */
+  /** Most journeys in flight (waiting or running) at once. */
   peakInFlight: number;
   /** From the first arrival's due time until the schedule ended (or the run stopped). */
   elapsedMs: number;
@@ -99,6 +101,21 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   let peak = 0;
   const droppedByPersona: Record<string, number> = {};
   const running = new Set<Promise<void>>();
+  // Slots for running journeys; admitted arrivals beyond them wait here, first come first served.
+  let free = load.concurrency ?? load.maxInFlight;
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<void> | undefined => {
+    if (free > 0) {
+      free--;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
 
   const start = clock.now();
   if (pickable.length > 0) {
@@ -126,17 +143,18 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       started++;
       active++;
       if (active > peak) peak = active;
-      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${index}`, persona: p.persona, location, iteration: index, dueAt };
-      const run = options.runJourney(job).then(
-        (result) => {
-          if (result.aborted) aborted++;
-          else {
-            completed++;
-            for (const record of result.records) options.onRecord(record);
-          }
-        },
-      );
+      // Timers may fire a little early; a visit is never due after it started.
+      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${index}`, persona: p.persona, location, iteration: index, dueAt: Math.min(dueAt, clock.now()) };
+      const slot = acquire();
+      const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
+        if (result.aborted) aborted++;
+        else {
+          completed++;
+          for (const record of result.records) options.onRecord(record);
+        }
+      });
       const tracked = run.finally(() => {
+        release();
         active--;
         running.delete(tracked);
       });
@@ -161,6 +179,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       arrival: load.arrival,
       phases: load.phases,
       maxInFlight: load.maxInFlight,
+      ...(load.concurrency !== undefined ? { concurrency: load.concurrency } : {}),
       scheduledMs,
       expectedArrivals: round(expected),
       arrivals,

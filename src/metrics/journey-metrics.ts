@@ -154,6 +154,11 @@ export class JourneyMetrics {
     this.windowMs *= 2;
   }
 
+  /** Target cache hits and misses seen on retried attempts (they reached the target too). */
+  retriedCache(): { hit: number; miss: number } {
+    return { hit: this.retries?.hit ?? 0, miss: this.retries?.miss ?? 0 };
+  }
+
   merge(other: JourneyMetrics): void {
     for (const [step, labels] of other.stepChecks) for (const [label, c] of labels) this.countStepCheck(step, label, c.passed, c.failed);
     for (const [persona, steps] of other.personaStepChecks) for (const [step, c] of steps) this.countChecks(persona, step, c.passed, c.failed);

@@ -211,6 +211,12 @@ export class RunMetrics {
     return metrics;
   }
 
+  /** Hits and misses of every response the target itself sent, retried attempts included (to set beside its own counters). */
+  targetCacheCounts(): { hits: number; misses: number } {
+    const retried = this.journeys.retriedCache();
+    return { hits: this.global.hit + retried.hit, misses: this.global.miss + retried.miss };
+  }
+
   personaProgress(persona: string): PersonaProgressStats {
     const scope = this.personaScopes.get(persona);
     if (scope === undefined) return { done: 0, errors: 0, p95Ms: null, hitRate: null };

@@ -52,7 +52,7 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
   const sinks = [];
   try {
     for (const b of builders) if (b.openSink) sinks.push(await b.openSink(base));
-    const facts = await scanResults(dir, sinks);
+    const facts = await scanResults(dir, sinks, summary.load?.phases);
     for (const sink of sinks.splice(0)) await sink.close();
     const data: RunData = { ...base, facts };
     const files: string[] = [];

@@ -9,6 +9,7 @@ import type { ScopeSummary } from '../metrics/aggregate.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary } from '../run/files.js';
 import type { ReadResultsReport } from '../run/results-reader.js';
+import type { ArrivalFacts } from './arrivals.js';
 import type { ErrorRow } from './errors-table.js';
 import { objectMembers, parseMember, type Member } from './json-members.js';
 import { readResultLines } from './ndjson-lines.js';
@@ -21,6 +22,8 @@ export interface RunFacts {
   truncatedTail: boolean;
   errors: ErrorRow[];
   timeseries: SecondRow[];
+  /** Open model only: arrivals per phase and per persona, from results.ndjson. */
+  arrivals?: ArrivalFacts;
 }
 
 /** persona → (location → light scope), one persona at a time. */

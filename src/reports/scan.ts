@@ -4,7 +4,9 @@
  */
 import { join } from 'node:path';
 import { RUN_FILES } from '../run/files.js';
+import type { LoadPhase } from '../fixtures/load.js';
 import type { ReadResultsReport, ResultLine } from '../run/results-reader.js';
+import { ArrivalTally } from './arrivals.js';
 import { readResultLines } from './ndjson-lines.js';
 import { ErrorTally } from './errors-table.js';
 import type { RunFacts } from './run-data.js';
@@ -14,19 +16,28 @@ export interface ResultSink {
   add(r: ResultLine): Promise<void> | void;
 }
 
-export async function scanResults(dir: string, sinks: ResultSink[] = []): Promise<RunFacts> {
+/** `phases`: the open model's schedule (summary.json `load`), to count arrivals per phase and persona. */
+export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?: readonly LoadPhase[]): Promise<RunFacts> {
   const errors = new ErrorTally();
   const series = new SecondSeries();
+  const arrivals = phases ? new ArrivalTally() : null;
   const report: ReadResultsReport = { lines: 0, truncatedTail: false };
   try {
     for await (const r of readResultLines(join(dir, RUN_FILES.results), report)) {
-      errors.add(r);
-      series.add(r);
+      // Retried attempts and harness-cache answers are reported apart (summary.json `retries`, `harnessCache`):
+      // the error table and the time series hold what the run's figures hold, first attempts sent to the target.
+      if (r.harnessCache === undefined && (r.attempt ?? 1) <= 1) {
+        errors.add(r);
+        series.add(r);
+      }
+      arrivals?.add(r);
       for (const sink of sinks) await sink.add(r);
     }
   } catch (err) {
     // A run killed before its first result has no results.ndjson: its reports show no requests.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  return { lines: report.lines, truncatedTail: report.truncatedTail, errors: errors.rows(), timeseries: series.rows() };
+  const facts: RunFacts = { lines: report.lines, truncatedTail: report.truncatedTail, errors: errors.rows(), timeseries: series.rows() };
+  if (arrivals && phases) facts.arrivals = arrivals.facts(phases);
+  return facts;
 }

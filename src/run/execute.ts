@@ -28,7 +28,9 @@ import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type Serv
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import { createRunDirectory } from './run-dir.js';
+import { partitionLoad, partitionPlan, type Shard } from './shard.js';
 import { VerboseFailureSink } from './verbose.js';
+import { runInWorkers } from './workers.js';
 
 export interface ExecuteOptions {
   inputs: LoadedInputs;
@@ -44,6 +46,10 @@ export interface ExecuteOptions {
   graceMs?: number;
   /** `--verbose`: each failed request is described on this stream. */
   verbose?: NodeJS.WritableStream;
+  /** `--shard i/n`: run only this shard's part of the plan (or 1/n of the open model's rate); recorded in run.json. */
+  shard?: Shard;
+  /** `--workers N`: run the engine in N worker threads (see src/run/workers.ts). Default 1: in this thread. */
+  workers?: number;
 }
 
 export interface ExecuteResult {
@@ -77,9 +83,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     }
     await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
 
-    const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
+    // A resumed shard stays the shard it was.
+    const shard = (resumed ? resumed.manifest.shard : options.shard) ?? null;
+    const plan = partitionPlan(buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed }), shard ?? { index: 1, count: 1 });
+    const load = config.load && shard ? partitionLoad(config.load, shard) : config.load;
     // The open model plans arrivals, not personas × locations.
-    const planned = config.load ? Math.round(expectedArrivals(config.load.phases)) : plan.size;
+    const planned = load ? Math.round(expectedArrivals(load.phases)) : plan.size;
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
@@ -89,13 +98,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       name: config.name,
       status: 'running',
       target: targetLabel,
-      shard: null,
+      shard,
       startedAt: startedAt.toISOString(),
       endedAt: null,
       config: redactor.deep(config),
       personas: inputs.personas.map((p) => redactor.deep(p)),
       locations: { count: inputs.locations.length, source: config.locationsPath },
       configHash: inputs.configHash,
+      ...((options.workers ?? 1) > 1 ? { workers: options.workers } : {}),
       planned,
       node: process.version,
       inputDigests: inputs.inputDigests,
@@ -119,7 +129,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         new ProgressSink({
           stream: options.progress.stream,
           terminal: options.progress.terminal,
-          planned: config.load ? expectedPerPersona(inputs.personas, config.load) : plan.perPersona,
+          planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
           source: { progress: (p) => metrics.personaProgress(p) },
         }),
       );
@@ -154,31 +164,35 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     else options.signal?.addEventListener('abort', startGrace, { once: true });
     try {
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
-      const outcome = await runWorkload({
-        load: config.load,
-        allLocations: inputs.locations,
-        randomLocations: config.order === 'shuffled',
-        seed: config.seed,
-        retries: config.retries,
-        harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
-        plan,
-        locations: new Map(inputs.locations.map((l) => [l.id, l])),
-        buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
-        dispatcher,
-        concurrency: config.concurrency,
-        timeouts: config.timeouts,
-        maxResponseBytes: config.maxResponseBytes,
-        cache: config.cache,
-        redactor,
-        onRecord,
-        ready: combinedBackpressure(started),
-        signal: stop,
-        abortInFlight: cut.signal,
-        skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
-        redirects: config.redirects,
-        allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
-        clock,
-      });
+      const workers = options.workers ?? 1;
+      const outcome = workers > 1
+        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: combinedBackpressure(started), signal: stop, abortInFlight: cut.signal })
+        : await runWorkload({
+          load,
+          allLocations: inputs.locations,
+          randomLocations: config.order === 'shuffled',
+          // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
+          seed: config.seed + (shard ? shard.index - 1 : 0),
+          retries: config.retries,
+          harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
+          plan,
+          locations: new Map(inputs.locations.map((l) => [l.id, l])),
+          buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
+          dispatcher,
+          concurrency: config.concurrency,
+          timeouts: config.timeouts,
+          maxResponseBytes: config.maxResponseBytes,
+          cache: config.cache,
+          redactor,
+          onRecord,
+          ready: combinedBackpressure(started),
+          signal: stop,
+          abortInFlight: cut.signal,
+          skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
+          redirects: config.redirects,
+          allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
+          clock,
+        });
       completed += outcome.completed;
       aborted = outcome.aborted;
       openLoad = outcome.load;
@@ -205,7 +219,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         }
       }
       const endedAt = new Date(clock.wallNow());
-      const observed = { hits: metrics.global.hit, misses: metrics.global.miss };
+      const observed = metrics.targetCacheCounts();
       const serverCache = statsUrl
         ? endpointCacheStats(statsUrl, statsBefore!, await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout), observed)
         : demo

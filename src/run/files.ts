@@ -30,7 +30,12 @@ export interface RunManifest {
   status: RunStatus;
   /** Base URL (secrets redacted); for the embedded demo, `demo (http://127.0.0.1:port)`. */
   target: string;
+  /** `--shard i/n` (or `--shards n` with JOB_COMPLETION_INDEX): `index` is 1-based, 1..count; null: not a shard. */
   shard: { index: number; count: number } | null;
+  /** Set by `troupe merge`: the shard run directories this run directory was merged from. */
+  mergedFrom?: { index: number; count: number; runId: string; dir: string; status: RunStatus }[];
+  /** `--workers N`: engine threads of this run (absent: 1). */
+  workers?: number;
   startedAt: string;
   endedAt: string | null;
   /** The resolved config with secrets redacted. */

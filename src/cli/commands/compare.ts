@@ -7,16 +7,28 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import type { LoadedInputs } from '../../fixtures/types.js';
-import { COMPARE_METRICS, configThresholds, flagThresholds, scopeCatalog, type CompareMetric } from '../../metrics/threshold-config.js';
+import type { CompareMetric } from '../../metrics/threshold-config.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import { parsePercent } from '../../metrics/threshold-parse.js';
 import type { Threshold } from '../../metrics/thresholds.js';
-import { COMPARE_DEFAULTS, compareSummaries, readSummary, renderComparisonTable, writeComparison, type CompareOptions, type ComparableSummary, type Comparison } from '../../reports/compare.js';
-import { renderJunit, writeJunit } from '../../reports/junit.js';
-import { renderComparisonMarkdown, renderMarkdown, writeMarkdown } from '../../reports/markdown.js';
+import type { CompareOptions, ComparableSummary, Comparison } from '../../reports/compare.js';
 import { RUN_FILES, type RunSummary } from '../../run/files.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import type { ExitSetter } from '../main.js';
+
+// The gate's modules (zod schemas, comparison, JUnit, Markdown) load on first use: `troupe --help` skips them.
+const gateModules = async () => {
+  const [config, compare, junit, markdown] = await Promise.all([
+    import('../../metrics/threshold-config.js'),
+    import('../../reports/compare.js'),
+    import('../../reports/junit.js'),
+    import('../../reports/markdown.js'),
+  ]);
+  return { ...config, ...compare, ...junit, ...markdown };
+};
+
+/** metrics/threshold-config.ts COMPARE_METRICS, repeated here so that parsing flags does not load zod. */
+const COMPARE_METRICS = ['p50', 'p95', 'p99', 'error_rate', 'cache_hit_rate', 'rps'] as const satisfies readonly CompareMetric[];
 
 export function percentOption(value: string): number {
   const fraction = parsePercent(value);
@@ -66,6 +78,7 @@ export interface Gate {
 
 /** Before the run: every threshold parsed and its scope checked, the baseline read. Throws exit-2 errors. */
 export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: string): Promise<Gate> {
+  const { scopeCatalog, configThresholds, flagThresholds, readSummary } = await gateModules();
   const catalog = scopeCatalog(inputs.personas, inputs.locations);
   const { gate, source } = inputs.config;
   const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(flags.threshold ?? [], catalog)];
@@ -80,6 +93,7 @@ export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: s
  * stderr and the JSON document on stdout. Returns true when the gate failed.
  */
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<boolean> {
+  const { compareSummaries, writeComparison, writeMarkdown, renderMarkdown, renderJunit, writeJunit, renderComparisonTable } = await gateModules();
   const c = paint(detectTerminal(process.stderr));
   const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
   if (comparison) await writeComparison(runDir, comparison);
@@ -122,6 +136,7 @@ export function registerCompare(program: Command, setExit: ExitSetter): void {
     .option('--junit <file>', 'write a JUnit XML file with one testcase per regression check')
     .action(async (baselineArg: string, currentArg: string, flags: CompareFlags) => {
       const cwd = process.cwd();
+      const { readSummary, COMPARE_DEFAULTS, compareSummaries, renderComparisonMarkdown, writeComparison, writeMarkdown, writeJunit, renderJunit, renderComparisonTable } = await gateModules();
       const [baseline, current] = await Promise.all([readSummary(resolve(cwd, baselineArg), 'baseline'), readSummary(resolve(cwd, currentArg), 'current')]);
       const defaults = COMPARE_DEFAULTS;
       const options: CompareOptions = {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startDemoServer } from '../../demo/server.js';
 import type { ExitSetter } from '../main.js';
 import { integer } from '../options.js';
 
@@ -12,6 +11,7 @@ export function registerDemoServer(program: Command, _setExit: ExitSetter): void
     .option('--miss-latency <ms>', 'simulated work per cache miss, ms', integer, 40)
     .option('--error-rate <fraction>', 'fraction of analyses answered 500 (0..1)', Number, 0)
     .action(async (opts: { port: number; host: string; missLatency: number; errorRate: number }) => {
+      const { startDemoServer } = await import('../../demo/server.js');
       const server = await startDemoServer({ port: opts.port, host: opts.host, missLatencyMs: opts.missLatency, errorRate: opts.errorRate });
       process.stderr.write(`troupe demo server listening on ${server.url} (Ctrl-C to stop)\n`);
       process.stdout.write(`${server.url}\n`);

@@ -1,15 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolve } from 'node:path';
-import { ExitCode } from '../../errors.js';
-import { loadInputs } from '../../fixtures/config.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { parseDuration } from '../../fixtures/duration.js';
 import type { Order } from '../../fixtures/types.js';
-import { renderRunTable } from '../../reports/console.js';
-import { executeRun } from '../../run/execute.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
 import { integer, order, positiveInt } from '../options.js';
+import { parseShard, shardFromEnvironment } from '../../run/shard.js';
 import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
 
 export interface RunFlags extends GateFlags {
@@ -33,6 +31,10 @@ export interface RunFlags extends GateFlags {
   grace?: number;
   verbose?: boolean;
   insecure?: boolean;
+  /** `--shard i/n` as written; `--shards n` takes i from JOB_COMPLETION_INDEX. */
+  shard?: string;
+  shards?: number;
+  workers?: number;
 }
 
 export function addInputOptions(command: Command): Command {
@@ -53,7 +55,7 @@ export function addInputOptions(command: Command): Command {
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -84,8 +86,15 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
     .option('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut', graceDuration, 10_000)
     .option('--verbose', 'describe each failed request on stderr (method, redacted URL, code, message)')
     .option('--insecure', 'do not verify TLS certificates (prints a warning)')
+    .option('--shard <i/n>', 'run shard i of n (1-based) of the plan, or 1/n of the open model\'s rate; merge with troupe merge')
+    .option('--shards <n>', 'like --shard, with i from JOB_COMPLETION_INDEX (0-based, Kubernetes Indexed Jobs)', positiveInt)
+    .option('--workers <n>', 'run the engine in n worker threads (default 1)', positiveInt)
     .action(async (flags: RunFlags) => {
       const cwd = process.cwd();
+      // Loaded here, not at the top, so that `troupe --help` does not load the engine and the validators.
+      const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
+      if (flags.shard !== undefined && flags.shards !== undefined) throw new UsageError('--shard and --shards: give one of them, not both');
+      const shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnvironment(flags.shards) : undefined;
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
@@ -111,6 +120,8 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.resume ? { resume: resolve(cwd, flags.resume) } : {}),
           graceMs: flags.grace,
           ...(flags.verbose ? { verbose: process.stderr } : {}),
+          ...(shard ? { shard } : {}),
+          ...(flags.workers ? { workers: flags.workers } : {}),
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
         const { load, harnessCache, retries } = result.summary;

@@ -1,9 +1,5 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadInputs } from '../../fixtures/config.js';
-import { expectedArrivals, scheduleDurationMs } from '../../engine/arrivals.js';
-import { buildPlan } from '../../plan/plan.js';
-import { Redactor } from '../../redact.js';
 import type { ExitSetter } from '../main.js';
 import { addInputOptions, overridesFrom, type RunFlags } from './run.js';
 
@@ -12,6 +8,13 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
     .description('Check config, personas and locations without sending any request; print the plan size.')
     .action(async (flags: RunFlags) => {
       const cwd = process.cwd();
+      // Loaded here so that `troupe --help` does not load the validators.
+      const [{ loadInputs }, { expectedArrivals, scheduleDurationMs }, { buildPlan }, { Redactor }] = await Promise.all([
+        import('../../fixtures/config.js'),
+        import('../../engine/arrivals.js'),
+        import('../../plan/plan.js'),
+        import('../../redact.js'),
+      ]);
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
       const { config } = inputs;
       const target = config.target === 'demo' ? 'the demo target' : new Redactor(inputs.secrets).url(config.target);

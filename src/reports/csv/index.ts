@@ -2,13 +2,14 @@
 import { join } from 'node:path';
 import { RUN_FILES } from '../../run/files.js';
 import type { FormatBuilder } from '../build.js';
-import { RequestsCsv } from './requests.js';
+import { checksTable, harnessCacheTable, loadTable, warmupTable } from './load-tables.js';
+import { hasExtendedRequests, RequestsCsv } from './requests.js';
 import { cacheTable, errorsTable, locationsTable, percentilesTable, personasTable, stepsTable, timeseriesTable, type Table } from './tables.js';
 import { writeCsv } from './writer.js';
 
 export const csvFormat: FormatBuilder = {
   async openSink(data) {
-    return RequestsCsv.open(join(data.dir, RUN_FILES.csv, 'requests.csv'), data.status);
+    return RequestsCsv.open(join(data.dir, RUN_FILES.csv, 'requests.csv'), data.status, hasExtendedRequests(data.summary, data.manifest?.config));
   },
   async build(data) {
     const { summary, status, facts } = data;
@@ -21,6 +22,15 @@ export const csvFormat: FormatBuilder = {
       ['timeseries.csv', timeseriesTable(facts.timeseries, status)],
       ['cache.csv', cacheTable(summary, status)],
     ];
+    // Only when summary.json has their part: a closed-model run without these features gets the set above.
+    for (const [name, table] of [
+      ['checks.csv', checksTable(summary, status)],
+      ['load.csv', loadTable(summary, facts.arrivals, status)],
+      ['warmup.csv', warmupTable(summary, status)],
+      ['harness-cache.csv', harnessCacheTable(summary, status)],
+    ] as const) {
+      if (table) tables.push([name, table]);
+    }
     const files = [join(data.dir, RUN_FILES.csv, 'requests.csv')];
     for (const [name, table] of tables) {
       const path = join(data.dir, RUN_FILES.csv, name);

@@ -26,29 +26,50 @@ function scopeCells(s: ScopeSummary): Cell[] {
   ];
 }
 
+/** Open model: response time (from when a request was due) beside the service time, before `run_status`. */
+const RESPONSE_HEADER = LATENCY_HEADER.map((h) => `response_${h}`);
+
+/** The run measured response times (open model); otherwise the tables keep their closed-model columns exactly. */
+export const hasResponseTime = (summary: RunSummary): boolean => summary.global.responseTime !== undefined;
+
+function responseCells(s: ScopeSummary): Cell[] {
+  const r = s.responseTime;
+  return r ? [r.p50, r.p75, r.p90, r.p95, r.p99, r.p999, r.max, r.mean] : RESPONSE_HEADER.map(() => null);
+}
+
+/** A scope table's columns and row cells, with the response-time columns when the run has them. */
+function scopeTable(summary: RunSummary): { header: string[]; cells: (s: ScopeSummary) => Cell[] } {
+  return hasResponseTime(summary)
+    ? { header: [...SCOPE_HEADER, ...RESPONSE_HEADER], cells: (s) => [...scopeCells(s), ...responseCells(s)] }
+    : { header: SCOPE_HEADER, cells: scopeCells };
+}
+
 export function personasTable(summary: RunSummary, status: string): Table {
+  const t = scopeTable(summary);
   return {
-    header: ['persona', ...SCOPE_HEADER, 'run_status'],
-    rows: Object.entries(summary.personas).map(([name, s]) => [name, ...scopeCells(s), status]),
+    header: ['persona', ...t.header, 'run_status'],
+    rows: Object.entries(summary.personas).map(([name, s]) => [name, ...t.cells(s), status]),
   };
 }
 
 export function stepsTable(summary: RunSummary, status: string): Table {
+  const t = scopeTable(summary);
   return {
-    header: ['step', ...SCOPE_HEADER, 'run_status'],
-    rows: Object.entries(summary.steps).map(([name, s]) => [name, ...scopeCells(s), status]),
+    header: ['step', ...t.header, 'run_status'],
+    rows: Object.entries(summary.steps).map(([name, s]) => [name, ...t.cells(s), status]),
   };
 }
 
 /** Per location (scope `location`, persona empty), then per persona × location (scope `persona_location`). */
 export function locationsTable(summary: RunSummary, pairs: PersonaLocations, status: string): Table {
+  const t = scopeTable(summary);
   async function* rows(): AsyncGenerator<Cell[]> {
-    for (const [id, s] of Object.entries(summary.locations)) yield ['location', '', id, ...scopeCells(s), status];
+    for (const [id, s] of Object.entries(summary.locations)) yield ['location', '', id, ...t.cells(s), status];
     for await (const [persona, locations] of pairs()) {
-      for (const [id, s] of Object.entries(locations)) yield ['persona_location', persona, id, ...scopeCells(s), status];
+      for (const [id, s] of Object.entries(locations)) yield ['persona_location', persona, id, ...t.cells(s), status];
     }
   }
-  return { header: ['scope', 'persona', 'location', ...SCOPE_HEADER, 'run_status'], rows: rows() };
+  return { header: ['scope', 'persona', 'location', ...t.header, 'run_status'], rows: rows() };
 }
 
 const LEVELS: [label: string, percentile: number, key: keyof LatencyStats][] = [
@@ -56,18 +77,31 @@ const LEVELS: [label: string, percentile: number, key: keyof LatencyStats][] = [
   ['max', 100, 'max'],
 ];
 
-/** Long format: one row per scope × percentile, for charts and comparisons. */
+/**
+ * Long format: one row per scope × percentile, for charts and comparisons. An open-model run adds a
+ * `measure` column: `service` rows (latency) then `response` rows (response time) per scope; retried
+ * attempts, reported apart, are scope type `retries`.
+ */
 export function percentilesTable(summary: RunSummary, status: string): Table {
   const scopes: [string, string, ScopeSummary][] = [['global', 'all', summary.global]];
   for (const [kind, map] of [['persona', summary.personas], ['location', summary.locations], ['step', summary.steps], ['cache', summary.cacheStatus]] as const) {
     for (const [name, s] of Object.entries(map)) if (s !== undefined) scopes.push([kind, name, s]);
   }
+  if (summary.retries) scopes.push(['retries', 'retried attempts', summary.retries]);
+  const measured = hasResponseTime(summary);
   function* rows(): Generator<Cell[]> {
     for (const [kind, name, s] of scopes) {
-      for (const [label, p, key] of LEVELS) yield [kind, name, label, p, s.latency[key], s.latency.count, status];
+      if (!measured) {
+        for (const [label, p, key] of LEVELS) yield [kind, name, label, p, s.latency[key], s.latency.count, status];
+        continue;
+      }
+      for (const [label, p, key] of LEVELS) yield [kind, name, label, p, s.latency[key], s.latency.count, 'service', status];
+      const r = s.responseTime;
+      if (r) for (const [label, p, key] of LEVELS) yield [kind, name, label, p, r[key], r.count, 'response', status];
     }
   }
-  return { header: ['scope_type', 'scope', 'percentile', 'percentile_value', 'latency_ms', 'samples', 'run_status'], rows: rows() };
+  const header = ['scope_type', 'scope', 'percentile', 'percentile_value', 'latency_ms', 'samples'];
+  return { header: [...header, ...(measured ? ['measure'] : []), 'run_status'], rows: rows() };
 }
 
 const speedUp = (s: ScopeSummary): number | null => {
@@ -76,22 +110,29 @@ const speedUp = (s: ScopeSummary): number | null => {
   return hit && miss ? Math.round((miss / hit) * 100) / 100 : null;
 };
 
+/**
+ * The target's cache per persona and location. With `cache.dedupe`, `harness_cache_hits` (requests troupe
+ * answered itself, persona rows only) sits apart, before `run_status`: never in hits, misses or hit_rate.
+ */
 export function cacheTable(summary: RunSummary, status: string): Table {
+  const harness = summary.harnessCache;
   function* rows(): Generator<Cell[]> {
     for (const [kind, map] of [['persona', summary.personas], ['location', summary.locations]] as const) {
       for (const [name, s] of Object.entries(map)) {
         const c = s.cache;
-        yield [
+        const row: Cell[] = [
           kind, name, c.hit, c.miss, c.stale, c.bypass, c.unknown, c.hitRate,
-          s.hitLatency?.p50 ?? null, s.hitLatency?.p95 ?? null, s.missLatency?.p50 ?? null, s.missLatency?.p95 ?? null, speedUp(s), status,
+          s.hitLatency?.p50 ?? null, s.hitLatency?.p95 ?? null, s.missLatency?.p50 ?? null, s.missLatency?.p95 ?? null, speedUp(s),
         ];
+        if (harness) row.push(kind === 'persona' ? (harness.byPersona[name] ?? 0) : null);
+        yield [...row, status];
       }
     }
   }
   return {
     header: [
       'scope_type', 'scope', 'hits', 'misses', 'stale', 'bypass', 'unknown', 'hit_rate',
-      'hit_p50_ms', 'hit_p95_ms', 'miss_p50_ms', 'miss_p95_ms', 'speedup_miss_p50_over_hit_p50', 'run_status',
+      'hit_p50_ms', 'hit_p95_ms', 'miss_p50_ms', 'miss_p95_ms', 'speedup_miss_p50_over_hit_p50', ...(harness ? ['harness_cache_hits'] : []), 'run_status',
     ],
     rows: rows(),
   };

@@ -26,6 +26,29 @@ export function headlineFigures(data: RunData): Headline[] {
   ];
 }
 
+/**
+ * Open model: the schedule against what was achieved, and response time (from when a request was due)
+ * beside the service time above. Empty for a closed-model run.
+ */
+export function openModelFigures(data: RunData): Headline[] {
+  const { load, global: g } = data.summary;
+  const out: Headline[] = [];
+  if (load) {
+    out.push(
+      { label: 'Target rate', value: fmtArrivals(load.targetRate) },
+      { label: 'Achieved rate', value: fmtArrivals(load.achievedRate) },
+      { label: 'Dropped arrivals', value: fmtInt(load.dropped) },
+    );
+  }
+  if (g.responseTime) out.push({ label: 'Response p95', value: fmtMs(g.responseTime.p95) }, { label: 'Response p99', value: fmtMs(g.responseTime.p99) });
+  return out;
+}
+
+export const RESPONSE_TIME_NOTE =
+  'Latency is service time (sent → last byte). Response time counts from when a request was due, so a stalled server shows.';
+
+const fmtArrivals = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(1)}/s`);
+
 export function verdictText(data: RunData): { text: string; color: string } {
   const t = data.summary.thresholds;
   if (!t) return { text: 'No thresholds set', color: COLORS.muted };
@@ -45,9 +68,16 @@ function facts(data: RunData): [string, string][] {
     ['Target', summary.target],
     ['Started', fmtDate(summary.startedAt)],
     ['Duration', fmtDuration(summary.durationMs)],
-    ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned requests, concurrency ${summary.concurrency || '–'}`],
+    summary.load
+      ? ['Load', openLoadText(summary.load, personas, locations)]
+      : ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned requests, concurrency ${summary.concurrency || '–'}`],
     ['Status', `${data.status}: ${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} requests completed`],
   ];
+}
+
+function openLoadText(load: NonNullable<RunData['summary']['load']>, personas: number, locations: number): string {
+  const phases = load.phases.map((p) => (p.rampTo === undefined || p.rampTo === p.rate ? `${p.rate}/s` : `${p.rate} → ${p.rampTo}/s`)).join(', then ');
+  return `open model, ${load.arrival} arrivals: ${phases} over ${fmtDuration(load.scheduledMs)}; ${fmtInt(personas)} personas × ${fmtInt(locations)} locations; at most ${fmtInt(load.maxInFlight)} journeys in flight`;
 }
 
 export const coverSection: PdfSection = {
@@ -77,9 +107,17 @@ export const coverSection: PdfSection = {
     for (const r of failed.slice(0, 5)) paragraph(doc, `✗ ${r.expression}: ${r.message}`, { color: COLORS.fail });
     if (failed.length > 5) paragraph(doc, `… and ${failed.length - 5} more (see the thresholds table).`, { color: COLORS.fail });
 
-    for (const note of data.notes) paragraph(doc, note, { font: 'bold', color: COLORS.fail });
+    const aborted = data.summary.abortedBy;
+    // The manifest's reason repeats abortOn's message; the line below says it with the measured figures.
+    const notes = aborted ? data.notes.filter((n) => !(n.startsWith('Reason:') && n.includes('abortOn'))) : data.notes;
+    for (const note of notes) paragraph(doc, note, { font: 'bold', color: COLORS.fail });
+    if (aborted) {
+      paragraph(doc, `Stopped early at ${fmtDate(new Date(aborted.at).toISOString())} by ${aborted.message}.`, { font: 'bold', color: COLORS.fail });
+    }
     doc.moveDown(0.4);
-    drawTiles(doc, headlineFigures(data));
+    const open = openModelFigures(data);
+    drawTiles(doc, [...headlineFigures(data), ...open]);
+    if (open.length > 0) paragraph(doc, RESPONSE_TIME_NOTE, { size: 8.5, color: COLORS.muted });
     const lines = highlights(data);
     if (lines.length > 0) {
       heading(doc, 'Highlights', 13);
@@ -109,6 +147,19 @@ export function highlights(data: RunData): string[] {
     const sc = summary.serverCache;
     out.push(`The target's own count (${sc.source}): ${fmtInt(sc.hits)} hits, ${fmtInt(sc.misses)} misses, hit rate ${fmtPct(sc.hitRate)}.`);
   }
+  if (summary.load && summary.load.dropped > 0) {
+    out.push(`${fmtInt(summary.load.dropped)} of ${fmtInt(summary.load.arrivals)} arrivals were dropped: ${fmtInt(summary.load.maxInFlight)} journeys were already in flight.`);
+  }
+  if (summary.checks) {
+    let passed = 0;
+    let failed = 0;
+    for (const c of Object.values(summary.checks.personas)) (passed += c.passed), (failed += c.failed);
+    out.push(failed === 0 ? `All ${fmtInt(passed)} journey checks passed.` : `${fmtInt(failed)} of ${fmtInt(passed + failed)} journey checks failed (see Checks).`);
+  }
+  if (summary.harnessCache) {
+    out.push(`troupe's own cache (cache.dedupe) answered ${fmtInt(summary.harnessCache.hits)} requests; they are not in the target's figures.`);
+  }
+  if (summary.retries) out.push(`${fmtInt(summary.retries.requests)} retried attempts (${fmtInt(summary.retries.ok)} succeeded) are reported apart.`);
   const top = facts.errors[0];
   if (top) {
     out.push(`Most frequent error: ${top.code}${top.status === null ? '' : ` (HTTP ${top.status})`}, ${fmtInt(top.count)} of ${fmtInt(g.errors)} errors.`);

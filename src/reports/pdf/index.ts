@@ -6,9 +6,10 @@ import type { FormatBuilder } from '../build.js';
 import { coverSection } from './cover.js';
 import { renderPdf, type PdfSection } from './document.js';
 import { loadPdfLibs } from './libs.js';
+import { loadSection } from './load-section.js';
 import { chartsSection, methodSection, tablesSection } from './sections.js';
 
-export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, tablesSection, methodSection];
+export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, loadSection, tablesSection, methodSection];
 
 export const pdfFormat: FormatBuilder = {
   async build(data) {

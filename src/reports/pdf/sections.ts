@@ -11,7 +11,7 @@ export const TABLE_MAX_LOCATIONS = 25;
 export const TABLE_MAX_ERRORS = 20;
 const MIN_SECONDS_FOR_TIME_CHART = 3;
 
-async function chart(ctx: SectionContext, spec: Spec | null, empty: string): Promise<void> {
+export async function chart(ctx: SectionContext, spec: Spec | null, empty: string): Promise<void> {
   const { doc, libs } = ctx;
   if (spec === null) {
     paragraph(doc, empty, { color: COLORS.muted });
@@ -147,9 +147,7 @@ export const methodSection: PdfSection = {
   id: 'method',
   newPage: false,
   render({ doc, data }) {
-    ensureSpace(doc, 180);
     doc.moveDown(0.5);
-    heading(doc, 'How this was measured', 13);
     const p = HISTOGRAM_PRECISION;
     const lines = [
       `Latency is the time from sending a request to receiving the last byte of its response, failed requests included. Percentiles come from ${p.method}, recorded in ${p.unit} from ${p.lowestDiscernibleValue} µs to 1 hour with ${p.significantDigits} significant digits (${p.personaLocationSignificantDigits} for persona × location figures): ${p.percentile}.`,
@@ -157,6 +155,14 @@ export const methodSection: PdfSection = {
       'A request counts as an error when no response arrived (refused or reset connection, DNS or TLS failure, a timeout, an oversized body) or when the response status was 4xx or 5xx. Messages are shown with secrets redacted.',
       `Throughput is completed requests divided by the time from the first send to the last completion. Per-second figures in the time chart come from a histogram per second (csv/timeseries.csv). Every figure here is rebuilt from the run directory alone (troupe report ${data.summary.runId}); the CSV files under csv/ hold every row.`,
     ];
+    if (data.summary.global.responseTime) {
+      lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
+    }
+    // Heading and text stay on one page: a short last paragraph alone on a page reads as a mistake.
+    doc.font('regular').fontSize(9);
+    const height = lines.reduce((h, line) => h + doc.heightOfString(line, { width: contentWidth(doc), lineGap: 1.5 }) + 8, 60);
+    ensureSpace(doc, Math.max(180, height));
+    heading(doc, 'How this was measured', 13);
     for (const line of lines) paragraph(doc, line, { size: 9 });
   },
 };

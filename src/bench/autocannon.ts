@@ -1,0 +1,140 @@
+/**
+ * `troupe bench`'s load generator: autocannon's programmatic API, with every response turned into a
+ * troupe ResultRecord (latency from autocannon's own per-request timer, status, bytes, cache status from
+ * the response headers), so that the run directory, reports, thresholds and merges work as for `run`.
+ * autocannon is loaded on first use: `troupe --help` does not pay for it.
+ */
+import { errorForStatus } from '../engine/classify-error.js';
+import { statusFromToken } from '../engine/cache-status.js';
+import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
+
+export interface BenchOptions {
+  url: string;
+  connections: number;
+  /** Seconds; ignored when `amount` is set. */
+  durationS: number;
+  /** Requests in total (instead of a duration). */
+  amount?: number;
+  /** Requests per second over all connections (autocannon `-R`). */
+  rate?: number;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  pipelining: number;
+  /** Per-request timeout, seconds. */
+  timeoutS: number;
+}
+
+/** What autocannon itself counted, kept next to troupe's figures (they should agree). */
+export interface AutocannonTotals {
+  requests: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  durationS: number;
+  rps: number;
+}
+
+const CACHE_HEADERS = new Set(['x-cache', 'cf-cache-status', 'x-cache-status', 'x-proxy-cache']);
+
+interface Client {
+  on(event: 'headers', listener: (opts: { headers: (string | Buffer)[] }) => void): void;
+  troupeCache?: CacheStatus;
+}
+
+/** The cache status of a response from its raw header list [name, value, name, value, …]. */
+function cacheFromRawHeaders(raw: (string | Buffer)[]): CacheStatus {
+  let age = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]).toLowerCase();
+    if (CACHE_HEADERS.has(name)) return statusFromToken(String(raw[i + 1]));
+    if (name === 'age' && Number(String(raw[i + 1])) > 0) age = true;
+  }
+  return age ? 'hit' : 'unknown';
+}
+
+function errorCode(error: Error & { code?: string }): RequestErrorCode {
+  const code = error.code ?? '';
+  if (code === 'ECONNREFUSED') return 'conn_refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'conn_reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
+  if (/timeout/i.test(error.name) || /timed? ?out/i.test(error.message)) return 'timeout_total';
+  return 'unknown';
+}
+
+/**
+ * Runs autocannon and calls `onResult` once per response or failed request. Aborting `signal` stops it
+ * early (autocannon then reports what it did). Resolves with autocannon's own totals.
+ */
+export async function runAutocannon(options: BenchOptions, onResult: (record: ResultRecord) => void, signal?: AbortSignal): Promise<AutocannonTotals> {
+  const { default: autocannon } = (await import('autocannon')) as unknown as { default: (opts: Record<string, unknown>, cb: (err: Error | null, result: any) => void) => any };
+  const url = new URL(options.url);
+  const location = url.pathname + url.search;
+  const method = options.method.toUpperCase();
+  let n = 0;
+  const record = (status: number | null, error: RequestErrorCode | null, latencyMs: number, bytes: number, cache: CacheStatus, message?: string): void => {
+    n++;
+    onResult({
+      type: 'result',
+      id: `bench/${n}`,
+      persona: 'bench',
+      location,
+      iteration: n,
+      step: 'request',
+      method,
+      url: options.url,
+      status,
+      ok: error === null,
+      error,
+      ...(message ? { message } : {}),
+      latencyMs,
+      ttfbMs: null,
+      bytes,
+      cache,
+      startedAt: Date.now() - latencyMs,
+    });
+  };
+  const timeoutMs = options.timeoutS * 1000;
+  return new Promise<AutocannonTotals>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
+        ...(options.rate ? { overallRate: options.rate } : {}),
+        method,
+        headers: options.headers,
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        pipelining: options.pipelining,
+        timeout: options.timeoutS,
+        // Each client remembers the cache status of the response whose headers it just parsed.
+        setupClient: (client: Client) => client.on('headers', (opts) => (client.troupeCache = cacheFromRawHeaders(opts.headers))),
+      },
+      (err, result) => {
+        signal?.removeEventListener('abort', stop);
+        if (err) return reject(err);
+        // In a worker thread autocannon skips its aggregation and reports raw totals.
+        const requests: number = typeof result.requests?.total === 'number' ? result.requests.total : result.totalCompletedRequests;
+        resolve({
+          requests,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          non2xx: result.non2xx,
+          durationS: result.duration,
+          rps: result.duration > 0 ? requests / result.duration : 0,
+        });
+      },
+    );
+    instance.on('response', (client: Client, statusCode: number, resBytes: number, responseTime: number) => {
+      record(statusCode, errorForStatus(statusCode), responseTime, resBytes, client.troupeCache ?? 'unknown');
+    });
+    // autocannon reports no duration for a failed request; a timeout took the timeout, others count 0.
+    instance.on('reqError', (error: Error & { code?: string }) => {
+      const code = errorCode(error);
+      record(null, code, code === 'timeout_total' ? timeoutMs : 0, 0, 'unknown', error.message);
+    });
+    const stop = () => instance.stop();
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop, { once: true });
+  });
+}

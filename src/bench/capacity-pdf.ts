@@ -1,0 +1,69 @@
+/** capacity.pdf: the sweep's table and its chart, drawn with the reports' Vega-Lite → SVG → pdfkit helpers. */
+import { CHART_CONFIG } from '../reports/pdf/charts.js';
+import { COLORS, PAGE, contentWidth, heading, left, paragraph, table } from '../reports/pdf/layout.js';
+import { loadPdfLibs } from '../reports/pdf/libs.js';
+import { capacitySpec, type Knee, type LevelKind, type LevelResult } from './capacity.js';
+
+export interface CapacityReport {
+  target: string;
+  kind: LevelKind;
+  stepDurationMs: number;
+  levels: readonly LevelResult[];
+  knee: Knee;
+  startedAt: Date;
+}
+
+export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer> {
+  const libs = await loadPdfLibs();
+  const doc = new libs.PDFDocument({
+    size: PAGE.size,
+    margins: { top: PAGE.margin, left: PAGE.margin, right: PAGE.margin, bottom: PAGE.margin },
+    info: { Title: `troupe capacity: ${report.target}`, Author: 'troupe', CreationDate: report.startedAt, ModDate: report.startedAt },
+  });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve);
+    doc.on('error', reject);
+  });
+  doc.registerFont('regular', libs.fonts.regular);
+  doc.registerFont('bold', libs.fonts.bold);
+  doc.registerFont('condensed', libs.fonts.condensed);
+  doc.registerFont('condensedBold', libs.fonts.condensedBold);
+
+  heading(doc, 'Capacity sweep');
+  paragraph(doc, `${report.target} · ${report.levels.length} levels of ${report.kind} · ${report.stepDurationMs / 1000} s each · ${report.startedAt.toISOString()}`, { color: COLORS.muted });
+  doc.font('bold').fontSize(12).fillColor(report.knee.level === null ? COLORS.fail : COLORS.pass);
+  doc.text(report.knee.level === null ? 'No knee found' : `Knee: ${report.kind} ${report.knee.level}`);
+  paragraph(doc, report.knee.reason);
+
+  const raw = await libs.toSvg({ ...capacitySpec(report.kind, report.levels, report.knee), config: CHART_CONFIG });
+  const size = /^<svg[^>]*? width="([\d.]+)" height="([\d.]+)"/.exec(raw);
+  const w = Number(size?.[1] ?? contentWidth(doc));
+  const h = Number(size?.[2] ?? 260);
+  const scale = Math.min(1, contentWidth(doc) / w);
+  const svg = raw.replace(/^(<svg[^>]*?) width="[\d.]+" height="[\d.]+"/, `$1 width="${w * scale}" height="${h * scale}"`);
+  const y = doc.y + 8;
+  libs.svgToPdf(doc, svg, left(doc), y, { width: w * scale, height: h * scale, assumePt: true, fontCallback: (_f: string, bold: boolean) => (bold ? 'bold' : 'regular') });
+  doc.x = left(doc);
+  doc.y = y + h * scale + 16;
+
+  const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)} ms`);
+  table(
+    doc,
+    [
+      { header: report.kind, width: 1 },
+      { header: 'req/s', width: 1, align: 'right' },
+      { header: 'p50', width: 1, align: 'right' },
+      { header: 'p95', width: 1, align: 'right' },
+      { header: 'p99', width: 1, align: 'right' },
+      { header: 'errors', width: 1, align: 'right' },
+      { header: '', width: 0.8 },
+    ],
+    report.levels.map((l, i) => [String(l.level), l.rps.toFixed(1), ms(l.p50), ms(l.p95), ms(l.p99), l.errorRate === null ? '-' : `${(l.errorRate * 100).toFixed(2)}%`, i === report.knee.index ? 'knee' : '']),
+  );
+  paragraph(doc, 'Each level ran for the step duration on its own. Throughput counts completed requests per second; percentiles come from HdrHistograms of every request of the level, failed ones included. The knee is the last level before p95 or the error rate passed its limit, or before throughput grew by less than 5 %.', { size: 8, color: COLORS.muted });
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}

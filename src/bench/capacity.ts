@@ -1,0 +1,117 @@
+/**
+ * Capacity sweeps: run one load level after another (concurrency, or an arrival rate), measure each,
+ * and find the knee. Pure parts (levels, knee, CSV, table) are separate from the runners, which take a
+ * `measure(level)` function: autocannon against a URL, or troupe's own engine for a persona config.
+ */
+import { UsageError } from '../errors.js';
+
+export type LevelKind = 'connections' | 'rate';
+
+export interface LevelResult {
+  level: number;
+  requests: number;
+  errors: number;
+  /** errors / requests; null with no requests. */
+  errorRate: number | null;
+  /** Completed requests per second over the step. */
+  rps: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface KneeRule {
+  /** ms; a level whose p95 is above it is past the knee. */
+  maxP95Ms?: number;
+  /** fraction; a level whose error rate is above it is past the knee. */
+  maxErrorRate?: number;
+  /** A level that adds less than this share of throughput over the one before is past the knee. Default 0.05. */
+  minGain: number;
+}
+
+export interface Knee {
+  /** Index into the levels; null when even the first level broke a limit. */
+  index: number | null;
+  level: number | null;
+  reason: string;
+}
+
+/** `1,5,10,25` → [1, 5, 10, 25] (positive, strictly increasing). */
+export function parseLevelList(value: string, option: string): number[] {
+  const levels = value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (levels.length === 0 || levels.some((n) => !Number.isFinite(n) || n <= 0)) throw new UsageError(`${option}: expected positive numbers separated by commas such as 1,5,10,25, got "${value}"`);
+  for (let i = 1; i < levels.length; i++) if (levels[i]! <= levels[i - 1]!) throw new UsageError(`${option}: levels must increase, got "${value}"`);
+  return levels;
+}
+
+/** from, from × factor, … up to `to` (rounded to whole numbers; `to` itself always included). */
+export function geometricLevels(from: number, to: number, factor: number): number[] {
+  if (!(from > 0) || !(to >= from) || !(factor > 1)) throw new UsageError(`--from/--to/--factor: expected 0 < from ≤ to and factor > 1, got from ${from}, to ${to}, factor ${factor}`);
+  const levels: number[] = [];
+  for (let x = from; x < to; x *= factor) {
+    const n = Math.round(x);
+    if (levels.at(-1) !== n) levels.push(n);
+  }
+  if (levels.at(-1) !== to) levels.push(to);
+  return levels;
+}
+
+/**
+ * The knee: the last level before one whose p95 or error rate passes its limit, or before the first
+ * level whose throughput gain over the previous level is under `minGain`. When no level stops the sweep,
+ * the last level (the knee is at or beyond it).
+ */
+export function findKnee(levels: readonly LevelResult[], rule: KneeRule): Knee {
+  const at = (i: number, reason: string): Knee => (i < 0 ? { index: null, level: null, reason: `${reason}, already at the first level` } : { index: i, level: levels[i]!.level, reason });
+  for (let i = 0; i < levels.length; i++) {
+    const l = levels[i]!;
+    if (rule.maxP95Ms !== undefined && l.p95 !== null && l.p95 > rule.maxP95Ms) return at(i - 1, `p95 ${l.p95.toFixed(1)} ms at level ${l.level} exceeds --max-p95 ${rule.maxP95Ms} ms`);
+    if (rule.maxErrorRate !== undefined && l.errorRate !== null && l.errorRate > rule.maxErrorRate) {
+      return at(i - 1, `error rate ${(l.errorRate * 100).toFixed(2)}% at level ${l.level} exceeds --max-error-rate ${(rule.maxErrorRate * 100).toFixed(2)}%`);
+    }
+    if (i > 0) {
+      const prev = levels[i - 1]!;
+      if (l.rps < prev.rps * (1 + rule.minGain)) {
+        return at(i - 1, `throughput went from ${prev.rps.toFixed(1)} to ${l.rps.toFixed(1)} req/s between levels ${prev.level} and ${l.level}, a gain under ${Math.round(rule.minGain * 100)}%`);
+      }
+    }
+  }
+  return levels.length ? at(levels.length - 1, 'no limit was reached: the knee is at or beyond the last level') : { index: null, level: null, reason: 'no levels measured' };
+}
+
+const num = (n: number | null, digits: number) => (n === null ? '' : String(Math.round(n * 10 ** digits) / 10 ** digits));
+
+/** capacity.csv: RFC 4180 (CRLF), one row per level, `knee` 1 on the knee's row. */
+export function capacityCsv(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): string {
+  const header = [kind, 'requests', 'errors', 'error_rate', 'rps', 'p50_ms', 'p95_ms', 'p99_ms', 'knee'];
+  const rows = levels.map((l, i) => [String(l.level), String(l.requests), String(l.errors), num(l.errorRate, 6), num(l.rps, 3), num(l.p50, 3), num(l.p95, 3), num(l.p99, 3), i === knee.index ? '1' : '0']);
+  return [header, ...rows].map((r) => r.join(',')).join('\r\n') + '\r\n';
+}
+
+export function renderCapacityTable(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): string {
+  const fmt = (n: number | null, unit = '') => (n === null ? '-' : `${n.toFixed(1)}${unit}`);
+  const rows = [[kind, 'req/s', 'p50', 'p95', 'p99', 'errors', ''], ...levels.map((l, i) => [String(l.level), fmt(l.rps), fmt(l.p50, ' ms'), fmt(l.p95, ' ms'), fmt(l.p99, ' ms'), l.errorRate === null ? '-' : `${(l.errorRate * 100).toFixed(2)}%`, i === knee.index ? '← knee' : ''])];
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const lines = rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  lines.push('', knee.level === null ? `knee: none (${knee.reason})` : `knee: ${kind} ${knee.level} (${knee.reason})`);
+  return lines.join('\n') + '\n';
+}
+
+/** Vega-Lite: throughput and p95 against the level, two y axes, the knee marked with a rule. */
+export function capacitySpec(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): Record<string, unknown> {
+  const values = levels.map((l) => ({ level: l.level, rps: l.rps, p95: l.p95 }));
+  const x = { field: 'level', type: 'quantitative', title: kind === 'rate' ? 'Arrival rate (req/s)' : 'Concurrency (connections)', scale: { type: levels.length > 2 && levels.at(-1)!.level / levels[0]!.level >= 16 ? 'log' : 'linear' } };
+  const layers: Record<string, unknown>[] = [
+    { mark: { type: 'line', point: true, color: '#4c9be8' }, encoding: { x, y: { field: 'rps', type: 'quantitative', title: 'Throughput (req/s)', axis: { titleColor: '#4c9be8' } } } },
+    { mark: { type: 'line', point: true, color: '#c0392b', strokeDash: [4, 3] }, encoding: { x, y: { field: 'p95', type: 'quantitative', title: 'p95 latency (ms)', axis: { titleColor: '#c0392b', orient: 'right' } } } },
+  ];
+  if (knee.level !== null) layers.push({ data: { values: [{ level: knee.level }] }, mark: { type: 'rule', color: '#1e7f4f', strokeWidth: 2 }, encoding: { x: { field: 'level', type: 'quantitative' } } });
+  return {
+    title: { text: 'Throughput and p95 against load', subtitle: knee.level === null ? 'no knee found' : `knee at ${knee.level} (green rule)` },
+    width: 420,
+    height: 240,
+    data: { values },
+    layer: layers,
+    resolve: { scale: { y: 'independent' } },
+  };
+}

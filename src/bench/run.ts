@@ -1,0 +1,114 @@
+/**
+ * `troupe bench <url>`: autocannon drives the URL; every response becomes a troupe result, so the run
+ * directory has the same files as `troupe run` (run.json, results.ndjson, personas/bench.json,
+ * summary.json with encoded histograms) and `report`, `compare`, thresholds and `merge` work on it.
+ * The whole bench is one persona, `bench`, and one location, the URL's path.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { ResultRecord } from '../engine/records.js';
+import { RunMetrics } from '../metrics/run-metrics.js';
+import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
+import { Redactor } from '../redact.js';
+import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary } from '../run/files.js';
+import { checkReachable } from '../run/preflight.js';
+import { createRunDirectory } from '../run/run-dir.js';
+import { NdjsonSink } from '../sinks/ndjson.js';
+import { SnapshotSink } from '../sinks/snapshots.js';
+import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import { TROUPE_VERSION } from '../version.js';
+import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
+import { runBenchWorkers } from './workers.js';
+
+export const BENCH_PERSONA = 'bench';
+
+export interface BenchRunOptions {
+  bench: BenchOptions;
+  /** Threads, each with its own autocannon and 1/N of the connections, rate and amount. Default 1. */
+  workers: number;
+  outDir: string;
+  name: string;
+  thresholds: readonly Threshold[];
+  signal?: AbortSignal;
+}
+
+export interface BenchRunResult {
+  runDir: string;
+  status: RunStatus;
+  summary: RunSummary;
+  autocannon: AutocannonTotals;
+}
+
+export async function executeBench(options: BenchRunOptions): Promise<BenchRunResult> {
+  const { bench } = options;
+  const redactor = new Redactor([], []);
+  await checkReachable(bench.url, Math.min(bench.timeoutS * 1000, 5000));
+  const startedAt = new Date();
+  const runDir = await createRunDirectory(options.outDir, options.name, startedAt);
+  const config = redactor.deep({ bench: { ...bench, headers: bench.headers }, workers: options.workers });
+  const manifest: RunManifest = {
+    troupe: TROUPE_VERSION,
+    runId: runDir.id,
+    name: options.name,
+    status: 'running',
+    target: redactor.url(bench.url),
+    shard: null,
+    startedAt: startedAt.toISOString(),
+    endedAt: null,
+    config,
+    personas: [{ name: BENCH_PERSONA, slug: BENCH_PERSONA, weight: 1 }],
+    locations: { count: 1, source: bench.url },
+    configHash: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
+    planned: bench.amount ?? 0,
+    node: process.version,
+    ...(options.workers > 1 ? { workers: options.workers } : {}),
+  };
+  const manifestPath = join(runDir.path, RUN_FILES.manifest);
+  await writeFileAtomic(manifestPath, toJson(manifest));
+
+  const metrics = new RunMetrics();
+  const ndjson = new NdjsonSink(join(runDir.path, RUN_FILES.results));
+  const snapshots = new SnapshotSink(join(runDir.path, RUN_FILES.personas), new Map([[BENCH_PERSONA, BENCH_PERSONA]]), { snapshot: (p) => metrics.personaSnapshot(p) }, 1000);
+  await ndjson.start();
+  await snapshots.start();
+  snapshots.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
+  const onResult = (record: ResultRecord) => {
+    metrics.add(record);
+    ndjson.write(record);
+  };
+  let status: RunStatus = 'complete';
+  let result: BenchRunResult | null = null;
+  let autocannon: AutocannonTotals = { requests: 0, errors: 0, timeouts: 0, non2xx: 0, durationS: 0, rps: 0 };
+  try {
+    autocannon = options.workers > 1 ? await runBenchWorkers(bench, options.workers, onResult, options.signal) : await runAutocannon(bench, onResult, options.signal);
+    if (options.signal?.aborted) status = 'interrupted';
+  } catch (err) {
+    status = 'failed';
+    manifest.reason = err instanceof Error ? err.message : String(err);
+    throw err;
+  } finally {
+    snapshots.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
+    await ndjson.stop();
+    await snapshots.stop();
+    const endedAt = new Date();
+    const summary: RunSummary = {
+      troupe: TROUPE_VERSION,
+      runId: runDir.id,
+      name: options.name,
+      status,
+      target: manifest.target,
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      durationMs: endedAt.getTime() - startedAt.getTime(),
+      planned: bench.amount ?? metrics.global.requests,
+      completed: metrics.global.requests,
+      concurrency: bench.connections * bench.pipelining,
+      ...metrics.toSummary(),
+    };
+    if (options.thresholds.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
+    await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
+    await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), planned: summary.planned }));
+    result = { runDir: runDir.path, status, summary, autocannon };
+  }
+  return result!;
+}

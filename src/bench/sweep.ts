@@ -1,0 +1,106 @@
+/**
+ * The two ways a capacity level is measured: autocannon against a URL (in memory, no run directory), or
+ * troupe's own engine on a persona config (one run directory per level under `<out>/levels/`).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LoadedInputs } from '../fixtures/types.js';
+import { RunMetrics } from '../metrics/run-metrics.js';
+import type { ScopeSummary } from '../metrics/aggregate.js';
+import { executeRun } from '../run/execute.js';
+import type { TerminalInfo } from '../sinks/terminal.js';
+import { runAutocannon, type BenchOptions } from './autocannon.js';
+import { capacityCsv, findKnee, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
+import { renderCapacityPdf } from './capacity-pdf.js';
+
+export type MeasureLevel = (level: number) => Promise<LevelResult>;
+
+function levelResult(level: number, global: Pick<ScopeSummary, 'requests' | 'errors' | 'latency'>, seconds: number): LevelResult {
+  return {
+    level,
+    requests: global.requests,
+    errors: global.errors,
+    errorRate: global.requests ? global.errors / global.requests : null,
+    rps: seconds > 0 ? global.requests / seconds : 0,
+    p50: global.latency.p50,
+    p95: global.latency.p95,
+    p99: global.latency.p99,
+  };
+}
+
+export function measureUrl(bench: BenchOptions, kind: LevelKind, stepMs: number, signal?: AbortSignal): MeasureLevel {
+  return async (level) => {
+    const metrics = new RunMetrics();
+    const options: BenchOptions = { ...bench, durationS: stepMs / 1000, ...(kind === 'connections' ? { connections: level } : { rate: level }) };
+    delete options.amount;
+    const totals = await runAutocannon(options, (r) => metrics.add(r), signal);
+    return levelResult(level, { requests: metrics.global.requests, errors: metrics.global.errors, latency: metrics.global.latency.stats() }, totals.durationS);
+  };
+}
+
+/** Closed model: `concurrency` = level for the step (the plan repeats as often as needed); rate: an open-model phase at `level`/s. */
+export function measureConfig(inputs: LoadedInputs, kind: LevelKind, stepMs: number, outDir: string, terminal: TerminalInfo, signal?: AbortSignal): MeasureLevel {
+  return async (level) => {
+    const base = inputs.config;
+    const perIteration = Math.max(1, inputs.personas.length * inputs.locations.length);
+    const config =
+      kind === 'connections'
+        ? { ...base, concurrency: level, load: null, iterations: Math.max(base.iterations, Math.ceil(1_000_000 / perIteration)) }
+        : { ...base, load: { phases: [{ durationMs: stepMs, rate: level }], arrival: 'uniform' as const, maxInFlight: Math.max(100, Math.ceil(level * 10)) } };
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), kind === 'connections' ? stepMs : stepMs * 3 + 10_000);
+    const onOuter = () => stop.abort();
+    signal?.addEventListener('abort', onOuter, { once: true });
+    try {
+      const result = await executeRun({
+        inputs: { ...inputs, config: { ...config, outDir: join(outDir, 'levels'), name: `${kind}-${level}` } },
+        signal: stop.signal,
+        graceMs: 5000,
+        progress: { stream: process.stderr, terminal, enabled: false },
+      });
+      const seconds = kind === 'connections' ? (result.summary.global.durationMs ?? stepMs) / 1000 : stepMs / 1000;
+      return levelResult(level, result.summary.global, seconds);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onOuter);
+    }
+  };
+}
+
+export interface SweepResult {
+  levels: LevelResult[];
+  knee: Knee;
+  files: string[];
+}
+
+/** Every level in turn (stopping early only on the signal), the knee, then capacity.csv/json/pdf in `outDir`. */
+export async function sweep(options: {
+  target: string;
+  kind: LevelKind;
+  levels: number[];
+  stepMs: number;
+  rule: KneeRule;
+  measure: MeasureLevel;
+  outDir: string;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+}): Promise<SweepResult> {
+  const startedAt = new Date();
+  const results: LevelResult[] = [];
+  for (const level of options.levels) {
+    if (options.signal?.aborted) break;
+    options.log(`level ${options.kind} ${level}: ${options.stepMs / 1000} s`);
+    const r = await options.measure(level);
+    options.log(`  ${r.rps.toFixed(1)} req/s, p95 ${r.p95?.toFixed(1) ?? '-'} ms, errors ${r.errors}/${r.requests}`);
+    results.push(r);
+  }
+  const knee = findKnee(results, options.rule);
+  await mkdir(options.outDir, { recursive: true });
+  const csv = join(options.outDir, 'capacity.csv');
+  const json = join(options.outDir, 'capacity.json');
+  const pdf = join(options.outDir, 'capacity.pdf');
+  await writeFile(csv, capacityCsv(options.kind, results, knee));
+  await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), levels: results, knee }, null, 2) + '\n');
+  await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, startedAt }));
+  return { levels: results, knee, files: [csv, json, pdf] };
+}

@@ -1,0 +1,152 @@
+/**
+ * `troupe bench <url>`: autocannon against one URL, written as a troupe run directory. Heavy modules
+ * (autocannon, the bench runner, reports) load inside the action, so `troupe --help` stays fast.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../errors.js';
+import { parseDuration } from '../../fixtures/duration.js';
+import type { ExitSetter } from '../main.js';
+import { positiveInt } from '../options.js';
+import { collect } from './compare.js';
+
+export interface HttpFlags {
+  method: string;
+  header?: string[];
+  body?: string;
+  pipelining: number;
+  timeout: number;
+}
+
+export function durationSeconds(value: string): number {
+  const ms = parseDuration(/^\d+(\.\d+)?$/.test(value) ? `${value}s` : value);
+  if (ms === null || ms <= 0) throw new InvalidArgumentError(`expected a duration above 0 such as 10s, 2m or 500ms (a plain number means seconds), got "${value}"`);
+  return ms / 1000;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
+  return n;
+}
+
+/** `Name: value` flags → a header map; a flag without a colon is a usage error naming it. */
+export function parseHeaders(values: readonly string[] = []): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const i = value.indexOf(':');
+    if (i <= 0) throw new UsageError(`--header: expected "Name: value", got "${value}"`);
+    headers[value.slice(0, i).trim()] = value.slice(i + 1).trim();
+  }
+  return headers;
+}
+
+export function checkUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`expected an http:// or https:// URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`expected an http:// or https:// URL, got "${value}"`);
+  return url.href;
+}
+
+export function addHttpOptions(command: Command): Command {
+  return command
+    .option('-m, --method <method>', 'HTTP method', 'GET')
+    .option('-H, --header <header>', 'request header "Name: value" (repeatable)', collect)
+    .option('-b, --body <body>', 'request body')
+    .option('-p, --pipelining <n>', 'requests pipelined per connection', positiveInt, 1)
+    .option('--timeout <duration>', 'per-request timeout', durationSeconds, 10);
+}
+
+interface BenchFlags extends HttpFlags {
+  connections: number;
+  duration: number;
+  amount?: number;
+  rate?: number;
+  workers: number;
+  out: string;
+  name: string;
+  threshold?: string[];
+  json?: boolean;
+  reports: boolean;
+}
+
+export function registerBench(program: Command, setExit: ExitSetter): void {
+  addHttpOptions(
+    program
+      .command('bench')
+      .argument('<url>', 'the URL to load, e.g. http://127.0.0.1:8080/health')
+      .description('Load one URL with autocannon and write a troupe run directory (results, summary, CSV, PDF) that report, compare, thresholds and merge understand.')
+      .option('-c, --connections <n>', 'concurrent connections', positiveInt, 10)
+      .option('-d, --duration <duration>', 'how long, e.g. 10s or 2m (a plain number means seconds)', durationSeconds, 10)
+      .option('-a, --amount <n>', 'send this many requests instead of running for --duration', positiveInt)
+      .option('-R, --rate <n>', 'requests per second over all connections (default: as fast as possible)', positiveNumber),
+  )
+    .option('-w, --workers <n>', 'worker threads, each with its own autocannon and 1/n of the connections', positiveInt, 1)
+    .option('-o, --out <dir>', 'folder that receives the run directory', 'reports')
+    .option('-n, --name <name>', 'run name (part of the run id)', 'bench')
+    .option('--threshold <expr>', 'fail (exit 1) unless this holds, e.g. "p99 < 50ms" (repeatable)', collect)
+    .option('--json', 'print the summary with its verdict as one JSON document on stdout')
+    .option('--no-reports', 'skip csv/ and report.pdf (build them later with troupe report DIR)')
+    .action(async (url: string, flags: BenchFlags) => {
+      const [{ executeBench }, { parseThreshold, ThresholdSyntaxError }, { renderVerdictLines }, { renderRunTable }, { detectTerminal, paint }] = await Promise.all([
+        import('../../bench/run.js'),
+        import('../../metrics/thresholds.js'),
+        import('../../metrics/threshold-format.js'),
+        import('../../reports/console.js'),
+        import('../../sinks/terminal.js'),
+      ]);
+      const thresholds = (flags.threshold ?? []).map((e) => {
+        try {
+          return parseThreshold(e);
+        } catch (err) {
+          if (err instanceof ThresholdSyntaxError) throw new UsageError(`--threshold ${JSON.stringify(e)}: ${err.message}`);
+          throw err;
+        }
+      });
+      const controller = new AbortController();
+      const onSignal = () => controller.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await executeBench({
+          bench: {
+            url: checkUrl(url),
+            connections: flags.connections,
+            durationS: flags.duration,
+            ...(flags.amount ? { amount: flags.amount } : {}),
+            ...(flags.rate ? { rate: flags.rate } : {}),
+            method: flags.method,
+            headers: parseHeaders(flags.header),
+            ...(flags.body !== undefined ? { body: flags.body } : {}),
+            pipelining: flags.pipelining,
+            timeoutS: flags.timeout,
+          },
+          workers: flags.workers,
+          outDir: resolve(process.cwd(), flags.out),
+          name: flags.name,
+          thresholds,
+          signal: controller.signal,
+        });
+        const c = paint(detectTerminal(process.stderr));
+        process.stderr.write(renderRunTable(result.summary, c));
+        const a = result.autocannon;
+        process.stderr.write(`autocannon counted ${a.requests} requests in ${a.durationS.toFixed(2)} s (${a.rps.toFixed(1)} req/s), ${a.errors} errors, ${a.timeouts} timeouts, ${a.non2xx} non-2xx\n`);
+        if (flags.reports) {
+          const { buildReports } = await import('../../reports/build.js');
+          await buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
+        }
+        if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);
+        process.stderr.write(`\nrun directory: ${result.runDir}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
+        if (result.status === 'interrupted') setExit(ExitCode.interrupted);
+        else if (result.summary.thresholds?.passed === false) setExit(ExitCode.failed);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

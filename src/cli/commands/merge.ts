@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { ExitSetter } from '../main.js';
+import { collect } from './compare.js';
+
+interface MergeFlags {
+  out: string;
+  threshold?: string[];
+  json?: boolean;
+  junit?: string;
+}
+
+export function registerMerge(program: Command, setExit: ExitSetter): void {
+  program
+    .command('merge')
+    .description('Merge shard run directories (--shard i/n, --shards n) into one run directory: exact histograms, all results, thresholds and reports.')
+    .argument('<run-dir...>', 'the run directory of every shard, 1/n … n/n, in any order')
+    .requiredOption('-o, --out <dir>', 'the merged run directory (created; must be new or empty)')
+    .option('--threshold <expr>', 'judge this too, besides the thresholds the shards were run with (repeatable)', collect)
+    .option('--json', 'print the merged summary with its verdict as one JSON document on stdout')
+    .option('--junit <file>', 'write a JUnit XML file: one testcase per threshold')
+    .action(async (dirs: string[], flags: MergeFlags) => {
+      // Loaded here so that `troupe --help` does not load the merge and report code.
+      const [{ mergeRuns }, { parseThreshold, ThresholdSyntaxError }, { buildReports }, { renderVerdictLines }, junit, markdown, { RUN_FILES }, { detectTerminal, paint }, { renderRunTable }] =
+        await Promise.all([
+          import('../../run/merge.js'),
+          import('../../metrics/thresholds.js'),
+          import('../../reports/build.js'),
+          import('../../metrics/threshold-format.js'),
+          import('../../reports/junit.js'),
+          import('../../reports/markdown.js'),
+          import('../../run/files.js'),
+          import('../../sinks/terminal.js'),
+          import('../../reports/console.js'),
+        ]);
+      const cwd = process.cwd();
+      const parse = (expression: string, where: string) => {
+        try {
+          return parseThreshold(expression);
+        } catch (err) {
+          if (err instanceof ThresholdSyntaxError) throw new UsageError(`${where} ${JSON.stringify(expression)}: ${err.message}`);
+          throw err;
+        }
+      };
+      const extra = (flags.threshold ?? []).map((e) => parse(e, '--threshold'));
+      const result = await mergeRuns({
+        dirs: dirs.map((d) => resolve(cwd, d)),
+        out: resolve(cwd, flags.out),
+        // The shards' own thresholds: their config's, and those they were judged by (flags included).
+        thresholds: (shards) => {
+          const expressions = new Set<string>();
+          for (const s of shards) {
+            const gate = (s.manifest.config as { gate?: { thresholds?: string[] } } | null)?.gate;
+            for (const e of gate?.thresholds ?? []) expressions.add(e);
+            for (const r of s.summary.thresholds?.results ?? []) expressions.add(r.expression);
+          }
+          const seen = new Set(expressions);
+          return [...[...expressions].map((e) => parse(e, 'shard threshold')), ...extra.filter((t) => !seen.has(t.expression))];
+        },
+      });
+      const c = paint(detectTerminal(process.stderr));
+      for (const note of result.notes) process.stderr.write(`troupe: ${note}\n`);
+      process.stderr.write(`merged ${dirs.length} shard(s): ${result.summary.global.requests} requests, ${result.lines} result lines\n\n`);
+      process.stderr.write(renderRunTable(result.summary, c));
+      const outputs = (await readOutputs(result.runDir)) ?? ['markdown'];
+      if (outputs.includes('markdown')) {
+        const warning = await markdown.writeMarkdown(join(result.runDir, RUN_FILES.markdown), markdown.renderMarkdown(result.summary, null));
+        if (warning) process.stderr.write(`troupe: ${warning}\n`);
+      }
+      const xml = junit.renderJunit(result.summary, null);
+      if (outputs.includes('junit')) await junit.writeJunit(join(result.runDir, RUN_FILES.junit), xml);
+      if (flags.junit) await junit.writeJunit(resolve(cwd, flags.junit), xml);
+      const built = await buildReports(result.runDir);
+      for (const note of built.notes) process.stderr.write(`troupe: ${note}\n`);
+      if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);
+      process.stderr.write(`\nrun directory: ${result.runDir}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
+      if (result.summary.thresholds?.passed === false) setExit(ExitCode.failed);
+    });
+}
+
+/** The shards' `outputs:` (junit, markdown), from the merged run.json's config. */
+async function readOutputs(runDir: string): Promise<string[] | null> {
+  const { readFile } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config?: { gate?: { outputs?: string[] } } };
+  return manifest.config?.gate?.outputs ?? null;
+}

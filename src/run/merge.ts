@@ -1,0 +1,275 @@
+/**
+ * `troupe merge`: shard run directories in, one run directory out, as if one process had run the whole
+ * plan. Counters add up; HdrHistograms merge exactly (decoded from each summary.json, whose layouts are
+ * identical); results.ndjson lines are concatenated; thresholds are judged again on the merged whole.
+ * Reports are built by the caller (the reports registry), from the merged directory alone.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { once } from 'node:events';
+import type { OpenLoadReport } from '../engine/open-model.js';
+import type { ResultRecord } from '../engine/records.js';
+import { ExitCode, RunDirError } from '../errors.js';
+import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
+import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
+import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import { TROUPE_VERSION } from '../version.js';
+import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
+import { readResults } from './results-reader.js';
+
+export interface ShardRun {
+  dir: string;
+  manifest: RunManifest;
+  /** summary.json, or one rebuilt from results.ndjson when the shard was killed before writing it. */
+  summary: RunMetricsSummary & Partial<RunSummary>;
+  rebuilt: boolean;
+}
+
+export interface MergeOptions {
+  /** Shard run directories. */
+  dirs: string[];
+  /** The merged run directory (created; must not exist or be empty). */
+  out: string;
+  /** Parsed thresholds: the shards' (from their config and summaries) plus any given to merge. */
+  thresholds: (shards: ShardRun[]) => Threshold[];
+}
+
+export interface MergeResult {
+  runDir: string;
+  summary: RunSummary;
+  status: RunStatus;
+  /** Sentences for the console: incomplete shards, rebuilt summaries. */
+  notes: string[];
+  lines: number;
+}
+
+const refuse = (message: string): never => {
+  throw new RunDirError(message, ExitCode.usage);
+};
+
+async function readJson<T>(path: string): Promise<T | null> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (err) {
+    return refuse(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export async function readShard(dir: string): Promise<ShardRun> {
+  const path = resolve(dir);
+  const manifest = await readJson<RunManifest>(join(path, RUN_FILES.manifest));
+  if (manifest === null) return refuse(`${dir} is not a run directory: it has no ${RUN_FILES.manifest}`);
+  const summary = await readJson<RunSummary>(join(path, RUN_FILES.summary));
+  if (summary !== null) return { dir: path, manifest, summary, rebuilt: false };
+  // Killed before the summary was written: the results on disk are the truth.
+  const metrics = new RunMetrics();
+  for await (const line of readResults(join(path, RUN_FILES.results))) metrics.add({ type: 'result', ...line } as ResultRecord);
+  return { dir: path, manifest, summary: metrics.toSummary(), rebuilt: true };
+}
+
+/** Same config, every shard 1..n exactly once; otherwise a usage error (exit 2) that says which. */
+export function checkShards(shards: ShardRun[]): void {
+  if (shards.length === 0) refuse('merge: no run directories given');
+  const unsharded = shards.filter((s) => !s.manifest.shard);
+  if (unsharded.length) refuse(`merge: not a shard (run.json has no shard; run with --shard i/n or --shards n): ${unsharded.map((s) => s.dir).join(', ')}`);
+  const hashes = new Map<string, string[]>();
+  for (const s of shards) hashes.set(s.manifest.configHash, [...(hashes.get(s.manifest.configHash) ?? []), s.dir]);
+  if (hashes.size > 1) {
+    const groups = [...hashes].map(([hash, dirs]) => `config ${hash.slice(0, 12)}: ${dirs.join(', ')}`).join('; ');
+    refuse(`merge: the shards ran different configs (configHash differs), so they are not parts of one run: ${groups}`);
+  }
+  const counts = new Set(shards.map((s) => s.manifest.shard!.count));
+  if (counts.size > 1) refuse(`merge: the shards disagree on the shard count: ${shards.map((s) => `${s.dir} is ${s.manifest.shard!.index}/${s.manifest.shard!.count}`).join(', ')}`);
+  const count = [...counts][0]!;
+  const byIndex = new Map<number, string[]>();
+  for (const s of shards) byIndex.set(s.manifest.shard!.index, [...(byIndex.get(s.manifest.shard!.index) ?? []), s.dir]);
+  const duplicates = [...byIndex].filter(([, dirs]) => dirs.length > 1);
+  if (duplicates.length) refuse(`merge: duplicate shard ${duplicates.map(([i, dirs]) => `${i}/${count} (${dirs.join(', ')})`).join('; ')}`);
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (missing.length) refuse(`merge: missing shard ${missing.map((i) => `${i}/${count}`).join(', ')} (JOB_COMPLETION_INDEX ${missing.map((i) => i - 1).join(', ')}); got ${shards.length} of ${count}`);
+}
+
+const STATUS_RANK: Record<RunStatus, number> = { complete: 0, running: 1, interrupted: 2, failed: 3 };
+
+/** The worst status wins; a shard still `running` (its process died) counts as interrupted. */
+export function mergedStatus(statuses: RunStatus[]): RunStatus {
+  const worst = statuses.reduce((a, b) => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a), 'complete' as RunStatus);
+  return worst === 'running' ? 'interrupted' : worst;
+}
+
+/**
+ * The target's own cache counters. Separate demo servers (one per shard): their counts add up. A shared
+ * cache-stats endpoint: the shards' windows overlap, so the whole run's delta is the latest `after`
+ * minus the earliest `before` (summing the deltas would count traffic twice).
+ */
+export function mergeServerCache(stats: ServerCacheStats[], observed: { hits: number; misses: number }): ServerCacheStats | undefined {
+  if (stats.length === 0) return undefined;
+  const rate = (h: number, m: number) => (h + m ? h / (h + m) : null);
+  const observedRate = rate(observed.hits, observed.misses);
+  const withRates = (s: ServerCacheStats): ServerCacheStats => ({
+    ...s,
+    hitRate: rate(s.hits, s.misses),
+    observedHitRate: observedRate,
+    difference: s.hits + s.misses && observedRate !== null ? Math.round((rate(s.hits, s.misses)! - observedRate) * 1e6) / 1e6 : null,
+  });
+  const failed = stats.find((s) => s.error);
+  if (failed) return { source: failed.source, hits: 0, misses: 0, hitRate: null, error: `a shard could not read them: ${failed.error}` };
+  if (stats.every((s) => s.before && s.after)) {
+    const before = { hits: Math.min(...stats.map((s) => s.before!.hits)), misses: Math.min(...stats.map((s) => s.before!.misses)) };
+    const after = { hits: Math.max(...stats.map((s) => s.after!.hits)), misses: Math.max(...stats.map((s) => s.after!.misses)) };
+    return withRates({ source: stats[0]!.source, hits: after.hits - before.hits, misses: after.misses - before.misses, hitRate: null, before, after });
+  }
+  const hits = stats.reduce((n, s) => n + s.hits, 0);
+  const misses = stats.reduce((n, s) => n + s.misses, 0);
+  return withRates({ source: `${stats[0]!.source} (sum over ${stats.length} shards)`, hits, misses, hitRate: null });
+}
+
+/** Open model: the shards ran 1/n of each phase's rate each, so arrivals and rates add up. */
+export function mergeLoad(loads: OpenLoadReport[]): OpenLoadReport | undefined {
+  if (loads.length === 0) return undefined;
+  const sum = (f: (l: OpenLoadReport) => number) => Math.round(loads.reduce((n, l) => n + f(l), 0) * 1000) / 1000;
+  const droppedByPersona: Record<string, number> = {};
+  for (const l of loads) for (const [p, n] of Object.entries(l.droppedByPersona)) droppedByPersona[p] = (droppedByPersona[p] ?? 0) + n;
+  const first = loads[0]!;
+  const elapsedMs = Math.max(...loads.map((l) => l.elapsedMs));
+  const started = sum((l) => l.started);
+  return {
+    ...first,
+    phases: first.phases.map((p, i) => ({ ...p, rate: loads.reduce((n, l) => n + (l.phases[i]?.rate ?? 0), 0), ...(p.rampTo !== undefined ? { rampTo: loads.reduce((n, l) => n + (l.phases[i]?.rampTo ?? 0), 0) } : {}) })),
+    maxInFlight: sum((l) => l.maxInFlight),
+    expectedArrivals: sum((l) => l.expectedArrivals),
+    arrivals: sum((l) => l.arrivals),
+    started,
+    dropped: sum((l) => l.dropped),
+    droppedByPersona,
+    // Peaks of different processes need not coincide: this is an upper bound.
+    peakInFlight: sum((l) => l.peakInFlight),
+    elapsedMs,
+    targetRate: sum((l) => l.targetRate),
+    achievedRate: elapsedMs > 0 ? Math.round((started / (elapsedMs / 1000)) * 1000) / 1000 : null,
+  };
+}
+
+/** Concatenates the shards' results.ndjson, skipping a cut-off last line; returns the lines written. */
+async function concatResults(shards: ShardRun[], out: string): Promise<number> {
+  const stream = createWriteStream(out, { flags: 'wx' });
+  let lines = 0;
+  try {
+    for (const shard of shards) {
+      const input = createReadStream(join(shard.dir, RUN_FILES.results), { encoding: 'utf8' });
+      const missing = await once(input, 'open').then(() => false, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? true : Promise.reject(err)));
+      if (missing) continue;
+      let pending: string | null = null;
+      for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+        if (pending !== null && !stream.write(`${pending}\n`)) await once(stream, 'drain');
+        if (pending !== null) lines++;
+        pending = text.length ? text : null;
+      }
+      if (pending !== null) {
+        try {
+          JSON.parse(pending);
+          if (!stream.write(`${pending}\n`)) await once(stream, 'drain');
+          lines++;
+        } catch {
+          // The shard was killed mid-write; its reports skip this line too.
+        }
+      }
+    }
+  } finally {
+    stream.end();
+    await once(stream, 'close');
+  }
+  return lines;
+}
+
+export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
+  const shards = await Promise.all(options.dirs.map(readShard));
+  checkShards(shards);
+  shards.sort((a, b) => a.manifest.shard!.index - b.manifest.shard!.index);
+
+  const out = resolve(options.out);
+  await mkdir(out, { recursive: true });
+  if ((await readdir(out)).length > 0) refuse(`merge: --out ${options.out} is not empty; give a new folder for the merged run directory`);
+  await mkdir(join(out, RUN_FILES.personas));
+
+  const metrics = RunMetrics.fromSummary(shards[0]!.summary);
+  for (const shard of shards.slice(1)) metrics.merge(RunMetrics.fromSummary(shard.summary));
+  const lines = await concatResults(shards, join(out, RUN_FILES.results));
+
+  const first = shards[0]!;
+  const status = mergedStatus(shards.map((s) => (s.rebuilt && s.manifest.status === 'complete' ? 'interrupted' : s.manifest.status)));
+  const times = (f: (s: ShardRun) => string | null | undefined) => shards.map(f).filter((t): t is string => Boolean(t)).map((t) => Date.parse(t));
+  const startedAt = new Date(Math.min(...times((s) => s.manifest.startedAt)));
+  const ends = times((s) => s.summary.endedAt ?? s.manifest.endedAt);
+  const endedAt = new Date(ends.length ? Math.max(...ends) : startedAt.getTime());
+  const sum = (f: (s: ShardRun) => number | undefined) => shards.reduce((n, s) => n + (f(s) ?? 0), 0);
+  const aborted = sum((s) => s.summary.aborted);
+  const targets = [...new Set(shards.map((s) => s.manifest.target))];
+  const metricsSummary = metrics.toSummary();
+  const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), { hits: metrics.global.hit, misses: metrics.global.miss });
+  const load = mergeLoad(shards.flatMap((s) => (s.summary.load ? [s.summary.load] : [])));
+  const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
+  const runId = basename(out);
+
+  const summary: RunSummary = {
+    troupe: TROUPE_VERSION,
+    runId,
+    name: first.manifest.name,
+    status,
+    target: targets.join(', '),
+    startedAt: startedAt.toISOString(),
+    endedAt: endedAt.toISOString(),
+    durationMs: endedAt.getTime() - startedAt.getTime(),
+    planned: sum((s) => s.manifest.planned),
+    completed: sum((s) => s.summary.completed ?? s.summary.global.requests),
+    concurrency: sum((s) => s.summary.concurrency ?? (s.manifest.config as { concurrency?: number } | null)?.concurrency),
+    ...(aborted > 0 ? { aborted } : {}),
+    ...(serverCache ? { serverCache } : {}),
+    ...(load ? { load } : {}),
+    ...(abortedBy ? { abortedBy } : {}),
+    ...metricsSummary,
+  };
+  const thresholds = options.thresholds(shards);
+  if (thresholds.length) summary.thresholds = evaluateThresholds(summary, thresholds);
+
+  const notes: string[] = [];
+  for (const s of shards) {
+    const label = `shard ${s.manifest.shard!.index}/${s.manifest.shard!.count} (${s.dir})`;
+    if (s.rebuilt) notes.push(`${label} has no summary.json; its figures were rebuilt from results.ndjson`);
+    if (s.manifest.status !== 'complete') notes.push(`${label} is ${s.manifest.status === 'running' ? 'not finished (status running: still going, or its process died)' : s.manifest.status}${s.manifest.reason ? `: ${s.manifest.reason}` : ''}`);
+  }
+
+  const manifest: RunManifest = {
+    ...first.manifest,
+    troupe: TROUPE_VERSION,
+    runId,
+    status,
+    target: summary.target,
+    shard: null,
+    startedAt: summary.startedAt,
+    endedAt: summary.endedAt,
+    planned: summary.planned,
+    node: process.version,
+    mergedFrom: shards.map((s) => ({ ...s.manifest.shard!, runId: s.manifest.runId, dir: s.dir, status: s.manifest.status })),
+    ...(notes.length ? { reason: notes.join('; ') } : {}),
+    ...(aborted > 0 ? { aborted } : {}),
+  };
+  if (!notes.length) delete manifest.reason;
+  delete manifest.resumedAt;
+  if (aborted === 0) delete manifest.aborted;
+
+  const slugs = (first.manifest.personas as { name?: string; slug?: string }[]).filter((p) => p.name && p.slug);
+  for (const p of slugs) await writeFileAtomic(join(out, RUN_FILES.personas, `${p.slug}.json`), toJson(metrics.personaSnapshot(p.name!)));
+  await writeFileAtomic(join(out, RUN_FILES.summary), toJson(summary));
+  await writeFileAtomic(join(out, RUN_FILES.manifest), toJson(manifest));
+  return { runDir: out, summary, status, notes, lines };
+}

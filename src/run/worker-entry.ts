@@ -1,0 +1,102 @@
+/**
+ * One engine thread of `--workers N` (see workers.ts). It rebuilds the engine's options from plain
+ * inputs, runs its partition of the plan (or its share of the open model's rate) and streams records
+ * to the main thread in batches; the main thread owns every sink and the metrics. Backpressure: at most
+ * MAX_UNACKED batches are in flight to the main thread, which acks each one once its sinks took it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { HostAllowList } from '../engine/allow-hosts.js';
+import { HarnessCache } from '../engine/dedupe.js';
+import { createDispatcher } from '../engine/http.js';
+import type { SentRequest } from '../engine/journey.js';
+import { runWorkload } from '../engine/open-model.js';
+import type { EngineRecord } from '../engine/records.js';
+import { createRequestBuilder } from '../engine/request-builder.js';
+import { buildPlan } from '../plan/plan.js';
+import { Redactor } from '../redact.js';
+import { partitionPlan } from './shard.js';
+import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
+
+const BATCH = 256;
+const FLUSH_MS = 20;
+const MAX_UNACKED = 4;
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const { inputs } = init;
+const { config } = inputs;
+
+const stop = new AbortController();
+const cut = new AbortController();
+let unacked = 0;
+let waiting: (() => void) | null = null;
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'stop') stop.abort();
+  else if (message.type === 'cut') cut.abort();
+  else if (message.type === 'ack') {
+    unacked--;
+    if (unacked < MAX_UNACKED && waiting) {
+      const wake = waiting;
+      waiting = null;
+      wake();
+    }
+  }
+});
+const post = (message: FromWorker) => port.postMessage(message);
+
+let batch: EngineRecord[] = [];
+let timer: NodeJS.Timeout | null = null;
+const flush = () => {
+  if (timer) clearTimeout(timer);
+  timer = null;
+  if (batch.length === 0) return;
+  unacked++;
+  post({ type: 'records', records: batch });
+  batch = [];
+};
+const onRecord = (record: EngineRecord) => {
+  batch.push(record);
+  if (batch.length >= BATCH) flush();
+  else timer ??= setTimeout(flush, FLUSH_MS);
+};
+const ready = (): Promise<void> | undefined => (unacked >= MAX_UNACKED ? new Promise<void>((resolve) => (waiting = resolve)) : undefined);
+
+const redactor = new Redactor(inputs.secrets, config.redact);
+const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
+const plan = partitionPlan(partitionPlan(whole, init.shard ?? { index: 1, count: 1 }), init.part);
+const skip = init.skip ? new Set(init.skip) : null;
+const dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+try {
+  const outcome = await runWorkload({
+    load: init.load,
+    allLocations: inputs.locations,
+    randomLocations: config.order === 'shuffled',
+    seed: init.seed,
+    retries: config.retries,
+    harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
+    plan,
+    locations: new Map(inputs.locations.map((l) => [l.id, l])),
+    buildRequest: createRequestBuilder(init.baseUrl, config.request, redactor),
+    dispatcher,
+    concurrency: init.concurrency,
+    timeouts: config.timeouts,
+    maxResponseBytes: config.maxResponseBytes,
+    cache: config.cache,
+    redactor,
+    onRecord,
+    ready,
+    signal: stop.signal,
+    abortInFlight: cut.signal,
+    skip: skip ? (item) => skip.has(item.id) : undefined,
+    redirects: config.redirects,
+    allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(init.baseUrl) : null,
+  });
+  flush();
+  post({ type: 'done', outcome });
+} catch (err) {
+  flush();
+  post({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+} finally {
+  await dispatcher.close().catch(() => undefined);
+  port.close();
+}

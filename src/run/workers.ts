@@ -1,0 +1,170 @@
+/**
+ * `--workers N`: the engine in N worker threads of one process. Worker w (1-based) runs the plan items
+ * whose index k (within this shard's plan) has k mod N = w − 1, or 1/N of the open model's rate, with
+ * its own connection pool and 1/N of the concurrency. Records stream back in batches; this thread feeds
+ * them to the same metrics and sinks as a single-threaded run, so results.ndjson gets every line and the
+ * totals are those of `--workers 1` for the same plan.
+ */
+import { Worker } from 'node:worker_threads';
+import type { OpenLoadReport } from '../engine/open-model.js';
+import type { WorkloadOutcome } from '../engine/open-model.js';
+import type { EngineRecord } from '../engine/records.js';
+import type { LoadConfig } from '../fixtures/load.js';
+import type { LoadedInputs } from '../fixtures/types.js';
+import type { Plan } from '../plan/plan.js';
+import { mergeLoad } from './merge.js';
+import { partitionLoad, type Shard } from './shard.js';
+
+/** What a worker thread is started with: plain data only (structured clone). */
+export interface WorkerInit {
+  inputs: LoadedInputs;
+  baseUrl: string;
+  shard: Shard | null;
+  /** This worker's part: { index: w, count: N }. */
+  part: Shard;
+  concurrency: number;
+  load: LoadConfig | null;
+  seed: number;
+  /** Work item ids already done (resume). */
+  skip: string[] | null;
+}
+
+export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
+export type FromWorker = { type: 'records'; records: EngineRecord[] } | { type: 'done'; outcome: WorkloadOutcome } | { type: 'failed'; message: string };
+
+export interface WorkersOptions {
+  workers: number;
+  inputs: LoadedInputs;
+  baseUrl: string;
+  shard: Shard | null;
+  /** This shard's plan (already partitioned by shard). */
+  plan: Plan;
+  /** This shard's open-model schedule; null: the closed model. */
+  load: LoadConfig | null;
+  seed: number;
+  skip: ReadonlySet<string> | null;
+  onRecord: (record: EngineRecord) => void;
+  ready?: () => Promise<void> | undefined;
+  signal?: AbortSignal;
+  abortInFlight?: AbortSignal;
+}
+
+/** Worker w's share of n: sizes differ by at most one and add up to n. */
+export function shareOf(total: number, part: Shard): number {
+  return Math.floor((total + part.count - part.index) / part.count);
+}
+
+const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
+
+export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOutcome> {
+  const { inputs, plan, load } = options;
+  const { config } = inputs;
+  // Never more threads than requests in flight: each worker needs at least one.
+  const count = Math.max(1, Math.min(options.workers, load ? options.workers : config.concurrency));
+
+  // Persona start/end as one run would emit them: start on the first worker's start, end when every
+  // worker that has items of the persona ended it (open model: when the run ends).
+  const expected = new Map<string, number>();
+  if (!load) {
+    const per = Array.from({ length: count }, () => new Set<string>());
+    for (let k = 0; k < plan.size; k++) {
+      const item = plan.itemAt(k);
+      if (options.skip?.has(item.id)) continue;
+      per[k % count]!.add(item.persona);
+    }
+    for (const set of per) for (const p of set) expected.set(p, (expected.get(p) ?? 0) + 1);
+  }
+  const plannedOf = new Map<string, number>();
+  for (let k = 0; !load && k < plan.size; k++) {
+    const item = plan.itemAt(k);
+    if (!options.skip?.has(item.id)) plannedOf.set(item.persona, (plannedOf.get(item.persona) ?? 0) + 1);
+  }
+  const started = new Set<string>();
+  const ended = new Map<string, number>();
+  const endEmitted = new Set<string>();
+  const handle = (record: EngineRecord) => {
+    if (record.type === 'persona-start') {
+      if (started.has(record.persona)) return;
+      started.add(record.persona);
+      options.onRecord(load ? record : { ...record, planned: plannedOf.get(record.persona) ?? record.planned });
+    } else if (record.type === 'persona-end') {
+      const n = (ended.get(record.persona) ?? 0) + 1;
+      ended.set(record.persona, n);
+      if (!load && n === expected.get(record.persona) && !endEmitted.has(record.persona)) {
+        endEmitted.add(record.persona);
+        options.onRecord(record);
+      }
+    } else options.onRecord(record);
+  };
+
+  const threads: Worker[] = [];
+  const skip = options.skip ? [...options.skip] : null;
+  const running = Array.from({ length: count }, (_, i) => {
+    const part = { index: i + 1, count };
+    const init: WorkerInit = {
+      inputs,
+      baseUrl: options.baseUrl,
+      shard: options.shard,
+      part,
+      concurrency: shareOf(config.concurrency, part),
+      load: load ? { ...partitionLoad(load, part), maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
+      seed: options.seed * 1000 + i,
+      skip,
+    };
+    const worker = new Worker(WORKER_URL, { workerData: init });
+    threads.push(worker);
+    return new Promise<WorkloadOutcome>((resolve, reject) => {
+      let queue = Promise.resolve();
+      let outcome: WorkloadOutcome | null = null;
+      worker.on('message', (message: FromWorker) => {
+        // Batches are handled in order; the ack releases the worker's backpressure once the sinks took them.
+        queue = queue.then(async () => {
+          if (message.type === 'records') {
+            for (const record of message.records) handle(record);
+            const pause = options.ready?.();
+            if (pause) await pause;
+            worker.postMessage({ type: 'ack' } satisfies ToWorker);
+          } else if (message.type === 'done') outcome = message.outcome;
+          else reject(new Error(`worker ${i + 1} of ${count} failed: ${message.message}`));
+        });
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => {
+        void queue.then(() => (outcome ? resolve(outcome) : reject(new Error(`worker ${i + 1} of ${count} exited (code ${code}) without a result`))));
+      });
+    });
+  });
+  const stop = () => {
+    for (const t of threads) t.postMessage({ type: 'stop' } satisfies ToWorker);
+  };
+  const cut = () => {
+    for (const t of threads) t.postMessage({ type: 'cut' } satisfies ToWorker);
+  };
+  if (options.signal?.aborted) stop();
+  else options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.abortInFlight?.aborted) cut();
+  else options.abortInFlight?.addEventListener('abort', cut, { once: true });
+  let outcomes: WorkloadOutcome[];
+  try {
+    outcomes = await Promise.all(running);
+  } catch (err) {
+    await Promise.all(threads.map((t) => t.terminate()));
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+    options.abortInFlight?.removeEventListener('abort', cut);
+  }
+  // Open model: every worker ends its personas when its schedule ends; the run ends them once.
+  for (const p of started) if (load && !endEmitted.has(p)) options.onRecord({ type: 'persona-end', persona: p, at: Date.now() });
+  const sum = (f: (o: WorkloadOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
+  const loads = outcomes.flatMap((o) => (o.load ? [o.load] : []));
+  const merged: OpenLoadReport | undefined = mergeLoad(loads);
+  return {
+    planned: sum((o) => o.planned),
+    started: sum((o) => o.started),
+    completed: sum((o) => o.completed),
+    aborted: sum((o) => o.aborted),
+    stoppedEarly: outcomes.some((o) => o.stoppedEarly),
+    ...(merged ? { load: { ...merged, maxInFlight: load!.maxInFlight } } : {}),
+  };
+}
