@@ -31,6 +31,16 @@ export interface OpenModelOptions {
   clock?: Clock;
   /** Seeded in a run, so persona picks repeat. */
   random?: () => number;
+  /**
+   * Arrival n gets number `n × stride + offset` in its work-item id, so that shards and worker threads,
+   * each running a share of the rate, never give two arrivals the same id. Default: 0, 1, 2, …
+   */
+  arrivalNumbering?: ArrivalNumbering;
+}
+
+export interface ArrivalNumbering {
+  stride: number;
+  offset: number;
 }
 
 /** What summary.json says about an open-model run (`summary.load`). */
@@ -74,6 +84,7 @@ export interface OpenModelOutcome {
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 export async function runOpenModel(options: OpenModelOptions): Promise<OpenModelOutcome> {
+  const numbering = options.arrivalNumbering ?? { stride: 1, offset: 0 };
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const { load, signal } = options;
@@ -144,7 +155,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       active++;
       if (active > peak) peak = active;
       // Timers may fire a little early; a visit is never due after it started.
-      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${index}`, persona: p.persona, location, iteration: index, dueAt: Math.min(dueAt, clock.now()) };
+      const number = index * numbering.stride + numbering.offset;
+      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${number}`, persona: p.persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
       const slot = acquire();
       const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
         if (result.aborted) aborted++;
@@ -202,6 +214,8 @@ export interface WorkloadOptions extends ClosedModelOptions {
   randomLocations: boolean;
   /** Seeds persona picks, random locations and jitter in the open model. */
   seed: number;
+  /** Open model: see OpenModelOptions.arrivalNumbering. */
+  arrivalNumbering?: ArrivalNumbering;
 }
 
 export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
@@ -222,6 +236,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOut
     signal: options.signal,
     clock: options.clock,
     random,
+    arrivalNumbering: options.arrivalNumbering,
   });
 }
 

@@ -12,8 +12,9 @@ import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } fr
 import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
 
 export const OUTPUT_NAMES: readonly OutputName[] = ['junit', 'markdown'];
-export const COMPARE_METRICS = ['p50', 'p95', 'p99', 'error_rate', 'cache_hit_rate', 'rps'] as const;
-export type CompareMetric = (typeof COMPARE_METRICS)[number];
+import { COMPARE_METRICS, type CompareMetric } from './compare-metrics.js';
+
+export { COMPARE_METRICS, type CompareMetric };
 
 export const GATE_DEFAULTS: GateConfig = {
   thresholds: [],

@@ -28,7 +28,7 @@ import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type Serv
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import { createRunDirectory } from './run-dir.js';
-import { partitionLoad, partitionPlan, type Shard } from './shard.js';
+import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
 
@@ -173,6 +173,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           randomLocations: config.order === 'shuffled',
           // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
           seed: config.seed + (shard ? shard.index - 1 : 0),
+          arrivalNumbering: arrivalNumbering(shard),
           retries: config.retries,
           harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
           plan,

@@ -7,6 +7,7 @@
  * index-addressed, so the shard is a view over it (no list is materialised) and each shard keeps the
  * plan's order. Open model: each shard runs the whole schedule at 1/n of every phase's rate.
  */
+import type { ArrivalNumbering } from '../engine/open-model.js';
 import { UsageError } from '../errors.js';
 import type { LoadConfig } from '../fixtures/load.js';
 import type { Plan } from '../plan/plan.js';
@@ -86,4 +87,13 @@ export function partitionLoad(load: LoadConfig, part: Shard): LoadConfig {
     ...load,
     phases: load.phases.map((p) => ({ ...p, rate: p.rate / part.count, ...(p.rampTo !== undefined ? { rampTo: p.rampTo / part.count } : {}) })),
   };
+}
+
+/**
+ * Open-model arrival numbers that stay unique across every shard and worker thread: each (shard, part)
+ * pair numbers its arrivals with the same stride and its own offset.
+ */
+export function arrivalNumbering(shard: Shard | null, part: Shard = { index: 1, count: 1 }): ArrivalNumbering {
+  const s = shard ?? { index: 1, count: 1 };
+  return { stride: s.count * part.count, offset: s.index - 1 + s.count * (part.index - 1) };
 }

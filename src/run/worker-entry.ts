@@ -14,7 +14,7 @@ import type { EngineRecord } from '../engine/records.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
-import { partitionPlan } from './shard.js';
+import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 
 const BATCH = 256;
@@ -72,6 +72,7 @@ try {
     allLocations: inputs.locations,
     randomLocations: config.order === 'shuffled',
     seed: init.seed,
+    arrivalNumbering: arrivalNumbering(init.shard ?? null, init.part),
     retries: config.retries,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
     plan,

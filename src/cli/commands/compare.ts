@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import type { LoadedInputs } from '../../fixtures/types.js';
-import type { CompareMetric } from '../../metrics/threshold-config.js';
+import { COMPARE_METRICS, type CompareMetric } from '../../metrics/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import { parsePercent } from '../../metrics/threshold-parse.js';
 import type { Threshold } from '../../metrics/thresholds.js';
@@ -27,8 +27,6 @@ const gateModules = async () => {
   return { ...config, ...compare, ...junit, ...markdown };
 };
 
-/** metrics/threshold-config.ts COMPARE_METRICS, repeated here so that parsing flags does not load zod. */
-const COMPARE_METRICS = ['p50', 'p95', 'p99', 'error_rate', 'cache_hit_rate', 'rps'] as const satisfies readonly CompareMetric[];
 
 export function percentOption(value: string): number {
   const fraction = parsePercent(value);
