@@ -303,7 +303,9 @@ async function runTroupe({ url, connections, iterations, timeoutMs, workDir, lab
   const outDir = join(workDir, `reports-${label.replace(/\W+/g, '-')}`);
   const run = await runMeasured({
     label,
-    args: [TROUPE, 'run', '--config', configPath, '--out', outDir, '--no-progress', ...extraArgs],
+    // --no-reports: the bar is the load loop writing results.ndjson and snapshots; building the CSV set and
+    // PDF afterwards (troupe report) is measured by bench/reports.mjs.
+    args: [TROUPE, 'run', '--config', configPath, '--out', outDir, '--no-progress', '--no-reports', ...extraArgs],
     timeoutMs,
     timeFile: join(workDir, `${label.replace(/\W+/g, '-')}.time`),
     env: { ...process.env, NO_COLOR: '1' },
