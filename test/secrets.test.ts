@@ -7,6 +7,7 @@ import { Redactor } from '../src/redact.js';
 import { onlyRunDir, runCli } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 import { walk } from './helpers/run-files.js';
+import { pdfPages } from './fixtures/reports/read.js';
 import { startCountingServer, startFaultServer } from './helpers/servers.js';
 
 const SENTINEL = 'S3NT1NEL-9f8e7d6c5b4a';
@@ -86,9 +87,15 @@ test('a secret from the environment appears nowhere: run directory, stdout, stde
 
   const files = await walk(runDir);
   t.diagnostic(`searched ${files.length} files: ${files.join(', ')}`);
+  // The reports are part of what must stay clean: make sure they were written.
+  assert.ok(files.includes('report.pdf') && files.some((f) => f.startsWith('csv/')), files.join());
+  // PDF text is drawn with embedded CID fonts (glyph ids), so search its extracted text as well.
+  const pdfText = (await pdfPages(join(runDir, 'report.pdf'))).join('\n');
+  assert.match(pdfText, /secrets/, 'the PDF text was extracted (the run name is on its cover)');
   const haystacks: Array<[string, Buffer]> = [
     ['stdout', Buffer.from(result.stdout)],
     ['stderr', Buffer.from(result.stderr)],
+    ['report.pdf (text)', Buffer.from(pdfText)],
   ];
   for (const f of files) for (const b of searchable(f, await readFile(join(runDir, f)))) haystacks.push([f, b]);
   for (const [where, bytes] of haystacks) {
