@@ -9,6 +9,7 @@ import { RUN_FILES } from '../run/files.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
 import { hasCutOffTail } from './tail.js';
+import { readComparison } from './compare.js';
 
 export interface FormatBuilder {
   /** Optional per-result sink fed during the single pass over results.ndjson (requests.csv). */
@@ -46,7 +47,8 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
   const { manifest, summary, personaLocations } = await loadRunFiles(dir);
   const cutOff = await hasCutOffTail(join(dir, RUN_FILES.results));
   const status = reportStatus(manifest, summary, cutOff);
-  const base = { dir, manifest, summary, personaLocations, status, notes: statusNotes({ status, manifest, summary }, { truncatedTail: cutOff }) };
+  const notes = statusNotes({ status, manifest, summary }, { truncatedTail: cutOff });
+  const base = { dir, manifest, summary, personaLocations, status, notes, comparison: await readComparison(dir) };
   await mkdir(join(dir, RUN_FILES.csv), { recursive: true });
 
   const sinks = [];

@@ -14,6 +14,7 @@ import type { ErrorRow } from './errors-table.js';
 import { objectMembers, parseMember, type Member } from './json-members.js';
 import { readResultLines } from './ndjson-lines.js';
 import type { SecondRow } from './timeseries.js';
+import type { Comparison } from './compare.js';
 
 export interface RunFacts {
   /** Result lines read from results.ndjson. */
@@ -43,6 +44,8 @@ export interface RunData extends RunFiles {
   /** Sentences every artifact repeats when the run is partial. */
   notes: string[];
   facts: RunFacts;
+  /** compare.json: the comparison with a baseline, when the run had one. */
+  comparison: Comparison | null;
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);

@@ -106,6 +106,12 @@ export const coverSection: PdfSection = {
     const failed = data.summary.thresholds?.results.filter((r) => !r.passed) ?? [];
     for (const r of failed.slice(0, 5)) paragraph(doc, `✗ ${r.expression}: ${r.message}`, { color: COLORS.fail });
     if (failed.length > 5) paragraph(doc, `… and ${failed.length - 5} more (see the thresholds table).`, { color: COLORS.fail });
+    const comparison = data.comparison;
+    if (comparison) {
+      const against = `against the baseline ${comparison.baseline.runId ?? comparison.baseline.source}`;
+      if (comparison.passed) paragraph(doc, `No regression ${against}.`, { font: 'bold', color: COLORS.pass });
+      else paragraph(doc, `✗ Regression ${against}: ${comparison.regressions} tracked ${comparison.regressions === 1 ? 'metric is' : 'metrics are'} worse than the tolerance (see the comparison page).`, { font: 'bold', color: COLORS.fail });
+    }
 
     const aborted = data.summary.abortedBy;
     // The manifest's reason repeats abortOn's message; the line below says it with the measured figures.

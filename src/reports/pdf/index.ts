@@ -8,8 +8,9 @@ import { renderPdf, type PdfSection } from './document.js';
 import { loadPdfLibs } from './libs.js';
 import { loadSection } from './load-section.js';
 import { chartsSection, methodSection, tablesSection } from './sections.js';
+import { comparisonSection } from './comparison-section.js';
 
-export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, loadSection, tablesSection, methodSection];
+export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, loadSection, tablesSection, comparisonSection, methodSection];
 
 export const pdfFormat: FormatBuilder = {
   async build(data) {

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+import { pdfPages } from './fixtures/reports/read.js';
+
+test('a run with --baseline has a comparison page in report.pdf; a run without one does not', async () => {
+  const out = await tempDir();
+  const first = await runCli(['run', '--out', join(out, 'a'), '--iterations', '2'], { cwd: REPO_ROOT });
+  assert.equal(first.code, 0, first.stderr);
+  const baselineDir = join(out, 'a', (await readdir(join(out, 'a')))[0]!);
+  // One iteration against a warm four-fifths: the cache hit rate drops from 90 % to 80 %, a regression
+  // at the default 5-point tolerance whatever the machine's timing does.
+  const second = await runCli(['run', '--out', join(out, 'b'), '--baseline', baselineDir], { cwd: REPO_ROOT });
+  assert.equal(second.code, 1, second.stderr);
+  const runDir = join(out, 'b', (await readdir(join(out, 'b')))[0]!);
+  const comparison = JSON.parse(await readFile(join(runDir, 'compare.json'), 'utf8'));
+  const baselineId = JSON.parse(await readFile(join(baselineDir, 'run.json'), 'utf8')).runId as string;
+
+  const text = (await pdfPages(join(runDir, 'report.pdf'))).join('\n');
+  assert.match(text, /Comparison with the baseline/);
+  const cover = (await pdfPages(join(runDir, 'report.pdf')))[0]!;
+  assert.match(cover, new RegExp(`Regression against the baseline ${baselineId}`), 'the cover says so too');
+  assert.ok(text.includes(baselineId), 'names the baseline run');
+  assert.match(text, new RegExp(`${comparison.regressions} tracked metrics? (is|are) worse than the tolerance`));
+  // 2 iterations warm the cache for 9 of 10 visits; 1 iteration gets 4 of 5.
+  assert.match(text, /global cache_hit_rate 90% 80% -10 pts 5 pts REGRESSION/);
+
+  const plain = (await pdfPages(join(baselineDir, 'report.pdf'))).join('\n');
+  assert.doesNotMatch(plain, /Comparison with the baseline/);
+});
