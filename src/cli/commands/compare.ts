@@ -10,9 +10,9 @@ import type { LoadedInputs } from '../../fixtures/types.js';
 import { COMPARE_METRICS, type CompareMetric } from '../../metrics/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import { parsePercent } from '../../metrics/threshold-parse.js';
-import type { Threshold } from '../../metrics/thresholds.js';
-import type { CompareOptions, ComparableSummary, Comparison } from '../../reports/compare.js';
-import { RUN_FILES, type RunSummary } from '../../run/files.js';
+import type { CompareOptions, Comparison } from '../../reports/compare.js';
+import type { Gate } from '../../reports/gate.js';
+import type { RunSummary } from '../../run/files.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import type { ExitSetter } from '../main.js';
 
@@ -68,46 +68,25 @@ export function addGateOptions(command: Command): Command {
     .option('--max-regression <percent>', 'tolerance for latency and throughput against --baseline (default 10%)', percentOption);
 }
 
-export interface Gate {
-  thresholds: Threshold[];
-  baseline: { summary: ComparableSummary; source: string } | null;
-  compare: CompareOptions;
-}
-
-/** Before the run: every threshold parsed and its scope checked, the baseline read. Throws exit-2 errors. */
+/** Before the run: the gate's thresholds and baseline from the config and flags (exit 2 on bad ones). */
 export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: string): Promise<Gate> {
-  const { scopeCatalog, configThresholds, flagThresholds, readSummary } = await gateModules();
-  const catalog = scopeCatalog(inputs.personas, inputs.locations);
-  const { gate, source } = inputs.config;
-  const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(flags.threshold ?? [], catalog)];
-  const baselinePath = flags.baseline ? resolve(cwd, flags.baseline) : null;
-  const baseline = baselinePath ? { summary: await readSummary(baselinePath, '--baseline'), source: baselinePath } : null;
-  const compare = { ...gate.compare, ...(flags.maxRegression !== undefined ? { maxRegression: flags.maxRegression } : {}) } as CompareOptions;
-  return { thresholds, baseline, compare };
+  const { prepareGate: prepare } = await import('../../reports/gate.js');
+  return prepare(inputs, { thresholds: flags.threshold ?? [], baselinePath: flags.baseline ? resolve(cwd, flags.baseline) : null, maxRegression: flags.maxRegression });
 }
 
 /**
- * After the run: the comparison, the CI files (compare.json/csv, summary.md, junit), the verdict on
- * stderr and the JSON document on stdout. Returns true when the gate failed.
+ * After the run: the CI files are written by reports/gate.ts; here the verdict goes to stderr and the
+ * JSON document to stdout. Returns true when the gate failed.
  */
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<boolean> {
-  const { compareSummaries, writeComparison, writeMarkdown, renderMarkdown, renderJunit, writeJunit, renderComparisonTable } = await gateModules();
+  const [{ finishGate: finish }, { renderComparisonTable }] = await Promise.all([import('../../reports/gate.js'), import('../../reports/compare.js')]);
+  const { comparison, failed, warning } = await finish(runDir, summary, gate, inputs, flags.junit ? resolve(cwd, flags.junit) : null);
+  if (warning) process.stderr.write(`troupe: ${warning}\n`);
   const c = paint(detectTerminal(process.stderr));
-  const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
-  if (comparison) await writeComparison(runDir, comparison);
-  const outputs = inputs.config.gate.outputs;
-  if (outputs.includes('markdown')) {
-    const warning = await writeMarkdown(join(runDir, RUN_FILES.markdown), renderMarkdown(summary, comparison));
-    if (warning) process.stderr.write(`troupe: ${warning}\n`);
-  }
-  const junit = renderJunit(summary, comparison);
-  if (outputs.includes('junit')) await writeJunit(join(runDir, RUN_FILES.junit), junit);
-  if (flags.junit) await writeJunit(resolve(cwd, flags.junit), junit);
-
   if (summary.thresholds) process.stderr.write(`\n${renderVerdictLines(summary.thresholds, c)}`);
   if (comparison) process.stderr.write(`\n${renderComparisonTable(comparison, c)}`);
   if (flags.json) process.stdout.write(`${JSON.stringify(comparison ? { ...summary, comparison } : summary, null, 2)}\n`);
-  return summary.thresholds?.passed === false || comparison?.passed === false;
+  return failed;
 }
 
 interface CompareFlags {

@@ -1,0 +1,56 @@
+/**
+ * The CI gate around a run: before it, thresholds parsed and scope-checked and the baseline read; after
+ * it, the comparison and the CI files (compare.json/csv, summary.md, junit.xml). The CLI only prints.
+ */
+import { join } from 'node:path';
+import type { LoadedInputs } from '../fixtures/types.js';
+import { configThresholds, flagThresholds, scopeCatalog } from '../metrics/threshold-config.js';
+import type { Threshold } from '../metrics/thresholds.js';
+import { RUN_FILES, type RunSummary } from '../run/files.js';
+import { compareSummaries, readSummary, writeComparison, type ComparableSummary, type CompareOptions, type Comparison } from './compare.js';
+import { renderJunit, writeJunit } from './junit.js';
+import { renderMarkdown, writeMarkdown } from './markdown.js';
+
+export interface Gate {
+  thresholds: Threshold[];
+  baseline: { summary: ComparableSummary; source: string } | null;
+  compare: CompareOptions;
+}
+
+export interface GateRequest {
+  /** `--threshold` expressions, after the config's. */
+  thresholds: readonly string[];
+  /** Absolute path of `--baseline`, if any. */
+  baselinePath: string | null;
+  maxRegression?: number;
+}
+
+/** Before the run: every threshold parsed and its scope checked, the baseline read. Throws exit-2 errors. */
+export async function prepareGate(inputs: LoadedInputs, request: GateRequest): Promise<Gate> {
+  const catalog = scopeCatalog(inputs.personas, inputs.locations);
+  const { gate, source } = inputs.config;
+  const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(request.thresholds, catalog)];
+  const baseline = request.baselinePath ? { summary: await readSummary(request.baselinePath, '--baseline'), source: request.baselinePath } : null;
+  const compare = { ...gate.compare, ...(request.maxRegression !== undefined ? { maxRegression: request.maxRegression } : {}) } as CompareOptions;
+  return { thresholds, baseline, compare };
+}
+
+export interface GateOutcome {
+  comparison: Comparison | null;
+  failed: boolean;
+  /** A sentence for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY. */
+  warning?: string;
+}
+
+/** After the run: compare with the baseline and write the CI files the config and flags ask for. */
+export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, inputs: LoadedInputs, junitPath: string | null): Promise<GateOutcome> {
+  const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
+  if (comparison) await writeComparison(runDir, comparison);
+  const outputs = inputs.config.gate.outputs;
+  let warning: string | undefined;
+  if (outputs.includes('markdown')) warning = (await writeMarkdown(join(runDir, RUN_FILES.markdown), renderMarkdown(summary, comparison))) ?? undefined;
+  const junit = renderJunit(summary, comparison);
+  if (outputs.includes('junit')) await writeJunit(join(runDir, RUN_FILES.junit), junit);
+  if (junitPath) await writeJunit(junitPath, junit);
+  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(warning ? { warning } : {}) };
+}
