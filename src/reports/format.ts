@@ -23,3 +23,18 @@ export const fmtDuration = (ms: number): string => {
 
 /** `2026-11-23 03:30:00 UTC`: reports are read in many time zones. */
 export const fmtDate = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+
+/**
+ * What `planned` and `completed` count in a summary: requests in the closed model without journeys,
+ * journeys (visits of several steps) with them, and arrivals in the open model (planned = expected).
+ */
+export function workUnit(summary: { load?: unknown; steps: Record<string, unknown> }): 'requests' | 'journeys' | 'arrivals' {
+  if (summary.load) return 'arrivals';
+  return Object.keys(summary.steps).some((step) => step !== 'request') ? 'journeys' : 'requests';
+}
+
+/** `80 of 80 requests completed`, `95 of 100 expected arrivals completed`, … */
+export function completionText(summary: { load?: unknown; steps: Record<string, unknown>; planned: number; completed: number }): string {
+  const unit = workUnit(summary);
+  return `${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} ${unit === 'arrivals' ? 'expected arrivals' : `planned ${unit}`} completed`;
+}

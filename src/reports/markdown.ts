@@ -6,6 +6,7 @@ import { appendFile, stat, writeFile } from 'node:fs/promises';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run/files.js';
 import { comparisonRows, formatTolerance, type Comparison } from './compare.js';
+import { completionText } from './format.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay clearly below. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096;
@@ -59,7 +60,7 @@ export function renderMarkdown(summary: RunSummary, comparison?: Comparison | nu
   const out = [
     `## troupe run \`${summary.runId}\`: ${status}`,
     '',
-    `Target ${cell(summary.target)} · ${summary.completed} of ${summary.planned} requests in ${(summary.durationMs / 1000).toFixed(1)} s · ` +
+    `Target ${cell(summary.target)} · ${completionText(summary)} in ${(summary.durationMs / 1000).toFixed(1)} s · ` +
       `${g.rps === null ? '-' : g.rps.toFixed(1)} req/s · ${g.errors} errors (${pct(g.requests ? g.errors / g.requests : null)}) · cache hit rate ${pct(g.cache.hitRate)}`,
   ];
   if (verdict && verdict.results.length > 0) {

@@ -15,6 +15,7 @@ import { objectMembers, parseMember, type Member } from './json-members.js';
 import { readResultLines } from './ndjson-lines.js';
 import type { SecondRow } from './timeseries.js';
 import type { Comparison } from './compare.js';
+import { completionText } from './format.js';
 
 export interface RunFacts {
   /** Result lines read from results.ndjson. */
@@ -154,8 +155,7 @@ export function reportStatus(manifest: RunManifest | null, summary: RunSummary, 
 export function statusNotes(data: Pick<RunData, 'status' | 'manifest' | 'summary'>, facts: Pick<RunFacts, 'truncatedTail'>): string[] {
   const notes: string[] = [];
   if (data.status !== 'complete') {
-    const { planned, completed } = data.summary;
-    notes.push(`This run is ${data.status.toUpperCase()}: ${completed} of ${planned} planned requests completed; the figures cover only those.`);
+    notes.push(`This run is ${data.status.toUpperCase()}: ${completionText(data.summary)}; the figures cover only those.`);
     if (data.manifest?.reason) notes.push(`Reason: ${data.manifest.reason}.`);
   }
   if (facts.truncatedTail) notes.push('The last line of results.ndjson was cut off (the process was killed while writing it) and is not counted.');

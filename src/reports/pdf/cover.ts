@@ -1,5 +1,5 @@
 /** Page 1: what was run, the verdict and the headline figures. */
-import { fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
+import { completionText, fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, workUnit } from '../format.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
 import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
@@ -70,8 +70,8 @@ function facts(data: RunData): [string, string][] {
     ['Duration', fmtDuration(summary.durationMs)],
     summary.load
       ? ['Load', openLoadText(summary.load, personas, locations)]
-      : ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned requests, concurrency ${summary.concurrency || '–'}`],
-    ['Status', `${data.status}: ${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} requests completed`],
+      : ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned ${workUnit(summary)}, concurrency ${summary.concurrency || '–'}`],
+    ['Status', `${data.status}: ${completionText(summary)}`],
   ];
 }
 
