@@ -1,6 +1,7 @@
 /** capacity.pdf: the sweep's table and its chart, drawn with the reports' Vega-Lite → SVG → pdfkit helpers. */
 import { CHART_CONFIG } from '../reports/pdf/charts.js';
 import { COLORS, PAGE, contentWidth, heading, left, paragraph, table } from '../reports/pdf/layout.js';
+import { createPdfDocument } from '../reports/pdf/document.js';
 import { loadPdfLibs } from '../reports/pdf/libs.js';
 import { capacitySpec, type Knee, type LevelKind, type LevelResult } from './capacity.js';
 
@@ -15,21 +16,10 @@ export interface CapacityReport {
 
 export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer> {
   const libs = await loadPdfLibs();
-  const doc = new libs.PDFDocument({
-    size: PAGE.size,
+  const { doc, finish } = createPdfDocument(libs, {
     margins: { top: PAGE.margin, left: PAGE.margin, right: PAGE.margin, bottom: PAGE.margin },
     info: { Title: `troupe capacity: ${report.target}`, Author: 'troupe', CreationDate: report.startedAt, ModDate: report.startedAt },
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
-  });
-  doc.registerFont('regular', libs.fonts.regular);
-  doc.registerFont('bold', libs.fonts.bold);
-  doc.registerFont('condensed', libs.fonts.condensed);
-  doc.registerFont('condensedBold', libs.fonts.condensedBold);
 
   heading(doc, 'Capacity sweep');
   paragraph(doc, `${report.target} · ${report.levels.length} levels of ${report.kind} · ${report.stepDurationMs / 1000} s each · ${report.startedAt.toISOString()}`, { color: COLORS.muted });
@@ -63,7 +53,5 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
     report.levels.map((l, i) => [String(l.level), l.rps.toFixed(1), ms(l.p50), ms(l.p95), ms(l.p99), l.errorRate === null ? '-' : `${(l.errorRate * 100).toFixed(2)}%`, i === report.knee.index ? 'knee' : '']),
   );
   paragraph(doc, 'Each level ran for the step duration on its own. Throughput counts completed requests per second; percentiles come from HdrHistograms of every request of the level, failed ones included. The knee is the last level before p95 or the error rate passed its limit, or before throughput grew by less than 5 %.', { size: 8, color: COLORS.muted });
-  doc.end();
-  await ended;
-  return Buffer.concat(chunks);
+  return finish();
 }

@@ -22,11 +22,9 @@ export interface PdfSection {
 export async function renderPdf(data: RunData, libs: PdfLibs, sections: readonly PdfSection[]): Promise<Buffer> {
   const { summary } = data;
   // CreationDate is the run's end, not the wall clock: rebuilding a report gives the same document.
-  const doc = new libs.PDFDocument({
-    size: PAGE.size,
+  const { doc, finish } = createPdfDocument(libs, {
     margins: { top: PAGE.margin, left: PAGE.margin, right: PAGE.margin, bottom: PAGE.margin + PAGE.footer / 2 },
     bufferPages: true,
-    autoFirstPage: true,
     info: {
       Title: `troupe report: ${summary.name} (${summary.runId})`,
       Author: 'troupe',
@@ -35,18 +33,7 @@ export async function renderPdf(data: RunData, libs: PdfLibs, sections: readonly
       CreationDate: new Date(summary.endedAt),
       ModDate: new Date(summary.endedAt),
     },
-    lang: 'en',
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise<void>((resolve, reject) => {
-    doc.on('end', resolve);
-    doc.on('error', reject);
-  });
-  doc.registerFont('regular', libs.fonts.regular);
-  doc.registerFont('bold', libs.fonts.bold);
-  doc.registerFont('condensed', libs.fonts.condensed);
-  doc.registerFont('condensedBold', libs.fonts.condensedBold);
   doc.font('regular');
 
   const ctx: SectionContext = { doc, data, libs };
@@ -57,9 +44,36 @@ export async function renderPdf(data: RunData, libs: PdfLibs, sections: readonly
     await section.render(ctx);
   }
   drawPageFrames(doc, data);
-  doc.end();
-  await ended;
-  return Buffer.concat(chunks);
+  return finish();
+}
+
+/**
+ * An A4 pdfkit document with troupe's embedded fonts registered (regular, bold, condensed,
+ * condensedBold); `finish()` ends it and resolves to its bytes.
+ */
+export function createPdfDocument(
+  libs: PdfLibs,
+  options: { margins: PDFKit.PDFDocumentOptions['margins']; info: PDFKit.DocumentInfo; bufferPages?: boolean },
+): { doc: PDFKit.PDFDocument; finish(): Promise<Buffer> } {
+  const doc = new libs.PDFDocument({ size: PAGE.size, margins: options.margins, bufferPages: options.bufferPages ?? false, autoFirstPage: true, info: options.info, lang: 'en' });
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const ended = new Promise<void>((resolve, reject) => {
+    doc.on('end', resolve);
+    doc.on('error', reject);
+  });
+  doc.registerFont('regular', libs.fonts.regular);
+  doc.registerFont('bold', libs.fonts.bold);
+  doc.registerFont('condensed', libs.fonts.condensed);
+  doc.registerFont('condensedBold', libs.fonts.condensedBold);
+  return {
+    doc,
+    finish: async () => {
+      doc.end();
+      await ended;
+      return Buffer.concat(chunks);
+    },
+  };
 }
 
 /** Page numbers on every page, and a banner on every page of a partial run. */
