@@ -29,6 +29,10 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
       (Object.keys(g.errorCodes).length ? ` (${Object.entries(g.errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''),
   );
   extra.push(`cache: ${g.cache.hit} hits, ${g.cache.miss} misses, ${g.cache.unknown + g.cache.stale + g.cache.bypass} other → hit rate ${pct(g.cache.hitRate)}`);
+  const { load, harnessCache, retries } = summary;
+  if (load) extra.push(`open model: ${load.started} of ${load.arrivals} arrivals started at ${load.achievedRate ?? '-'}/s (target ${load.targetRate}/s), ${load.dropped} dropped at maxInFlight ${load.maxInFlight}`);
+  if (retries) extra.push(`retries: ${retries.requests} retried attempt(s), ${retries.ok} succeeded (not in the figures above)`);
+  if (harnessCache) extra.push(`harness cache (cache.dedupe): ${harnessCache.hits} request(s) served by troupe, not the target (${harnessCache.reused} reused, ${harnessCache.coalesced} coalesced)`);
   if (summary.serverCache) {
     const s = summary.serverCache;
     extra.push(`${s.source}: ${s.hits} hits, ${s.misses} misses → ${pct(s.hitRate)}`);

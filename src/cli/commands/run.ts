@@ -124,10 +124,6 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.workers ? { workers: flags.workers } : {}),
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
-        const { load, harnessCache, retries } = result.summary;
-        if (load) process.stderr.write(`open model: ${load.started} of ${load.arrivals} arrivals started at ${load.achievedRate ?? '-'}/s (target ${load.targetRate}/s), ${load.dropped} dropped at maxInFlight ${load.maxInFlight}\n`);
-        if (retries) process.stderr.write(`retries: ${retries.requests} retried attempt(s), ${retries.ok} succeeded (not in the figures above)\n`);
-        if (harnessCache) process.stderr.write(`harness cache (cache.dedupe): ${harnessCache.hits} request(s) served by troupe, not the target (${harnessCache.reused} reused, ${harnessCache.coalesced} coalesced)\n`);
         const gateFailed = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
         if (flags.reports !== false) await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
