@@ -242,6 +242,15 @@ describe('templates', () => {
     assert.equal(out.method, 'put');
   });
 
+  it('inserts a placeholder at the start of a url or path verbatim, and still encodes one later on', () => {
+    const target = location({ url: 'https://api.example.com/a?b=1', path: '/a/b', city: 'New York' }, 'ny');
+    const ctx = { persona: sarah, location: target, iteration: 1 };
+    assert.equal(compileTemplate({ method: 'GET', url: '{{location.url}}' })(ctx).url, 'https://api.example.com/a?b=1');
+    assert.equal(compileTemplate({ method: 'GET', path: '{{location.path}}' })(ctx).path, '/a/b');
+    assert.equal(compileTemplate({ method: 'GET', path: '{{location.path}}/{{location.city}}' })(ctx).path, '/a/b/New%20York');
+    assert.equal(compileTemplate({ method: 'GET', path: '/v1/{{location.path}}' })(ctx).path, '/v1/%2Fa%2Fb');
+  });
+
   it('renders the default analyze request', () => {
     const out = renderTemplate(DEFAULT_REQUEST, { persona: sarah, location: chi, iteration: 1 });
     assert.equal(out.method, 'POST');

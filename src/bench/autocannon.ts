@@ -4,8 +4,8 @@
  * the response headers), so that the run directory, reports, thresholds and merges work as for `run`.
  * autocannon is loaded on first use: `troupe --help` does not pay for it.
  */
-import { errorForStatus } from '../engine/classify-error.js';
-import { statusFromToken } from '../engine/cache-status.js';
+import { classifyError, errorForStatus } from '../engine/classify-error.js';
+import { cacheStatusFromHeaders, type ResponseHeaders } from '../engine/cache-status.js';
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
 
 export interface BenchOptions {
@@ -35,31 +35,29 @@ export interface AutocannonTotals {
   rps: number;
 }
 
-const CACHE_HEADERS = new Set(['x-cache', 'cf-cache-status', 'x-cache-status', 'x-proxy-cache']);
-
 interface Client {
   on(event: 'headers', listener: (opts: { headers: (string | Buffer)[] }) => void): void;
   troupeCache?: CacheStatus;
 }
 
-/** The cache status of a response from its raw header list [name, value, name, value, …]. */
-function cacheFromRawHeaders(raw: (string | Buffer)[]): CacheStatus {
-  let age = false;
+/**
+ * The cache status of a response from its raw header list [name, value, name, value, …], by the same
+ * rules as `troupe run` (header priority, then Age).
+ */
+export function cacheFromRawHeaders(raw: (string | Buffer)[]): CacheStatus {
+  const headers: ResponseHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = String(raw[i]).toLowerCase();
-    if (CACHE_HEADERS.has(name)) return statusFromToken(String(raw[i + 1]));
-    if (name === 'age' && Number(String(raw[i + 1])) > 0) age = true;
+    // The first occurrence wins, as cacheStatusFromHeaders reads the first value of a repeated header.
+    if (headers[name] === undefined) headers[name] = String(raw[i + 1]);
   }
-  return age ? 'hit' : 'unknown';
+  return cacheStatusFromHeaders(headers, {});
 }
 
-function errorCode(error: Error & { code?: string }): RequestErrorCode {
-  const code = error.code ?? '';
-  if (code === 'ECONNREFUSED') return 'conn_refused';
-  if (code === 'ECONNRESET' || code === 'EPIPE') return 'conn_reset';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
+/** autocannon reports its own request timeouts without a code; everything else is classified as for `run`. */
+export function errorCode(error: Error & { code?: string }): RequestErrorCode {
   if (/timeout/i.test(error.name) || /timed? ?out/i.test(error.message)) return 'timeout_total';
-  return 'unknown';
+  return classifyError(error);
 }
 
 /**
@@ -91,7 +89,7 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
       ttfbMs: null,
       bytes,
       cache,
-      startedAt: Date.now() - latencyMs,
+      startedAt: Math.round(Date.now() - latencyMs),
     });
   };
   const timeoutMs = options.timeoutS * 1000;

@@ -1,9 +1,9 @@
 /** capacity.pdf: the sweep's table and its chart, drawn with the reports' Vega-Lite → SVG → pdfkit helpers. */
-import { CHART_CONFIG } from '../reports/pdf/charts.js';
-import { COLORS, PAGE, contentWidth, heading, left, paragraph, table } from '../reports/pdf/layout.js';
+import { COLORS, PAGE, heading, paragraph, table } from '../reports/pdf/layout.js';
 import { createPdfDocument } from '../reports/pdf/document.js';
 import { loadPdfLibs } from '../reports/pdf/libs.js';
-import { capacitySpec, type Knee, type LevelKind, type LevelResult } from './capacity.js';
+import { chart } from '../reports/pdf/sections.js';
+import { capacitySpec, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
 
 export interface CapacityReport {
   target: string;
@@ -11,6 +11,8 @@ export interface CapacityReport {
   stepDurationMs: number;
   levels: readonly LevelResult[];
   knee: Knee;
+  /** The rule the knee was found by; the PDF states its minimum gain. */
+  rule: KneeRule;
   startedAt: Date;
 }
 
@@ -27,16 +29,8 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
   doc.text(report.knee.level === null ? 'No knee found' : `Knee: ${report.kind} ${report.knee.level}`);
   paragraph(doc, report.knee.reason);
 
-  const raw = await libs.toSvg({ ...capacitySpec(report.kind, report.levels, report.knee), config: CHART_CONFIG });
-  const size = /^<svg[^>]*? width="([\d.]+)" height="([\d.]+)"/.exec(raw);
-  const w = Number(size?.[1] ?? contentWidth(doc));
-  const h = Number(size?.[2] ?? 260);
-  const scale = Math.min(1, contentWidth(doc) / w);
-  const svg = raw.replace(/^(<svg[^>]*?) width="[\d.]+" height="[\d.]+"/, `$1 width="${w * scale}" height="${h * scale}"`);
-  const y = doc.y + 8;
-  libs.svgToPdf(doc, svg, left(doc), y, { width: w * scale, height: h * scale, assumePt: true, fontCallback: (_f: string, bold: boolean) => (bold ? 'bold' : 'regular') });
-  doc.x = left(doc);
-  doc.y = y + h * scale + 16;
+  doc.y += 8;
+  await chart({ doc, libs }, capacitySpec(report.kind, report.levels, report.knee), 'No levels were measured.');
 
   const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)} ms`);
   table(
@@ -52,6 +46,6 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
     ],
     report.levels.map((l, i) => [String(l.level), l.rps.toFixed(1), ms(l.p50), ms(l.p95), ms(l.p99), l.errorRate === null ? '-' : `${(l.errorRate * 100).toFixed(2)}%`, i === report.knee.index ? 'knee' : '']),
   );
-  paragraph(doc, 'Each level ran for the step duration on its own. Throughput counts completed requests per second; percentiles come from HdrHistograms of every request of the level, failed ones included. The knee is the last level before p95 or the error rate passed its limit, or before throughput grew by less than 5 %.', { size: 8, color: COLORS.muted });
+  paragraph(doc, `Each level ran for the step duration on its own. Throughput counts completed requests per second; percentiles come from HdrHistograms of every request of the level, failed ones included. The knee is the last level before p95 or the error rate passed its limit, or before throughput grew by less than ${Math.round(report.rule.minGain * 100)} %.`, { size: 8, color: COLORS.muted });
   return finish();
 }

@@ -4,6 +4,7 @@
  * `measure(level)` function: autocannon against a URL, or troupe's own engine for a persona config.
  */
 import { UsageError } from '../errors.js';
+import { alignColumns } from '../reports/console.js';
 
 export type LevelKind = 'connections' | 'rate';
 
@@ -91,8 +92,7 @@ export function capacityCsv(kind: LevelKind, levels: readonly LevelResult[], kne
 export function renderCapacityTable(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): string {
   const fmt = (n: number | null, unit = '') => (n === null ? '-' : `${n.toFixed(1)}${unit}`);
   const rows = [[kind, 'req/s', 'p50', 'p95', 'p99', 'errors', ''], ...levels.map((l, i) => [String(l.level), fmt(l.rps), fmt(l.p50, ' ms'), fmt(l.p95, ' ms'), fmt(l.p99, ' ms'), l.errorRate === null ? '-' : `${(l.errorRate * 100).toFixed(2)}%`, i === knee.index ? '← knee' : ''])];
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  const lines = alignColumns(rows, { left: [0, rows[0]!.length - 1], trimEnd: true });
   lines.push('', knee.level === null ? `knee: none (${knee.reason})` : `knee: ${kind} ${knee.level} (${knee.reason})`);
   return lines.join('\n') + '\n';
 }

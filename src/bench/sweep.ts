@@ -71,9 +71,14 @@ export interface SweepResult {
   levels: LevelResult[];
   knee: Knee;
   files: string[];
+  /** The signal stopped the sweep: the level it cut is left out, not judged on a part of its step. */
+  interrupted: boolean;
 }
 
-/** Every level in turn (stopping early only on the signal), the knee, then capacity.csv/json/pdf in `outDir`. */
+/**
+ * Every level in turn (stopping early only on the signal, which drops the level it cut), the knee, then
+ * capacity.csv/json/pdf in `outDir`.
+ */
 export async function sweep(options: {
   target: string;
   kind: LevelKind;
@@ -91,16 +96,21 @@ export async function sweep(options: {
     if (options.signal?.aborted) break;
     options.log(`level ${options.kind} ${level}: ${options.stepMs / 1000} s`);
     const r = await options.measure(level);
+    if (options.signal?.aborted) {
+      options.log(`  interrupted: level ${level} left out`);
+      break;
+    }
     options.log(`  ${r.rps.toFixed(1)} req/s, p95 ${r.p95?.toFixed(1) ?? '-'} ms, errors ${r.errors}/${r.requests}`);
     results.push(r);
   }
+  const interrupted = options.signal?.aborted ?? false;
   const knee = findKnee(results, options.rule);
   await mkdir(options.outDir, { recursive: true });
   const csv = join(options.outDir, 'capacity.csv');
   const json = join(options.outDir, 'capacity.json');
   const pdf = join(options.outDir, 'capacity.pdf');
   await writeFile(csv, capacityCsv(options.kind, results, knee));
-  await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), levels: results, knee }, null, 2) + '\n');
-  await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, startedAt }));
-  return { levels: results, knee, files: [csv, json, pdf] };
+  await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), interrupted, levels: results, knee }, null, 2) + '\n');
+  await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
+  return { levels: results, knee, files: [csv, json, pdf], interrupted };
 }

@@ -15,7 +15,7 @@ import { ResponseView, captureValue } from './capture.js';
 import { runChecks } from './checks.js';
 import { systemClock, type Clock } from './clock.js';
 import { HarnessCache } from './dedupe.js';
-import { sendRequest, type HttpOutcome, type RedirectPolicy } from './http.js';
+import { sendRequest, type HttpOutcome, type RedirectPolicy, type SendOptions } from './http.js';
 import type { CheckResult, ResultRecord } from './records.js';
 import type { BuiltRequest, RequestBuilder } from './request-builder.js';
 import { isRetryable, retryDelay } from './retry.js';
@@ -72,7 +72,13 @@ export interface SentRequest {
 
 export type JourneyRunner = (job: JourneyJob) => Promise<JourneyResult>;
 
-function thinkMs(think: ThinkTime | undefined, random: () => number): number {
+/** The step name on a visit's first record: its journey's first step, or `request` without a journey. */
+export function firstStepName(persona: Persona): string {
+  return persona.journey?.[0]?.name ?? 'request';
+}
+
+/** A think-time pause drawn uniformly from its range; 0 without one. */
+export function thinkMs(think: ThinkTime | undefined, random: () => number): number {
   return think ? think.minMs + random() * (think.maxMs - think.minMs) : 0;
 }
 
@@ -88,18 +94,22 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
   // Dedupe hands one response to many steps, whose checks may need the body.
   const keepAllBodies = Boolean(options.cache.jsonPath) || harness !== null;
 
+  // The same for every attempt: built once, not per request.
+  const sendWithoutBody: SendOptions = {
+    timeouts: options.timeouts,
+    maxResponseBytes: options.maxResponseBytes,
+    keepBody: false,
+    now: clock.now,
+    redirects: options.redirects,
+    allowHosts: options.allowHosts,
+    isSensitiveHeader: (name) => redactor.isSensitiveHeader(name),
+    signal: options.abortInFlight,
+  };
+  const sendWithBody: SendOptions = { ...sendWithoutBody, keepBody: true };
+
   const sendOnce = async (out: BuiltRequest, keepBody: boolean): Promise<Attempt> => {
     const startedAt = clock.wallNow();
-    const outcome = await sendRequest(options.dispatcher, out, {
-      timeouts: options.timeouts,
-      maxResponseBytes: options.maxResponseBytes,
-      keepBody,
-      now: clock.now,
-      redirects: options.redirects,
-      allowHosts: options.allowHosts,
-      isSensitiveHeader: (name) => redactor.isSensitiveHeader(name),
-      signal: options.abortInFlight,
-    });
+    const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody);
     return { outcome, startedAt, end: clock.now() };
   };
 

@@ -2,7 +2,6 @@
  * `troupe report` and the end of `troupe run`: a run directory in, report files out. Formats are registered
  * by name; each builder reads only the run directory, never the target.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { RUN_FILES } from '../run/files.js';
@@ -49,7 +48,6 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
   const status = reportStatus(manifest, summary, cutOff);
   const notes = statusNotes({ status, manifest, summary }, { truncatedTail: cutOff });
   const base = { dir, manifest, summary, personaLocations, status, notes, comparison: await readComparison(dir) };
-  await mkdir(join(dir, RUN_FILES.csv), { recursive: true });
 
   const sinks = [];
   try {

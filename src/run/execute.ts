@@ -3,15 +3,12 @@ import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { AbortMonitor } from '../engine/abort-on.js';
 import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
-import { HarnessCache } from '../engine/dedupe.js';
 import { expectedArrivals } from '../engine/arrivals.js';
-import type { SentRequest } from '../engine/journey.js';
+import { firstStepName } from '../engine/journey.js';
 import { expectedPerPersona, runWorkload, type OpenLoadReport } from '../engine/open-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
-import { HostAllowList } from '../engine/allow-hosts.js';
 import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
-import { createRequestBuilder } from '../engine/request-builder.js';
 import type { LoadedInputs } from '../fixtures/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
@@ -27,6 +24,7 @@ import { TROUPE_VERSION } from '../version.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
+import { engineOptions } from './engine-options.js';
 import { createRunDirectory } from './run-dir.js';
 import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
 import { VerboseFailureSink } from './verbose.js';
@@ -130,6 +128,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           stream: options.progress.stream,
           terminal: options.progress.terminal,
           planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
+          firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
+          ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
         }),
       );
@@ -153,7 +153,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     let openLoad: OpenLoadReport | undefined;
     let status: RunStatus = 'complete';
     let reason: string | undefined;
-    let completed = resumed?.kept ?? 0;
+    let summary: RunSummary | undefined;
+    // Visits, not result lines: a journey writes a line per step and attempt.
+    let completed = resumed?.done.size ?? 0;
     let aborted = 0;
     // After the stop signal, requests in flight get `graceMs` to finish; then they are cut.
     const cut = new AbortController();
@@ -167,33 +169,21 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       const workers = options.workers ?? 1;
       const outcome = workers > 1
         ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: combinedBackpressure(started), signal: stop, abortInFlight: cut.signal })
-        : await runWorkload({
+        : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
-          allLocations: inputs.locations,
-          randomLocations: config.order === 'shuffled',
+          plan,
           // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
           seed: config.seed + (shard ? shard.index - 1 : 0),
           arrivalNumbering: arrivalNumbering(shard),
-          retries: config.retries,
-          harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
-          plan,
-          locations: new Map(inputs.locations.map((l) => [l.id, l])),
-          buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
-          dispatcher,
           concurrency: config.concurrency,
-          timeouts: config.timeouts,
-          maxResponseBytes: config.maxResponseBytes,
-          cache: config.cache,
-          redactor,
+          dispatcher,
           onRecord,
           ready: combinedBackpressure(started),
           signal: stop,
           abortInFlight: cut.signal,
           skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
-          redirects: config.redirects,
-          allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
           clock,
-        });
+        }));
       completed += outcome.completed;
       aborted = outcome.aborted;
       openLoad = outcome.load;
@@ -224,9 +214,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       const serverCache = statsUrl
         ? endpointCacheStats(statsUrl, statsBefore!, await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout), observed)
         : demo
-          ? { ...demoCacheStats(demo), ...compareCacheRates(demo.stats(), observed) }
+          ? demoCacheStats(demo, observed)
           : undefined;
-      const summary: RunSummary = {
+      summary = {
         troupe: TROUPE_VERSION,
         runId: runDir.id,
         name: config.name,
@@ -248,18 +238,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       if (options.thresholds?.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
       await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
       await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}), ...(aborted > 0 ? { aborted } : {}) }));
-      lastSummary = summary;
     }
-    return { runId: runDir.id, runDir: runDir.path, status, summary: lastSummary! };
+    return { runId: runDir.id, runDir: runDir.path, status, summary };
   } finally {
     clearTimeout(graceTimer);
     await dispatcher?.close().catch(() => undefined);
     await demo?.close();
   }
 }
-
-// Carries the summary out of the finally block above without widening its scope.
-let lastSummary: RunSummary | null = null;
 
 function endpointCacheStats(url: string, before: CacheCounters | { error: string }, after: CacheCounters | { error: string }, observed: CacheCounters): ServerCacheStats {
   if ('error' in before || 'error' in after) {
@@ -270,7 +256,7 @@ function endpointCacheStats(url: string, before: CacheCounters | { error: string
   return { source: url, ...delta, ...compareCacheRates(delta, observed), before, after };
 }
 
-function demoCacheStats(demo: DemoServer): ServerCacheStats {
+function demoCacheStats(demo: DemoServer, observed: CacheCounters): ServerCacheStats {
   const { hits, misses } = demo.stats();
-  return { source: 'demo server /api/cache/stats', hits, misses, hitRate: hits + misses ? hits / (hits + misses) : null };
+  return { source: 'demo server /api/cache/stats', hits, misses, ...compareCacheRates({ hits, misses }, observed) };
 }

@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
+import { compareCacheRates } from '../engine/cache-stats.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
@@ -70,10 +71,17 @@ export async function readShard(dir: string): Promise<ShardRun> {
   if (manifest === null) return refuse(`${dir} is not a run directory: it has no ${RUN_FILES.manifest}`);
   const summary = await readJson<RunSummary>(join(path, RUN_FILES.summary));
   if (summary !== null) return { dir: path, manifest, summary, rebuilt: false };
-  // Killed before the summary was written: the results on disk are the truth.
+  // Killed before the summary was written: the results on disk are the truth. A visit's lines are
+  // written together, so each change of work-item id starts the next visit.
   const metrics = new RunMetrics();
-  for await (const line of readResults(join(path, RUN_FILES.results))) metrics.add({ type: 'result', ...line } as ResultRecord);
-  return { dir: path, manifest, summary: metrics.toSummary(), rebuilt: true };
+  let completed = 0;
+  let lastId: string | null = null;
+  for await (const line of readResults(join(path, RUN_FILES.results))) {
+    metrics.add({ type: 'result', ...line } as ResultRecord);
+    if (line.id !== lastId) completed++;
+    lastId = line.id;
+  }
+  return { dir: path, manifest, summary: { ...metrics.toSummary(), completed }, rebuilt: true };
 }
 
 /** Same config, every shard 1..n exactly once; otherwise a usage error (exit 2) that says which. */
@@ -113,14 +121,7 @@ export function mergedStatus(statuses: RunStatus[]): RunStatus {
  */
 export function mergeServerCache(stats: ServerCacheStats[], observed: { hits: number; misses: number }): ServerCacheStats | undefined {
   if (stats.length === 0) return undefined;
-  const rate = (h: number, m: number) => (h + m ? h / (h + m) : null);
-  const observedRate = rate(observed.hits, observed.misses);
-  const withRates = (s: ServerCacheStats): ServerCacheStats => ({
-    ...s,
-    hitRate: rate(s.hits, s.misses),
-    observedHitRate: observedRate,
-    difference: s.hits + s.misses && observedRate !== null ? Math.round((rate(s.hits, s.misses)! - observedRate) * 1e6) / 1e6 : null,
-  });
+  const withRates = (s: ServerCacheStats): ServerCacheStats => ({ ...s, ...compareCacheRates(s, observed) });
   const failed = stats.find((s) => s.error);
   if (failed) return { source: failed.source, hits: 0, misses: 0, hitRate: null, error: `a shard could not read them: ${failed.error}` };
   if (stats.every((s) => s.before && s.after)) {
@@ -230,7 +231,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
     endedAt: endedAt.toISOString(),
     durationMs: endedAt.getTime() - startedAt.getTime(),
     planned: sum((s) => s.manifest.planned),
-    completed: sum((s) => s.summary.completed ?? s.summary.global.requests),
+    completed: sum((s) => s.summary.completed ?? 0),
     concurrency: sum((s) => s.summary.concurrency ?? (s.manifest.config as { concurrency?: number } | null)?.concurrency),
     ...(aborted > 0 ? { aborted } : {}),
     ...(serverCache ? { serverCache } : {}),

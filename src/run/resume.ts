@@ -22,6 +22,8 @@ export interface ResumeState {
   metrics: RunMetrics;
   /** Result lines kept (a journey writes several per work item). */
   kept: number;
+  /** Visits done, per persona name (the progress display starts from them). */
+  visitsByPersona: Map<string, number>;
   /** What was done to the last line of results.ndjson before appending. */
   tail: TailRepair;
 }
@@ -49,8 +51,8 @@ export async function prepareResume(dir: string, inputs: LoadedInputs): Promise<
 
   const results = join(path, RUN_FILES.results);
   const tail = await repairTail(results);
-  const { done, metrics, kept } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName));
-  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, tail };
+  const { done, metrics, kept, visitsByPersona } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName));
+  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, visitsByPersona, tail };
 }
 
 /** A visit writes several lines when its persona has a multi-step journey or retries are on. */
@@ -67,8 +69,9 @@ function visitMayHaveManyLines(inputs: LoadedInputs, personaName: string): boole
  * the last visit in the file can be incomplete (killed between two of its lines); when its persona can
  * write several lines per visit, that visit's lines are cut from the file and the visit runs again.
  */
-async function replayResults(path: string, manyLines: (persona: string) => boolean): Promise<{ done: Set<string>; metrics: RunMetrics; kept: number }> {
+async function replayResults(path: string, manyLines: (persona: string) => boolean): Promise<{ done: Set<string>; metrics: RunMetrics; kept: number; visitsByPersona: Map<string, number> }> {
   const done = new Set<string>();
+  const visitsByPersona = new Map<string, number>();
   const metrics = new RunMetrics();
   let kept = 0;
   // The last visit's lines are held back until the next visit starts (or the file ends).
@@ -77,6 +80,7 @@ async function replayResults(path: string, manyLines: (persona: string) => boole
   const flush = () => {
     if (!group) return;
     done.add(group.id);
+    visitsByPersona.set(group.persona, (visitsByPersona.get(group.persona) ?? 0) + 1);
     for (const record of group.lines) metrics.add(record);
     kept += group.lines.length;
   };
@@ -92,7 +96,7 @@ async function replayResults(path: string, manyLines: (persona: string) => boole
   }
   if (group && manyLines(group.persona)) await truncate(path, group.start);
   else flush();
-  return { done, metrics, kept };
+  return { done, metrics, kept, visitsByPersona };
 }
 
 /** `config key concurrency; personas/sarah.yaml (changed); locations/places.csv (removed)`. */

@@ -5,15 +5,12 @@
  * MAX_UNACKED batches are in flight to the main thread, which acks each one once its sinks took it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { HostAllowList } from '../engine/allow-hosts.js';
-import { HarnessCache } from '../engine/dedupe.js';
 import { createDispatcher } from '../engine/http.js';
-import type { SentRequest } from '../engine/journey.js';
 import { runWorkload } from '../engine/open-model.js';
 import type { EngineRecord } from '../engine/records.js';
-import { createRequestBuilder } from '../engine/request-builder.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
+import { engineOptions } from './engine-options.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 
@@ -54,10 +51,14 @@ const flush = () => {
   post({ type: 'records', records: batch });
   batch = [];
 };
+// A full batch is sent before the next visit's first record, never between two records of one visit:
+// the main thread interleaves the workers' batches, and results.ndjson must keep a visit's lines together
+// (resume and merge count visits by them).
 const onRecord = (record: EngineRecord) => {
+  const last = batch[batch.length - 1];
+  if (batch.length >= BATCH && !(record.type === 'result' && last?.type === 'result' && last.id === record.id)) flush();
   batch.push(record);
-  if (batch.length >= BATCH) flush();
-  else timer ??= setTimeout(flush, FLUSH_MS);
+  timer ??= setTimeout(flush, FLUSH_MS);
 };
 const ready = (): Promise<void> | undefined => (unacked >= MAX_UNACKED ? new Promise<void>((resolve) => (waiting = resolve)) : undefined);
 
@@ -67,31 +68,21 @@ const plan = partitionPlan(partitionPlan(whole, init.shard ?? { index: 1, count:
 const skip = init.skip ? new Set(init.skip) : null;
 const dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
 try {
-  const outcome = await runWorkload({
-    load: init.load,
-    allLocations: inputs.locations,
-    randomLocations: config.order === 'shuffled',
-    seed: init.seed,
-    arrivalNumbering: arrivalNumbering(init.shard ?? null, init.part),
-    retries: config.retries,
-    harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
-    plan,
-    locations: new Map(inputs.locations.map((l) => [l.id, l])),
-    buildRequest: createRequestBuilder(init.baseUrl, config.request, redactor),
-    dispatcher,
-    concurrency: init.concurrency,
-    timeouts: config.timeouts,
-    maxResponseBytes: config.maxResponseBytes,
-    cache: config.cache,
-    redactor,
-    onRecord,
-    ready,
-    signal: stop.signal,
-    abortInFlight: cut.signal,
-    skip: skip ? (item) => skip.has(item.id) : undefined,
-    redirects: config.redirects,
-    allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(init.baseUrl) : null,
-  });
+  const outcome = await runWorkload(
+    engineOptions(inputs, init.baseUrl, redactor, {
+      load: init.load,
+      plan,
+      seed: init.seed,
+      arrivalNumbering: arrivalNumbering(init.shard ?? null, init.part),
+      concurrency: init.concurrency,
+      dispatcher,
+      onRecord,
+      ready,
+      signal: stop.signal,
+      abortInFlight: cut.signal,
+      skip: skip ? (item) => skip.has(item.id) : undefined,
+    }),
+  );
   flush();
   post({ type: 'done', outcome });
 } catch (err) {

@@ -4,6 +4,7 @@ import type { TerminalInfo } from './terminal.js';
 import type { Sink } from './sink.js';
 
 export interface PersonaProgress {
+  /** Result records so far (every step and attempt); the bars count visits themselves (see ProgressSink). */
   done: number;
   errors: number;
   p95Ms: number | null;
@@ -17,8 +18,12 @@ export interface ProgressSource {
 export interface ProgressOptions {
   stream: NodeJS.WritableStream;
   terminal: TerminalInfo;
-  /** Planned requests per persona, in display order. */
+  /** Planned visits per persona (one journey, or one request without a journey), in display order. */
   planned: ReadonlyMap<string, number>;
+  /** Each persona's first step name (`request` without a journey, the default): its first attempt starts a visit. */
+  firstStep?: ReadonlyMap<string, string>;
+  /** Visits per persona done before this process started (a resumed run). */
+  alreadyDone?: ReadonlyMap<string, number>;
   source: ProgressSource;
   /** Plain-line interval on a non-TTY. */
   lineIntervalMs?: number;
@@ -30,6 +35,8 @@ const fmtRate = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1
 /**
  * Progress on stderr, so stdout stays clean for --json. On a TTY a bar per persona (refreshed a few
  * times a second, not per request); elsewhere one plain line every few seconds and no carriage returns.
+ * Both count visits against the planned visits: a journey writes a record per step and attempt, and
+ * exactly one of them is the first attempt of its first step.
  */
 export class ProgressSink implements Sink {
   readonly name = 'progress';
@@ -37,10 +44,15 @@ export class ProgressSink implements Sink {
   private bars = new Map<string, cliProgress.SingleBar>();
   private timer: NodeJS.Timeout | null = null;
   private completed = 0;
+  private readonly visits = new Map<string, number>();
   private readonly total: number;
 
   constructor(private readonly options: ProgressOptions) {
     this.total = [...options.planned.values()].reduce((a, b) => a + b, 0);
+    for (const [persona, n] of options.alreadyDone ?? []) {
+      this.visits.set(persona, n);
+      this.completed += n;
+    }
   }
 
   async start(): Promise<void> {
@@ -60,7 +72,7 @@ export class ProgressSink implements Sink {
       );
       const width = Math.max(...[...this.options.planned.keys()].map((p) => p.length), 8);
       for (const [persona, planned] of this.options.planned) {
-        this.bars.set(persona, this.multibar.create(planned, 0, { persona: persona.padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
+        this.bars.set(persona, this.multibar.create(planned, this.visits.get(persona) ?? 0, { persona: persona.padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
       }
       this.timer = setInterval(() => this.refreshBars(), 250);
     } else {
@@ -70,13 +82,16 @@ export class ProgressSink implements Sink {
   }
 
   write(record: EngineRecord): void {
-    if (record.type === 'result') this.completed++;
+    if (record.type !== 'result' || (record.attempt ?? 1) !== 1) return;
+    if (record.step !== (this.options.firstStep?.get(record.persona) ?? 'request')) return;
+    this.completed++;
+    this.visits.set(record.persona, (this.visits.get(record.persona) ?? 0) + 1);
   }
 
   private refreshBars(): void {
     for (const [persona, bar] of this.bars) {
       const p = this.options.source.progress(persona);
-      bar.update(p.done, { errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
+      bar.update(this.visits.get(persona) ?? 0, { errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
     }
   }
 

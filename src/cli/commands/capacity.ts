@@ -1,12 +1,14 @@
 /** `troupe capacity <url-or-config>`: a sweep of load levels and the knee; heavy modules load in the action. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { parseDuration } from '../../fixtures/duration.js';
 import { parsePercent } from '../../metrics/threshold-parse.js';
+import { runIdFor } from '../../run/run-dir.js';
 import type { ExitSetter } from '../main.js';
 import { positiveInt } from '../options.js';
-import { addHttpOptions, checkUrl, durationSeconds, parseHeaders, positiveNumber, type HttpFlags } from './bench.js';
+import { addHttpOptions, checkUrl, parseHeaders, type HttpFlags } from './bench.js';
+import { durationSeconds, positiveNumber } from '../options.js';
 
 interface CapacityFlags extends HttpFlags {
   connections?: string;
@@ -24,7 +26,7 @@ interface CapacityFlags extends HttpFlags {
 
 const DEFAULT_LEVELS = '1,5,10,25,50,100';
 
-export function registerCapacity(program: Command, _setExit: ExitSetter): void {
+export function registerCapacity(program: Command, setExit: ExitSetter): void {
   addHttpOptions(
     program
       .command('capacity')
@@ -58,8 +60,7 @@ export function registerCapacity(program: Command, _setExit: ExitSetter): void {
       const minGain = parsePercent(flags.minGain);
       if (minGain === null) throw new UsageError(`--min-gain: expected a percentage such as 5%, got "${flags.minGain}"`);
       const cwd = process.cwd();
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15).replace('T', '-');
-      const outDir = resolve(cwd, flags.out ?? join('reports', `capacity-${stamp}`));
+      const outDir = resolve(cwd, flags.out ?? join('reports', runIdFor('capacity', new Date())));
       const stepMs = flags.stepDuration * 1000;
       const controller = new AbortController();
       const onSignal = () => controller.abort();
@@ -94,6 +95,7 @@ export function registerCapacity(program: Command, _setExit: ExitSetter): void {
         });
         process.stdout.write(renderCapacityTable(kind, result.levels, result.knee));
         for (const file of result.files) process.stderr.write(`${file}\n`);
+        if (result.interrupted) setExit(ExitCode.interrupted);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ExitSetter } from '../main.js';
-import { integer } from '../options.js';
+import { fraction, integer } from '../options.js';
 
 export function registerDemoServer(program: Command, _setExit: ExitSetter): void {
   program
@@ -9,7 +9,7 @@ export function registerDemoServer(program: Command, _setExit: ExitSetter): void
     .option('-p, --port <n>', 'port to listen on (0 picks a free one)', integer, 8080)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--miss-latency <ms>', 'simulated work per cache miss, ms', integer, 40)
-    .option('--error-rate <fraction>', 'fraction of analyses answered 500 (0..1)', Number, 0)
+    .option('--error-rate <fraction>', 'fraction of analyses answered 500 (0..1)', fraction, 0)
     .action(async (opts: { port: number; host: string; missLatency: number; errorRate: number }) => {
       const { startDemoServer } = await import('../../demo/server.js');
       const server = await startDemoServer({ port: opts.port, host: opts.host, missLatencyMs: opts.missLatency, errorRate: opts.errorRate });

@@ -1,4 +1,5 @@
 /** The CSV set under <run-dir>/csv/ (see README "The run directory"). */
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../run/files.js';
 import type { FormatBuilder } from '../build.js';
@@ -8,10 +9,13 @@ import { cacheTable, errorsTable, locationsTable, percentilesTable, personasTabl
 import { writeCsv } from './writer.js';
 
 export const csvFormat: FormatBuilder = {
+  // csv/ is made here, not by the caller: `--format pdf` alone leaves no empty folder behind.
   async openSink(data) {
+    await mkdir(join(data.dir, RUN_FILES.csv), { recursive: true });
     return RequestsCsv.open(join(data.dir, RUN_FILES.csv, 'requests.csv'), data.status, hasExtendedRequests(data.summary, data.manifest?.config));
   },
   async build(data) {
+    await mkdir(join(data.dir, RUN_FILES.csv), { recursive: true });
     const { summary, status, facts } = data;
     const tables: [string, Table][] = [
       ['personas.csv', personasTable(summary, status)],

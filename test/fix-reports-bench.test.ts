@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cacheFromRawHeaders, errorCode } from '../src/bench/autocannon.js';
+import { onlyRunDir, runCli, startCli, tempDir } from './helpers/cli.js';
+
+async function startServer(headers: [string, string][]): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    // A raw header list keeps the order on the wire.
+    res.writeHead(200, ['Content-Type', 'text/plain', ...headers.flat()]);
+    res.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/page`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+test('bench reads the cache status by the engine rules: X-Cache before CF-Cache-Status, whatever the order on the wire', async (t) => {
+  const server = await startServer([['CF-Cache-Status', 'MISS'], ['X-Cache', 'HIT']]);
+  t.after(() => server.close());
+  const out = await tempDir('troupe-fix-bench-');
+  const r = await runCli(['bench', server.url, '-c', '2', '--amount', '50', '-o', out, '--no-reports']);
+  assert.equal(r.code, 0, r.stderr);
+  const dir = await onlyRunDir(out);
+  const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 50, String(lines.length));
+  assert.deepEqual([...new Set(lines.map((l) => l.cache))], ['hit']);
+  assert.ok(lines.every((l) => Number.isInteger(l.startedAt)), 'startedAt is whole milliseconds');
+});
+
+test('cacheFromRawHeaders: a meaningless value does not stop the search; Age is the fallback', () => {
+  assert.equal(cacheFromRawHeaders(['x-cache', 'Something', 'CF-Cache-Status', 'HIT']), 'hit');
+  assert.equal(cacheFromRawHeaders(['Age', '12']), 'hit');
+  assert.equal(cacheFromRawHeaders([Buffer.from('X-Cache'), Buffer.from('MISS'), 'Age', '3']), 'miss');
+  assert.equal(cacheFromRawHeaders(['Content-Type', 'text/plain']), 'unknown');
+});
+
+test('errorCode: autocannon timeouts, then the engine classification', () => {
+  assert.equal(errorCode(Object.assign(new Error('request timed out'), {})), 'timeout_total');
+  assert.equal(errorCode(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'conn_refused');
+  assert.equal(errorCode(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })), 'tls');
+  assert.equal(errorCode(Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' })), 'protocol');
+});
+
+test('troupe report --format pdf writes no csv/ folder', async (t) => {
+  const server = await startServer([]);
+  t.after(() => server.close());
+  const out = await tempDir('troupe-fix-pdf-');
+  const r = await runCli(['bench', server.url, '-c', '1', '--amount', '20', '-o', out, '--no-reports']);
+  assert.equal(r.code, 0, r.stderr);
+  const dir = await onlyRunDir(out);
+  assert.ok(!(await readdir(dir)).includes('csv'), 'no reports yet');
+  const rep = await runCli(['report', dir, '--format', 'pdf']);
+  assert.equal(rep.code, 0, rep.stderr);
+  const entries = await readdir(dir);
+  assert.ok(entries.includes('report.pdf'), JSON.stringify(entries));
+  assert.ok(!entries.includes('csv'), JSON.stringify(entries));
+});
+
+test('Ctrl-C during troupe capacity: the cut level is left out, capacity.json says interrupted, exit 130', { timeout: 60_000 }, async (t) => {
+  const server = await startServer([]);
+  t.after(() => server.close());
+  const out = join(await tempDir('troupe-fix-capacity-'), 'cap');
+  const run = startCli(['capacity', server.url, '--connections', '1,2,4', '--step-duration', '1s', '-o', out]);
+  // Wait until the second level has started, then interrupt it.
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('level 2 never started')), 30_000);
+    let seen = '';
+    run.child.stderr.on('data', (d) => {
+      seen += d;
+      if (seen.includes('level connections 2')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  run.child.kill('SIGINT');
+  const result = await run.done;
+  assert.equal(result.code, 130, result.stderr);
+  const json = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
+  assert.equal(json.interrupted, true);
+  assert.deepEqual(json.levels.map((l: { level: number }) => l.level), [1], 'only the finished level is judged');
+  assert.equal(json.knee.level, 1);
+  assert.match(result.stderr, /interrupted: level 2 left out/);
+});
