@@ -31,10 +31,6 @@ export class Redactor {
     this.pattern = distinct.length ? new RegExp(distinct.map(escapeRegExp).join('|'), 'g') : null;
   }
 
-  get hasSecrets(): boolean {
-    return this.pattern !== null;
-  }
-
   isSensitiveHeader(name: string): boolean {
     return this.sensitiveHeaders.has(name.toLowerCase());
   }
@@ -44,15 +40,6 @@ export class Redactor {
     if (!this.pattern || value.length === 0) return value;
     this.pattern.lastIndex = 0;
     return value.replace(this.pattern, REDACTED);
-  }
-
-  headers(headers: Record<string, string> | undefined): Record<string, string> | undefined {
-    if (!headers) return headers;
-    const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      out[name] = this.isSensitiveHeader(name) ? REDACTED : this.text(value);
-    }
-    return out;
   }
 
   /** A URL for artifacts: user info and sensitive query values removed, then known secrets. */

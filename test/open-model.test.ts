@@ -7,7 +7,7 @@ import { runOpenModel } from '../src/engine/open-model.js';
 import type { EngineRecord, ResultRecord } from '../src/engine/records.js';
 import type { LoadConfig, LoadPhase } from '../src/fixtures/load.js';
 import type { Location, Persona } from '../src/fixtures/types.js';
-import { mulberry32 } from '../src/plan/plan.js';
+import { mulberry32 } from '../src/util/random.js';
 import { FakeClock } from './helpers/fake-clock.js';
 
 function persona(name: string, weight = 1): Persona {

@@ -1,39 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CacheStatus, ResultRecord } from '../src/engine/records.js';
-import { RunMetrics } from '../src/metrics/run-metrics.js';
-import { configThresholds, flagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/metrics/threshold-config.js';
+import { configThresholds, flagThresholds, parseFlagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/metrics/threshold-config.js';
 import { METRICS, parsePercent, parseThreshold, ThresholdSyntaxError } from '../src/metrics/threshold-parse.js';
 import { evaluateThresholds, matchPersona, resolveThresholdScopes } from '../src/metrics/thresholds.js';
 import { TroupeError } from '../src/errors.js';
-
-interface Batch {
-  persona: string;
-  location?: string;
-  step?: string;
-  n: number;
-  latency: (i: number) => number;
-  errors?: number;
-  cache?: CacheStatus;
-}
-
-/** A summary from synthetic records: each batch's requests are spread 10 ms apart from t=0. */
-function summaryOf(batches: Batch[]) {
-  const metrics = new RunMetrics();
-  let t = 1_700_000_000_000;
-  for (const b of batches) {
-    for (let i = 0; i < b.n; i++) {
-      const ok = i >= (b.errors ?? 0);
-      const record: ResultRecord = {
-        type: 'result', id: `${b.persona}/${i}`, persona: b.persona, location: b.location ?? 'loc-a', iteration: 1, step: b.step ?? 'request',
-        method: 'GET', url: 'http://x/', status: ok ? 200 : 500, ok, error: ok ? null : 'http_5xx', latencyMs: b.latency(i), ttfbMs: 1, bytes: 10,
-        cache: b.cache ?? 'miss', startedAt: (t += 10),
-      };
-      metrics.add(record);
-    }
-  }
-  return metrics.toSummary();
-}
+import { summaryOf } from './helpers/summaries.js';
 
 /** The column the parser blames, as the caret line shows it. */
 function errorColumn(expression: string): number {
@@ -255,6 +226,16 @@ describe('scopes checked before a run', () => {
       assert.equal(err.code, 'E_CONFIG');
       assert.match(err.message, /^troupe\.config\.yaml, at thresholds\[1\]: invalid threshold: unknown persona "linda"/);
       assert.match(err.message, /\n {2}persona:linda p95 < 1s\n {10}\^$/);
+      return true;
+    });
+  });
+
+  it('parses without a catalogue for merge and bench, naming where a bad expression came from', () => {
+    assert.equal(parseFlagThresholds(['persona:anyone p95 < 1s'])[0]!.scope.kind, 'persona');
+    assert.throws(() => parseFlagThresholds(['p95 < 2s', 'p95 < 2x'], 'shard threshold'), (err: unknown) => {
+      assert.ok(err instanceof TroupeError);
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /^shard threshold "p95 < 2x": unit "x" does not fit for p95/);
       return true;
     });
   });

@@ -3,7 +3,7 @@ import type { Location, Persona } from '../fixtures/types.js';
 import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 import { systemClock } from './clock.js';
-import { createJourneyRunner, type JourneyEngineOptions } from './journey.js';
+import { createJourneyRunner, thinkMs, type JourneyEngineOptions } from './journey.js';
 import type { EngineRecord } from './records.js';
 
 /** The closed model's own options; how each visit is sent (timeouts, retries, redirects, …) is the journey runner's. */
@@ -98,7 +98,7 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
     }
     const think = state.persona.thinkTime;
     if (think && state.completed < state.planned && !signal?.aborted) {
-      await clock.sleep(think.minMs + random() * (think.maxMs - think.minMs), signal);
+      await clock.sleep(thinkMs(think, random), signal);
     }
   };
 

@@ -94,9 +94,11 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   const started = now();
   const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0 };
   let redirects = 0;
+  const headersError = headersTimeout(timeouts.headersMs);
   const deadline: ActiveDeadline = {
-    phaseAt: started + timeouts.headersMs,
-    phaseError: headersTimeout(timeouts.headersMs),
+    // Each hop sets its own headers phase below, before anything can await.
+    phaseAt: Infinity,
+    phaseError: headersError,
     totalAt: started + timeouts.totalMs,
     totalError: () => new TotalTimeoutError(timeouts.totalMs),
     signal: options.signal,
@@ -121,7 +123,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
     checkHost(hop.url, 0);
     for (;;) {
       deadline.phaseAt = now() + timeouts.headersMs;
-      deadline.phaseError = headersTimeout(timeouts.headersMs);
+      deadline.phaseError = headersError;
       const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow);
       if (result.redirectTo !== null) {
         seen.add(`${hop.method} ${hop.url}`);

@@ -8,12 +8,12 @@
 import { selectLocations } from '../fixtures/locations.js';
 import type { LoadConfig } from '../fixtures/load.js';
 import type { Location, Persona } from '../fixtures/types.js';
-import { mulberry32 } from '../plan/plan.js';
 import { arrivalOffsets, expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
 import { createJourneyRunner, type JourneyJob, type JourneyResult } from './journey.js';
 import type { EngineRecord } from './records.js';
+import { mulberry32 } from '../util/random.js';
 
 export interface OpenModelOptions {
   load: LoadConfig;

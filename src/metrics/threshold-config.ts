@@ -7,11 +7,10 @@ import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
 import { parseDuration } from '../fixtures/duration.js';
 import { intAtLeast, strictObject } from '../fixtures/issues.js';
-import type { GateConfig, OutputName } from '../fixtures/types.js';
+import type { GateConfig } from '../fixtures/types.js';
 import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
 import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
 
-export const OUTPUT_NAMES: readonly OutputName[] = ['junit', 'markdown'];
 import { COMPARE_METRICS, type CompareMetric } from './compare-metrics.js';
 
 export { COMPARE_METRICS, type CompareMetric };
@@ -84,11 +83,28 @@ export function configThresholds(gate: GateConfig, source: string | null, catalo
   );
 }
 
+function usageError(where: string, expression: string): (err: ThresholdSyntaxError) => never {
+  return (err) => {
+    throw new UsageError(`${where} ${JSON.stringify(expression)}: ${err.message}`);
+  };
+}
+
 /** `--threshold` flags, parsed and scope-checked; an error quotes the flag. */
 export function flagThresholds(expressions: readonly string[], catalog: ScopeCatalog): Threshold[] {
-  return expressions.map((expression) =>
-    parseChecked(expression, catalog, (err) => {
-      throw new UsageError(`--threshold ${JSON.stringify(expression)}: ${err.message}`);
-    }),
-  );
+  return expressions.map((expression) => parseChecked(expression, catalog, usageError('--threshold', expression)));
+}
+
+/**
+ * Threshold expressions parsed without a scope check, for commands with no personas and locations to
+ * check against (merge, bench); an error names `where` and quotes the expression.
+ */
+export function parseFlagThresholds(expressions: readonly string[], where = '--threshold'): Threshold[] {
+  return expressions.map((expression) => {
+    try {
+      return parseThreshold(expression);
+    } catch (err) {
+      if (err instanceof ThresholdSyntaxError) usageError(where, expression)(err);
+      throw err;
+    }
+  });
 }

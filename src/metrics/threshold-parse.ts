@@ -3,6 +3,7 @@
  * `persona:"Sarah the site selector" p99 <= 500ms`. A pure parser: text in, a typed Threshold or a
  * ThresholdSyntaxError that knows the column of the problem, so the CLI can draw a caret under it.
  */
+import { CACHE_STATUSES } from '../engine/records.js';
 
 /** How a metric's values are measured and written: latencies in ms, rates as 0..1 fractions. */
 export type MetricKind = 'latency' | 'rate' | 'rps' | 'count';
@@ -40,7 +41,6 @@ export type Operator = (typeof OPERATORS)[number];
 
 export const SCOPE_KINDS = ['persona', 'step', 'location', 'cache'] as const;
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
-export const CACHE_STATUSES = ['hit', 'miss', 'stale', 'bypass', 'unknown'] as const;
 
 export type ThresholdScope = { kind: 'global' } | { kind: ScopeKind; value: string; /** column of the value, for errors */ column: number };
 

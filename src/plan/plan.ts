@@ -3,8 +3,6 @@ import type { Location, Order, Persona } from '../fixtures/types.js';
 import type { WorkItem } from './types.js';
 import { mulberry32 } from '../util/random.js';
 
-export { mulberry32 };
-
 /**
  * The whole work plan of a closed-model run: personas × their locations × iterations.
  * It is a pure function of its inputs and is addressed by index, so a plan of millions of items costs

@@ -10,6 +10,7 @@ import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../metrics/t
 import { formatMetricValue } from '../metrics/threshold-format.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { RUN_FILES } from '../run/files.js';
+import { alignColumns } from './console.js';
 
 export { COMPARE_METRICS, type CompareMetric };
 
@@ -214,9 +215,9 @@ export function renderComparisonTable(comparison: Comparison, c: Paint): string 
   const cells = comparisonRows(comparison);
   const shown = cells.filter((cell, i) => cell.scope === 'global' || (comparison.rows[i]!.judged && cell.direction === 'worse'));
   const table = [['scope', 'metric', 'baseline', 'current', 'change', 'tolerance', 'verdict'], ...shown.map((r) => [r.scope, r.metric, r.baseline, r.current, `${r.change} ${r.direction === 'n/a' ? '' : r.direction}`.trim(), r.tolerance, r.verdict])];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  const aligned = alignColumns(table, { left: [0, 1] });
   const lines = table.map((row, n) => {
-    const text = row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    const text = aligned[n]!;
     if (n === 0) return c.bold(text);
     const verdict = row[6];
     return verdict === 'regression' ? c.red(text) : verdict === 'not judged' ? c.dim(text) : text;

@@ -1,19 +1,23 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run/files.js';
-
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
-export const formatMs = (v: number | null | undefined): string =>
-  v === null || v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`;
+import { textMs as formatMs, textPct as pct } from './format.js';
 
 function row(label: string, s: ScopeSummary): string[] {
   return [label, String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
 }
 
-/** Pad a table of strings into aligned columns (first column left, the rest right). */
-export function alignColumns(rows: string[][]): string[] {
+/**
+ * Pad a table of strings into aligned columns, two spaces apart: the `left` columns (default: the first)
+ * left-aligned, the rest right-aligned; `trimEnd` drops the padding at the end of each line.
+ */
+export function alignColumns(rows: string[][], options: { left?: readonly number[]; trimEnd?: boolean } = {}): string[] {
+  const left = options.left ?? [0];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+  return rows.map((r) => {
+    const line = r.map((cell, i) => (left.includes(i) ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    return options.trimEnd ? line.trimEnd() : line;
+  });
 }
 
 /** The end-of-run table: one row per persona and a total. Pure: summary in, text out. */

@@ -8,6 +8,14 @@ export const fmtMs = (v: number | null | undefined): string => {
 
 export const fmtPct = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
 
+/** An arrival rate, `12.5/s`. */
+export const fmtPerSecond = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v.toFixed(1)}/s`);
+
+/** Plain-text tables (the terminal, summary.md) write a missing figure as `-` and milliseconds with one decimal. */
+export const textPct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
+export const textMs = (v: number | null | undefined): string =>
+  v === null || v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`;
+
 export const fmtInt = (v: number): string => v.toLocaleString('en-US');
 
 export const fmtRps = (v: number | null | undefined): string => (v === null || v === undefined ? '–' : `${v.toFixed(1)} req/s`);

@@ -46,11 +46,19 @@ export interface GateOutcome {
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, inputs: LoadedInputs, junitPath: string | null): Promise<GateOutcome> {
   const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
   if (comparison) await writeComparison(runDir, comparison);
-  const outputs = inputs.config.gate.outputs;
+  const warning = await writeCiFiles(runDir, summary, comparison, inputs.config.gate.outputs, junitPath);
+  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(warning ? { warning } : {}) };
+}
+
+/**
+ * summary.md and junit.xml in the run directory as `outputs` asks, plus a JUnit file at `junitPath`.
+ * Returns a warning for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY.
+ */
+export async function writeCiFiles(runDir: string, summary: RunSummary, comparison: Comparison | null, outputs: readonly string[], junitPath: string | null): Promise<string | undefined> {
   let warning: string | undefined;
   if (outputs.includes('markdown')) warning = (await writeMarkdown(join(runDir, RUN_FILES.markdown), renderMarkdown(summary, comparison))) ?? undefined;
   const junit = renderJunit(summary, comparison);
   if (outputs.includes('junit')) await writeJunit(join(runDir, RUN_FILES.junit), junit);
   if (junitPath) await writeJunit(junitPath, junit);
-  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(warning ? { warning } : {}) };
+  return warning;
 }

@@ -6,13 +6,11 @@ import { appendFile, stat, writeFile } from 'node:fs/promises';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run/files.js';
 import { comparisonRows, formatTolerance, type Comparison } from './compare.js';
-import { completionText } from './format.js';
+import { completionText, textMs as ms, textPct as pct } from './format.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay clearly below. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096;
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? '-' : `${(v * 100).toFixed(1)}%`);
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 /** Table cells cannot hold a raw pipe or a newline. */
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 

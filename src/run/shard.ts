@@ -48,10 +48,6 @@ export function shardFromEnvironment(count: number, env: NodeJS.ProcessEnv = pro
   return { index: zeroBased + 1, count };
 }
 
-export function describeShard(shard: Shard): string {
-  return `shard ${shard.index}/${shard.count}`;
-}
-
 /**
  * Items k of `plan` with k mod count = index − 1 (index 1-based), in plan order. With count 1 the plan
  * itself. Composes: a worker partition of a shard is `partitionPlan(partitionPlan(plan, shard), worker)`.

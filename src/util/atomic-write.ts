@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -14,22 +13,6 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(temp, path);
   } catch (err) {
     await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-}
-
-/** Synchronous variant, for the last writes after a second interrupt signal. */
-export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  const temp = tempPathFor(path);
-  try {
-    writeFileSync(temp, data);
-    renameSync(temp, path);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
     throw err;
   }
 }

@@ -2,13 +2,13 @@
  * `troupe bench <url>`: autocannon against one URL, written as a troupe run directory. Heavy modules
  * (autocannon, the bench runner, reports) load inside the action, so `troupe --help` stays fast.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
-import { parseDuration } from '../../fixtures/duration.js';
 import type { ExitSetter } from '../main.js';
-import { positiveInt } from '../options.js';
-import { collect } from './compare.js';
+import { collect, durationSeconds, positiveInt, positiveNumber } from '../options.js';
+
+// capacity.ts still imports these two from here.
 
 export interface HttpFlags {
   method: string;
@@ -16,18 +16,6 @@ export interface HttpFlags {
   body?: string;
   pipelining: number;
   timeout: number;
-}
-
-export function durationSeconds(value: string): number {
-  const ms = parseDuration(/^\d+(\.\d+)?$/.test(value) ? `${value}s` : value);
-  if (ms === null || ms <= 0) throw new InvalidArgumentError(`expected a duration above 0 such as 10s, 2m or 500ms (a plain number means seconds), got "${value}"`);
-  return ms / 1000;
-}
-
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number above 0, got "${value}"`);
-  return n;
 }
 
 /** `Name: value` flags → a header map; a flag without a colon is a usage error naming it. */

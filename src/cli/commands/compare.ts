@@ -9,12 +9,12 @@ import { ExitCode } from '../../errors.js';
 import type { LoadedInputs } from '../../fixtures/types.js';
 import { COMPARE_METRICS, type CompareMetric } from '../../metrics/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
-import { parsePercent } from '../../metrics/threshold-parse.js';
 import type { CompareOptions, Comparison } from '../../reports/compare.js';
 import type { Gate } from '../../reports/gate.js';
 import type { RunSummary } from '../../run/files.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import type { ExitSetter } from '../main.js';
+import { collect, percentOption } from '../options.js';
 
 // The gate's modules (zod schemas, comparison, JUnit, Markdown) load on first use: `troupe --help` skips them.
 const gateModules = async () => {
@@ -26,13 +26,6 @@ const gateModules = async () => {
   ]);
   return { ...config, ...compare, ...junit, ...markdown };
 };
-
-
-export function percentOption(value: string): number {
-  const fraction = parsePercent(value);
-  if (fraction === null) throw new InvalidArgumentError(`expected a percentage such as 10%, got "${value}"`);
-  return fraction;
-}
 
 function toleranceOption(value: string, previous: Partial<Record<CompareMetric, number>> = {}): Partial<Record<CompareMetric, number>> {
   const [metric, amount] = value.split('=');
@@ -47,8 +40,6 @@ function minSamplesOption(value: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, got "${value}"`);
   return n;
 }
-
-export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /** The gate flags of `troupe run`. */
 export interface GateFlags {
@@ -93,7 +84,6 @@ interface CompareFlags {
   maxRegression?: number;
   tolerance?: Partial<Record<CompareMetric, number>>;
   minSamples?: number;
-  minLatencyDelta?: number;
   out?: string;
   json?: boolean;
   junit?: string;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
-import { collect } from './compare.js';
+import { collect } from '../options.js';
 
 interface MergeFlags {
   out: string;
@@ -22,28 +22,18 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
     .option('--junit <file>', 'write a JUnit XML file: one testcase per threshold')
     .action(async (dirs: string[], flags: MergeFlags) => {
       // Loaded here so that `troupe --help` does not load the merge and report code.
-      const [{ mergeRuns }, { parseThreshold, ThresholdSyntaxError }, { buildReports }, { renderVerdictLines }, junit, markdown, { RUN_FILES }, { detectTerminal, paint }, { renderRunTable }] =
+      const [{ mergeRuns }, { parseFlagThresholds }, { buildReports }, { renderVerdictLines }, { writeCiFiles }, { detectTerminal, paint }, { renderRunTable }] =
         await Promise.all([
           import('../../run/merge.js'),
-          import('../../metrics/thresholds.js'),
+          import('../../metrics/threshold-config.js'),
           import('../../reports/build.js'),
           import('../../metrics/threshold-format.js'),
-          import('../../reports/junit.js'),
-          import('../../reports/markdown.js'),
-          import('../../run/files.js'),
+          import('../../reports/gate.js'),
           import('../../sinks/terminal.js'),
           import('../../reports/console.js'),
         ]);
       const cwd = process.cwd();
-      const parse = (expression: string, where: string) => {
-        try {
-          return parseThreshold(expression);
-        } catch (err) {
-          if (err instanceof ThresholdSyntaxError) throw new UsageError(`${where} ${JSON.stringify(expression)}: ${err.message}`);
-          throw err;
-        }
-      };
-      const extra = (flags.threshold ?? []).map((e) => parse(e, '--threshold'));
+      const extra = parseFlagThresholds(flags.threshold ?? []);
       const result = await mergeRuns({
         dirs: dirs.map((d) => resolve(cwd, d)),
         out: resolve(cwd, flags.out),
@@ -56,7 +46,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
             for (const r of s.summary.thresholds?.results ?? []) expressions.add(r.expression);
           }
           const seen = new Set(expressions);
-          return [...[...expressions].map((e) => parse(e, 'shard threshold')), ...extra.filter((t) => !seen.has(t.expression))];
+          return [...parseFlagThresholds([...expressions], 'shard threshold'), ...extra.filter((t) => !seen.has(t.expression))];
         },
       });
       const c = paint(detectTerminal(process.stderr));
@@ -64,13 +54,8 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
       process.stderr.write(`merged ${dirs.length} shard(s): ${result.summary.global.requests} requests, ${result.lines} result lines\n\n`);
       process.stderr.write(renderRunTable(result.summary, c));
       const outputs = (await readOutputs(result.runDir)) ?? ['markdown'];
-      if (outputs.includes('markdown')) {
-        const warning = await markdown.writeMarkdown(join(result.runDir, RUN_FILES.markdown), markdown.renderMarkdown(result.summary, null));
-        if (warning) process.stderr.write(`troupe: ${warning}\n`);
-      }
-      const xml = junit.renderJunit(result.summary, null);
-      if (outputs.includes('junit')) await junit.writeJunit(join(result.runDir, RUN_FILES.junit), xml);
-      if (flags.junit) await junit.writeJunit(resolve(cwd, flags.junit), xml);
+      const warning = await writeCiFiles(result.runDir, result.summary, null, outputs, flags.junit ? resolve(cwd, flags.junit) : null);
+      if (warning) process.stderr.write(`troupe: ${warning}\n`);
       const built = await buildReports(result.runDir);
       for (const note of built.notes) process.stderr.write(`troupe: ${note}\n`);
       if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);

@@ -1,12 +1,11 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
-import { parseDuration } from '../../fixtures/duration.js';
 import type { Order } from '../../fixtures/types.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
-import { integer, order, positiveInt } from '../options.js';
+import { graceDuration, integer, loadDuration, order, positiveInt, positiveRate } from '../options.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
 import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
 
@@ -57,24 +56,6 @@ export function addInputOptions(command: Command): Command {
 export function overridesFrom(flags: RunFlags) {
   const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-}
-
-function positiveRate(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected arrivals per second above 0, such as 50 or 0.5, got "${value}"`);
-  return n;
-}
-
-function loadDuration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null || ms === 0) throw new InvalidArgumentError(`expected a duration above 0 such as 30s, 2m or 500ms, got "${value}"`);
-  return ms;
-}
-
-function graceDuration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null) throw new InvalidArgumentError(`expected a duration such as 10s, 500ms or 0, got "${value}"`);
-  return ms;
 }
 
 export function registerRun(program: Command, setExit: ExitSetter): void {

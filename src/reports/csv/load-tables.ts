@@ -2,13 +2,10 @@
  * Row builders for the CSVs of load shapes, journeys and cache analytics: checks.csv, load.csv,
  * warmup.csv and harness-cache.csv. Each is written only when summary.json has its part.
  */
-import type { CheckCounts } from '../../metrics/journey-metrics.js';
 import type { RunSummary } from '../../run/files.js';
 import type { ArrivalFacts } from '../arrivals.js';
-import type { Table } from './tables.js';
+import { share, type Table } from './tables.js';
 import type { Cell } from './writer.js';
-
-const passRate = (c: CheckCounts): number | null => (c.passed + c.failed === 0 ? null : Math.round((c.passed / (c.passed + c.failed)) * 1e6) / 1e6);
 
 /** Per step × check label (scope `step`), per persona (`persona`) and per persona × step (`persona_step`). */
 export function checksTable(summary: RunSummary, status: string): Table | null {
@@ -16,11 +13,11 @@ export function checksTable(summary: RunSummary, status: string): Table | null {
   if (!checks) return null;
   function* rows(): Generator<Cell[]> {
     for (const [step, labels] of Object.entries(checks!.steps)) {
-      for (const [label, c] of Object.entries(labels)) yield ['step', '', step, label, c.passed, c.failed, passRate(c), status];
+      for (const [label, c] of Object.entries(labels)) yield ['step', '', step, label, c.passed, c.failed, share(c.passed, c.passed + c.failed), status];
     }
-    for (const [persona, c] of Object.entries(checks!.personas)) yield ['persona', persona, '', '', c.passed, c.failed, passRate(c), status];
+    for (const [persona, c] of Object.entries(checks!.personas)) yield ['persona', persona, '', '', c.passed, c.failed, share(c.passed, c.passed + c.failed), status];
     for (const [persona, steps] of Object.entries(checks!.personaSteps)) {
-      for (const [step, c] of Object.entries(steps)) yield ['persona_step', persona, step, '', c.passed, c.failed, passRate(c), status];
+      for (const [step, c] of Object.entries(steps)) yield ['persona_step', persona, step, '', c.passed, c.failed, share(c.passed, c.passed + c.failed), status];
     }
   }
   return { header: ['scope', 'persona', 'step', 'check', 'passed', 'failed', 'pass_rate', 'run_status'], rows: rows() };

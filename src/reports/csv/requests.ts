@@ -71,10 +71,6 @@ export class RequestsCsv implements ResultSink {
     return `${this.secondIso}${String(ms - second * 1000).padStart(3, '0')}Z`;
   }
 
-  get rows(): number {
-    return this.file.rows;
-  }
-
   close(): Promise<void> {
     return this.file.close();
   }

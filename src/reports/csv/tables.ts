@@ -139,7 +139,8 @@ export function cacheTable(summary: RunSummary, status: string): Table {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const share = (n: number, of: number): number | null => (of === 0 ? null : Math.round((n / of) * 1e6) / 1e6);
+/** n / of rounded to 6 decimals; null when `of` is 0. */
+export const share = (n: number, of: number): number | null => (of === 0 ? null : Math.round((n / of) * 1e6) / 1e6);
 
 export function errorsTable(errors: ErrorRow[], totalRequests: number, status: string): Table {
   const totalErrors = errors.reduce((n, e) => n + e.count, 0);

@@ -1,5 +1,5 @@
 /** Page 1: what was run, the verdict and the headline figures. */
-import { completionText, fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtRps, workUnit } from '../format.js';
+import { completionText, fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps, workUnit } from '../format.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
 import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
@@ -47,7 +47,6 @@ export function openModelFigures(data: RunData): Headline[] {
 export const RESPONSE_TIME_NOTE =
   'Latency is service time (sent → last byte). Response time counts from when a request was due, so a stalled server shows.';
 
-const fmtArrivals = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${v.toFixed(1)}/s`);
 
 export function verdictText(data: RunData): { text: string; color: string } {
   const t = data.summary.thresholds;

@@ -5,7 +5,7 @@
  */
 import type { CheckCounts } from '../../metrics/journey-metrics.js';
 import type { RunSummary } from '../../run/files.js';
-import { fmtInt, fmtMs, fmtPct } from '../format.js';
+import { fmtInt, fmtMs, fmtPct, fmtPerSecond as rate } from '../format.js';
 import type { PdfSection } from './document.js';
 import { COLORS, heading, paragraph, table } from './layout.js';
 import { serviceVsResponseSpec, warmupByPersonaSpec, warmupOverTimeSpec } from './load-charts.js';
@@ -13,7 +13,6 @@ import { chart } from './sections.js';
 
 export const TABLE_MAX_CHECKS = 30;
 
-const rate = (n: number | null | undefined) => (n === null || n === undefined ? '–' : `${n.toFixed(1)}/s`);
 const passRate = (c: CheckCounts) => (c.passed + c.failed === 0 ? null : c.passed / (c.passed + c.failed));
 
 /** Step × check rows, worst first: lowest pass rate, then most failures. */

@@ -11,7 +11,7 @@ export const TABLE_MAX_LOCATIONS = 25;
 export const TABLE_MAX_ERRORS = 20;
 const MIN_SECONDS_FOR_TIME_CHART = 3;
 
-export async function chart(ctx: SectionContext, spec: Spec | null, empty: string): Promise<void> {
+export async function chart(ctx: Pick<SectionContext, 'doc' | 'libs'>, spec: Spec | null, empty: string): Promise<void> {
   const { doc, libs } = ctx;
   if (spec === null) {
     paragraph(doc, empty, { color: COLORS.muted });
