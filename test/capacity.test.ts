@@ -50,7 +50,13 @@ test('findKnee: last level before a p95 or error limit, or before throughput gai
   const none = findKnee([level(1, 50, 500)], { ...rule, maxP95Ms: 100 });
   assert.equal(none.level, null);
   assert.match(none.reason, /first level/);
-  assert.equal(findKnee([level(1, 50), level(2, 100)], rule).level, 2);
+  const beyond = findKnee([level(1, 50), level(2, 100)], rule);
+  assert.deepEqual([beyond.verdict, beyond.level], ['none-in-range', null], 'the top of the range is not a knee');
+  assert.match(beyond.reason, /no knee in the range: every level up to 2 gained/);
+  const refused = findKnee([level(1, 50, 1, 1), level(2, 100, 1, 1), level(4, 200, 1, 1)], rule);
+  assert.deepEqual([refused.verdict, refused.level], ['refused', null], 'a sweep of 401s has no knee');
+  assert.match(refused.reason, /at the first level \(1\) 100\.0% of requests failed, and 3 of 3 levels/);
+  assert.equal(findKnee([level(1, 50, 10, 0.4), level(2, 100), level(4, 102)], rule).verdict, 'knee', 'some errors at the first level are not a refusal');
   assert.deepEqual(geometricLevels(1, 20, 2), [1, 2, 4, 8, 16, 20]);
 });
 
@@ -77,4 +83,20 @@ test('troupe capacity against a server that serves 4 at a time finds the knee at
   assert.equal(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).length, 1, 'one knee row');
   assert.ok((await readFile(join(out, 'capacity.pdf'))).subarray(0, 5).toString() === '%PDF-');
   assert.match(r.stdout, /knee: connections \d+/);
+});
+
+test('troupe capacity against a URL that answers 401 to everything refuses a knee and exits 1 with the reason', async (t) => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(401, { 'content-type': 'text/plain' });
+    res.end('unauthorized');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const out = await tempDir('troupe-capacity-401-');
+  const r = await runCli(['capacity', url, '--connections', '1,2', '--step-duration', '300ms', '--out', out], { timeoutMs: 30_000 });
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /knee: none \(no knee: at the first level \(1\) 100\.0% of requests failed/);
+  const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
+  assert.deepEqual([result.knee.verdict, result.knee.level], ['refused', null]);
 });

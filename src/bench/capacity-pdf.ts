@@ -26,7 +26,7 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
   heading(doc, 'Capacity sweep');
   paragraph(doc, `${report.target} · ${report.levels.length} levels of ${report.kind} · ${report.stepDurationMs / 1000} s each · ${report.startedAt.toISOString()}`, { color: COLORS.muted });
   doc.font('bold').fontSize(12).fillColor(report.knee.level === null ? COLORS.fail : COLORS.pass);
-  doc.text(report.knee.level === null ? 'No knee found' : `Knee: ${report.kind} ${report.knee.level}`);
+  doc.text(report.knee.level !== null ? `Knee: ${report.kind} ${report.knee.level}` : report.knee.verdict === 'none-in-range' ? 'No knee in the range' : report.knee.verdict === 'refused' ? 'No knee: the measurements are mostly errors' : 'No knee found');
   paragraph(doc, report.knee.reason);
 
   doc.y += 8;

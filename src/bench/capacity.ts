@@ -31,11 +31,21 @@ export interface KneeRule {
 }
 
 export interface Knee {
-  /** Index into the levels; null when even the first level broke a limit. */
+  /**
+   * `knee`: a level before which the target stopped scaling. `none-in-range`: every level scaled and
+   * passed its limits (the capacity is above the range). `before-first`: even the first level broke a
+   * limit. `refused`: the measurements are mostly errors, and a knee of failed requests would say
+   * nothing about capacity (the CLI exits 1).
+   */
+  verdict: 'knee' | 'none-in-range' | 'before-first' | 'refused';
+  /** Index into the levels; null unless the verdict is `knee`. */
   index: number | null;
   level: number | null;
   reason: string;
 }
+
+/** A sweep whose first level fails this share of its requests has no healthy baseline to find a knee against. */
+export const REFUSE_ERROR_RATE = 0.5;
 
 /** `1,5,10,25` → [1, 5, 10, 25] (positive, strictly increasing). */
 export function parseLevelList(value: string, option: string): number[] {
@@ -59,11 +69,25 @@ export function geometricLevels(from: number, to: number, factor: number): numbe
 
 /**
  * The knee: the last level before one whose p95 or error rate passes its limit, or before the first
- * level whose throughput gain over the previous level is under `minGain`. When no level stops the sweep,
- * the last level (the knee is at or beyond it).
+ * level whose throughput gain over the previous level is under `minGain`. When no level stops the sweep
+ * there is no knee in the range — the top of the range is not called one. A sweep that is mostly errors
+ * from its first level on (a 401 to everything) is refused.
  */
 export function findKnee(levels: readonly LevelResult[], rule: KneeRule): Knee {
-  const at = (i: number, reason: string): Knee => (i < 0 ? { index: null, level: null, reason: `${reason}, already at the first level` } : { index: i, level: levels[i]!.level, reason });
+  if (levels.length === 0) return { verdict: 'none-in-range', index: null, level: null, reason: 'no levels measured' };
+  const first = levels[0]!;
+  if (first.requests === 0 || (first.errorRate ?? 0) >= REFUSE_ERROR_RATE) {
+    const failed = levels.filter((l) => l.requests === 0 || (l.errorRate ?? 0) >= REFUSE_ERROR_RATE).length;
+    const what = first.requests === 0 ? 'no request completed' : `${((first.errorRate ?? 0) * 100).toFixed(1)}% of requests failed`;
+    return {
+      verdict: 'refused',
+      index: null,
+      level: null,
+      reason: `no knee: at the first level (${first.level}) ${what}, and ${failed} of ${levels.length} levels failed at least ${REFUSE_ERROR_RATE * 100}% — check the URL, method, headers and credentials; a knee of failed requests says nothing about capacity`,
+    };
+  }
+  const at = (i: number, reason: string): Knee =>
+    i < 0 ? { verdict: 'before-first', index: null, level: null, reason: `${reason}, already at the first level` } : { verdict: 'knee', index: i, level: levels[i]!.level, reason };
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i]!;
     if (rule.maxP95Ms !== undefined && l.p95 !== null && l.p95 > rule.maxP95Ms) return at(i - 1, `p95 ${l.p95.toFixed(1)} ms at level ${l.level} exceeds --max-p95 ${rule.maxP95Ms} ms`);
@@ -77,7 +101,13 @@ export function findKnee(levels: readonly LevelResult[], rule: KneeRule): Knee {
       }
     }
   }
-  return levels.length ? at(levels.length - 1, 'no limit was reached: the knee is at or beyond the last level') : { index: null, level: null, reason: 'no levels measured' };
+  const top = levels.at(-1)!;
+  return {
+    verdict: 'none-in-range',
+    index: null,
+    level: null,
+    reason: `no knee in the range: every level up to ${top.level} gained at least ${Math.round(rule.minGain * 100)}% throughput and passed its limits (${top.rps.toFixed(1)} req/s at the top); the capacity is above it — extend the range`,
+  };
 }
 
 const num = (n: number | null, digits: number) => (n === null ? '' : String(Math.round(n * 10 ** digits) / 10 ** digits));

@@ -97,6 +97,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
         process.stdout.write(renderCapacityTable(kind, result.levels, result.knee));
         for (const file of result.files) process.stderr.write(`${file}\n`);
         if (result.interrupted) setExit(ExitCode.interrupted);
+        else if (result.knee.verdict === 'refused') setExit(ExitCode.failed);
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
