@@ -34,6 +34,7 @@ export interface RunFlags extends GateFlags {
   shard?: string;
   shards?: number;
   workers?: number;
+  envFile?: string;
 }
 
 export function addInputOptions(command: Command): Command {
@@ -50,11 +51,20 @@ export function addInputOptions(command: Command): Command {
     .option('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m', loadDuration)
     .option('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s', loadDuration)
     .option('-o, --out <dir>', 'folder that receives run directories')
-    .option('-n, --name <name>', 'run name (part of the run id)');
+    .option('-n, --name <name>', 'run name (part of the run id)')
+    .option('--env-file <file>', 'NAME=value lines for ${env:NAME} (default: .env in the current directory, when present; the environment wins)');
+}
+
+/** The environment `${env:NAME}` reads: --env-file or ./.env under the real one, said in one stderr line. */
+export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string): Promise<NodeJS.ProcessEnv> {
+  const { envFileNote, loadInputEnv } = await import('../../fixtures/env-file.js');
+  const loaded = await loadInputEnv({ cwd, ...(flags.envFile !== undefined ? { envFile: flags.envFile } : {}) });
+  if (loaded.file) process.stderr.write(envFileNote(loaded.file));
+  return loaded.env;
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -76,7 +86,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
       if (flags.shard !== undefined && flags.shards !== undefined) throw new UsageError('--shard and --shards: give one of them, not both');
       const shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnvironment(flags.shards) : undefined;
-      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);

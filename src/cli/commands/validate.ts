@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ExitSetter } from '../main.js';
-import { addInputOptions, overridesFrom, type RunFlags } from './run.js';
+import { addInputOptions, inputEnvFrom, overridesFrom, type RunFlags } from './run.js';
 
 export function registerValidate(program: Command, _setExit: ExitSetter): void {
   addInputOptions(program.command('validate'))
@@ -15,7 +15,7 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
         import('../../plan/plan.js'),
         import('../../redact.js'),
       ]);
-      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
       const { config } = inputs;
       const target = config.target === 'demo' ? 'the demo target' : new Redactor(inputs.secrets).url(config.target);
       const inputsLine = `${inputs.personas.length} personas, ${inputs.locations.length} locations`;
