@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
 import { durationField, intAtLeast, strictObject } from '../fixtures/issues.js';
+import { PERCENT_HINT } from '../fixtures/json-hints.js';
 import type { GateConfig } from '../fixtures/types.js';
 import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
 import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
@@ -21,7 +22,7 @@ export const GATE_DEFAULTS: GateConfig = {
 };
 
 const PERCENT_EXPECTED = 'a percentage such as 10% (or a fraction such as 0.1)';
-const percent = z.unknown().transform((v, ctx) => parsePercent(v) ?? (ctx.addIssue({ code: 'custom', message: PERCENT_EXPECTED }), z.NEVER));
+const percent = z.unknown().transform((v, ctx) => parsePercent(v) ?? (ctx.addIssue({ code: 'custom', message: PERCENT_EXPECTED }), z.NEVER)).meta(PERCENT_HINT);
 
 /** Spread into the config file's schema. */
 export const gateConfigShape = {

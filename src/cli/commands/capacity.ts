@@ -8,6 +8,7 @@ import type { ExitSetter } from '../main.js';
 import { positiveInt } from '../options.js';
 import { addHttpOptions, checkUrl, parseHeaders, type HttpFlags } from './bench.js';
 import { durationOption, examples, positiveNumber } from '../options.js';
+import { inputEnvFrom } from './run.js';
 
 interface CapacityFlags extends HttpFlags {
   connections?: string;
@@ -23,6 +24,7 @@ interface CapacityFlags extends HttpFlags {
   minGain: string;
   fixedConnections: number;
   out?: string;
+  envFile?: string;
 }
 
 const DEFAULT_LEVELS = '1,5,10,25,50,100';
@@ -46,6 +48,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
       .option('--fixed-connections <n>', 'with --rates against a URL: autocannon connections', positiveInt, 100),
   )
     .option('-o, --out <dir>', 'folder for capacity.csv, capacity.json, capacity.pdf (and levels/ for a config)')
+    .option('--env-file <file>', 'with a config: NAME=value lines for ${env:NAME} (default: .env in the current directory, when present)')
     .action(async (targetArg: string, flags: CapacityFlags) => {
       const { sweep, measureUrl, measureConfig } = await import('../../bench/sweep.js');
       const { geometricLevels, parseLevelList, renderCapacityTable } = await import('../../bench/capacity.js');
@@ -80,7 +83,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
           );
         } else {
           const [{ loadInputs }, { detectTerminal }] = await Promise.all([import('../../fixtures/config.js'), import('../../sinks/terminal.js')]);
-          const inputs = await loadInputs({ cwd, configPath: resolve(cwd, targetArg), overrides: {} });
+          const inputs = await loadInputs({ cwd, configPath: resolve(cwd, targetArg), overrides: {}, env: await inputEnvFrom(flags, cwd) });
           measure = measureConfig(inputs, kind, stepMs, outDir, detectTerminal(process.stderr), controller.signal);
         }
         const result = await sweep({

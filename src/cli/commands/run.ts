@@ -35,6 +35,7 @@ export interface RunFlags extends GateFlags {
   shard?: string;
   shards?: number;
   workers?: number;
+  envFile?: string;
 }
 
 export function addInputOptions(command: Command): Command {
@@ -51,11 +52,20 @@ export function addInputOptions(command: Command): Command {
     .addOption(durationOption('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m'))
     .addOption(durationOption('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s'))
     .option('-o, --out <dir>', 'folder that receives run directories (default: config out, else reports)')
-    .option('-n, --name <name>', 'run name, part of the run id (default: config name, else run)');
+    .option('-n, --name <name>', 'run name, part of the run id (default: config name, else run)')
+    .option('--env-file <file>', 'NAME=value lines for ${env:NAME} (default: .env in the current directory, when present; the environment wins)');
+}
+
+/** The environment `${env:NAME}` reads: --env-file or ./.env under the real one, said in one stderr line. */
+export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string): Promise<NodeJS.ProcessEnv> {
+  const { envFileNote, loadInputEnv } = await import('../../fixtures/env-file.js');
+  const loaded = await loadInputEnv({ cwd, ...(flags.envFile !== undefined ? { envFile: flags.envFile } : {}) });
+  if (loaded.file) process.stderr.write(envFileNote(loaded.file));
+  return loaded.env;
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -92,7 +102,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       // Loaded here, not at the top, so that `troupe --help` does not load the engine and the validators.
       const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
       const shard = shardFrom(flags);
-      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);

@@ -4,7 +4,7 @@ import { TroupeError } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { examples } from '../options.js';
 import { prepareGate } from './compare.js';
-import { addRunOptions, overridesFrom, shardFrom, type RunFlags } from './run.js';
+import { addRunOptions, inputEnvFrom, overridesFrom, shardFrom, type RunFlags } from './run.js';
 
 export function registerValidate(program: Command, _setExit: ExitSetter): void {
   addRunOptions(program.command('validate'))
@@ -16,7 +16,7 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
       const [{ loadInputs }, { describePlan, describePlanLine }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/describe-plan.js')]);
       try {
         const shard = shardFrom(flags);
-        const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+        const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
         const gate = await prepareGate(inputs, flags, cwd);
         const description = describePlan(inputs, { ...(shard ? { shard } : {}), thresholds: gate.thresholds });
         process.stdout.write(flags.json ? `${JSON.stringify(description, null, 2)}\n` : `${describePlanLine(description)}\n`);
