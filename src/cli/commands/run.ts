@@ -77,6 +77,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       if (flags.shard !== undefined && flags.shards !== undefined) throw new UsageError('--shard and --shards: give one of them, not both');
       const shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnvironment(flags.shards) : undefined;
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);

@@ -16,6 +16,7 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
         import('../../redact.js'),
       ]);
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
+      if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const { config } = inputs;
       const target = config.target === 'demo' ? 'the demo target' : new Redactor(inputs.secrets).url(config.target);
       const inputsLine = `${inputs.personas.length} personas, ${inputs.locations.length} locations`;
