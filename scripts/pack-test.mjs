@@ -111,6 +111,8 @@ function fileList() {
   check(stray.length === 0, `unexpected files in the tarball: ${stray.join(', ')}`);
   check(!tarballFiles.some((f) => /(^|\/)(test|tests|__tests__)\//.test(f) || /\.test\.(js|ts)$/.test(f)), 'test files in the tarball');
   const required = ['package.json', 'README.md', 'CHANGELOG.md', 'bin/troupe.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
+  // The build generates the JSON Schema (once `troupe schema` exists); whatever it wrote must ship.
+  if (existsSync(join(ROOT, 'schema'))) required.push(...readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.json')).map((f) => `schema/${f}`));
   const missing = required.filter((f) => !tarballFiles.includes(f));
   check(missing.length === 0, `missing from the tarball: ${missing.join(', ')}`);
   return `only ${allowed.length} kinds of file; none of test/, dist/test or test fixtures`;
