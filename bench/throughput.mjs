@@ -397,7 +397,7 @@ async function runTroupeBench({ url, connections, seconds, timeoutMs, workDir })
   const outDir = join(workDir, 'reports-bench');
   const run = await runMeasured({
     label: 'troupe bench',
-    args: [TROUPE, 'bench', url, '-c', String(connections), '-d', String(seconds), '-o', outDir, '--no-reports'],
+    args: [TROUPE, 'bench', url, '-c', String(connections), '-d', `${seconds}s`, '-o', outDir, '--no-reports'],
     timeoutMs,
     timeFile: join(workDir, 'troupe-bench.time'),
     env: { ...process.env, NO_COLOR: '1' },

@@ -6,9 +6,9 @@
 import { resolve } from 'node:path';
 import { loadInputs, type LoadInputsOptions, type Overrides } from './fixtures/config.js';
 import type { LoadedInputs } from './fixtures/types.js';
-import { describePlan, type PlanDescription } from './plan/describe.js';
 import type { Comparison } from './reports/compare.js';
 import { finishGate, prepareGate } from './reports/gate.js';
+import { describePlan, type PlanDescription } from './run/describe-plan.js';
 import { executeRun } from './run/execute.js';
 import type { RunStatus, RunSummary } from './run/files.js';
 import type { Shard } from './run/shard.js';
@@ -75,10 +75,18 @@ function loadOptions(options: InputOptions): LoadInputsOptions {
   return { cwd, overrides, ...(options.config !== undefined ? { configPath: options.config } : {}), ...(options.env ? { env: options.env } : {}) };
 }
 
-/** Config, personas and locations read and checked, as `troupe validate`; nothing is sent. */
-export async function validate(options: InputOptions = {}): Promise<ValidateResult> {
+export interface ValidateOptions extends InputOptions {
+  /** Threshold expressions checked (parsed, scopes known) after the config's, as `--threshold`. */
+  thresholds?: readonly string[];
+  /** Describe only this shard's part of the plan, as `--shard index/count`. */
+  shard?: Shard;
+}
+
+/** Config, personas, locations and thresholds read and checked, as `troupe validate`; nothing is sent. */
+export async function validate(options: ValidateOptions = {}): Promise<ValidateResult> {
   const inputs = await loadInputs(loadOptions(options));
-  return { inputs, ...describePlan(inputs) };
+  const gate = await prepareGate(inputs, { thresholds: options.thresholds ?? [], baselinePath: null });
+  return { inputs, ...describePlan(inputs, { ...(options.shard ? { shard: options.shard } : {}), thresholds: gate.thresholds }) };
 }
 
 /** One run, as `troupe run` without the console: returns when summary.json is written. */
@@ -109,7 +117,7 @@ export { ExitCode, TroupeError, InputError, UsageError, type TroupeErrorCode } f
 export { TROUPE_VERSION as version } from './version.js';
 export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './fixtures/config.js';
 export type { LoadedInputs, Location, Persona, RunConfig } from './fixtures/types.js';
-export type { PlanDescription } from './plan/describe.js';
+export type { PlanDescription } from './run/describe-plan.js';
 export type { Comparison } from './reports/compare.js';
 export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run/files.js';
 export type { Shard } from './run/shard.js';

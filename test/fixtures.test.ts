@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode, InputError, UsageError } from '../src/errors.js';
 import { parseBytes } from '../src/fixtures/bytes.js';
 import { DEFAULTS, discoverConfig, loadInputs } from '../src/fixtures/config.js';
-import { parseDuration, parseDurationRange } from '../src/fixtures/duration.js';
+import { durationProblem, formatDuration, parseDuration, parseDurationRange } from '../src/fixtures/duration.js';
 import { loadLocations, parseLocations, selectLocations } from '../src/fixtures/locations.js';
 import { loadPersonas } from '../src/fixtures/personas.js';
 import { DEFAULT_REQUEST, mergeRequest } from '../src/fixtures/request.js';
@@ -59,9 +59,16 @@ describe('durations and sizes', () => {
     assert.equal(parseDuration('1s'), 1000);
     assert.equal(parseDuration('1.5s'), 1500);
     assert.equal(parseDuration('2m'), 120_000);
-    assert.equal(parseDuration(250), 250);
-    assert.equal(parseDuration('250'), 250);
-    for (const bad of ['fast', '-1s', '', '1 sec', null, {}, -5, Number.NaN]) assert.equal(parseDuration(bad), null, String(bad));
+    assert.equal(parseDuration('0'), 0, 'only 0 goes without a unit');
+    assert.equal(parseDuration(0), 0);
+    // One rule for every duration: a bare number is refused, and the message shows the fix.
+    for (const bad of ['fast', '-1s', '', '1 sec', null, {}, -5, Number.NaN, 250, '250', '3']) assert.equal(parseDuration(bad), null, String(bad));
+    assert.equal(durationProblem('3'), '"3": add a unit, e.g. 3s or 3ms');
+    assert.equal(durationProblem(250), '"250": add a unit, e.g. 250s or 250ms');
+    assert.match(durationProblem('fast'), /expected a duration with a unit, like 500ms, 10s, 1.5s or 2m, got "fast"/);
+    assert.equal(formatDuration(10_000), '10s');
+    assert.equal(formatDuration(1500), '1500ms');
+    assert.equal(formatDuration(120_000), '2m');
     assert.deepEqual(parseDurationRange('200ms-800ms'), { minMs: 200, maxMs: 800 });
     assert.deepEqual(parseDurationRange('1s'), { minMs: 1000, maxMs: 1000 });
     assert.equal(parseDurationRange('800ms-200ms'), null);
@@ -425,7 +432,7 @@ describe('malformed inputs: InputError, exit code 2, file and row or key path na
     ['duplicate names across files', personas(`${BAD}/duplicate-names`), { code: 'E_FIXTURE', file: 'duplicate-names/two.yaml', place: 'at personas[1].name', also: /duplicate persona name "Sarah", already used in .*duplicate-names\/one\.yaml/ }],
     ['weight "heavy"', personas(`${BAD}/weight-heavy.yaml`), { code: 'E_FIXTURE', file: 'weight-heavy.yaml', place: 'at weight', also: /got "heavy", expected a number/ }],
     ['persona concurrency 0', personas(`${BAD}/concurrency-zero.yaml`), { code: 'E_FIXTURE', file: 'concurrency-zero.yaml', place: 'at personas[0].concurrency', also: /got 0, expected an integer >= 1/ }],
-    ['bad thinkTime', personas(`${BAD}/think-time.yaml`), { code: 'E_FIXTURE', file: 'think-time.yaml', place: 'at thinkTime', also: /got "fast", expected a duration like 500ms, 1s or a range 200ms-800ms/ }],
+    ['bad thinkTime', personas(`${BAD}/think-time.yaml`), { code: 'E_FIXTURE', file: 'think-time.yaml', place: 'at thinkTime', also: /got "fast", expected a duration with a unit, like 500ms or 1s, or a range 200ms-800ms/ }],
     ['unknown persona key', personas(`${BAD}/unknown-persona-key.yaml`), { code: 'E_FIXTURE', file: 'unknown-persona-key.yaml', place: 'at wieght', also: /unknown key "wieght"; valid keys are: name, .*weight/ }],
     ['header value not a string', personas(`${BAD}/header-object.yaml`), { code: 'E_FIXTURE', file: 'header-object.yaml', place: 'at headers.Accept', also: /expected a string or a number/ }],
     ['both path and url', personas(`${BAD}/both-path-and-url.yaml`), { code: 'E_FIXTURE', file: 'both-path-and-url.yaml', place: 'at request', also: /both path and url/ }],

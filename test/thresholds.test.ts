@@ -40,7 +40,8 @@ describe('parseThreshold', () => {
     assert.equal(parseThreshold('p95 < 2s').limit, 2000);
     assert.equal(parseThreshold('p95 < 1.5s').limit, 1500);
     assert.equal(parseThreshold('p99 <= 500ms').limit, 500);
-    assert.equal(parseThreshold('p99 <= 500').limit, 500, 'a plain number is ms');
+    assert.throws(() => parseThreshold('p99 <= 500'), /500: add a unit, e.g. 500ms or 500s/, 'a bare number is not a duration');
+    assert.equal(parseThreshold('p99 <= 0').limit, 0, '0 needs no unit');
     assert.equal(parseThreshold('max < 2m').limit, 120_000);
     assert.equal(parseThreshold('p95 < 2 s').limit, 2000, 'a space before the unit is fine');
     assert.equal(parseThreshold('error_rate < 1%').limit, 0.01);
@@ -217,7 +218,7 @@ describe('scopes checked before a run', () => {
     assert.throws(() => flagThresholds(['p95 < 2x'], catalog), (err: unknown) => {
       assert.ok(err instanceof TroupeError);
       assert.equal(err.exitCode, 2);
-      assert.equal(err.message, '--threshold "p95 < 2x": unit "x" does not fit for p95; expected a duration such as 500ms, 2s or 1.5s (a plain number means ms)\n  p95 < 2x\n         ^');
+      assert.equal(err.message, '--threshold "p95 < 2x": unit "x" does not fit for p95; expected a duration with a unit, such as 500ms, 2s or 1.5s\n  p95 < 2x\n         ^');
       return true;
     });
     const gate = { ...GATE_DEFAULTS, thresholds: ['p95 < 2s', 'persona:linda p95 < 1s'] };

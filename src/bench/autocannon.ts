@@ -48,8 +48,10 @@ export function cacheFromRawHeaders(raw: (string | Buffer)[]): CacheStatus {
   const headers: ResponseHeaders = {};
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = String(raw[i]).toLowerCase();
-    // The first occurrence wins, as cacheStatusFromHeaders reads the first value of a repeated header.
-    if (headers[name] === undefined) headers[name] = String(raw[i + 1]);
+    // A repeated header (two proxies' X-Cache) keeps every value, in order, as undici gives them to `run`.
+    const value = String(raw[i + 1]);
+    const seen = headers[name];
+    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
   }
   return cacheStatusFromHeaders(headers, {});
 }

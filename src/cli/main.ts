@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ExitCode, TroupeError } from '../errors.js';
+import { ExitCode, TroupeError, UsageError } from '../errors.js';
 import { TROUPE_VERSION } from '../version.js';
 import { registerDemoServer } from './commands/demo-server.js';
 import { registerRun } from './commands/run.js';
@@ -17,8 +17,14 @@ async function main(argv: string[]): Promise<number> {
     .name('troupe')
     .description('Load testing and persona simulation for HTTP services, with CSV and PDF reports.')
     .version(TROUPE_VERSION, '-V, --version')
-    .showHelpAfterError('(run troupe --help for usage)')
+    .showHelpAfterError(true)
     .exitOverride();
+  // The command whose action is running: a usage error found there prints that command's help, as
+  // commander does for the errors it finds itself.
+  let active: Command = program;
+  program.hook('preAction', (_program, actionCommand) => {
+    active = actionCommand;
+  });
   registerRun(program, setExit);
   registerValidate(program, setExit);
   registerDemoServer(program, setExit);
@@ -37,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (err instanceof TroupeError) {
       process.stderr.write(`troupe: ${err.message}\n`);
+      if (err instanceof UsageError) process.stderr.write(`\n${active.helpInformation()}`);
       return err.exitCode;
     }
     process.stderr.write(`troupe: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
@@ -44,8 +51,18 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Resolves once everything written to the stream so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
+}
+
 const code = await main(process.argv);
-// Exit explicitly: an idle keep-alive socket or a demo server must not hold the process open.
-// On Linux, writes to pipes and files are synchronous, so nothing written so far is lost.
 process.exitCode = code;
-setImmediate(() => process.exit(code));
+// A pipe takes 64 KiB at once; the rest of a large `--json` document waits in the stream's queue,
+// and process.exit would drop it. Exit only when both streams have drained. The explicit exit is
+// still needed: an idle keep-alive socket or a demo server must not hold the process open.
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+process.exit(code);

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../fixtures/duration.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { DURATION_EXPECTED, durationProblem, formatDuration, isBareNumber, parseDuration } from '../fixtures/duration.js';
 import { ORDERS, type Order } from '../fixtures/types.js';
 import { parsePercent } from '../metrics/threshold-parse.js';
 
@@ -45,25 +45,24 @@ export function percentOption(value: string): number {
   return fraction;
 }
 
-/** A duration above 0, in ms. */
-export function loadDuration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null || ms === 0) throw new InvalidArgumentError(`expected a duration above 0 such as 30s, 2m or 500ms, got "${value}"`);
-  return ms;
+/**
+ * A duration flag, by the one rule of src/fixtures/duration.ts (a unit is required; a bare number
+ * gets the fix), in ms. The default is shown in its own unit (`--grace` shows `10s`, not 10000).
+ */
+export function durationOption(flags: string, description: string, opts: { allowZero?: boolean; defaultMs?: number } = {}): Option {
+  const option = new Option(flags, description).argParser((value: string) => {
+    const ms = parseDuration(value);
+    if (ms === null || (ms === 0 && !opts.allowZero)) {
+      throw new InvalidArgumentError(isBareNumber(value) ? durationProblem(value) : `expected ${DURATION_EXPECTED}${opts.allowZero ? ' (or 0)' : ', above 0'}, got "${value}"`);
+    }
+    return ms;
+  });
+  return opts.defaultMs === undefined ? option : option.default(opts.defaultMs, formatDuration(opts.defaultMs));
 }
 
-/** A duration of 0 or more, in ms. */
-export function graceDuration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === null) throw new InvalidArgumentError(`expected a duration such as 10s, 500ms or 0, got "${value}"`);
-  return ms;
-}
-
-/** A duration above 0, in seconds; a plain number means seconds. */
-export function durationSeconds(value: string): number {
-  const ms = parseDuration(/^\d+(\.\d+)?$/.test(value) ? `${value}s` : value);
-  if (ms === null || ms <= 0) throw new InvalidArgumentError(`expected a duration above 0 such as 10s, 2m or 500ms (a plain number means seconds), got "${value}"`);
-  return ms / 1000;
+/** The `Examples:` block of a command's --help. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
 /** For repeatable options. */

@@ -9,13 +9,8 @@
 import type { ArrivalProcess, LoadPhase } from '../fixtures/load.js';
 
 /** Arrivals a schedule produces on average: Σ (rate + rampTo) / 2 × duration. */
-export function expectedArrivals(phases: readonly LoadPhase[]): number {
-  return phases.reduce((sum, p) => sum + ((p.rate + (p.rampTo ?? p.rate)) / 2) * (p.durationMs / 1000), 0);
-}
-
-export function scheduleDurationMs(phases: readonly LoadPhase[]): number {
-  return phases.reduce((sum, p) => sum + p.durationMs, 0);
-}
+// Pure arithmetic over the phases, which the inputs layer needs too (to refuse a plan of no arrivals).
+export { expectedArrivals, scheduleDurationMs } from '../fixtures/load.js';
 
 /** The rate (arrivals/s) the schedule asks for at offset `t` ms. */
 export function rateAt(phases: readonly LoadPhase[], t: number): number {

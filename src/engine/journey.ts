@@ -10,7 +10,7 @@ import type { RetryPolicy } from '../fixtures/load.js';
 import type { CacheDetection, Location, Persona, ThinkTime, Timeouts } from '../fixtures/types.js';
 import type { Redactor } from '../redact.js';
 import type { HostAllowList } from './allow-hosts.js';
-import { cacheStatusFromHeaders, cacheStatusFromJson } from './cache-status.js';
+import { classifyCache, detectorsFor } from './cache-status.js';
 import { ResponseView, captureValue } from './capture.js';
 import { runChecks } from './checks.js';
 import { systemClock, type Clock } from './clock.js';
@@ -93,6 +93,7 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
   const harness = options.harnessCache ?? null;
   // Dedupe hands one response to many steps, whose checks may need the body.
   const keepAllBodies = Boolean(options.cache.jsonPath) || harness !== null;
+  const cacheDetectors = detectorsFor(options.cache);
 
   // The same for every attempt: built once, not per request.
   const sendWithoutBody: SendOptions = {
@@ -127,8 +128,7 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
 
   const toRecord = (job: JourneyJob, out: BuiltRequest, attempt: Attempt, extra: Partial<ResultRecord>, dueAt: number | undefined): ResultRecord => {
     const { outcome } = attempt;
-    let cache = outcome.headers ? cacheStatusFromHeaders(outcome.headers, options.cache) : 'unknown';
-    if (cache === 'unknown' && outcome.bodyText !== undefined) cache = cacheStatusFromJson(outcome.bodyText, options.cache);
+    const cache = classifyCache({ headers: outcome.headers ?? undefined, bodyText: outcome.bodyText, detection: options.cache }, cacheDetectors);
     const record: ResultRecord = {
       type: 'result',
       id: job.id,

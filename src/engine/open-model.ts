@@ -5,6 +5,7 @@
  * it is dropped and counted. Every request records its response time from when it was due, so a
  * stalled target shows in the figures instead of quietly slowing the schedule (coordinated omission).
  */
+import { setMaxListeners } from 'node:events';
 import { selectLocations } from '../fixtures/locations.js';
 import type { LoadConfig } from '../fixtures/load.js';
 import type { Location, Persona } from '../fixtures/types.js';
@@ -222,6 +223,9 @@ export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
 
 /** Runs the closed model, or the open model when a schedule is set, with the same engine options. */
 export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOutcome> {
+  // Every virtual user and every request in flight listens on these two signals: one listener each is
+  // the design, not a leak, so Node's limit of 10 (and its MaxListenersExceededWarning) does not apply.
+  for (const signal of [options.signal, options.abortInFlight]) if (signal) setMaxListeners(0, signal);
   if (!options.load) return runClosedModel(options);
   const random = options.random ?? mulberry32(options.seed);
   const runJourney = createJourneyRunner({ ...options, random });

@@ -5,8 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
-import { parseDuration } from '../fixtures/duration.js';
-import { intAtLeast, strictObject } from '../fixtures/issues.js';
+import { durationField, intAtLeast, strictObject } from '../fixtures/issues.js';
 import type { GateConfig } from '../fixtures/types.js';
 import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
 import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
@@ -32,10 +31,7 @@ export const gateConfigShape = {
     maxRegression: percent.optional(),
     tolerances: strictObject(Object.fromEntries(COMPARE_METRICS.map((m) => [m, percent.optional()])) as Record<CompareMetric, z.ZodOptional<typeof percent>>).optional(),
     minSamples: intAtLeast(0).optional(),
-    minLatencyDelta: z
-      .unknown()
-      .transform((v, ctx) => parseDuration(v) ?? (ctx.addIssue({ code: 'custom', message: 'a duration such as 1ms' }), z.NEVER))
-      .optional(),
+    minLatencyDelta: durationField(false).optional(),
   }).optional(),
 };
 

@@ -78,7 +78,7 @@ export function scopeLabel(scope: ThresholdScope): string {
 }
 
 const UNITS_EXPECTED: Record<MetricKind, string> = {
-  latency: 'a duration such as 500ms, 2s or 1.5s (a plain number means ms)',
+  latency: 'a duration with a unit, such as 500ms, 2s or 1.5s',
   rate: 'a percentage such as 1% or 99.5% (or a fraction 0..1)',
   rps: 'requests per second, such as 100 or 100/s',
   count: 'a whole number, such as 0',
@@ -157,6 +157,7 @@ function parseLimit(s: Scanner, metric: string, kind: MetricKind): number {
   const u = unit?.toLowerCase() ?? '';
   switch (kind) {
     case 'latency':
+      if (u === '' && n !== 0) s.fail(`${digits}: add a unit, e.g. ${digits}ms or ${digits}s`, numberStart);
       if (u === '' || u === 'ms') return n;
       if (u === 's') return n * 1000;
       if (u === 'm') return n * 60_000;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
-import { collect, durationSeconds, positiveInt, positiveNumber } from '../options.js';
+import { collect, durationOption, examples, positiveInt, positiveNumber } from '../options.js';
 
 // capacity.ts still imports these two from here.
 
@@ -15,6 +15,7 @@ export interface HttpFlags {
   header?: string[];
   body?: string;
   pipelining: number;
+  /** ms */
   timeout: number;
 }
 
@@ -46,11 +47,12 @@ export function addHttpOptions(command: Command): Command {
     .option('-H, --header <header>', 'request header "Name: value" (repeatable)', collect)
     .option('-b, --body <body>', 'request body')
     .option('-p, --pipelining <n>', 'requests pipelined per connection', positiveInt, 1)
-    .option('--timeout <duration>', 'per-request timeout', durationSeconds, 10);
+    .addOption(durationOption('--timeout <duration>', 'per-request timeout, e.g. 10s or 500ms', { defaultMs: 10_000 }));
 }
 
 interface BenchFlags extends HttpFlags {
   connections: number;
+  /** ms */
   duration: number;
   amount?: number;
   rate?: number;
@@ -68,8 +70,9 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
       .command('bench')
       .argument('<url>', 'the URL to load, e.g. http://127.0.0.1:8080/health')
       .description('Load one URL with autocannon and write a troupe run directory (results, summary, CSV, PDF) that report, compare, thresholds and merge understand.')
+      .addHelpText('after', examples('troupe bench http://127.0.0.1:8080/health --connections 50 --duration 30s --threshold "p99 < 50ms"'))
       .option('-c, --connections <n>', 'concurrent connections', positiveInt, 10)
-      .option('-d, --duration <duration>', 'how long, e.g. 10s or 2m (a plain number means seconds)', durationSeconds, 10)
+      .addOption(durationOption('-d, --duration <duration>', 'how long, e.g. 10s or 2m', { defaultMs: 10_000 }))
       .option('-a, --amount <n>', 'send this many requests instead of running for --duration', positiveInt)
       .option('-R, --rate <n>', 'requests per second over all connections (default: as fast as possible)', positiveNumber),
   )
@@ -104,14 +107,14 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
           bench: {
             url: checkUrl(url),
             connections: flags.connections,
-            durationS: flags.duration,
+            durationS: flags.duration / 1000,
             ...(flags.amount ? { amount: flags.amount } : {}),
             ...(flags.rate ? { rate: flags.rate } : {}),
             method: flags.method,
             headers: parseHeaders(flags.header),
             ...(flags.body !== undefined ? { body: flags.body } : {}),
             pipelining: flags.pipelining,
-            timeoutS: flags.timeout,
+            timeoutS: flags.timeout / 1000,
           },
           workers: flags.workers,
           outDir: resolve(process.cwd(), flags.out),

@@ -2,13 +2,12 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
-import { parseDuration } from '../../fixtures/duration.js';
 import { parsePercent } from '../../metrics/threshold-parse.js';
 import { runIdFor } from '../../run/run-dir.js';
 import type { ExitSetter } from '../main.js';
 import { positiveInt } from '../options.js';
 import { addHttpOptions, checkUrl, parseHeaders, type HttpFlags } from './bench.js';
-import { durationSeconds, positiveNumber } from '../options.js';
+import { durationOption, examples, positiveNumber } from '../options.js';
 
 interface CapacityFlags extends HttpFlags {
   connections?: string;
@@ -16,8 +15,10 @@ interface CapacityFlags extends HttpFlags {
   from?: number;
   to?: number;
   factor: number;
+  /** ms */
   stepDuration: number;
-  maxP95?: string;
+  /** ms */
+  maxP95?: number;
   maxErrorRate?: string;
   minGain: string;
   fixedConnections: number;
@@ -32,13 +33,14 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
       .command('capacity')
       .argument('<url-or-config>', 'an http(s) URL (driven by autocannon) or a troupe config file (driven by troupe\'s engine)')
       .description('Sweep load levels (concurrency or arrival rate), measure throughput, p50/p95/p99 and errors at each, and find the knee.')
+      .addHelpText('after', examples('troupe capacity http://127.0.0.1:8080/health --connections 1,10,50,100 --step-duration 10s --max-p95 200ms', 'troupe capacity troupe.config.yaml --rates 50,100,200,400'))
       .option('--connections <list>', `concurrency levels, e.g. ${DEFAULT_LEVELS} (default)`)
       .option('--rates <list>', 'arrival-rate levels in req/s instead, e.g. 50,100,200,400')
       .option('--from <n>', 'first level of a geometric sweep (with --to and --factor)', positiveNumber)
       .option('--to <n>', 'last level of a geometric sweep', positiveNumber)
       .option('--factor <x>', 'growth factor of a geometric sweep', positiveNumber, 2)
-      .option('--step-duration <duration>', 'how long each level runs, e.g. 10s (a plain number means seconds)', durationSeconds, 10)
-      .option('--max-p95 <duration>', 'the knee is before the first level whose p95 is above this, e.g. 200ms')
+      .addOption(durationOption('--step-duration <duration>', 'how long each level runs, e.g. 10s', { defaultMs: 10_000 }))
+      .addOption(durationOption('--max-p95 <duration>', 'the knee is before the first level whose p95 is above this, e.g. 200ms'))
       .option('--max-error-rate <percent>', 'the knee is before the first level whose error rate is above this, e.g. 1%')
       .option('--min-gain <percent>', 'the knee is before the first level that adds less throughput than this', '5%')
       .option('--fixed-connections <n>', 'with --rates against a URL: autocannon connections', positiveInt, 100),
@@ -53,15 +55,14 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
         flags.from !== undefined || flags.to !== undefined
           ? geometricLevels(flags.from ?? 1, flags.to ?? NaN, flags.factor)
           : parseLevelList(flags.rates ?? flags.connections ?? DEFAULT_LEVELS, kind === 'rate' ? '--rates' : '--connections');
-      const maxP95Ms = flags.maxP95 === undefined ? undefined : parseDuration(flags.maxP95);
-      if (maxP95Ms === null) throw new UsageError(`--max-p95: expected a duration such as 200ms or 1s, got "${flags.maxP95}"`);
+      const maxP95Ms = flags.maxP95;
       const maxErrorRate = flags.maxErrorRate === undefined ? undefined : parsePercent(flags.maxErrorRate);
       if (maxErrorRate === null) throw new UsageError(`--max-error-rate: expected a percentage such as 1%, got "${flags.maxErrorRate}"`);
       const minGain = parsePercent(flags.minGain);
       if (minGain === null) throw new UsageError(`--min-gain: expected a percentage such as 5%, got "${flags.minGain}"`);
       const cwd = process.cwd();
       const outDir = resolve(cwd, flags.out ?? join('reports', runIdFor('capacity', new Date())));
-      const stepMs = flags.stepDuration * 1000;
+      const stepMs = flags.stepDuration;
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
@@ -72,7 +73,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
         if (/^https?:\/\//i.test(targetArg)) {
           target = checkUrl(targetArg);
           measure = measureUrl(
-            { url: target, connections: flags.fixedConnections, durationS: stepMs / 1000, method: flags.method, headers: parseHeaders(flags.header), ...(flags.body !== undefined ? { body: flags.body } : {}), pipelining: flags.pipelining, timeoutS: flags.timeout },
+            { url: target, connections: flags.fixedConnections, durationS: stepMs / 1000, method: flags.method, headers: parseHeaders(flags.header), ...(flags.body !== undefined ? { body: flags.body } : {}), pipelining: flags.pipelining, timeoutS: flags.timeout / 1000 },
             kind,
             stepMs,
             controller.signal,

@@ -14,7 +14,7 @@ import type { Gate } from '../../reports/gate.js';
 import type { RunSummary } from '../../run/files.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import type { ExitSetter } from '../main.js';
-import { collect, percentOption } from '../options.js';
+import { collect, examples, percentOption } from '../options.js';
 
 // The gate's modules (zod schemas, comparison, JUnit, Markdown) load on first use: `troupe --help` skips them.
 const gateModules = async () => {
@@ -93,6 +93,7 @@ export function registerCompare(program: Command, setExit: ExitSetter): void {
   program
     .command('compare')
     .description('Compare two runs (run directories or summary.json files); exit 1 when the current one regressed.')
+    .addHelpText('after', examples('troupe compare reports/base-20261123-101500 reports/demo-20261123-101700 --max-regression 20% --out compare'))
     .argument('<baseline>', 'the earlier run: a run directory or its summary.json')
     .argument('<current>', 'the run to judge: a run directory or its summary.json')
     .option('--max-regression <percent>', 'tolerance for p50/p95/p99 and throughput (default 10%)', percentOption)

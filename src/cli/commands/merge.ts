@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
-import { collect } from '../options.js';
+import { collect, examples } from '../options.js';
 
 interface MergeFlags {
   out: string;
@@ -15,6 +15,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
   program
     .command('merge')
     .description('Merge shard run directories (--shard i/n, --shards n) into one run directory: exact histograms, all results, thresholds and reports.')
+    .addHelpText('after', examples('troupe merge results/shard-0/* results/shard-1/* results/shard-2/* results/shard-3/* --out results/merged'))
     .argument('<run-dir...>', 'the run directory of every shard, 1/n … n/n, in any order')
     .requiredOption('-o, --out <dir>', 'the merged run directory (created; must be new or empty)')
     .option('--threshold <expr>', 'judge this too, besides the thresholds the shards were run with (repeatable)', collect)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import type { ExitSetter } from '../main.js';
+import { examples } from '../options.js';
 
 interface ReportFlags {
   format: string;
@@ -11,6 +12,7 @@ export function registerReport(program: Command, _setExit: ExitSetter): void {
     .command('report')
     .argument('<run-dir>', 'a run directory (reports/<run-id>)')
     .description('Rebuild the reports (CSV set, PDF) of a run directory from its files alone; the target is not contacted.')
+    .addHelpText('after', examples('troupe report reports/demo-20261123-101700', 'troupe report reports/demo-20261123-101700 --format pdf'))
     .option('-f, --format <formats>', 'comma-separated formats: csv, pdf', 'csv,pdf')
     .action(async (runDir: string, flags: ReportFlags) => {
       // Loaded here, not at the top, so that `troupe --help` does not load the report code.

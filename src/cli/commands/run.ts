@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import type { Order } from '../../fixtures/types.js';
+import { formatDuration } from '../../fixtures/duration.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
-import { graceDuration, integer, loadDuration, order, positiveInt, positiveRate } from '../options.js';
+import { durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
 import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
 
@@ -42,15 +43,15 @@ export function addInputOptions(command: Command): Command {
     .option('-t, --target <url>', 'base URL of the target, or "demo" for the embedded demo server')
     .option('--personas <path>', 'persona file or folder of persona files')
     .option('--locations <file>', 'locations file (CSV with header, JSON array or NDJSON)')
-    .option('--concurrency <n>', 'requests in flight at most', positiveInt)
-    .option('--iterations <n>', 'times each persona visits each location', positiveInt)
-    .option('--order <order>', 'persona | interleaved | shuffled', order)
-    .option('--seed <n>', 'seed for --order shuffled and the open model', integer)
+    .option('--concurrency <n>', 'requests in flight at most (default: config concurrency, else 5)', positiveInt)
+    .option('--iterations <n>', 'times each persona visits each location (default: config iterations, else 1)', positiveInt)
+    .option('--order <order>', 'persona | interleaved | shuffled (default: config order, else persona)', order)
+    .option('--seed <n>', 'seed for --order shuffled and the open model (default: config seed, else 1)', integer)
     .option('--rate <n>', 'open model: arrivals per second (with --duration)', positiveRate)
-    .option('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m', loadDuration)
-    .option('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s', loadDuration)
-    .option('-o, --out <dir>', 'folder that receives run directories')
-    .option('-n, --name <name>', 'run name (part of the run id)');
+    .addOption(durationOption('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m'))
+    .addOption(durationOption('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s'))
+    .option('-o, --out <dir>', 'folder that receives run directories (default: config out, else reports)')
+    .option('-n, --name <name>', 'run name, part of the run id (default: config name, else run)');
 }
 
 export function overridesFrom(flags: RunFlags) {
@@ -58,24 +59,39 @@ export function overridesFrom(flags: RunFlags) {
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
-export function registerRun(program: Command, setExit: ExitSetter): void {
-  addGateOptions(addInputOptions(program.command('run')))
-    .description('Run personas × locations against the target and write a run directory with results and reports.')
+/** Every flag of `troupe run`; `troupe validate` takes the same ones, so a CI line can be checked as written. */
+export function addRunOptions(command: Command): Command {
+  return addGateOptions(addInputOptions(command))
     .option('--no-progress', 'no progress output on stderr')
     .option('--no-reports', 'skip csv/ and report.pdf at the end (build them later with troupe report DIR)')
     .option('--resume <run-dir>', 'continue an interrupted or killed run in its run directory (same inputs required)')
-    .option('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut', graceDuration, 10_000)
+    .addOption(durationOption('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut, e.g. 30s or 0', { allowZero: true, defaultMs: 10_000 }))
     .option('--verbose', 'describe each failed request on stderr (method, redacted URL, code, message)')
     .option('--insecure', 'do not verify TLS certificates (prints a warning)')
     .option('--shard <i/n>', 'run shard i of n (1-based) of the plan, or 1/n of the open model\'s rate; merge with troupe merge')
     .option('--shards <n>', 'like --shard, with i from JOB_COMPLETION_INDEX (0-based, Kubernetes Indexed Jobs)', positiveInt)
-    .option('--workers <n>', 'run the engine in n worker threads (default 1)', positiveInt)
+    .option('--workers <n>', 'run the engine in n worker threads (default: 1)', positiveInt);
+}
+
+/** `--shard i/n`, or `--shards n` with i from JOB_COMPLETION_INDEX; undefined when neither is given. */
+export function shardFrom(flags: Pick<RunFlags, 'shard' | 'shards'>) {
+  if (flags.shard !== undefined && flags.shards !== undefined) throw new UsageError('--shard and --shards: give one of them, not both');
+  return flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnvironment(flags.shards) : undefined;
+}
+
+export function registerRun(program: Command, setExit: ExitSetter): void {
+  addRunOptions(program.command('run'))
+    .description('Run personas × locations against the target and write a run directory with results and reports.')
+    .addHelpText('after', examples(
+      'troupe run                                        # troupe.config.yaml here',
+      'troupe run --config staging.yaml --concurrency 20 --threshold "p95 < 500ms" --json > summary.json',
+      'troupe run --rate 50 --duration 2m --ramp-up 30s  # open model: 50 arrivals/s for 2 minutes',
+    ))
     .action(async (flags: RunFlags) => {
       const cwd = process.cwd();
       // Loaded here, not at the top, so that `troupe --help` does not load the engine and the validators.
       const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
-      if (flags.shard !== undefined && flags.shards !== undefined) throw new UsageError('--shard and --shards: give one of them, not both');
-      const shard = flags.shard !== undefined ? parseShard(flags.shard) : flags.shards !== undefined ? shardFromEnvironment(flags.shards) : undefined;
+      const shard = shardFrom(flags);
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags) });
       if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const gate = await prepareGate(inputs, flags, cwd);
@@ -88,7 +104,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       const controller = new AbortController();
       const onSignal = () => {
         if (controller.signal.aborted) exitNow(ExitCode.interrupted);
-        process.stderr.write(`\ntroupe: stopping: letting requests in flight finish for up to ${flags.grace ?? 10_000} ms (signal again to exit now)\n`);
+        process.stderr.write(`\ntroupe: stopping: letting requests in flight finish for up to ${formatDuration(flags.grace ?? 10_000)} (signal again to exit now)\n`);
         controller.abort();
       };
       process.on('SIGINT', onSignal);
