@@ -390,7 +390,9 @@ describe('config and inputs', () => {
       assert.deepEqual(loaded.config.timeouts, DEFAULTS.timeouts);
       assert.equal(loaded.config.maxResponseBytes, 50 * 1024 * 1024);
       assert.deepEqual([loaded.config.concurrency, loaded.config.iterations, loaded.config.order, loaded.config.seed], [5, 1, 'persona', 1]);
-      await expectInputError(() => loadInputs({ cwd: dir, overrides: {}, env: {} }), { code: 'E_FIXTURE', file: 'personas', place: 'not found' });
+      // Nothing named at all: the built-in demo (test/demo-fallback.test.ts); a personas flag alone is not enough.
+      assert.match((await loadInputs({ cwd: dir, overrides: {}, env: {} })).notice ?? '', /built-in demo/);
+      await expectInputError(() => loadInputs({ cwd: dir, overrides: { locations: at(`${VALID}/locations-bom-crlf.csv`) }, env: {} }), { code: 'E_FIXTURE', file: 'personas', place: 'not found' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -103,6 +103,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
       const shard = shardFrom(flags);
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
+      if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);

@@ -17,6 +17,7 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
       try {
         const shard = shardFrom(flags);
         const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
+        if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
         const gate = await prepareGate(inputs, flags, cwd);
         const description = describePlan(inputs, { ...(shard ? { shard } : {}), thresholds: gate.thresholds });
         process.stdout.write(flags.json ? `${JSON.stringify(description, null, 2)}\n` : `${describePlanLine(description)}\n`);

@@ -1,0 +1,7 @@
+// `prepare`: build after `npm install` / `npm ci` in a checkout and for git installs. `npm pack` and
+// `npm publish` run `prepack` (clean + build) just before `prepare`, so a second build is skipped there.
+import { spawnSync } from 'node:child_process';
+
+if (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') process.exit(0);
+const { status } = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' });
+process.exit(status ?? 1);

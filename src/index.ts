@@ -1,0 +1,123 @@
+/**
+ * The programmatic API (`import { run } from 'troupe'`): what `troupe run` and `troupe validate` do,
+ * without a terminal. Errors are TroupeError subclasses with a stable `code` and the `exitCode` the
+ * CLI would use; nothing here writes to stdout or calls process.exit.
+ */
+import { resolve } from 'node:path';
+import { loadInputs, type LoadInputsOptions, type Overrides } from './fixtures/config.js';
+import type { LoadedInputs } from './fixtures/types.js';
+import type { Comparison } from './reports/compare.js';
+import { finishGate, prepareGate } from './reports/gate.js';
+import { describePlan, type PlanDescription } from './run/describe-plan.js';
+import { executeRun } from './run/execute.js';
+import type { RunStatus, RunSummary } from './run/files.js';
+import type { Shard } from './run/shard.js';
+import { detectTerminal } from './sinks/terminal.js';
+
+export interface InputOptions extends Partial<Overrides> {
+  /** Folder that relative paths (config, --out, personas, locations) are resolved against. Default: process.cwd(). */
+  cwd?: string;
+  /**
+   * Config file, relative to cwd. Without it, troupe.config.{yaml,yml,json} in cwd; without one and
+   * without `personas`/`locations`, the built-in demo (see `notice` on the result).
+   */
+  config?: string;
+  /** For `${env:NAME}` in the config and personas. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunOptions extends InputOptions {
+  /** Threshold expressions judged after the config's, as `--threshold` (e.g. "p95 < 2s"). */
+  thresholds?: readonly string[];
+  /** An earlier run directory or summary.json to compare with, as `--baseline`. */
+  baseline?: string;
+  /** Abort to stop: no new work starts, requests in flight finish, the run is written as `interrupted`. */
+  signal?: AbortSignal;
+  /** After `signal` aborts, how long requests in flight may finish (ms). Default 10 000. */
+  graceMs?: number;
+  /** Progress on this stream (plain lines unless it is a TTY). Default: no progress. */
+  progress?: NodeJS.WritableStream;
+  /** Also build csv/ and report.pdf in the run directory, as `troupe run` does. Default false. */
+  reports?: boolean;
+  /** A run directory to continue, as `--resume`. */
+  resume?: string;
+  /** Run shard `index` (1-based) of `count`, as `--shard index/count`. */
+  shard?: Shard;
+  /** Engine worker threads, as `--workers`. Default 1. */
+  workers?: number;
+}
+
+export interface RunResult {
+  runId: string;
+  /** Absolute path of the run directory (run.json, results.ndjson, summary.json, …). */
+  runDir: string;
+  status: RunStatus;
+  /** What summary.json holds, with its `thresholds` verdict when thresholds were set. */
+  summary: RunSummary;
+  /** The comparison with `baseline`, when one was given. */
+  comparison: Comparison | null;
+  /** False when the CLI would exit non-zero: a threshold failed, a regression, an abortOn stop, an interrupt. */
+  passed: boolean;
+  /** Set when the built-in demo ran because no config was found. */
+  notice?: string;
+}
+
+export interface ValidateResult extends PlanDescription {
+  inputs: LoadedInputs;
+}
+
+const OVERRIDE_KEYS = ['target', 'personas', 'locations', 'concurrency', 'iterations', 'order', 'seed', 'out', 'name', 'insecure', 'rate', 'duration', 'rampUp'] as const satisfies readonly (keyof Overrides)[];
+
+function loadOptions(options: InputOptions): LoadInputsOptions {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const overrides: Partial<Overrides> = {};
+  for (const key of OVERRIDE_KEYS) if (options[key] !== undefined) Object.assign(overrides, { [key]: options[key] });
+  return { cwd, overrides, ...(options.config !== undefined ? { configPath: options.config } : {}), ...(options.env ? { env: options.env } : {}) };
+}
+
+export interface ValidateOptions extends InputOptions {
+  /** Threshold expressions checked (parsed, scopes known) after the config's, as `--threshold`. */
+  thresholds?: readonly string[];
+  /** Describe only this shard's part of the plan, as `--shard index/count`. */
+  shard?: Shard;
+}
+
+/** Config, personas, locations and thresholds read and checked, as `troupe validate`; nothing is sent. */
+export async function validate(options: ValidateOptions = {}): Promise<ValidateResult> {
+  const inputs = await loadInputs(loadOptions(options));
+  const gate = await prepareGate(inputs, { thresholds: options.thresholds ?? [], baselinePath: null });
+  return { inputs, ...describePlan(inputs, { ...(options.shard ? { shard: options.shard } : {}), thresholds: gate.thresholds }) };
+}
+
+/** One run, as `troupe run` without the console: returns when summary.json is written. */
+export async function run(options: RunOptions = {}): Promise<RunResult> {
+  const load = loadOptions(options);
+  const inputs = await loadInputs(load);
+  const gate = await prepareGate(inputs, { thresholds: options.thresholds ?? [], baselinePath: options.baseline ? resolve(load.cwd, options.baseline) : null });
+  const progress = options.progress;
+  const result = await executeRun({
+    inputs,
+    thresholds: gate.thresholds,
+    progress: { stream: progress ?? process.stderr, terminal: detectTerminal((progress ?? {}) as { isTTY?: boolean }), enabled: progress !== undefined },
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+    ...(options.resume ? { resume: resolve(load.cwd, options.resume) } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
+  });
+  const outcome = await finishGate(result.runDir, result.summary, gate, inputs, null);
+  if (options.reports) await (await import('./reports/build.js')).buildReports(result.runDir);
+  const passed = result.status === 'complete' && !outcome.failed && !result.summary.abortedBy;
+  return { ...result, comparison: outcome.comparison, passed, ...(inputs.notice ? { notice: inputs.notice } : {}) };
+}
+
+export { loadInputs };
+export { startDemoServer, type DemoServer, type DemoServerOptions } from './demo/server.js';
+export { ExitCode, TroupeError, InputError, UsageError, type TroupeErrorCode } from './errors.js';
+export { TROUPE_VERSION as version } from './version.js';
+export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './fixtures/config.js';
+export type { LoadedInputs, Location, Persona, RunConfig } from './fixtures/types.js';
+export type { PlanDescription } from './run/describe-plan.js';
+export type { Comparison } from './reports/compare.js';
+export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run/files.js';
+export type { Shard } from './run/shard.js';
