@@ -53,9 +53,12 @@ function shAsync(command, { cwd, env = {}, timeoutMs = 2 * MINUTE }) {
   });
 }
 
-/** `troupe demo-server --port 0` from the global install; resolves to its URL and a stop function. */
-function startDemoServer() {
-  const child = spawn(join(PREFIX, 'bin', 'troupe'), ['demo-server', '--port', '0'], { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `troupe demo-server --port 0` from an installed troupe (the project's by default; the Kubernetes step
+ * passes the global install's); resolves to its URL and a stop function.
+ */
+function startDemoServer(bin = join(PROJECT, 'node_modules', '.bin', 'troupe')) {
+  const child = spawn(bin, ['demo-server', '--port', '0'], { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'] });
   const limit = setTimeout(() => child.kill('SIGKILL'), 10 * MINUTE);
   const stop = () => {
     clearTimeout(limit);
@@ -63,6 +66,7 @@ function startDemoServer() {
   };
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => (stop(), reject(new Error('troupe demo-server printed no URL within 15 s'))), 15_000);
+    child.on('error', (err) => (clearTimeout(timer), clearTimeout(limit), reject(new Error(`${bin} demo-server: ${err.message}`))));
     child.stdout.on('data', (d) => {
       const match = /http:\/\/\S+/.exec(String(d));
       if (match) {
@@ -170,7 +174,8 @@ function schemaValidatesConfig() {
   if (!hasCommand('schema')) return 'skipped: schema not built';
   check(tarballFiles.some((f) => /^schema\/.+\.json$/.test(f)), 'the tarball has no schema/*.json');
   const schema = JSON.parse(sh('npx troupe schema').stdout);
-  const Ajv = require('ajv').default ?? require('ajv');
+  // troupe's schema is draft 2020-12: ajv's default class is draft-07.
+  const Ajv = require('ajv/dist/2020').default;
   const ajv = new Ajv({ strict: false, allErrors: true });
   const validateConfig = ajv.compile(schema);
   const config = YAML.parse(readFileSync(join(PROJECT, 'troupe.config.yaml'), 'utf8'));
@@ -271,20 +276,20 @@ async function kubernetesExample() {
   check(shard.image === merge.image && !/^node:/.test(shard.image), `both Jobs use the troupe image, got ${shard.image} and ${merge.image}`);
 
   // The user's project folder, where the kubectl lines run: a config against a shared target, personas/, locations.csv.
-  const demo = await startDemoServer();
+  const demo = await startDemoServer(join(PREFIX, 'bin', 'troupe'));
   try {
+    // The project `troupe init` writes, pointed at a shared target: what the header's kubectl lines read.
     const source = join(WORK, 'k8s-project');
-    mkdirSync(source);
-    cpSync(join(PROJECT, 'node_modules', 'troupe', 'personas'), join(source, 'personas'), { recursive: true });
-    copyFileSync(join(PROJECT, 'node_modules', 'troupe', 'fixtures', 'locations.csv'), join(source, 'locations.csv'));
-    writeFileSync(join(source, 'troupe.config.yaml'), `name: k8s\ntarget: ${demo.url}\npersonas: personas\nlocations: locations.csv\nthresholds:\n  - error_rate < 1%\n`);
+    sh(`${join(PREFIX, 'bin', 'troupe')} init ${JSON.stringify(source)} --target ${demo.url}`, { cwd: WORK });
+    const planned = JSON.parse(sh(`${join(PREFIX, 'bin', 'troupe')} validate --json`, { cwd: source }).stdout).planned;
 
     const root = join(WORK, 'k8s');
     const configMaps = configMapsFromHeader(text, source);
     materializeMounts(shard, shardJob.spec.template.spec.volumes, configMaps, root);
     materializeMounts(merge, mergeJob.spec.template.spec.volumes, configMaps, root);
     // ConfigMap volumes are read-only: troupe must not write into /work.
-    for (const dir of [join(root, shard.workingDir), join(root, shard.workingDir, 'personas')]) if (existsSync(dir)) chmodSync(dir, 0o555);
+    const readOnly = [shard.workingDir, ...(shard.volumeMounts ?? []).filter((m) => m.mountPath.startsWith(`${shard.workingDir}/`) && !m.subPath).map((m) => m.mountPath)].map((p) => join(root, p));
+    for (const dir of readOnly) if (existsSync(dir)) chmodSync(dir, 0o555);
 
     const env = { PATH: `${join(PREFIX, 'bin')}${delimiter}${process.env.PATH}` };
     for (const e of shard.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
@@ -301,7 +306,9 @@ async function kubernetesExample() {
     check(shardRequests.length === count, `expected ${count} shard run directories, got ${shardRequests.length}`);
     const sum = shardRequests.reduce((a, b) => a + b, 0);
     check(manifest.status === 'complete' && summary.status === 'complete', `merged run: status ${manifest.status}`);
-    check(summary.global.requests === sum && sum === 80, `merged ${summary.global.requests} requests; the shards ran ${shardRequests.join(' + ')}`);
+    const shardVisits = readdirSync(join(root, 'results')).filter((d) => d.startsWith('shard-')).flatMap((d) => runDirs(join(root, 'results', d))).map((d) => readJson(join(d, 'summary.json')).completed);
+    check(summary.global.requests === sum, `merged ${summary.global.requests} requests; the shards ran ${shardRequests.join(' + ')}`);
+    check(summary.completed === planned && shardVisits.reduce((a, b) => a + b, 0) === planned, `merged ${summary.completed} visits (shards ${shardVisits.join(' + ')}), troupe validate planned ${planned}`);
     check(summary.thresholds?.passed === true, 'the merged run judged the config threshold');
     return `${count} shards (${shardRequests.join(' + ')} requests) → one merged run, complete, ${summary.global.requests} requests`;
   } finally {
@@ -338,8 +345,7 @@ for (const [name, step] of STEPS) {
 }
 console.log(`pack-test: ${failed ? 'failed' : 'passed'} in ${((Date.now() - started) / 1000).toFixed(1)} s${failed ? `; files kept in ${WORK}` : ''}`);
 if (!failed) {
-  chmodSync(join(WORK, 'k8s', 'work'), 0o755);
-  if (existsSync(join(WORK, 'k8s', 'work', 'personas'))) chmodSync(join(WORK, 'k8s', 'work', 'personas'), 0o755);
+  for (const dir of ['work', 'work/personas', 'work/data']) if (existsSync(join(WORK, 'k8s', dir))) chmodSync(join(WORK, 'k8s', dir), 0o755);
   rmSync(WORK, { recursive: true, force: true });
 }
 process.exitCode = failed ? 1 : 0;

@@ -38,6 +38,9 @@ describe('env files', () => {
     assert.equal(loaded.env.TOKEN, 'from-env');
     assert.equal(loaded.env.OTHER, 'o');
     assert.equal(envFileNote(loaded.file!), 'troupe: read 2 variables from .env (1 already set in the environment, which wins)\n');
+    // Node preloads a file given as --env-file into process.env: an equal value is the file's own, not a shadow.
+    const preloaded = await loadInputEnv({ cwd: dir, processEnv: { TOKEN: 'from-file', OTHER: 'o' } });
+    assert.equal(envFileNote(preloaded.file!), 'troupe: read 2 variables from .env\n');
   });
 
   it('makes ${env:NAME} values from the file secrets, redacted like any other', async () => {
