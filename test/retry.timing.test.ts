@@ -33,8 +33,9 @@ test('backoff doubles with jitter up to maxBackoff; Retry-After is honoured (cap
 test('abortOn rules parse, and bad ones are refused', () => {
   assert.deepEqual(parseAbortRule('error_rate > 50% over 10s'), { expression: 'error_rate > 50% over 10s', metric: 'error_rate', operator: '>', value: 0.5, windowMs: 10_000, minRequests: 20 });
   assert.equal(parseAbortRule('p95 >= 2s over 1m')!.value, 2000);
-  assert.equal(parseAbortRule('p99 > 250 over 5s')!.value, 250);
-  for (const bad of ['error_rate > 150% over 10s', 'errors > 5% over 10s', 'p95 > 2s', 'error_rate > 5s over 10s']) assert.equal(parseAbortRule(bad), null, bad);
+  assert.equal(parseAbortRule('p99 > 250ms over 5s')!.value, 250);
+  // 'p99 > 250 over 5s': the one duration rule, a latency needs its unit.
+  for (const bad of ['error_rate > 150% over 10s', 'errors > 5% over 10s', 'p95 > 2s', 'error_rate > 5s over 10s', 'p99 > 250 over 5s']) assert.equal(parseAbortRule(bad), null, bad);
 });
 
 function result(ok: boolean, latencyMs = 5): ResultRecord {
