@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { collect } from '../options.js';
@@ -67,7 +67,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
 
 /** The shards' `outputs:` (junit, markdown), from the merged run.json's config. */
 async function readOutputs(runDir: string): Promise<string[] | null> {
-  const { readFile } = await import('node:fs/promises');
-  const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config?: { gate?: { outputs?: string[] } } };
-  return manifest.config?.gate?.outputs ?? null;
+  const { readManifest } = await import('../../run-dir/json-files.js');
+  const manifest = await readManifest(runDir);
+  return (manifest?.config as { gate?: { outputs?: string[] } } | undefined)?.gate?.outputs ?? null;
 }
