@@ -7,6 +7,7 @@ import { ArtifactError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../run/files.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
+import { shownPath } from '../run-dir/paths.js';
 import { endsInCutOffLine } from '../run-dir/results.js';
 import { readComparison } from './compare.js';
 
@@ -44,7 +45,8 @@ export interface BuildResult {
 }
 
 /** How a format's files are named to the user when they could not be written. */
-const ARTIFACT_NAMES: Record<string, string> = { csv: 'csv/', pdf: RUN_FILES.pdf };
+const artifactName = (dir: string, format: string) =>
+  format === 'csv' ? `${shownPath(join(dir, RUN_FILES.csv))}/` : format === 'pdf' ? shownPath(join(dir, RUN_FILES.pdf)) : `${format} report`;
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -60,7 +62,7 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
   // One format that cannot be written (a full disk, a file where csv/ must go) does not stop the others.
   const failed = new Map<string, ArtifactError>();
   const fail = (name: string, err: unknown) => {
-    if (!failed.has(name)) failed.set(name, new ArtifactError(ARTIFACT_NAMES[name] ?? name, reason(err), { cause: err }));
+    if (!failed.has(name)) failed.set(name, new ArtifactError(artifactName(dir, name), reason(err), { cause: err }));
   };
   const sinks = new Map<string, Awaited<ReturnType<NonNullable<FormatBuilder['openSink']>>>>();
   try {
