@@ -5,7 +5,7 @@
  * Reports are built by the caller (the reports registry), from the merged directory alone.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { compareCacheRates } from '../engine/cache-stats.js';
@@ -167,7 +167,14 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
 
   const metrics = RunMetrics.fromSummary(shards[0]!.summary);
   for (const shard of shards.slice(1)) metrics.merge(RunMetrics.fromSummary(shard.summary));
-  const lines = await concatResults(shards, join(out, RUN_FILES.results));
+  let lines: number;
+  try {
+    lines = await concatResults(shards, join(out, RUN_FILES.results));
+  } catch (err) {
+    // A damaged shard: leave no half-merged run directory behind (--out was empty, so all of it is ours).
+    await Promise.all([RUN_FILES.results, RUN_FILES.personas].map((f) => rm(join(out, f), { recursive: true, force: true })));
+    throw err;
+  }
 
   const first = shards[0]!;
   const status = mergedStatus(shards.map((s) => (s.rebuilt && s.manifest.status === 'complete' ? 'interrupted' : s.manifest.status)));
