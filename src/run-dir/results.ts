@@ -91,15 +91,16 @@ async function* readLines<T>(path: string, options: ReadResultsOptions, offsets:
   }
 }
 
-function opened(stream: NodeJS.ReadableStream & { once: (e: string, f: (...a: unknown[]) => void) => unknown }): Promise<'open' | 'missing'> {
+/** Waits for the file to open: 'missing' for ENOENT, any other error thrown. */
+function opened(stream: ReturnType<typeof createReadStream>): Promise<'open' | 'missing'> {
   return new Promise((resolve, reject) => {
     const onOpen = () => {
-      stream.removeListener('error', onError);
+      stream.off('error', onError);
       resolve('open');
     };
-    const onError = (err: unknown) => {
-      stream.removeListener('open', onOpen);
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') resolve('missing');
+    const onError = (err: NodeJS.ErrnoException) => {
+      stream.off('open', onOpen);
+      if (err.code === 'ENOENT') resolve('missing');
       else reject(err);
     };
     stream.once('open', onOpen);
