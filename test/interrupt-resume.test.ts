@@ -94,6 +94,8 @@ test('recordInvocation: typed flags only, paths relative to cwd, credentials out
     redacted: ['target'],
   });
   assert.doesNotMatch(JSON.stringify(recorded), /s3cret/);
+  // A value of an `${env:…}` secret repeated in any flag is removed too.
+  assert.deepEqual(recordInvocation({ name: 'run-tok123', concurrency: 2 }, '/p', ['tok123']), { flags: { name: 'run-[redacted]', concurrency: 2 }, redacted: ['name'] });
 });
 
 test('restoreFlags: --resume alone restores; the same value is fine; a different or new flag is refused naming it and both values', () => {

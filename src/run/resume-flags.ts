@@ -11,7 +11,7 @@ import { shownPath } from '../run-dir/paths.js';
 export interface RecordedInvocation {
   /** Flag values as commander parsed them (durations in ms), keyed by option name (`rampUp`). */
   flags: Record<string, unknown>;
-  /** Flags whose recorded value had credentials removed: they cannot be restored, only given again. */
+  /** Flags whose recorded value had credentials or secrets removed: they cannot be restored, only given again. */
   redacted?: string[];
 }
 
@@ -28,17 +28,20 @@ export function recordInvocation(given: Record<string, unknown>, cwd: string, se
   for (const [key, value] of Object.entries(given)) {
     if (NOT_RECORDED.has(key) || value === undefined) continue;
     const recorded = recordedValue(key, value, cwd, redactor);
-    if (key === 'target' && recorded !== value) redacted.push(key);
+    if (JSON.stringify(recorded) !== JSON.stringify(recordedValue(key, value, cwd, null))) redacted.push(key);
     flags[key] = recorded;
   }
   return redacted.length ? { flags, redacted } : { flags };
 }
 
-function recordedValue(key: string, value: unknown, cwd: string, redactor: Redactor): unknown {
+/** `redactor` null: the value as it would be recorded without removing credentials or secrets. */
+function recordedValue(key: string, value: unknown, cwd: string, redactor: Redactor | null): unknown {
+  if (Array.isArray(value)) return value.map((v) => recordedValue(key, v, cwd, redactor));
   if (typeof value !== 'string') return value;
-  if (key === 'target') return value === 'demo' ? value : redactor.url(value);
   if (PATH_FLAGS.has(key)) return shownPath(resolve(cwd, value), cwd);
-  return value;
+  if (!redactor) return value;
+  // Any `${env:…}` value that a flag repeats is a secret too.
+  return key === 'target' ? redactor.url(value) : redactor.text(value);
 }
 
 /**
