@@ -3,15 +3,38 @@
  * Only src/cli/main.ts turns these into a process exit code.
  */
 
-/** Exit codes are API: CI scripts branch on them. See README "Exit codes". */
+/**
+ * Exit codes are API: CI scripts branch on them. See README "Exit codes".
+ * - 0 ok · 1 thresholds failed, regression, abortOn · 2 bad usage, config, inputs, a damaged or refused
+ *   run directory · 3 target unreachable before the run · 4 a report or artifact could not be written
+ *   (the rest was written) · 130 interrupted.
+ */
 export const ExitCode = {
   ok: 0,
   failed: 1,
   usage: 2,
   unreachable: 3,
+  artifactFailed: 4,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/**
+ * When a command ends with several outcomes, the most important one is its exit code. An error that
+ * stops the command (2, 3) never gets here: it is thrown. Then: interrupted (the figures are partial,
+ * so their verdict is not one) > thresholds failed or regression (the CI gate must see it even when a
+ * report is missing) > an artifact that could not be written > ok.
+ */
+const PRECEDENCE: readonly number[] = [ExitCode.usage, ExitCode.unreachable, ExitCode.interrupted, ExitCode.failed, ExitCode.artifactFailed, ExitCode.ok];
+
+export function mostImportantExit(...codes: number[]): number {
+  return codes.reduce((best, code) => (rank(code) < rank(best) ? code : best), ExitCode.ok);
+}
+
+function rank(code: number): number {
+  const i = PRECEDENCE.indexOf(code);
+  return i === -1 ? 0 : i;
+}
 
 export type TroupeErrorCode =
   | 'E_USAGE'
@@ -21,6 +44,8 @@ export type TroupeErrorCode =
   | 'E_ENV'
   | 'E_TARGET_UNREACHABLE'
   | 'E_RUN_DIR'
+  | 'E_RUN_DIR_DAMAGED'
+  | 'E_ARTIFACT'
   | 'E_INTERNAL';
 
 export class TroupeError extends Error {
@@ -79,6 +104,30 @@ export class RunDirError extends TroupeError {
   constructor(message: string, exitCode: ExitCodeValue = ExitCode.usage) {
     super('E_RUN_DIR', message, exitCode);
     this.name = 'RunDirError';
+  }
+}
+
+/** A file of a run directory that cannot be read: a damaged line of results.ndjson, invalid run.json or summary.json. */
+export class DamagedFileError extends TroupeError {
+  readonly file: string;
+  /** 1-based line of results.ndjson, when the damage is in one line. */
+  readonly line?: number;
+  constructor(file: string, message: string, line?: number) {
+    super('E_RUN_DIR_DAMAGED', message, ExitCode.usage);
+    this.name = 'DamagedFileError';
+    this.file = file;
+    if (line !== undefined) this.line = line;
+  }
+}
+
+/** A report or artifact (csv/, report.pdf, junit.xml, summary.md, compare.json, a snapshot) that could not be written. */
+export class ArtifactError extends TroupeError {
+  /** What it is, as the user knows it: `csv/`, `report.pdf`, `junit.xml` … */
+  readonly artifact: string;
+  constructor(artifact: string, reason: string, options?: { cause?: unknown }) {
+    super('E_ARTIFACT', `${artifact} could not be written: ${reason}`, ExitCode.artifactFailed, options);
+    this.name = 'ArtifactError';
+    this.artifact = artifact;
   }
 }
 

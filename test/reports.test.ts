@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { encodeRow } from '../src/reports/csv/encode.js';
 import { CSV_OPTIONS, neutralise, type Cell } from '../src/reports/csv/writer.js';
-import { objectMembers, parseMember } from '../src/reports/json-members.js';
+import { objectMembers, parseMember } from '../src/run-dir/json-members.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { LOCATIONS, makeRunDir, PERSONAS, sampleRecords } from './fixtures/reports/make-run-dir.js';
 import { pdfPages, readCsv } from './fixtures/reports/read.js';

@@ -114,8 +114,15 @@ test('--resume refuses changed inputs with exit 2 and says what changed', { time
   await run.done;
   const before = await readFile(join(runDir, 'results.ndjson'));
 
+  // A flag that differs from those the run was started with (recorded in run.json) is refused by name.
+  const flag = await runCli(['run', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  assert.equal(flag.code, 2, flag.stderr);
+  assert.match(flag.stderr, /cannot resume .*: --concurrency: the run was started without it, given --concurrency 3\./);
+
+  const configPath = join(project, 'troupe.config.yaml');
+  await writeFile(configPath, (await readFile(configPath, 'utf8')).replace('concurrency: 2', 'concurrency: 3'));
   await writeFile(join(project, 'personas', 'b.yaml'), 'name: Ben\nthinkTime: 1ms\n');
-  const result = await runCli(['run', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  const result = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
   assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');

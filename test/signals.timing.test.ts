@@ -68,4 +68,9 @@ test('a second SIGINT exits at once; files on disk stay valid', { timeout: 60_00
   const [runId] = await import('node:fs/promises').then((fs) => fs.readdir(join(project, 'out')));
   const files = await assertJsonFilesParse(join(project, 'out', runId!));
   assert.ok(files.includes('run.json'));
+  // Written synchronously before the exit: a run that stopped is never left saying `running`.
+  const manifest = await readJson(join(project, 'out', runId!, 'run.json'));
+  assert.equal(manifest.status, 'interrupted');
+  assert.match(manifest.reason, /second signal/);
+  assert.match(result.stderr, new RegExp(`resume with: .+ run --resume out/${runId}\n`));
 });

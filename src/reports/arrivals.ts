@@ -5,7 +5,7 @@
  * started, kept only for open-model runs.
  */
 import type { LoadPhase } from '../fixtures/load.js';
-import type { ResultLine } from '../run/results-reader.js';
+import type { ResultLine } from '../run-dir/results.js';
 
 export interface PhaseArrivals {
   /** 1-based. */

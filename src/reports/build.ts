@@ -3,11 +3,12 @@
  * by name; each builder reads only the run directory, never the target.
  */
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { ArtifactError, UsageError } from '../errors.js';
 import { RUN_FILES } from '../run/files.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
-import { hasCutOffTail } from './tail.js';
+import { shownPath } from '../run-dir/paths.js';
+import { endsInCutOffLine } from '../run-dir/results.js';
 import { readComparison } from './compare.js';
 
 export interface FormatBuilder {
@@ -39,26 +40,69 @@ export interface BuildResult {
   status: RunData['status'];
   notes: string[];
   files: string[];
+  /** Formats that could not be written (the others were): the command says which and exits 4. */
+  failed: ArtifactError[];
 }
 
+/** How a format's files are named to the user when they could not be written. */
+const artifactName = (dir: string, format: string) =>
+  format === 'csv' ? `${shownPath(join(dir, RUN_FILES.csv))}/` : format === 'pdf' ? shownPath(join(dir, RUN_FILES.pdf)) : `${format} report`;
+
+const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 export async function buildReports(dir: string, formats: string[] = DEFAULT_FORMATS): Promise<BuildResult> {
-  const builders = await Promise.all(parseFormats(formats.join(',')).map((name) => REPORT_FORMATS[name]!()));
+  const names = parseFormats(formats.join(','));
+  const builders = await Promise.all(names.map(async (name) => ({ name, builder: await REPORT_FORMATS[name]!() })));
   const { manifest, summary, personaLocations } = await loadRunFiles(dir);
-  const cutOff = await hasCutOffTail(join(dir, RUN_FILES.results));
+  const cutOff = await endsInCutOffLine(join(dir, RUN_FILES.results));
   const status = reportStatus(manifest, summary, cutOff);
   const notes = statusNotes({ status, manifest, summary }, { truncatedTail: cutOff });
   const base = { dir, manifest, summary, personaLocations, status, notes, comparison: await readComparison(dir) };
 
-  const sinks = [];
+  // One format that cannot be written (a full disk, a file where csv/ must go) does not stop the others.
+  const failed = new Map<string, ArtifactError>();
+  const fail = (name: string, err: unknown) => {
+    if (!failed.has(name)) failed.set(name, new ArtifactError(artifactName(dir, name), reason(err), { cause: err }));
+  };
+  const sinks = new Map<string, Awaited<ReturnType<NonNullable<FormatBuilder['openSink']>>>>();
   try {
-    for (const b of builders) if (b.openSink) sinks.push(await b.openSink(base));
-    const facts = await scanResults(dir, sinks, summary.load?.phases);
-    for (const sink of sinks.splice(0)) await sink.close();
+    for (const { name, builder } of builders) {
+      if (!builder.openSink) continue;
+      try {
+        sinks.set(name, await builder.openSink(base));
+      } catch (err) {
+        fail(name, err);
+      }
+    }
+    const guarded: ResultSink[] = [...sinks].map(([name, sink]) => ({
+      async add(r) {
+        if (failed.has(name)) return;
+        try {
+          await sink.add(r);
+        } catch (err) {
+          fail(name, err);
+        }
+      },
+    }));
+    // A damaged results.ndjson is not an artifact failure: it throws (exit 2) from here.
+    const facts = await scanResults(dir, guarded, summary.load?.phases);
+    for (const [name, sink] of [...sinks]) {
+      sinks.delete(name);
+      if (failed.has(name)) await sink.abort().catch(() => undefined);
+      else await sink.close().catch((err: unknown) => fail(name, err));
+    }
     const data: RunData = { ...base, facts };
     const files: string[] = [];
-    for (const b of builders) files.push(...(await b.build(data)));
-    return { status, notes: base.notes, files };
+    for (const { name, builder } of builders) {
+      if (failed.has(name)) continue;
+      try {
+        files.push(...(await builder.build(data)));
+      } catch (err) {
+        fail(name, err);
+      }
+    }
+    return { status, notes: base.notes, files, failed: [...failed.values()] };
   } finally {
-    for (const sink of sinks) await sink.abort();
+    for (const sink of sinks.values()) await sink.abort().catch(() => undefined);
   }
 }

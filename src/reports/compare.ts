@@ -10,6 +10,8 @@ import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../metrics/t
 import { formatMetricValue } from '../metrics/threshold-format.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { RUN_FILES } from '../run/files.js';
+import { readManifest, readSummary as readRunSummary } from '../run-dir/json-files.js';
+import { rebuildSummary } from '../run-dir/rebuild.js';
 import { alignColumns } from './console.js';
 
 export { COMPARE_METRICS, type CompareMetric };
@@ -233,24 +235,28 @@ export function renderComparisonTable(comparison: Comparison, c: Paint): string 
 
 /**
  * A summary from a run directory or a summary.json. Throws a UsageError naming the path when it is
- * neither, so a wrong --baseline stops before the run starts.
+ * neither, so a wrong --baseline stops before the run starts. A run directory killed before it wrote
+ * summary.json is compared on a summary rebuilt from its results.ndjson.
  */
 export async function readSummary(path: string, label: string): Promise<ComparableSummary> {
   let file = path;
+  let dir: string | null = null;
   try {
-    if ((await stat(path)).isDirectory()) file = join(path, RUN_FILES.summary);
+    if ((await stat(path)).isDirectory()) {
+      dir = path;
+      file = join(path, RUN_FILES.summary);
+    }
   } catch {
     throw new UsageError(`${label} ${JSON.stringify(path)}: not found; expected a run directory or a summary.json`);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'has no summary.json' : `is not valid JSON (${(err as Error).message})`;
-    throw new UsageError(`${label} ${JSON.stringify(file)} ${why}; expected a run directory or a summary.json written by troupe`);
+  let data: unknown = await readRunSummary(file);
+  if (data === null && dir !== null) {
+    const manifest = await readManifest(dir);
+    if (manifest !== null) data = await rebuildSummary(dir, manifest);
   }
-  const s = data as Partial<ComparableSummary> | null;
-  if (s === null || typeof s !== 'object' || typeof s.global !== 'object' || s.global === null || typeof s.global.latency !== 'object') {
+  if (data === null) throw new UsageError(`${label} ${JSON.stringify(file)} not found; expected a run directory or a summary.json written by troupe`);
+  const s = data as Partial<ComparableSummary>;
+  if (typeof s.global !== 'object' || s.global === null || typeof s.global.latency !== 'object') {
     throw new UsageError(`${label} ${JSON.stringify(file)} is not a troupe summary (no global latency); expected a run directory or a summary.json written by troupe`);
   }
   return { ...s, personas: s.personas ?? {}, steps: s.steps ?? {} } as ComparableSummary;

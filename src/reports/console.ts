@@ -1,7 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run/files.js';
-import { textMs as formatMs, textPct as pct } from './format.js';
+import { completionText, textMs as formatMs, textPct as pct } from './format.js';
 
 function row(label: string, s: ScopeSummary): string[] {
   return [label, String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
@@ -41,5 +41,12 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
     const s = summary.serverCache;
     extra.push(`${s.source}: ${s.hits} hits, ${s.misses} misses → ${pct(s.hitRate)}`);
   }
-  return `${out.join('\n')}\n\n${extra.join('\n')}\n`;
+  // A partial table must not pass for a whole one.
+  const label = summary.status === 'complete' ? '' : `${c.yellow(`partial results (${summary.status}): ${completionText(summary)}; the figures cover only those`)}\n`;
+  return `${label}${out.join('\n')}\n\n${extra.join('\n')}\n`;
+}
+
+/** After an interrupt: how much of the plan was done, and the command that continues the run. */
+export function renderInterruption(summary: Pick<RunSummary, 'load' | 'steps' | 'planned' | 'completed'>, resumeCommand: string, c: ChalkInstance): string {
+  return `${c.yellow(c.bold(`interrupted: ${completionText(summary)}`))}\nresume with: ${resumeCommand}\n`;
 }

@@ -1,5 +1,5 @@
 /** Failed requests grouped by error code and HTTP status, built in one pass over results.ndjson. */
-import type { ResultLine } from '../run/results-reader.js';
+import type { ResultLine } from '../run-dir/results.js';
 
 export interface ErrorRow {
   code: string;

@@ -3,10 +3,13 @@
  * it, the comparison and the CI files (compare.json/csv, summary.md, junit.xml). The CLI only prints.
  */
 import { join } from 'node:path';
+import type { ArtifactError } from '../errors.js';
 import type { LoadedInputs } from '../fixtures/types.js';
 import { configThresholds, flagThresholds, scopeCatalog } from '../metrics/threshold-config.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { RUN_FILES, type RunSummary } from '../run/files.js';
+import { shownPath } from '../run-dir/paths.js';
+import { attemptArtifact } from './artifacts.js';
 import { compareSummaries, readSummary, writeComparison, type ComparableSummary, type CompareOptions, type Comparison } from './compare.js';
 import { renderJunit, writeJunit } from './junit.js';
 import { renderMarkdown, writeMarkdown } from './markdown.js';
@@ -40,25 +43,35 @@ export interface GateOutcome {
   failed: boolean;
   /** A sentence for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY. */
   warning?: string;
+  /** CI files that could not be written (the others were). */
+  artifactsFailed: ArtifactError[];
 }
 
 /** After the run: compare with the baseline and write the CI files the config and flags ask for. */
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, inputs: LoadedInputs, junitPath: string | null): Promise<GateOutcome> {
   const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
-  if (comparison) await writeComparison(runDir, comparison);
-  const warning = await writeCiFiles(runDir, summary, comparison, inputs.config.gate.outputs, junitPath);
-  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(warning ? { warning } : {}) };
+  const artifactsFailed: ArtifactError[] = [];
+  if (comparison) await attemptArtifact(shownPath(join(runDir, RUN_FILES.compare)), artifactsFailed, () => writeComparison(runDir, comparison));
+  const ci = await writeCiFiles(runDir, summary, comparison, inputs.config.gate.outputs, junitPath);
+  artifactsFailed.push(...ci.failed);
+  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(ci.warning ? { warning: ci.warning } : {}), artifactsFailed };
 }
 
 /**
  * summary.md and junit.xml in the run directory as `outputs` asks, plus a JUnit file at `junitPath`.
- * Returns a warning for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY.
+ * Returns a warning for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY, and the files that
+ * could not be written (each is tried).
  */
-export async function writeCiFiles(runDir: string, summary: RunSummary, comparison: Comparison | null, outputs: readonly string[], junitPath: string | null): Promise<string | undefined> {
+export async function writeCiFiles(runDir: string, summary: RunSummary, comparison: Comparison | null, outputs: readonly string[], junitPath: string | null): Promise<{ warning?: string; failed: ArtifactError[] }> {
+  const failed: ArtifactError[] = [];
   let warning: string | undefined;
-  if (outputs.includes('markdown')) warning = (await writeMarkdown(join(runDir, RUN_FILES.markdown), renderMarkdown(summary, comparison))) ?? undefined;
+  if (outputs.includes('markdown')) {
+    const path = join(runDir, RUN_FILES.markdown);
+    warning = (await attemptArtifact(shownPath(path), failed, () => writeMarkdown(path, renderMarkdown(summary, comparison)))) ?? undefined;
+  }
   const junit = renderJunit(summary, comparison);
-  if (outputs.includes('junit')) await writeJunit(join(runDir, RUN_FILES.junit), junit);
-  if (junitPath) await writeJunit(junitPath, junit);
-  return warning;
+  for (const path of [...(outputs.includes('junit') ? [join(runDir, RUN_FILES.junit)] : []), ...(junitPath ? [junitPath] : [])]) {
+    await attemptArtifact(shownPath(path), failed, () => writeJunit(path, junit));
+  }
+  return { ...(warning ? { warning } : {}), failed };
 }

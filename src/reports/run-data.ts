@@ -2,17 +2,13 @@
  * Everything a report needs, read from a run directory alone: the manifest, the summary and the facts
  * that only results.ndjson holds (errors with first/last time seen, the per-second series).
  */
-import { access, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDirError } from '../errors.js';
-import type { ScopeSummary } from '../metrics/aggregate.js';
-import { RunMetrics } from '../metrics/run-metrics.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary } from '../run/files.js';
-import type { ReadResultsReport } from '../run/results-reader.js';
+import { readManifest, readSummaryParts, type PersonaLocations } from '../run-dir/json-files.js';
+import { rebuildSummary } from '../run-dir/rebuild.js';
 import type { ArrivalFacts } from './arrivals.js';
 import type { ErrorRow } from './errors-table.js';
-import { objectMembers, parseMember, type Member } from './json-members.js';
-import { readResultLines } from './ndjson-lines.js';
 import type { SecondRow } from './timeseries.js';
 import type { Comparison } from './compare.js';
 import { completionText } from './format.js';
@@ -28,8 +24,7 @@ export interface RunFacts {
   arrivals?: ArrivalFacts;
 }
 
-/** persona → (location → light scope), one persona at a time. */
-export type PersonaLocations = () => AsyncIterable<[string, Record<string, ScopeSummary>]>;
+export type { PersonaLocations };
 
 export interface RunFiles {
   manifest: RunManifest | null;
@@ -49,34 +44,18 @@ export interface RunData extends RunFiles {
   comparison: Comparison | null;
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
-
-const unreadable = (path: string, err: unknown) =>
-  new RunDirError(`${path}: cannot be read as JSON (${err instanceof Error ? err.message : String(err)})`);
-
 /**
  * run.json and summary.json. A run killed before it wrote summary.json gets one rebuilt from
  * results.ndjson (the same aggregates the run would have written), so its reports still build.
  */
 export async function loadRunFiles(dir: string): Promise<RunFiles> {
-  const manifestPath = join(dir, RUN_FILES.manifest);
-  const summaryPath = join(dir, RUN_FILES.summary);
-  const resultsPath = join(dir, RUN_FILES.results);
-  const [hasManifest, hasSummary, hasResults] = await Promise.all([exists(manifestPath), exists(summaryPath), exists(resultsPath)]);
-  if (!hasManifest && !hasSummary) {
+  const [manifest, parts] = await Promise.all([readManifest(dir), readSummaryParts(join(dir, RUN_FILES.summary))]);
+  if (manifest === null && parts === null) {
     throw new RunDirError(`${dir} is not a run directory: it has neither ${RUN_FILES.manifest} nor ${RUN_FILES.summary}`);
   }
-  let manifest: RunManifest | null = null;
-  if (hasManifest) {
-    try {
-      manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as RunManifest;
-    } catch (err) {
-      throw unreadable(manifestPath, err);
-    }
-  }
-  if (hasSummary) return { manifest, ...(await readSummary(summaryPath)) };
-  if (!hasResults || manifest === null) throw new RunDirError(`${dir} has no ${RUN_FILES.summary} and no ${RUN_FILES.results} to rebuild it from`);
-  const summary = await rebuildSummary(resultsPath, manifest);
+  if (parts) return { manifest, ...parts };
+  if (manifest === null) throw new RunDirError(`${dir} has no ${RUN_FILES.summary} and no ${RUN_FILES.manifest} to rebuild it with`);
+  const summary = await rebuildSummary(dir, manifest);
   const pairs = summary.personaLocations;
   return {
     manifest,
@@ -84,64 +63,6 @@ export async function loadRunFiles(dir: string): Promise<RunFiles> {
     personaLocations: async function* () {
       yield* Object.entries(pairs);
     },
-  };
-}
-
-/**
- * summary.json member by member: everything but `personaLocations` now; of that, only where each persona's
- * part lies, read and parsed one persona at a time when the locations table is written (it is most of the
- * file: ~97 MB for 100 × 1,000 scopes, ~265 MB of heap if parsed at once).
- */
-async function readSummary(path: string): Promise<Omit<RunFiles, 'manifest'>> {
-  const summary: Record<string, unknown> = {};
-  const spans: Member[] = [];
-  try {
-    const buf = await readFile(path);
-    for (const m of objectMembers(buf)) {
-      if (m.key === 'personaLocations') spans.push(...objectMembers(buf, m.start));
-      else summary[m.key] = parseMember(buf, m);
-    }
-  } catch (err) {
-    throw unreadable(path, err);
-  }
-  summary.personaLocations = {};
-  return {
-    summary: summary as unknown as RunSummary,
-    personaLocations: async function* () {
-      const handle = await open(path, 'r');
-      try {
-        for (const m of spans) {
-          const part = Buffer.alloc(m.end - m.start);
-          await handle.read(part, 0, part.length, m.start);
-          yield [m.key, JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>];
-        }
-      } finally {
-        await handle.close();
-      }
-    },
-  };
-}
-
-async function rebuildSummary(resultsPath: string, manifest: RunManifest): Promise<RunSummary> {
-  const metrics = new RunMetrics();
-  const report: ReadResultsReport = { lines: 0, truncatedTail: false };
-  for await (const line of readResultLines(resultsPath, report)) metrics.add({ type: 'result', ...line });
-  const m = metrics.toSummary();
-  const start = Date.parse(manifest.startedAt);
-  const end = m.global.endedAt ?? start;
-  return {
-    troupe: manifest.troupe,
-    runId: manifest.runId,
-    name: manifest.name,
-    status: manifest.status === 'complete' ? 'complete' : 'interrupted',
-    target: manifest.target,
-    startedAt: manifest.startedAt,
-    endedAt: new Date(end).toISOString(),
-    durationMs: Math.max(0, Math.round(end - start)),
-    planned: manifest.planned,
-    completed: report.lines,
-    concurrency: 0,
-    ...m,
   };
 }
 

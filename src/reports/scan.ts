@@ -5,9 +5,8 @@
 import { join } from 'node:path';
 import { RUN_FILES } from '../run/files.js';
 import type { LoadPhase } from '../fixtures/load.js';
-import type { ReadResultsReport, ResultLine } from '../run/results-reader.js';
+import { readResults, type ReadResultsReport, type ResultLine } from '../run-dir/results.js';
 import { ArrivalTally } from './arrivals.js';
-import { readResultLines } from './ndjson-lines.js';
 import { ErrorTally } from './errors-table.js';
 import type { RunFacts } from './run-data.js';
 import { SecondSeries } from './timeseries.js';
@@ -22,20 +21,16 @@ export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?
   const series = new SecondSeries();
   const arrivals = phases ? new ArrivalTally() : null;
   const report: ReadResultsReport = { lines: 0, truncatedTail: false };
-  try {
-    for await (const r of readResultLines(join(dir, RUN_FILES.results), report)) {
-      // Retried attempts and harness-cache answers are reported apart (summary.json `retries`, `harnessCache`):
-      // the error table and the time series hold what the run's figures hold, first attempts sent to the target.
-      if (r.harnessCache === undefined && (r.attempt ?? 1) <= 1) {
-        errors.add(r);
-        series.add(r);
-      }
-      arrivals?.add(r);
-      for (const sink of sinks) await sink.add(r);
+  // A run killed before its first result has no results.ndjson: its reports show no requests.
+  for await (const r of readResults(join(dir, RUN_FILES.results), { report, missingIsEmpty: true })) {
+    // Retried attempts and harness-cache answers are reported apart (summary.json `retries`, `harnessCache`):
+    // the error table and the time series hold what the run's figures hold, first attempts sent to the target.
+    if (r.harnessCache === undefined && (r.attempt ?? 1) <= 1) {
+      errors.add(r);
+      series.add(r);
     }
-  } catch (err) {
-    // A run killed before its first result has no results.ndjson: its reports show no requests.
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    arrivals?.add(r);
+    for (const sink of sinks) await sink.add(r);
   }
   const facts: RunFacts = { lines: report.lines, truncatedTail: report.truncatedTail, errors: errors.rows(), timeseries: series.rows() };
   if (arrivals && phases) facts.arrivals = arrivals.facts(phases);

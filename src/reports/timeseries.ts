@@ -4,7 +4,7 @@
  * the file is in completion order give or take the concurrency), then shrinks to a row of numbers.
  */
 import { LatencyHistogram } from '../metrics/histogram.js';
-import type { ResultLine } from '../run/results-reader.js';
+import type { ResultLine } from '../run-dir/results.js';
 
 export interface SecondRow {
   /** Epoch ms of the start of this second. */

@@ -19,11 +19,12 @@ import { ProgressSink } from '../sinks/progress.js';
 import { combinedBackpressure, fanOut, startSinks, stopSinks, type Sink } from '../sinks/sink.js';
 import { SnapshotSink } from '../sinks/snapshots.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
-import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import { toJson, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
 import { TROUPE_VERSION } from '../version.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
+import type { RecordedInvocation } from './resume-flags.js';
 import { engineOptions } from './engine-options.js';
 import { createRunDirectory } from './run-dir.js';
 import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
@@ -48,6 +49,20 @@ export interface ExecuteOptions {
   shard?: Shard;
   /** `--workers N`: run the engine in N worker threads (see src/run/workers.ts). Default 1: in this thread. */
   workers?: number;
+  /** The flags the run was started with, recorded in run.json for `--resume` (a resumed run keeps its own). */
+  invocation?: RecordedInvocation;
+  /** Called once the run directory exists and run.json says `running`. */
+  onRunDirectory?: (run: StartedRun) => void;
+}
+
+export interface StartedRun {
+  id: string;
+  path: string;
+  /**
+   * For a process about to exit at once (a second Ctrl-C): run.json says `interrupted`, written
+   * synchronously and atomically, so that no reader ever sees a run still `running` that is not.
+   */
+  markInterruptedSync(reason: string): void;
 }
 
 export interface ExecuteResult {
@@ -107,6 +122,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       planned,
       node: process.version,
       inputDigests: inputs.inputDigests,
+      ...(options.invocation ? { invocation: options.invocation } : {}),
     };
     const manifest: RunManifest = resumed
       ? { ...resumed.manifest, target: targetLabel, status: 'running', endedAt: null, node: process.version, resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()] }
@@ -115,6 +131,15 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     delete manifest.aborted;
     const manifestPath = join(runDir.path, RUN_FILES.manifest);
     await writeFileAtomic(manifestPath, toJson(manifest));
+    // Once the final run.json is written it is the truth; an exit after that changes nothing.
+    let finalWritten = false;
+    options.onRunDirectory?.({
+      id: runDir.id,
+      path: runDir.path,
+      markInterruptedSync: (reason) => {
+        if (!finalWritten) writeFileAtomicSync(manifestPath, toJson({ ...manifest, status: 'interrupted', endedAt: new Date(clock.wallNow()).toISOString(), reason }));
+      },
+    });
 
     const metrics = resumed?.metrics ?? new RunMetrics();
     const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
@@ -238,6 +263,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       if (options.thresholds?.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
       await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
       await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}), ...(aborted > 0 ? { aborted } : {}) }));
+      finalWritten = true;
     }
     return { runId: runDir.id, runDir: runDir.path, status, summary };
   } finally {

@@ -6,6 +6,7 @@ import type { InputDigests } from '../fixtures/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
+import type { RecordedInvocation } from './resume-flags.js';
 
 export const RUN_FILES = {
   manifest: 'run.json',
@@ -53,6 +54,8 @@ export interface RunManifest {
   resumedAt?: string[];
   /** Requests cut after the grace period of the last interrupt (not in results.ndjson). */
   aborted?: number;
+  /** The flags `troupe run` was started with (credentials removed): `--resume DIR` alone runs with them again. */
+  invocation?: RecordedInvocation;
 }
 
 /** Hit/miss counters the target itself reported (the demo server, or a cache-stats endpoint). */

@@ -4,21 +4,21 @@
  * identical); results.ndjson lines are concatenated; thresholds are judged again on the merged whole.
  * Reports are built by the caller (the reports registry), from the merged directory alone.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { compareCacheRates } from '../engine/cache-stats.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
-import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
 import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { toJson, writeFileAtomic } from '../util/atomic-write.js';
 import { TROUPE_VERSION } from '../version.js';
 import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
-import { readResults } from './results-reader.js';
+import { readManifest, readSummary } from '../run-dir/json-files.js';
+import { rebuildSummary } from '../run-dir/rebuild.js';
+import { readResultEntries } from '../run-dir/results.js';
 
 export interface ShardRun {
   dir: string;
@@ -50,38 +50,14 @@ const refuse = (message: string): never => {
   throw new RunDirError(message, ExitCode.usage);
 };
 
-async function readJson<T>(path: string): Promise<T | null> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    return refuse(`${path}: not valid JSON (${(err as Error).message})`);
-  }
-}
-
 export async function readShard(dir: string): Promise<ShardRun> {
   const path = resolve(dir);
-  const manifest = await readJson<RunManifest>(join(path, RUN_FILES.manifest));
+  const manifest = await readManifest(path);
   if (manifest === null) return refuse(`${dir} is not a run directory: it has no ${RUN_FILES.manifest}`);
-  const summary = await readJson<RunSummary>(join(path, RUN_FILES.summary));
+  const summary = await readSummary(join(path, RUN_FILES.summary));
   if (summary !== null) return { dir: path, manifest, summary, rebuilt: false };
-  // Killed before the summary was written: the results on disk are the truth. A visit's lines are
-  // written together, so each change of work-item id starts the next visit.
-  const metrics = new RunMetrics();
-  let completed = 0;
-  let lastId: string | null = null;
-  for await (const line of readResults(join(path, RUN_FILES.results))) {
-    metrics.add({ type: 'result', ...line } as ResultRecord);
-    if (line.id !== lastId) completed++;
-    lastId = line.id;
-  }
-  return { dir: path, manifest, summary: { ...metrics.toSummary(), completed }, rebuilt: true };
+  // Killed before the summary was written: the results on disk are the truth.
+  return { dir: path, manifest, summary: await rebuildSummary(path, manifest), rebuilt: true };
 }
 
 /** Same config, every shard 1..n exactly once; otherwise a usage error (exit 2) that says which. */
@@ -166,23 +142,10 @@ async function concatResults(shards: ShardRun[], out: string): Promise<number> {
   let lines = 0;
   try {
     for (const shard of shards) {
-      const input = createReadStream(join(shard.dir, RUN_FILES.results), { encoding: 'utf8' });
-      const missing = await once(input, 'open').then(() => false, (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? true : Promise.reject(err)));
-      if (missing) continue;
-      let pending: string | null = null;
-      for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-        if (pending !== null && !stream.write(`${pending}\n`)) await once(stream, 'drain');
-        if (pending !== null) lines++;
-        pending = text.length ? text : null;
-      }
-      if (pending !== null) {
-        try {
-          JSON.parse(pending);
-          if (!stream.write(`${pending}\n`)) await once(stream, 'drain');
-          lines++;
-        } catch {
-          // The shard was killed mid-write; its reports skip this line too.
-        }
+      // Every line is checked (a damaged shard stops the merge, exit 2), and copied as written.
+      for await (const entry of readResultEntries(join(shard.dir, RUN_FILES.results), { missingIsEmpty: true })) {
+        if (!stream.write(`${entry.text}\n`)) await once(stream, 'drain');
+        lines++;
       }
     }
   } finally {
@@ -204,7 +167,14 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
 
   const metrics = RunMetrics.fromSummary(shards[0]!.summary);
   for (const shard of shards.slice(1)) metrics.merge(RunMetrics.fromSummary(shard.summary));
-  const lines = await concatResults(shards, join(out, RUN_FILES.results));
+  let lines: number;
+  try {
+    lines = await concatResults(shards, join(out, RUN_FILES.results));
+  } catch (err) {
+    // A damaged shard: leave no half-merged run directory behind (--out was empty, so all of it is ours).
+    await Promise.all([RUN_FILES.results, RUN_FILES.personas].map((f) => rm(join(out, f), { recursive: true, force: true })));
+    throw err;
+  }
 
   const first = shards[0]!;
   const status = mergedStatus(shards.map((s) => (s.rebuilt && s.manifest.status === 'complete' ? 'interrupted' : s.manifest.status)));

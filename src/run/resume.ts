@@ -3,14 +3,15 @@
  * results already on disk decide what is skipped and seed the metrics, so the summary and reports
  * cover the whole run; new results are appended to the same results.ndjson.
  */
-import { open, readFile, truncate } from 'node:fs/promises';
+import { truncate } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
 import type { InputDigests, LoadedInputs } from '../fixtures/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { RUN_FILES, type RunManifest } from './files.js';
-import { readResults } from './results-reader.js';
+import { readManifest } from '../run-dir/json-files.js';
+import { readResultEntries, repairTail, type TailRepair } from '../run-dir/results.js';
 import type { RunDirectory } from './run-dir.js';
 
 export interface ResumeState {
@@ -28,7 +29,7 @@ export interface ResumeState {
   tail: TailRepair;
 }
 
-export type TailRepair = 'intact' | 'cut-off line dropped' | 'newline added';
+export type { TailRepair };
 
 function refuse(message: string): never {
   throw new RunDirError(message, ExitCode.usage);
@@ -37,13 +38,8 @@ function refuse(message: string): never {
 /** Reads and checks a run directory for resuming; refuses (exit 2) when it cannot or must not be resumed. */
 export async function prepareResume(dir: string, inputs: LoadedInputs): Promise<ResumeState> {
   const path = resolve(dir);
-  let manifest: RunManifest;
-  try {
-    manifest = JSON.parse(await readFile(join(path, RUN_FILES.manifest), 'utf8')) as RunManifest;
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no run.json (is it a run directory?)' : `its run.json cannot be read (${(err as Error).message})`;
-    refuse(`cannot resume ${dir}: ${why}`);
-  }
+  const manifest = await readManifest(path);
+  if (manifest === null) refuse(`cannot resume ${dir}: it has no run.json (is it a run directory?)`);
   if (manifest.status === 'complete') refuse(`cannot resume ${dir}: the run is already complete; start a new run without --resume`);
   if (manifest.configHash !== inputs.configHash) {
     refuse(`cannot resume ${dir}: the inputs changed since the run started: ${describeChanges(manifest.inputDigests, inputs.inputDigests)}. Restore them, or start a new run without --resume.`);
@@ -76,7 +72,6 @@ async function replayResults(path: string, manyLines: (persona: string) => boole
   let kept = 0;
   // The last visit's lines are held back until the next visit starts (or the file ends).
   let group: { id: string; persona: string; start: number; lines: ResultRecord[] } | null = null;
-  let offset = 0;
   const flush = () => {
     if (!group) return;
     done.add(group.id);
@@ -84,15 +79,13 @@ async function replayResults(path: string, manyLines: (persona: string) => boole
     for (const record of group.lines) metrics.add(record);
     kept += group.lines.length;
   };
-  for await (const line of readResults(path)) {
-    const record = { type: 'result', ...line } as ResultRecord;
-    const length = Buffer.byteLength(JSON.stringify(line)) + 1;
+  for await (const { result, offset } of readResultEntries(path, { missingIsEmpty: true })) {
+    const record = { type: 'result', ...result } as ResultRecord;
     if (group && group.id === record.id) group.lines.push(record);
     else {
       flush();
       group = { id: record.id, persona: record.persona, start: offset, lines: [record] };
     }
-    offset += length;
   }
   if (group && manyLines(group.persona)) await truncate(path, group.start);
   else flush();
@@ -113,46 +106,4 @@ export function describeChanges(before: InputDigests | undefined, after: InputDi
     changes.push(`${label} (${was === undefined ? 'added' : now === undefined ? 'removed' : 'changed'})`);
   }
   return changes.length ? changes.join('; ') : 'the config (secret values excluded)';
-}
-
-/**
- * Make results.ndjson safe to append to: a kill may have cut its last line. A cut-off line is dropped
- * (its work item runs again); a whole last line without its newline gets one.
- */
-export async function repairTail(path: string): Promise<TailRepair> {
-  let handle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'intact';
-    throw err;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) return 'intact';
-    const chunk = Buffer.alloc(64 * 1024);
-    let pos = size;
-    let lastNewline = -1;
-    while (pos > 0 && lastNewline < 0) {
-      const length = Math.min(chunk.length, pos);
-      pos -= length;
-      await handle.read(chunk, 0, length, pos);
-      const i = chunk.subarray(0, length).lastIndexOf(10);
-      if (i >= 0) lastNewline = pos + i;
-    }
-    const tailStart = lastNewline + 1;
-    if (tailStart === size) return 'intact';
-    const tail = Buffer.alloc(size - tailStart);
-    await handle.read(tail, 0, tail.length, tailStart);
-    try {
-      JSON.parse(tail.toString('utf8'));
-      await handle.write('\n', size);
-      return 'newline added';
-    } catch {
-      await handle.truncate(tailStart);
-      return 'cut-off line dropped';
-    }
-  } finally {
-    await handle.close();
-  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -23,4 +24,23 @@ function tempPathFor(path: string): string {
 
 export function toJson(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/**
+ * writeFileAtomic for the last moment of a process (a second Ctrl-C exits at once, with no turn of the
+ * event loop left for promises): the same temp-then-rename, synchronously.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(path);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch (err) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // the temp file was never made
+    }
+    throw err;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { collect, durationOption, examples, positiveInt, positiveNumber } from '../options.js';
 
@@ -126,15 +126,17 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
         process.stderr.write(renderRunTable(result.summary, c));
         const a = result.autocannon;
         process.stderr.write(`autocannon counted ${a.requests} requests in ${a.durationS.toFixed(2)} s (${a.rps.toFixed(1)} req/s), ${a.errors} errors, ${a.timeouts} timeouts, ${a.non2xx} non-2xx\n`);
+        let artifactsFailed = false;
         if (flags.reports) {
-          const { buildReports } = await import('../../reports/build.js');
-          await buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
+          const built = await (await import('../../reports/build.js')).buildReports(result.runDir);
+          for (const err of built.failed) process.stderr.write(`troupe: ${err.message}\n`);
+          artifactsFailed = built.failed.length > 0;
         }
         if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
         if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
-        if (result.status === 'interrupted') setExit(ExitCode.interrupted);
-        else if (result.summary.thresholds?.passed === false) setExit(ExitCode.failed);
+        const outcome = result.status === 'interrupted' ? ExitCode.interrupted : result.summary.thresholds?.passed === false ? ExitCode.failed : ExitCode.ok;
+        setExit(mostImportantExit(outcome, artifactsFailed ? ExitCode.artifactFailed : ExitCode.ok));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -5,13 +5,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, mostImportantExit, type ArtifactError } from '../../errors.js';
 import type { LoadedInputs } from '../../fixtures/types.js';
 import { COMPARE_METRICS, type CompareMetric } from '../../metrics/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import type { CompareOptions, Comparison } from '../../reports/compare.js';
 import type { Gate } from '../../reports/gate.js';
-import type { RunSummary } from '../../run/files.js';
+import { RUN_FILES, type RunSummary } from '../../run/files.js';
+import { shownPath } from '../../run-dir/paths.js';
+import { attemptArtifact } from '../../reports/artifacts.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import type { ExitSetter } from '../main.js';
 import { collect, examples, percentOption } from '../options.js';
@@ -67,17 +69,18 @@ export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: s
 
 /**
  * After the run: the CI files are written by reports/gate.ts; here the verdict goes to stderr and the
- * JSON document to stdout. Returns true when the gate failed.
+ * JSON document to stdout. `failed`: the gate failed; `artifactsFailed`: a CI file could not be written.
  */
-export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<boolean> {
+export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<{ failed: boolean; artifactsFailed: boolean }> {
   const [{ finishGate: finish }, { renderComparisonTable }] = await Promise.all([import('../../reports/gate.js'), import('../../reports/compare.js')]);
-  const { comparison, failed, warning } = await finish(runDir, summary, gate, inputs, flags.junit ? resolve(cwd, flags.junit) : null);
+  const { comparison, failed, warning, artifactsFailed } = await finish(runDir, summary, gate, inputs, flags.junit ? resolve(cwd, flags.junit) : null);
   if (warning) process.stderr.write(`troupe: ${warning}\n`);
+  for (const err of artifactsFailed) process.stderr.write(`troupe: ${err.message}\n`);
   const c = paint(detectTerminal(process.stderr));
   if (summary.thresholds) process.stderr.write(`\n${renderVerdictLines(summary.thresholds, c)}`);
   if (comparison) process.stderr.write(`\n${renderComparisonTable(comparison, c)}`);
   if (flags.json) process.stdout.write(`${JSON.stringify(comparison ? { ...summary, comparison } : summary, null, 2)}\n`);
-  return failed;
+  return { failed, artifactsFailed: artifactsFailed.length > 0 };
 }
 
 interface CompareFlags {
@@ -115,21 +118,27 @@ export function registerCompare(program: Command, setExit: ExitSetter): void {
       };
       const comparison: Comparison = compareSummaries(baseline, current, options, { baseline: baselineArg, current: currentArg });
       const markdown = renderComparisonMarkdown(comparison);
-      if (flags.out) {
-        const out = resolve(cwd, flags.out);
-        await mkdir(out, { recursive: true });
-        await writeComparison(out, comparison);
+      // Each output is tried; one that cannot be written is named and the command exits 4 (1 wins).
+      const failed: ArtifactError[] = [];
+      const out = flags.out ? resolve(cwd, flags.out) : null;
+      if (out) {
+        await attemptArtifact(`${shownPath(out)}/${RUN_FILES.compare}`, failed, async () => {
+          await mkdir(out, { recursive: true });
+          await writeComparison(out, comparison);
+        });
       }
-      const warning = await writeMarkdown(flags.out ? join(resolve(cwd, flags.out), 'compare.md') : null, markdown);
+      const warning = await attemptArtifact(out ? shownPath(join(out, 'compare.md')) : 'GITHUB_STEP_SUMMARY', failed, () => writeMarkdown(out ? join(out, 'compare.md') : null, markdown));
       if (warning) process.stderr.write(`troupe: ${warning}\n`);
       if (flags.junit) {
-        await writeJunit(resolve(cwd, flags.junit), renderJunit({ runId: current.runId ?? currentArg, name: current.name ?? 'compare', startedAt: current.startedAt ?? new Date().toISOString(), durationMs: 0 }, comparison));
+        const junitPath = resolve(cwd, flags.junit);
+        await attemptArtifact(shownPath(junitPath), failed, () => writeJunit(junitPath, renderJunit({ runId: current.runId ?? currentArg, name: current.name ?? 'compare', startedAt: current.startedAt ?? new Date().toISOString(), durationMs: 0 }, comparison)));
       }
+      for (const err of failed) process.stderr.write(`troupe: ${err.message}\n`);
       const table = renderComparisonTable(comparison, paint(detectTerminal(flags.json ? process.stderr : process.stdout)));
       if (flags.json) {
         process.stderr.write(table);
         process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
       } else process.stdout.write(table);
-      if (!comparison.passed) setExit(ExitCode.failed);
+      setExit(mostImportantExit(comparison.passed ? ExitCode.ok : ExitCode.failed, failed.length ? ExitCode.artifactFailed : ExitCode.ok));
     });
 }

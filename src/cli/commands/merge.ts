@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
-import { ExitCode } from '../../errors.js';
+import { resolve } from 'node:path';
+import { ExitCode, mostImportantExit } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { collect, examples } from '../options.js';
 
@@ -55,20 +55,22 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
       process.stderr.write(`merged ${dirs.length} shard(s): ${result.summary.global.requests} requests, ${result.lines} result lines\n\n`);
       process.stderr.write(renderRunTable(result.summary, c));
       const outputs = (await readOutputs(result.runDir)) ?? ['markdown'];
-      const warning = await writeCiFiles(result.runDir, result.summary, null, outputs, flags.junit ? resolve(cwd, flags.junit) : null);
-      if (warning) process.stderr.write(`troupe: ${warning}\n`);
+      const ci = await writeCiFiles(result.runDir, result.summary, null, outputs, flags.junit ? resolve(cwd, flags.junit) : null);
+      if (ci.warning) process.stderr.write(`troupe: ${ci.warning}\n`);
       const built = await buildReports(result.runDir);
       for (const note of built.notes) process.stderr.write(`troupe: ${note}\n`);
+      const artifactsFailed = [...ci.failed, ...built.failed];
+      for (const err of artifactsFailed) process.stderr.write(`troupe: ${err.message}\n`);
       if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);
       process.stderr.write(`\nrun directory: ${result.runDir}\n`);
       if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);
-      if (result.summary.thresholds?.passed === false) setExit(ExitCode.failed);
+      setExit(mostImportantExit(result.summary.thresholds?.passed === false ? ExitCode.failed : ExitCode.ok, artifactsFailed.length ? ExitCode.artifactFailed : ExitCode.ok));
     });
 }
 
 /** The shards' `outputs:` (junit, markdown), from the merged run.json's config. */
 async function readOutputs(runDir: string): Promise<string[] | null> {
-  const { readFile } = await import('node:fs/promises');
-  const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config?: { gate?: { outputs?: string[] } } };
-  return manifest.config?.gate?.outputs ?? null;
+  const { readManifest } = await import('../../run-dir/json-files.js');
+  const manifest = await readManifest(runDir);
+  return (manifest?.config as { gate?: { outputs?: string[] } } | undefined)?.gate?.outputs ?? null;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { ExitCode } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { examples } from '../options.js';
 
@@ -7,7 +8,7 @@ interface ReportFlags {
   format: string;
 }
 
-export function registerReport(program: Command, _setExit: ExitSetter): void {
+export function registerReport(program: Command, setExit: ExitSetter): void {
   program
     .command('report')
     .argument('<run-dir>', 'a run directory (reports/<run-id>)')
@@ -21,5 +22,7 @@ export function registerReport(program: Command, _setExit: ExitSetter): void {
       const result = await buildReports(dir, parseFormats(flags.format));
       for (const note of result.notes) process.stderr.write(`troupe: ${note}\n`);
       for (const file of result.files) process.stdout.write(`${file}\n`);
+      for (const err of result.failed) process.stderr.write(`troupe: ${err.message}\n`);
+      if (result.failed.length) setExit(ExitCode.artifactFailed);
     });
 }

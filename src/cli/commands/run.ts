@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
 import type { Order } from '../../fixtures/types.js';
 import { formatDuration } from '../../fixtures/duration.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
 import { durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
+import type { StartedRun } from '../../run/execute.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
 import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
 
@@ -96,24 +97,43 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       'troupe run                                        # troupe.config.yaml here',
       'troupe run --config staging.yaml --concurrency 20 --threshold "p95 < 500ms" --json > summary.json',
       'troupe run --rate 50 --duration 2m --ramp-up 30s  # open model: 50 arrivals/s for 2 minutes',
+      'troupe run --resume reports/demo-20261123-101700  # continue an interrupted run with its own flags',
     ))
-    .action(async (flags: RunFlags) => {
+    .action(async (typed: RunFlags, command: Command) => {
       const cwd = process.cwd();
       // Loaded here, not at the top, so that `troupe --help` does not load the engine and the validators.
-      const [{ loadInputs }, { executeRun }, { renderRunTable }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/execute.js'), import('../../reports/console.js')]);
-      const shard = shardFrom(flags);
+      const [{ loadInputs }, { executeRun }, { renderRunTable, renderInterruption }, { readManifest }, { recordInvocation, restoreFlags }, { resumeCommand }] = await Promise.all([
+        import('../../fixtures/config.js'),
+        import('../../run/execute.js'),
+        import('../../reports/console.js'),
+        import('../../run-dir/json-files.js'),
+        import('../../run/resume-flags.js'),
+        import('../../run/resume-command.js'),
+      ]);
+      // Only the flags typed on the command line are recorded in run.json, and restored by --resume.
+      const given = Object.fromEntries(Object.entries(typed).filter(([key]) => command.getOptionValueSource(key) === 'cli'));
+      const resumeDir = typed.resume ? resolve(cwd, typed.resume) : null;
+      const flags = (resumeDir ? { ...typed, ...restoreFlags(typed.resume!, (await readManifest(resumeDir))?.invocation, given, cwd) } : typed) as RunFlags;
+      // A resumed shard stays the shard run.json says it is (JOB_COMPLETION_INDEX need not be set again).
+      const shard = resumeDir ? undefined : shardFrom(flags);
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
       if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const gate = await prepareGate(inputs, flags, cwd);
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);
       if (inputs.config.insecure) process.stderr.write('troupe: warning: TLS certificates are not verified (--insecure / insecure: true)\n');
+      const resumeWith = (dir: string) => resumeCommand(dir, { cwd, argv: process.argv, env: process.env });
 
       // First signal: stop starting work, let requests in flight finish, write everything as interrupted.
-      // Second signal: leave at once; files already on disk were written atomically and stay valid.
+      // Second signal: run.json is marked interrupted (synchronously, atomically) and the process leaves at once.
       const controller = new AbortController();
+      let started: StartedRun | null = null;
       const onSignal = () => {
-        if (controller.signal.aborted) exitNow(ExitCode.interrupted);
+        if (controller.signal.aborted) {
+          started?.markInterruptedSync('stopped by a second signal; requests in flight were not recorded (--resume runs them again)');
+          if (started) process.stderr.write(`\ntroupe: exiting now; run.json says interrupted\nresume with: ${resumeWith(started.path)}\n`);
+          exitNow(ExitCode.interrupted);
+        }
         process.stderr.write(`\ntroupe: stopping: letting requests in flight finish for up to ${formatDuration(flags.grace ?? 10_000)} (signal again to exit now)\n`);
         controller.abort();
       };
@@ -125,21 +145,33 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           thresholds: gate.thresholds,
           signal: controller.signal,
           progress: { stream: process.stderr, terminal, enabled: flags.progress },
-          ...(flags.resume ? { resume: resolve(cwd, flags.resume) } : {}),
+          ...(resumeDir ? { resume: resumeDir } : { invocation: recordInvocation(given, cwd, inputs.secrets) }),
           graceMs: flags.grace,
           ...(flags.verbose ? { verbose: process.stderr } : {}),
           ...(shard ? { shard } : {}),
           ...(flags.workers ? { workers: flags.workers } : {}),
+          onRunDirectory: (run) => {
+            started = run;
+          },
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
-        const gateFailed = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
-        if (flags.reports !== false) await (await import('../../reports/build.js')).buildReports(result.runDir).catch((err: unknown) => process.stderr.write(`troupe: reports not built: ${err instanceof Error ? err.message : String(err)}\n`));
+        const gateOutcome = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
+        let artifactsFailed = gateOutcome.artifactsFailed;
+        if (flags.reports !== false) {
+          const built = await (await import('../../reports/build.js')).buildReports(result.runDir);
+          for (const err of built.failed) process.stderr.write(`troupe: ${err.message}\n`);
+          artifactsFailed ||= built.failed.length > 0;
+        }
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
+        let outcome: number = ExitCode.ok;
         if (result.summary.abortedBy) {
           process.stderr.write(`troupe: ${result.summary.abortedBy.message}; the run stopped early\n`);
-          setExit(ExitCode.failed);
-        } else if (result.status === 'interrupted') setExit(ExitCode.interrupted);
-        else if (gateFailed) setExit(ExitCode.failed);
+          outcome = ExitCode.failed;
+        } else if (result.status === 'interrupted') {
+          process.stderr.write(`\n${renderInterruption(result.summary, resumeWith(result.runDir), c)}`);
+          outcome = ExitCode.interrupted;
+        } else if (gateOutcome.failed) outcome = ExitCode.failed;
+        setExit(mostImportantExit(outcome, artifactsFailed ? ExitCode.artifactFailed : ExitCode.ok));
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -1,6 +1,6 @@
 /** csv/requests.csv: every request, streamed from results.ndjson to disk. */
 import type { RunSummary } from '../../run/files.js';
-import type { ResultLine } from '../../run/results-reader.js';
+import type { ResultLine } from '../../run-dir/results.js';
 import type { ResultSink } from '../scan.js';
 import { encodeRow } from './encode.js';
 import { CsvFile } from './writer.js';

@@ -1,0 +1,86 @@
+/**
+ * The one reader of run.json and summary.json. A missing file is `null` (each caller says what that
+ * means for it); a file that cannot be read or is not JSON is a DamagedFileError (`E_RUN_DIR_DAMAGED`,
+ * exit 2) naming it — never a stack trace.
+ */
+import { open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DamagedFileError } from '../errors.js';
+import type { ScopeSummary } from '../metrics/aggregate.js';
+import { RUN_FILES, type RunManifest, type RunSummary } from '../run/files.js';
+import { objectMembers, parseMember, type Member } from './json-members.js';
+import { shownPath } from './paths.js';
+
+const damaged = (path: string, why: string) => new DamagedFileError(path, `${shownPath(path)}: ${why} (the file is damaged or not written by troupe)`);
+
+async function readText(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw damaged(path, `cannot be read (${(err as Error).message})`);
+  }
+}
+
+function parseObject(path: string, buf: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8'));
+  } catch (err) {
+    throw damaged(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw damaged(path, 'not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** `<dir>/run.json`, or null when the directory has none. */
+export async function readManifest(dir: string): Promise<RunManifest | null> {
+  const path = join(dir, RUN_FILES.manifest);
+  const buf = await readText(path);
+  return buf === null ? null : (parseObject(path, buf) as unknown as RunManifest);
+}
+
+/** A summary.json file (given by its path: `troupe compare` takes one directly), or null when missing. */
+export async function readSummary(path: string): Promise<RunSummary | null> {
+  const buf = await readText(path);
+  return buf === null ? null : (parseObject(path, buf) as unknown as RunSummary);
+}
+
+/** persona → (location → light scope), one persona at a time. */
+export type PersonaLocations = () => AsyncIterable<[string, Record<string, ScopeSummary>]>;
+
+/**
+ * summary.json member by member, for reports: everything but `personaLocations` now; of that, only where
+ * each persona's part lies, read and parsed one persona at a time when the locations table is written (it
+ * is most of the file: ~97 MB for 100 × 1,000 scopes, ~265 MB of heap if parsed at once). Null when missing.
+ */
+export async function readSummaryParts(path: string): Promise<{ summary: RunSummary; personaLocations: PersonaLocations } | null> {
+  const buf = await readText(path);
+  if (buf === null) return null;
+  const summary: Record<string, unknown> = {};
+  const spans: Member[] = [];
+  try {
+    for (const m of objectMembers(buf)) {
+      if (m.key === 'personaLocations') spans.push(...objectMembers(buf, m.start));
+      else summary[m.key] = parseMember(buf, m);
+    }
+  } catch (err) {
+    throw damaged(path, `not valid JSON (${(err as Error).message})`);
+  }
+  summary.personaLocations = {};
+  return {
+    summary: summary as unknown as RunSummary,
+    personaLocations: async function* () {
+      const handle = await open(path, 'r');
+      try {
+        for (const m of spans) {
+          const part = Buffer.alloc(m.end - m.start);
+          await handle.read(part, 0, part.length, m.start);
+          yield [m.key, JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>];
+        }
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * A results.ndjson damaged before its last line is exit 2 naming the file and line, for every command
+ * that reads it, never a stack trace. The run directories are made in-process; only the commands spawn.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { loadInputs } from '../src/fixtures/config.js';
+import { executeRun } from '../src/run/execute.js';
+import { runCli } from './helpers/cli.js';
+import { locationsCsv, writeProject } from './helpers/project.js';
+
+const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
+let project = '';
+let whole = '';
+let shards: string[] = [];
+
+before(async () => {
+  project = await writeProject({
+    config: ['name: damaged', 'target: demo', 'locations: locations.csv', 'request: { method: POST, path: /api/v1/analyze, json: { address: "{{location.route}}", radius_miles: 5 } }', 'concurrency: 2', 'demo: { missLatency: 0ms }', 'out: out', ''].join('\n'),
+    personas: { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Ben\n' },
+    locations: locationsCsv(5, (i) => `${i} Main St`),
+  });
+  const inputs = await loadInputs({ cwd: project, overrides: {} });
+  whole = (await executeRun({ inputs, progress: quiet })).runDir;
+  shards = [];
+  for (const index of [1, 2]) shards.push((await executeRun({ inputs, progress: quiet, shard: { index, count: 2 } })).runDir);
+});
+
+/** A copy of a run directory whose results.ndjson line 3 was cut in half (not the last line). */
+async function damagedCopy(runDir: string, name: string): Promise<string> {
+  const copy = join(project, 'out', name);
+  await cp(runDir, copy, { recursive: true });
+  const path = join(copy, 'results.ndjson');
+  const lines = (await readFile(path, 'utf8')).split('\n');
+  assert.ok(lines.length > 4, 'enough lines to damage one in the middle');
+  lines[2] = lines[2]!.slice(0, 20);
+  await writeFile(path, lines.join('\n'));
+  return copy;
+}
+
+function assertDamagedLine(result: { code: number | null; stderr: string }, file: string): void {
+  assert.equal(result.code, 2, result.stderr);
+  assert.ok(result.stderr.includes(`${file}, line 3: not a JSON result line (`), result.stderr);
+  assert.match(result.stderr, /\(the file is damaged; only a cut-off last line is tolerated\)\n/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('troupe report: a damaged middle line is exit 2 naming it; no report is left half-written', async () => {
+  const dir = await damagedCopy(whole, 'report');
+  const result = await runCli(['report', 'out/report'], { cwd: project });
+  assertDamagedLine(result, 'out/report/results.ndjson');
+  assert.deepEqual((await readdir(join(dir, 'csv')).catch(() => [])).filter((f) => !f.startsWith('.')), [], 'no csv written from a damaged file');
+});
+
+test('troupe merge: a damaged shard is exit 2 naming its line; no half-merged results', async () => {
+  const damaged = await damagedCopy(shards[1]!, 'shard-2');
+  const result = await runCli(['merge', shards[0]!, damaged, '--out', 'out/merged'], { cwd: project });
+  assertDamagedLine(result, 'out/shard-2/results.ndjson');
+  assert.deepEqual(await readdir(join(project, 'out', 'merged')), []);
+});
+
+test('troupe compare: a run without summary.json is rebuilt from results.ndjson; a damaged line there is exit 2 naming it', async () => {
+  const dir = await damagedCopy(whole, 'compare');
+  await rm(join(dir, 'summary.json'));
+  const result = await runCli(['compare', whole, 'out/compare'], { cwd: project });
+  assertDamagedLine(result, 'out/compare/results.ndjson');
+});
+
+test('troupe run --resume: a damaged middle line is exit 2 naming it; nothing is appended', async () => {
+  const dir = await damagedCopy(whole, 'resume');
+  const manifest = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string };
+  await writeFile(join(dir, 'run.json'), JSON.stringify({ ...manifest, status: 'interrupted' }));
+  const before = await readFile(join(dir, 'results.ndjson'), 'utf8');
+  const result = await runCli(['run', '--resume', 'out/resume', '--no-progress'], { cwd: project });
+  assertDamagedLine(result, 'out/resume/results.ndjson');
+  assert.equal(await readFile(join(dir, 'results.ndjson'), 'utf8'), before);
+});
