@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { CONFIG_SCHEMA_FILE, PERSONA_SCHEMA_FILE, configJsonSchema, personaJsonSchema } from '../dist/src/fixtures/json-schema.js';
+import { CONFIG_SCHEMA_FILE, PERSONA_SCHEMA_FILE, configJsonSchema, personaJsonSchema } from '../dist/src/inputs/json-schema.js';
 import { writeFileAtomic } from '../dist/src/util/atomic-write.js';
 
 const dir = fileURLToPath(new URL('../schema/', import.meta.url));

@@ -4,8 +4,8 @@
  * CLI would use; nothing here writes to stdout or calls process.exit.
  */
 import { resolve } from 'node:path';
-import { loadInputs, type LoadInputsOptions, type Overrides } from './fixtures/config.js';
-import type { LoadedInputs } from './fixtures/types.js';
+import { loadInputs, type LoadInputsOptions, type Overrides } from './inputs/config.js';
+import type { LoadedInputs } from './inputs/types.js';
 import type { Comparison } from './reports/compare.js';
 import { finishGate, prepareGate } from './reports/gate.js';
 import { describePlan, type PlanDescription } from './run/describe-plan.js';
@@ -115,8 +115,8 @@ export { loadInputs };
 export { startDemoServer, type DemoServer, type DemoServerOptions } from './demo/server.js';
 export { ExitCode, TroupeError, InputError, UsageError, type TroupeErrorCode } from './errors.js';
 export { TROUPE_VERSION as version } from './version.js';
-export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './fixtures/config.js';
-export type { LoadedInputs, Location, Persona, RunConfig } from './fixtures/types.js';
+export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './inputs/config.js';
+export type { LoadedInputs, Location, Persona, RunConfig } from './inputs/types.js';
 export type { PlanDescription } from './run/describe-plan.js';
 export type { Comparison } from './reports/compare.js';
 export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run/files.js';

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { CACHE_DETECTOR_NAMES, cacheStatusFromHeaders, classifyCache, statusFromCacheStatusHeader, type ResponseHeaders } from '../src/engine/cache-status.js';
 import type { CacheStatus } from '../src/engine/records.js';
-import { loadInputs } from '../src/fixtures/config.js';
+import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';

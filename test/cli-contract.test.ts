@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { loadInputs } from '../src/fixtures/config.js';
+import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { TROUPE_BIN, runCli, tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';

@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadInputs } from '../src/fixtures/config.js';
-import { PACKAGE_ROOT } from '../src/fixtures/demo-inputs.js';
+import { loadInputs } from '../src/inputs/config.js';
+import { PACKAGE_ROOT } from '../src/inputs/demo-inputs.js';
 import { InputError, run, validate } from '../src/index.js';
 import { REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 

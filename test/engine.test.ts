@@ -4,7 +4,7 @@ import { runClosedModel } from '../src/engine/closed-model.js';
 import { createDispatcher } from '../src/engine/http.js';
 import type { EngineRecord, ResultRecord } from '../src/engine/records.js';
 import type { BuiltRequest } from '../src/engine/request-builder.js';
-import type { Location, Persona, Timeouts } from '../src/fixtures/types.js';
+import type { Location, Persona, Timeouts } from '../src/inputs/types.js';
 import { buildPlan } from '../src/plan/plan.js';
 import { Redactor } from '../src/redact.js';
 import { closedPortUrl, startCountingServer, startFaultServer } from './helpers/servers.js';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/errors.js';
-import { loadInputs } from '../src/fixtures/config.js';
-import { envFileNote, loadInputEnv, parseEnvFile } from '../src/fixtures/env-file.js';
+import { loadInputs } from '../src/inputs/config.js';
+import { envFileNote, loadInputEnv, parseEnvFile } from '../src/inputs/env-file.js';
 import { Redactor } from '../src/redact.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

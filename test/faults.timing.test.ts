@@ -10,7 +10,7 @@ import { runClosedModel } from '../src/engine/closed-model.js';
 import { createDispatcher, type RedirectPolicy } from '../src/engine/http.js';
 import type { EngineRecord, RequestErrorCode, ResultRecord } from '../src/engine/records.js';
 import type { BuiltRequest } from '../src/engine/request-builder.js';
-import type { Location, Persona, Timeouts } from '../src/fixtures/types.js';
+import type { Location, Persona, Timeouts } from '../src/inputs/types.js';
 import { buildPlan } from '../src/plan/plan.js';
 import { Redactor } from '../src/redact.js';
 import { closedPortUrl, startCountingServer, startFaultServer, startSelfSignedTlsServer, type TestServer } from './helpers/servers.js';

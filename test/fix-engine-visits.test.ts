@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { ResultRecord } from '../src/engine/records.js';
-import { loadInputs } from '../src/fixtures/config.js';
+import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { readShard } from '../src/run/merge.js';
 import { ProgressSink } from '../src/sinks/progress.js';

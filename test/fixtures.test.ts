@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, InputError, UsageError } from '../src/errors.js';
-import { parseBytes } from '../src/fixtures/bytes.js';
-import { DEFAULTS, discoverConfig, loadInputs } from '../src/fixtures/config.js';
-import { durationProblem, formatDuration, parseDuration, parseDurationRange } from '../src/fixtures/duration.js';
-import { loadLocations, parseLocations, selectLocations } from '../src/fixtures/locations.js';
-import { loadPersonas } from '../src/fixtures/personas.js';
-import { DEFAULT_REQUEST, mergeRequest } from '../src/fixtures/request.js';
-import { slugify, uniqueSlugs } from '../src/fixtures/slug.js';
-import { compileTemplate, findPlaceholders, renderTemplate, validateTemplate } from '../src/fixtures/template.js';
-import type { Location, Persona, RequestTemplate } from '../src/fixtures/types.js';
+import { parseBytes } from '../src/inputs/bytes.js';
+import { DEFAULTS, discoverConfig, loadInputs } from '../src/inputs/config.js';
+import { durationProblem, formatDuration, parseDuration, parseDurationRange } from '../src/inputs/duration.js';
+import { loadLocations, parseLocations, selectLocations } from '../src/inputs/locations.js';
+import { loadPersonas } from '../src/inputs/personas.js';
+import { DEFAULT_REQUEST, mergeRequest } from '../src/inputs/request.js';
+import { slugify, uniqueSlugs } from '../src/inputs/slug.js';
+import { compileTemplate, findPlaceholders, renderTemplate, validateTemplate } from '../src/inputs/template.js';
+import type { Location, Persona, RequestTemplate } from '../src/inputs/types.js';
 
 // Tests run from dist/test/; fixtures are read from the source tree.
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

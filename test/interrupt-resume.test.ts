@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Chalk } from 'chalk';
 import { ExitCode, mostImportantExit } from '../src/errors.js';
-import { loadInputs } from '../src/fixtures/config.js';
+import { loadInputs } from '../src/inputs/config.js';
 import { renderInterruption, renderRunTable } from '../src/reports/console.js';
 import { executeRun, type StartedRun } from '../src/run/execute.js';
 import { resumeCommand, shellQuote } from '../src/run/resume-command.js';

@@ -5,8 +5,8 @@ import { arrivalOffsets, expectedArrivals, rateAt } from '../src/engine/arrivals
 import type { JourneyJob, JourneyResult } from '../src/engine/journey.js';
 import { runOpenModel } from '../src/engine/open-model.js';
 import type { EngineRecord, ResultRecord } from '../src/engine/records.js';
-import type { LoadConfig, LoadPhase } from '../src/fixtures/load.js';
-import type { Location, Persona } from '../src/fixtures/types.js';
+import type { LoadConfig, LoadPhase } from '../src/inputs/load.js';
+import type { Location, Persona } from '../src/inputs/types.js';
 import { mulberry32 } from '../src/util/random.js';
 import { FakeClock } from './helpers/fake-clock.js';
 

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { slugify, uniqueSlugs } from '../src/fixtures/slug.js';
+import { slugify, uniqueSlugs } from '../src/inputs/slug.js';
 import { listDir, onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 import { startFaultServer } from './helpers/servers.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadInputs } from '../src/fixtures/config.js';
+import { loadInputs } from '../src/inputs/config.js';
 import { prepareResume } from '../src/run/resume.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';

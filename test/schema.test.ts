@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { configFileSchema } from '../src/fixtures/config.js';
-import { configJsonSchema, personaJsonSchema } from '../src/fixtures/json-schema.js';
+import { configFileSchema } from '../src/inputs/config.js';
+import { configJsonSchema, personaJsonSchema } from '../src/inputs/json-schema.js';
 import { schemaValidator } from './helpers/json-schema.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

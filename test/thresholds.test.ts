@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configThresholds, flagThresholds, parseFlagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/metrics/threshold-config.js';
-import { METRICS, parsePercent, parseThreshold, ThresholdSyntaxError } from '../src/metrics/threshold-parse.js';
+import { configThresholds, flagThresholds, parseFlagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/inputs/threshold-config.js';
+import { METRICS, parsePercent, parseThreshold, ThresholdSyntaxError } from '../src/inputs/threshold-parse.js';
 import { evaluateThresholds, matchPersona, resolveThresholdScopes } from '../src/metrics/thresholds.js';
 import { TroupeError } from '../src/errors.js';
 import { summaryOf } from './helpers/summaries.js';

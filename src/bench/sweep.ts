@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadedInputs } from '../fixtures/types.js';
+import type { LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { executeRun } from '../run/execute.js';

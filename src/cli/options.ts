@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { DURATION_EXPECTED, durationProblem, formatDuration, isBareNumber, parseDuration } from '../fixtures/duration.js';
-import { ORDERS, type Order } from '../fixtures/types.js';
-import { parsePercent } from '../metrics/threshold-parse.js';
+import { DURATION_EXPECTED, durationProblem, formatDuration, isBareNumber, parseDuration } from '../inputs/duration.js';
+import { ORDERS, type Order } from '../inputs/types.js';
+import { parsePercent } from '../inputs/threshold-parse.js';
 
 /** Option parsers: the message names the option and quotes the value (commander prefixes the option name). */
 export function positiveInt(value: string): number {
@@ -46,7 +46,7 @@ export function percentOption(value: string): number {
 }
 
 /**
- * A duration flag, by the one rule of src/fixtures/duration.ts (a unit is required; a bare number
+ * A duration flag, by the one rule of src/inputs/duration.ts (a unit is required; a bare number
  * gets the fix), in ms. The default is shown in its own unit (`--grace` shows `10s`, not 10000).
  */
 export function durationOption(flags: string, description: string, opts: { allowZero?: boolean; defaultMs?: number } = {}): Option {

@@ -12,7 +12,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError, quote } from '../errors.js';
-import type { DemoOptions } from '../fixtures/types.js';
+import type { DemoOptions } from '../inputs/types.js';
 import { buildAnalysis } from './analysis.js';
 import { LruTtlCache } from './cache.js';
 

@@ -3,7 +3,7 @@
  * its signal once — the run then stops like after Ctrl-C (no new work, requests in flight finish) and
  * says why. Retried attempts and harness-cache hits are left out, as in the run's figures.
  */
-import type { AbortRule } from '../fixtures/load.js';
+import type { AbortRule } from '../inputs/load.js';
 import { LatencyHistogram } from '../metrics/histogram.js';
 import { systemClock, type Clock } from './clock.js';
 import type { ResultRecord } from './records.js';

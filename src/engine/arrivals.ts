@@ -6,11 +6,11 @@
  * Λ(t) = k; the Poisson process uses Λ(t) = E₁ + … + E_k with exponential(1) steps, which gives a
  * (non-homogeneous) Poisson process of the same rate — ramps included — by time rescaling.
  */
-import type { ArrivalProcess, LoadPhase } from '../fixtures/load.js';
+import type { ArrivalProcess, LoadPhase } from '../inputs/load.js';
 
 /** Arrivals a schedule produces on average: Σ (rate + rampTo) / 2 × duration. */
 // Pure arithmetic over the phases, which the inputs layer needs too (to refuse a plan of no arrivals).
-export { expectedArrivals, scheduleDurationMs } from '../fixtures/load.js';
+export { expectedArrivals, scheduleDurationMs } from '../inputs/load.js';
 
 /** The rate (arrivals/s) the schedule asks for at offset `t` ms. */
 export function rateAt(phases: readonly LoadPhase[], t: number): number {

@@ -5,7 +5,7 @@
  * (or a second client warming it) shows up.
  */
 import { request, type Dispatcher } from 'undici';
-import type { CacheStatsEndpoint } from '../fixtures/load.js';
+import type { CacheStatsEndpoint } from '../inputs/load.js';
 import { valueAtJsonPath } from './capture.js';
 
 export interface CacheCounters {

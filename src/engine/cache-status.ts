@@ -4,7 +4,8 @@
  * evidence is absent or says nothing, so the next one is asked. The order is the registry's unless the
  * config names its own (`cache.detectors`); what grows (a new CDN's header) is one entry here.
  */
-import type { CacheDetection } from '../fixtures/types.js';
+import type { CacheDetection } from '../inputs/types.js';
+import { CACHE_DETECTOR_NAMES, type CacheDetectorName } from '../inputs/vocabulary.js';
 import type { CacheStatus } from './records.js';
 
 type HeaderValue = string | string[] | undefined;
@@ -19,7 +20,7 @@ export interface CacheEvidence {
 }
 
 export interface CacheDetector {
-  readonly name: string;
+  readonly name: CacheDetectorName;
   /** What it reads, for `--help`-like listings and error messages. */
   readonly reads: string;
   detect(evidence: CacheEvidence): CacheStatus | undefined;
@@ -57,7 +58,7 @@ function matchConfigured(value: string, hit: readonly string[], miss: readonly s
 }
 
 /** A detector of one token header such as X-Cache; `unknown` tokens let the next detector speak. */
-function tokenHeader(name: string, reads: string): CacheDetector {
+function tokenHeader(name: CacheDetectorName, reads: string): CacheDetector {
   return {
     name,
     reads,
@@ -191,8 +192,11 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
   },
 ];
 
-export const CACHE_DETECTOR_NAMES: readonly string[] = CACHE_DETECTORS.map((d) => d.name);
-const BY_NAME = new Map(CACHE_DETECTORS.map((d) => [d.name, d]));
+export { CACHE_DETECTOR_NAMES };
+const BY_NAME = new Map<string, CacheDetector>(CACHE_DETECTORS.map((d) => [d.name, d]));
+// The config's vocabulary and this registry are one list: a name without a detector (or a detector the
+// config cannot name) is a bug caught the first time this module loads, in every test.
+if (CACHE_DETECTORS.map((d) => d.name).join() !== CACHE_DETECTOR_NAMES.join()) throw new Error('cache detectors and CACHE_DETECTOR_NAMES differ');
 
 /** The detectors for a config: its own list (names checked when the config was read) or the default order. */
 export function detectorsFor(detection: CacheDetection): readonly CacheDetector[] {

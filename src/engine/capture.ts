@@ -1,5 +1,5 @@
 /** Reading values out of a response: JSON paths, headers and regular expressions, for captures and checks. */
-import type { Capture } from '../fixtures/journey.js';
+import type { Capture } from '../inputs/journey.js';
 import type { ResponseHeaders } from './cache-status.js';
 
 /** The parsed body, parsed at most once per response. */

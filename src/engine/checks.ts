@@ -1,5 +1,5 @@
 /** Judging a step's response against its `expect` list. Pure: a response in, results out. */
-import type { Check } from '../fixtures/journey.js';
+import type { Check } from '../inputs/journey.js';
 import { valueAtJsonPath, type ResponseView } from './capture.js';
 import type { CheckResult } from './records.js';
 

@@ -1,5 +1,5 @@
 import PQueue from 'p-queue';
-import type { Location, Persona } from '../fixtures/types.js';
+import type { Location, Persona } from '../inputs/types.js';
 import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 import { systemClock } from './clock.js';

@@ -1,6 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { DeadlineSweeper, type Deadline } from './deadlines.js';
-import type { Timeouts } from '../fixtures/types.js';
+import type { Timeouts } from '../inputs/types.js';
 import type { HostAllowList } from './allow-hosts.js';
 import {
   BodyTooLargeError,

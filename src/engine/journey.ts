@@ -5,9 +5,9 @@
  * is the visit's records, which the caller emits.
  */
 import type { Dispatcher } from 'undici';
-import type { JourneyStep } from '../fixtures/journey.js';
-import type { RetryPolicy } from '../fixtures/load.js';
-import type { CacheDetection, Location, Persona, ThinkTime, Timeouts } from '../fixtures/types.js';
+import type { JourneyStep } from '../inputs/journey.js';
+import type { RetryPolicy } from '../inputs/load.js';
+import type { CacheDetection, Location, Persona, ThinkTime, Timeouts } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 import type { HostAllowList } from './allow-hosts.js';
 import { classifyCache, detectorsFor } from './cache-status.js';

@@ -6,9 +6,9 @@
  * stalled target shows in the figures instead of quietly slowing the schedule (coordinated omission).
  */
 import { setMaxListeners } from 'node:events';
-import { selectLocations } from '../fixtures/locations.js';
-import type { LoadConfig } from '../fixtures/load.js';
-import type { Location, Persona } from '../fixtures/types.js';
+import { selectLocations } from '../inputs/locations.js';
+import type { LoadConfig } from '../inputs/load.js';
+import type { Location, Persona } from '../inputs/types.js';
 import { arrivalOffsets, expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';

@@ -1,31 +1,8 @@
 /** Typed records the engine emits. Sinks and metrics consume these; the engine knows nothing of files or terminals. */
 
-export type CacheStatus = 'hit' | 'miss' | 'stale' | 'bypass' | 'unknown';
-export const CACHE_STATUSES: readonly CacheStatus[] = ['hit', 'miss', 'stale', 'bypass', 'unknown'];
+import type { CacheStatus, RequestErrorCode } from '../inputs/vocabulary.js';
 
-/**
- * Stable error codes of a failed request (documented in the README). `null` on success.
- * http_4xx / http_5xx are responses that arrived but count as errors.
- */
-export type RequestErrorCode =
-  | 'conn_refused'
-  | 'conn_reset'
-  | 'timeout_connect'
-  | 'timeout_headers'
-  | 'timeout_body'
-  | 'timeout_total'
-  | 'body_too_large'
-  | 'http_4xx'
-  | 'http_5xx'
-  | 'dns'
-  | 'tls'
-  | 'protocol'
-  | 'template'
-  | 'too_many_redirects'
-  | 'host_not_allowed'
-  /** Cut by the grace period after an interrupt. Never written to results.ndjson (a resume re-runs it). */
-  | 'aborted'
-  | 'unknown';
+export { CACHE_STATUSES, type CacheStatus, type RequestErrorCode } from '../inputs/vocabulary.js';
 
 export interface ResultRecord {
   type: 'result';

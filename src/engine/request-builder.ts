@@ -1,6 +1,6 @@
-import { compileTemplate, type CompiledTemplate } from '../fixtures/template.js';
-import type { JourneyStep } from '../fixtures/journey.js';
-import type { Location, Persona, RequestTemplate } from '../fixtures/types.js';
+import { compileTemplate, type CompiledTemplate } from '../inputs/template.js';
+import type { JourneyStep } from '../inputs/journey.js';
+import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 import type { OutgoingRequest } from './http.js';
 

@@ -3,7 +3,7 @@
  * (half fixed, half random, so retries of many journeys spread out but never retry at once), capped at
  * maxBackoff; a 429 or 503 with Retry-After waits what the server asked, also capped at maxBackoff.
  */
-import type { RetryPolicy } from '../fixtures/load.js';
+import type { RetryPolicy } from '../inputs/load.js';
 import type { HttpOutcome } from './http.js';
 
 export function isRetryable(policy: RetryPolicy, outcome: Pick<HttpOutcome, 'status' | 'error'>): boolean {

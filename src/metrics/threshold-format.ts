@@ -1,6 +1,6 @@
 /** How threshold limits and measured values read in messages, the console, JUnit and Markdown. Pure. */
-import type { ThresholdVerdict } from '../run/files.js';
-import type { MetricKind } from './threshold-parse.js';
+import type { ThresholdVerdict } from './thresholds.js';
+import type { MetricKind } from '../inputs/threshold-parse.js';
 
 const trim = (n: number, digits: number): string => String(Number(n.toFixed(digits)));
 

@@ -2,15 +2,40 @@
  * Thresholds live outside the runner: a pure function of a summary (one run's, or merged shards'),
  * so `troupe run`, `troupe report` and merges all judge the same numbers the same way.
  */
-import { slugify } from '../fixtures/slug.js';
-import type { ThresholdResult, ThresholdVerdict } from '../run/files.js';
+import { slugify } from '../inputs/slug.js';
+import { matchPersona } from '../inputs/threshold-scopes.js';
 import type { ScopeSummary } from './aggregate.js';
 import type { CheckCounts, ChecksSummary } from './journey-metrics.js';
 import type { RunMetricsSummary } from './run-metrics.js';
 import { formatMetricValue, unitOf } from './threshold-format.js';
-import { METRICS, ThresholdSyntaxError, scopeLabel, type Operator, type Threshold, type ThresholdScope } from './threshold-parse.js';
+import { METRICS, scopeLabel, type Operator, type Threshold, type ThresholdScope } from '../inputs/threshold-parse.js';
 
-export { parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
+export { parseThreshold, ThresholdSyntaxError, type Threshold } from '../inputs/threshold-parse.js';
+export { matchPersona, resolveThresholdScopes, type PersonaRef, type ScopeCatalog } from '../inputs/threshold-scopes.js';
+
+/** One threshold, evaluated on a summary (run.json and summary.json carry these). */
+export interface ThresholdResult {
+  /** As written, e.g. `persona:sarah p95 < 1s`. */
+  expression: string;
+  /** `global`, `persona:NAME`, `step:NAME`, `location:ID` or `cache:STATUS`. */
+  scope: string;
+  metric: string;
+  operator: string;
+  /** The limit in the metric's unit (ms for latencies, a 0..1 fraction for rates). */
+  limit: number;
+  /** What was measured, in the same unit; null when the scope had no data. */
+  measured: number | null;
+  /** The unit of `limit` and `measured`. */
+  unit: 'ms' | 'fraction' | 'req/s' | 'count';
+  passed: boolean;
+  /** A sentence a person reads in a CI log, e.g. `p95 was 1.24 s, limit < 1 s`. */
+  message: string;
+}
+
+export interface ThresholdVerdict {
+  passed: boolean;
+  results: ThresholdResult[];
+}
 
 /** What evaluation reads: the scopes of a summary, plus counters later features add (checks, dropped). */
 export type EvaluableSummary = Pick<RunMetricsSummary, 'global' | 'personas' | 'locations' | 'steps' | 'cacheStatus'> & {
@@ -52,28 +77,6 @@ function droppedFor(summary: EvaluableSummary, scope: ThresholdScope): number | 
   if (scope.kind === 'global') return load.dropped;
   if (scope.kind === 'persona') return load.droppedByPersona?.[scope.value] ?? 0;
   return { noData: 'dropped arrivals are counted in all and per persona' };
-}
-
-export interface PersonaRef {
-  name: string;
-  slug: string;
-}
-
-export type PersonaMatch = { name: string } | { ambiguous: string[] } | null;
-
-/**
- * A persona by its name (any case), its slug, or the leading words of its slug when only one persona
- * starts that way: `sarah` finds `Sarah the site selector`.
- */
-export function matchPersona(ref: string, personas: readonly PersonaRef[]): PersonaMatch {
-  const exact = personas.find((p) => p.name === ref || p.slug === ref) ?? personas.find((p) => p.name.toLowerCase() === ref.toLowerCase());
-  if (exact) return { name: exact.name };
-  const stem = slugify(ref, '');
-  if (stem === '') return null;
-  const bySlug = personas.filter((p) => p.slug === stem || p.slug.startsWith(`${stem}-`));
-  if (bySlug.length === 1) return { name: bySlug[0]!.name };
-  if (bySlug.length > 1) return { ambiguous: bySlug.map((p) => p.name) };
-  return null;
 }
 
 const compare: Record<Operator, (a: number, b: number) => boolean> = {
@@ -163,40 +166,4 @@ export function evaluateThreshold(summary: EvaluableSummary, t: Threshold): Thre
 export function evaluateThresholds(summary: EvaluableSummary, thresholds: readonly Threshold[]): ThresholdVerdict {
   const results = thresholds.map((t) => evaluateThreshold(summary, t));
   return { passed: results.every((r) => r.passed), results };
-}
-
-/** What a run will have, known before it starts: scope names a threshold may refer to. */
-export interface ScopeCatalog {
-  personas: readonly PersonaRef[];
-  locations: readonly string[];
-  steps: readonly string[];
-}
-
-const listed = (names: readonly string[]): string => {
-  const shown = names.slice(0, 8).map((n) => JSON.stringify(n)).join(', ');
-  return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
-};
-
-/**
- * Checks that every scoped threshold names a persona, location or step the run has, before the run
- * starts. Throws a ThresholdSyntaxError pointing at the scope's name; persona refs are replaced by
- * the full name, so evaluation is unambiguous.
- */
-export function resolveThresholdScopes(thresholds: readonly Threshold[], catalog: ScopeCatalog): Threshold[] {
-  return thresholds.map((t) => {
-    const scope = t.scope;
-    if (scope.kind === 'global' || scope.kind === 'cache') return t;
-    const fail = (why: string): never => {
-      throw new ThresholdSyntaxError(t.expression, scope.column, why);
-    };
-    if (scope.kind === 'persona') {
-      const match = matchPersona(scope.value, catalog.personas);
-      if (match === null) fail(`unknown persona ${JSON.stringify(scope.value)}; the personas are ${listed(catalog.personas.map((p) => p.name))} (a name, a slug or its first words)`);
-      if ('ambiguous' in match!) fail(`persona ${JSON.stringify(scope.value)} matches ${listed(match.ambiguous)}; write more of the name`);
-      return { ...t, scope: { ...scope, value: (match as { name: string }).name } };
-    }
-    const known = scope.kind === 'step' ? catalog.steps : catalog.locations;
-    if (!known.includes(scope.value)) fail(`unknown ${scope.kind} ${JSON.stringify(scope.value)}; the ${scope.kind}s are ${listed(known)}`);
-    return t;
-  });
 }

@@ -1,5 +1,5 @@
-import { selectLocations } from '../fixtures/locations.js';
-import type { Location, Order, Persona } from '../fixtures/types.js';
+import { selectLocations } from '../inputs/locations.js';
+import type { Location, Order, Persona } from '../inputs/types.js';
 import type { WorkItem } from './types.js';
 import { mulberry32 } from '../util/random.js';
 

@@ -4,7 +4,7 @@
  * run's totals only; this gives arrivals per phase and per persona. Memory: one entry per arrival that
  * started, kept only for open-model runs.
  */
-import type { LoadPhase } from '../fixtures/load.js';
+import type { LoadPhase } from '../inputs/load.js';
 import type { ResultLine } from '../run-dir/results.js';
 
 export interface PhaseArrivals {

@@ -6,7 +6,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
-import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../metrics/threshold-config.js';
+import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../inputs/threshold-config.js';
 import { formatMetricValue } from '../metrics/threshold-format.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { RUN_FILES } from '../run/files.js';

@@ -4,8 +4,8 @@
  */
 import { join } from 'node:path';
 import type { ArtifactError } from '../errors.js';
-import type { LoadedInputs } from '../fixtures/types.js';
-import { configThresholds, flagThresholds, scopeCatalog } from '../metrics/threshold-config.js';
+import type { LoadedInputs } from '../inputs/types.js';
+import { configThresholds, flagThresholds, scopeCatalog } from '../inputs/threshold-config.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { RUN_FILES, type RunSummary } from '../run/files.js';
 import { shownPath } from '../run-dir/paths.js';

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { RUN_FILES } from '../run/files.js';
-import type { LoadPhase } from '../fixtures/load.js';
+import type { LoadPhase } from '../inputs/load.js';
 import { readResults, type ReadResultsReport, type ResultLine } from '../run-dir/results.js';
 import { ArrivalTally } from './arrivals.js';
 import { ErrorTally } from './errors-table.js';

@@ -3,8 +3,8 @@
  * execute, without sending anything. Shares the plan, shard and arrival arithmetic with the run itself,
  * so the numbers are the run's numbers.
  */
-import { expectedArrivals, scheduleDurationMs } from '../fixtures/load.js';
-import type { LoadedInputs } from '../fixtures/types.js';
+import { expectedArrivals, scheduleDurationMs } from '../inputs/load.js';
+import type { LoadedInputs } from '../inputs/types.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';

@@ -8,7 +8,7 @@ import { HarnessCache } from '../engine/dedupe.js';
 import type { SentRequest } from '../engine/journey.js';
 import type { WorkloadOptions } from '../engine/open-model.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
-import type { LoadedInputs } from '../fixtures/types.js';
+import type { LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 
 /** What differs between the main thread and a worker thread. */

@@ -9,7 +9,7 @@ import { expectedPerPersona, runWorkload, type OpenLoadReport } from '../engine/
 import { systemClock, type Clock } from '../engine/clock.js';
 import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
-import type { LoadedInputs } from '../fixtures/types.js';
+import type { LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';

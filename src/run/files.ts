@@ -2,10 +2,11 @@
  * The run directory is the contract between a run and its reports (see DESIGN.md). This module names
  * its files and the shapes of run.json and summary.json; writers and readers both import it.
  */
-import type { InputDigests } from '../fixtures/types.js';
+import type { InputDigests } from '../inputs/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
+import type { ThresholdVerdict } from '../metrics/thresholds.js';
 import type { RecordedInvocation } from './resume-flags.js';
 
 export const RUN_FILES = {
@@ -76,29 +77,7 @@ export interface ServerCacheStats {
   error?: string;
 }
 
-/** One threshold, evaluated on a summary (see src/metrics/thresholds.ts). */
-export interface ThresholdResult {
-  /** As written, e.g. `persona:sarah p95 < 1s`. */
-  expression: string;
-  /** `global`, `persona:NAME`, `step:NAME`, `location:ID` or `cache:STATUS`. */
-  scope: string;
-  metric: string;
-  operator: string;
-  /** The limit in the metric's unit (ms for latencies, a 0..1 fraction for rates). */
-  limit: number;
-  /** What was measured, in the same unit; null when the scope had no data. */
-  measured: number | null;
-  /** The unit of `limit` and `measured`. */
-  unit: 'ms' | 'fraction' | 'req/s' | 'count';
-  passed: boolean;
-  /** A sentence a person reads in a CI log, e.g. `p95 was 1.24 s, limit < 1 s`. */
-  message: string;
-}
-
-export interface ThresholdVerdict {
-  passed: boolean;
-  results: ThresholdResult[];
-}
+export type { ThresholdResult, ThresholdVerdict } from '../metrics/thresholds.js';
 
 export interface RunSummary extends RunMetricsSummary {
   troupe: string;

@@ -7,7 +7,7 @@ import { truncate } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
-import type { InputDigests, LoadedInputs } from '../fixtures/types.js';
+import type { InputDigests, LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { RUN_FILES, type RunManifest } from './files.js';
 import { readManifest } from '../run-dir/json-files.js';

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDirError } from '../errors.js';
-import { slugify } from '../fixtures/slug.js';
+import { slugify } from '../inputs/slug.js';
 
 export interface RunDirectory {
   id: string;

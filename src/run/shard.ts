@@ -9,7 +9,7 @@
  */
 import type { ArrivalNumbering } from '../engine/open-model.js';
 import { UsageError } from '../errors.js';
-import type { LoadConfig } from '../fixtures/load.js';
+import type { LoadConfig } from '../inputs/load.js';
 import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 

@@ -6,14 +6,14 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { InputError, UsageError } from '../errors.js';
-import { slugify } from '../fixtures/slug.js';
+import { slugify } from '../inputs/slug.js';
 import { journeyFromHar, type EnvVar, type RecordedJourney } from './har.js';
-import { pathKind } from '../fixtures/read.js';
+import { pathKind } from '../inputs/read.js';
 import {
   CONFIG_FILE, DEMO_LOCATIONS, ENV_EXAMPLE_FILE, JOURNEY_PERSONA, LOCATIONS_FILE, PERSONAS_DIR, PLAIN_PERSONA, RECORDED_LOCATIONS,
   REPORTS_DIR, WORKFLOW_FILE, configText, schemaLine, workflowText,
 } from './templates.js';
-import { PERSONA_SCHEMA_FILE } from '../fixtures/json-schema.js';
+import { PERSONA_SCHEMA_FILE } from '../inputs/json-schema.js';
 
 export const CI_PROVIDERS = ['github'] as const;
 export type CiProvider = (typeof CI_PROVIDERS)[number];

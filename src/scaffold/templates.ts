@@ -3,7 +3,7 @@
  * a small locations CSV and a nightly GitHub Actions workflow. Pure: options in, text out. Every
  * duration carries a unit, and what is written runs as is against `--target demo`.
  */
-import { CONFIG_SCHEMA_FILE, PERSONA_SCHEMA_FILE } from '../fixtures/json-schema.js';
+import { CONFIG_SCHEMA_FILE, PERSONA_SCHEMA_FILE } from '../inputs/json-schema.js';
 
 export const CONFIG_FILE = 'troupe.config.yaml';
 export const PERSONAS_DIR = 'personas';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
-import { parsePercent } from '../../metrics/threshold-parse.js';
+import { parsePercent } from '../../inputs/threshold-parse.js';
 import { runIdFor } from '../../run/run-dir.js';
 import type { ExitSetter } from '../main.js';
 import { positiveInt } from '../options.js';
@@ -82,7 +82,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
             controller.signal,
           );
         } else {
-          const [{ loadInputs }, { detectTerminal }] = await Promise.all([import('../../fixtures/config.js'), import('../../sinks/terminal.js')]);
+          const [{ loadInputs }, { detectTerminal }] = await Promise.all([import('../../inputs/config.js'), import('../../sinks/terminal.js')]);
           const inputs = await loadInputs({ cwd, configPath: resolve(cwd, targetArg), overrides: {}, env: await inputEnvFrom(flags, cwd) });
           measure = measureConfig(inputs, kind, stepMs, outDir, detectTerminal(process.stderr), controller.signal);
         }

@@ -6,8 +6,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExitCode, mostImportantExit, type ArtifactError } from '../../errors.js';
-import type { LoadedInputs } from '../../fixtures/types.js';
-import { COMPARE_METRICS, type CompareMetric } from '../../metrics/compare-metrics.js';
+import type { LoadedInputs } from '../../inputs/types.js';
+import { COMPARE_METRICS, type CompareMetric } from '../../inputs/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import type { CompareOptions, Comparison } from '../../reports/compare.js';
 import type { Gate } from '../../reports/gate.js';
@@ -21,7 +21,7 @@ import { collect, examples, percentOption } from '../options.js';
 // The gate's modules (zod schemas, comparison, JUnit, Markdown) load on first use: `troupe --help` skips them.
 const gateModules = async () => {
   const [config, compare, junit, markdown] = await Promise.all([
-    import('../../metrics/threshold-config.js'),
+    import('../../inputs/threshold-config.js'),
     import('../../reports/compare.js'),
     import('../../reports/junit.js'),
     import('../../reports/markdown.js'),

@@ -26,7 +26,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
       const [{ mergeRuns }, { parseFlagThresholds }, { buildReports }, { renderVerdictLines }, { writeCiFiles }, { detectTerminal, paint }, { renderRunTable }] =
         await Promise.all([
           import('../../run/merge.js'),
-          import('../../metrics/threshold-config.js'),
+          import('../../inputs/threshold-config.js'),
           import('../../reports/build.js'),
           import('../../metrics/threshold-format.js'),
           import('../../reports/gate.js'),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
-import type { Order } from '../../fixtures/types.js';
-import { formatDuration } from '../../fixtures/duration.js';
+import type { Order } from '../../inputs/types.js';
+import { formatDuration } from '../../inputs/duration.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
@@ -59,7 +59,7 @@ export function addInputOptions(command: Command): Command {
 
 /** The environment `${env:NAME}` reads: --env-file or ./.env under the real one, said in one stderr line. */
 export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string): Promise<NodeJS.ProcessEnv> {
-  const { envFileNote, loadInputEnv } = await import('../../fixtures/env-file.js');
+  const { envFileNote, loadInputEnv } = await import('../../inputs/env-file.js');
   const loaded = await loadInputEnv({ cwd, ...(flags.envFile !== undefined ? { envFile: flags.envFile } : {}) });
   if (loaded.file) process.stderr.write(envFileNote(loaded.file));
   return loaded.env;
@@ -103,7 +103,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       const cwd = process.cwd();
       // Loaded here, not at the top, so that `troupe --help` does not load the engine and the validators.
       const [{ loadInputs }, { executeRun }, { renderRunTable, renderInterruption }, { readManifest }, { recordInvocation, restoreFlags }, { resumeCommand }] = await Promise.all([
-        import('../../fixtures/config.js'),
+        import('../../inputs/config.js'),
         import('../../run/execute.js'),
         import('../../reports/console.js'),
         import('../../run-dir/json-files.js'),

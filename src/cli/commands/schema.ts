@@ -13,7 +13,7 @@ export function registerSchema(program: Command, _setExit: ExitSetter): void {
     .addHelpText('after', '\nExample:\n  npx troupe schema > troupe.config.schema.json')
     .action(async (flags: SchemaFlags) => {
       // Loaded here so that `troupe --help` does not load the validators.
-      const { configJsonSchema, personaJsonSchema } = await import('../../fixtures/json-schema.js');
+      const { configJsonSchema, personaJsonSchema } = await import('../../inputs/json-schema.js');
       process.stdout.write(`${JSON.stringify(flags.persona ? personaJsonSchema() : configJsonSchema(), null, 2)}\n`);
     });
 }

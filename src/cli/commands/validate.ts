@@ -13,7 +13,7 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
     .action(async (flags: RunFlags) => {
       const cwd = process.cwd();
       // Loaded here so that `troupe --help` does not load the validators.
-      const [{ loadInputs }, { describePlan, describePlanLine }] = await Promise.all([import('../../fixtures/config.js'), import('../../run/describe-plan.js')]);
+      const [{ loadInputs }, { describePlan, describePlanLine }] = await Promise.all([import('../../inputs/config.js'), import('../../run/describe-plan.js')]);
       try {
         const shard = shardFrom(flags);
         const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });

@@ -3,7 +3,7 @@
  * `persona:"Sarah the site selector" p99 <= 500ms`. A pure parser: text in, a typed Threshold or a
  * ThresholdSyntaxError that knows the column of the problem, so the CLI can draw a caret under it.
  */
-import { CACHE_STATUSES } from '../engine/records.js';
+import { CACHE_STATUSES } from './vocabulary.js';
 
 /** How a metric's values are measured and written: latencies in ms, rates as 0..1 fractions. */
 export type MetricKind = 'latency' | 'rate' | 'rps' | 'count';

@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
-import { durationField, intAtLeast, strictObject } from '../fixtures/issues.js';
-import { PERCENT_HINT } from '../fixtures/json-hints.js';
-import type { GateConfig } from '../fixtures/types.js';
+import { durationField, intAtLeast, strictObject } from './issues.js';
+import { PERCENT_HINT } from './json-hints.js';
+import type { GateConfig } from './types.js';
 import { parsePercent, parseThreshold, ThresholdSyntaxError, type Threshold } from './threshold-parse.js';
-import { resolveThresholdScopes, type ScopeCatalog } from './thresholds.js';
+import { resolveThresholdScopes, type ScopeCatalog } from './threshold-scopes.js';
 
 import { COMPARE_METRICS, type CompareMetric } from './compare-metrics.js';
 

@@ -1,0 +1,80 @@
+/**
+ * The layout's one-way flow, checked over the source tree: a wrong-way import fails here, not in review.
+ * cli → everything; the core folders never reach up into cli, run orchestration, reports or bench.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { REPO_ROOT } from './helpers/cli.js';
+
+const SRC = join(REPO_ROOT, 'src');
+
+/** Top-level area of a file under src/: its first folder, or the file's stem for src/errors.ts etc. */
+function areaOf(file: string): string {
+  const [first, second] = relative(SRC, file).split(sep);
+  return second === undefined ? first!.replace(/\.[jt]s$/, '') : first!;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+/** Every relative import of a file, static, re-export or dynamic, as the area it lands in. */
+function importedAreas(file: string): { area: string; specifier: string }[] {
+  const text = readFileSync(file, 'utf8');
+  const found: { area: string; specifier: string }[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)'(\.{1,2}\/[^']+)'/gm)) {
+    const target = resolve(dirname(file), m[1]!);
+    if (!target.startsWith(SRC + sep)) continue;
+    found.push({ area: areaOf(target), specifier: m[1]! });
+  }
+  return found;
+}
+
+// What each area may import besides itself. Leaves (errors, version, redact, util) import little or nothing.
+const ALLOWED: Record<string, readonly string[]> = {
+  errors: [],
+  version: [],
+  util: [],
+  redact: [],
+  inputs: ['errors', 'version', 'util'],
+  plan: ['inputs', 'errors', 'util'],
+  engine: ['inputs', 'plan', 'metrics', 'errors', 'util', 'redact', 'version'],
+  metrics: ['inputs', 'engine', 'errors', 'util'],
+  sinks: ['inputs', 'engine', 'metrics', 'run-dir', 'errors', 'util', 'redact'],
+  demo: ['inputs', 'errors', 'util'],
+  'run-dir': ['inputs', 'engine', 'metrics', 'errors', 'util', 'version', 'run'],
+  scaffold: ['inputs', 'errors', 'util', 'redact', 'version'],
+};
+// Never, whatever the table above grows into: the core does not reach up.
+const NEVER: Record<string, readonly string[]> = {
+  inputs: ['plan', 'engine', 'metrics', 'sinks', 'run', 'run-dir', 'reports', 'cli', 'bench', 'demo'],
+  engine: ['cli', 'reports', 'run', 'run-dir', 'bench', 'sinks'],
+  metrics: ['cli', 'reports', 'run', 'run-dir', 'bench', 'sinks'],
+  sinks: ['cli', 'reports', 'run', 'bench'],
+};
+
+test('imports point one way: cli → everything; inputs import nothing above them; engine, metrics, sinks never import cli, reports or run', () => {
+  const wrong: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    const from = areaOf(file);
+    for (const { area, specifier } of importedAreas(file)) {
+      if (area === from) continue;
+      const never = NEVER[from]?.includes(area) ?? false;
+      const allowed = from === 'cli' || from === 'index' ? area !== 'bin' : ALLOWED[from] === undefined ? area !== 'cli' : ALLOWED[from]!.includes(area);
+      if (never || !allowed) wrong.push(`${relative(REPO_ROOT, file)} imports ${specifier} (${from} → ${area})`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('the checker sees static, re-exported and dynamic imports', () => {
+  const file = join(SRC, 'cli', 'main.ts');
+  const areas = new Set(importedAreas(file).map((i) => i.area));
+  assert.ok(areas.has('errors') && areas.has('cli'), [...areas].join(', '));
+  const reexports = importedAreas(join(SRC, 'engine', 'records.ts')).map((i) => i.area);
+  assert.ok(reexports.includes('inputs'), 'export … from is an import');
+  const dynamic = importedAreas(join(SRC, 'cli', 'commands', 'run.ts')).map((i) => i.area);
+  assert.ok(dynamic.includes('run') && dynamic.includes('reports'), 'import() is an import');
+});
