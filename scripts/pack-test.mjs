@@ -110,11 +110,11 @@ function pack() {
 }
 
 function fileList() {
-  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/troupe\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/];
+  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/troupe\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/, /^scripts\/prepare\.mjs$/];
   const stray = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   check(stray.length === 0, `unexpected files in the tarball: ${stray.join(', ')}`);
   check(!tarballFiles.some((f) => /(^|\/)(test|tests|__tests__)\//.test(f) || /\.test\.(js|ts)$/.test(f)), 'test files in the tarball');
-  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'bin/troupe.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
+  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/prepare.mjs', 'bin/troupe.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
   // The build generates the JSON Schema (once `troupe schema` exists); whatever it wrote must ship.
   if (existsSync(join(ROOT, 'schema'))) required.push(...readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.json')).map((f) => `schema/${f}`));
   const missing = required.filter((f) => !tarballFiles.includes(f));
