@@ -38,6 +38,7 @@ function rank(code: number): number {
 
 export type TroupeErrorCode =
   | 'E_USAGE'
+  | 'E_EXISTS'
   | 'E_CONFIG'
   | 'E_FIXTURE'
   | 'E_TEMPLATE'
@@ -80,6 +81,14 @@ export class UsageError extends TroupeError {
   constructor(message: string) {
     super('E_USAGE', message, ExitCode.usage);
     this.name = 'UsageError';
+  }
+}
+
+/** A file troupe would write is already there (`troupe init` never overwrites): exit 2, without the usage text. */
+export class FileExistsError extends TroupeError {
+  constructor(message: string) {
+    super('E_EXISTS', message, ExitCode.usage);
+    this.name = 'FileExistsError';
   }
 }
 

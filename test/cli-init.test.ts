@@ -28,6 +28,7 @@ describe('troupe init, schema and env files from the command line', () => {
     const again = await runCli(['init', 'shop'], { cwd: parent });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /shop\/troupe\.config\.yaml already exists; nothing was written/);
+    assert.doesNotMatch(again.stderr, /Usage: troupe init/, 'an existing file is not a usage mistake: no help text');
     assert.equal(await readFile(join(dir, 'troupe.config.yaml'), 'utf8'), config);
 
     const schema = await runCli(['schema'], { cwd: parent });

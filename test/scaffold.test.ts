@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { InputError, UsageError } from '../src/errors.js';
+import { FileExistsError, InputError, UsageError } from '../src/errors.js';
 import { loadInputs } from '../src/inputs/config.js';
 import { configJsonSchema, personaJsonSchema } from '../src/inputs/json-schema.js';
 import { journeyFromHar } from '../src/scaffold/har.js';
@@ -100,7 +100,7 @@ describe('troupe init: writing', () => {
     await mkdir(join(dir, 'personas'));
     await writeFile(join(dir, 'personas', 'analyst.yaml'), 'name: mine\n');
     const before = await filesUnder(dir);
-    await assert.rejects(initProject({ dir, cwd: dir, ci: 'github' }), (e: unknown) => e instanceof UsageError && e.exitCode === 2 && e.message.includes('personas/analyst.yaml') && e.message.includes('nothing was written'));
+    await assert.rejects(initProject({ dir, cwd: dir, ci: 'github' }), (e: unknown) => e instanceof FileExistsError && e.code === 'E_EXISTS' && e.exitCode === 2 && e.message.includes('personas/analyst.yaml') && e.message.includes('nothing was written'));
     assert.deepEqual(await filesUnder(dir), before);
   });
 });

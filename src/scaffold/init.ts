@@ -5,7 +5,7 @@
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { InputError, UsageError } from '../errors.js';
+import { FileExistsError, InputError, UsageError } from '../errors.js';
 import { slugify } from '../inputs/slug.js';
 import { journeyFromHar, type EnvVar, type RecordedJourney } from './har.js';
 import { pathKind } from '../inputs/read.js';
@@ -163,18 +163,18 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
   const harDisplay = options.fromHar === undefined ? undefined : relative(options.cwd, resolve(options.cwd, options.fromHar)) || options.fromHar;
   const recorded = options.fromHar === undefined ? undefined : { journey: await readHar(resolve(options.cwd, options.fromHar), harDisplay!), file: basename(options.fromHar) };
   const kind = await pathKind(dir);
-  if (kind !== 'missing' && kind !== 'directory') throw new UsageError(`init: ${relative(options.cwd, dir) || dir} exists and is not a folder`);
+  if (kind !== 'missing' && kind !== 'directory') throw new FileExistsError(`init: ${relative(options.cwd, dir) || dir} exists and is not a folder`);
   const plan = planScaffold({ name: slugify(basename(dir), 'troupe'), ...(target ? { target } : {}), ...(options.ci ? { ci: options.ci } : {}), ...(recorded ? { recorded } : {}) });
 
   // All checks before the first write, so a refusal leaves the folder as it was.
   for (const file of plan.files) {
     if ((await pathKind(join(dir, file.path))) !== 'missing') {
-      throw new UsageError(`init: ${join(relative(options.cwd, dir), file.path)} already exists; nothing was written (troupe init never overwrites a file: move it away or init another folder)`);
+      throw new FileExistsError(`init: ${join(relative(options.cwd, dir), file.path)} already exists; nothing was written (troupe init never overwrites a file: move it away or init another folder)`);
     }
   }
   const gitignorePath = join(dir, '.gitignore');
   const gitignoreKind = await pathKind(gitignorePath);
-  if (gitignoreKind !== 'missing' && gitignoreKind !== 'file') throw new UsageError(`init: ${join(relative(options.cwd, dir), '.gitignore')} is not a file; nothing was written`);
+  if (gitignoreKind !== 'missing' && gitignoreKind !== 'file') throw new FileExistsError(`init: ${join(relative(options.cwd, dir), '.gitignore')} is not a file; nothing was written`);
   const existing = gitignoreKind === 'file' ? await readFile(gitignorePath, 'utf8') : null;
   const gitignore = gitignoreAddition(existing, plan.gitignore);
 
