@@ -22,6 +22,7 @@ export interface FormatBuilder {
 export const REPORT_FORMATS: Record<string, () => Promise<FormatBuilder>> = {
   csv: async () => (await import('./csv/index.js')).csvFormat,
   pdf: async () => (await import('./pdf/index.js')).pdfFormat,
+  html: async () => (await import('./html/index.js')).htmlFormat,
 };
 
 export const DEFAULT_FORMATS = ['csv', 'pdf'];
@@ -46,7 +47,7 @@ export interface BuildResult {
 
 /** How a format's files are named to the user when they could not be written. */
 const artifactName = (dir: string, format: string) =>
-  format === 'csv' ? `${shownPath(join(dir, RUN_FILES.csv))}/` : format === 'pdf' ? shownPath(join(dir, RUN_FILES.pdf)) : `${format} report`;
+  format === 'csv' ? `${shownPath(join(dir, RUN_FILES.csv))}/` : format === 'pdf' ? shownPath(join(dir, RUN_FILES.pdf)) : format === 'html' ? shownPath(join(dir, RUN_FILES.html)) : `${format} report`;
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 

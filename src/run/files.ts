@@ -16,6 +16,7 @@ export const RUN_FILES = {
   summary: 'summary.json',
   csv: 'csv',
   pdf: 'report.pdf',
+  html: 'report.html',
   /** Written when the run had a baseline (see src/reports/compare.ts). */
   compare: 'compare.json',
   compareCsv: 'compare.csv',

@@ -14,7 +14,7 @@ export function registerReport(program: Command, setExit: ExitSetter): void {
     .argument('<run-dir>', 'a run directory (reports/<run-id>)')
     .description('Rebuild the reports (CSV set, PDF) of a run directory from its files alone; the target is not contacted.')
     .addHelpText('after', examples('troupe report reports/demo-20261123-101700', 'troupe report reports/demo-20261123-101700 --format pdf'))
-    .option('-f, --format <formats>', 'comma-separated formats: csv, pdf', 'csv,pdf')
+    .option('-f, --format <formats>', 'comma-separated formats: csv, pdf, html', 'csv,pdf')
     .action(async (runDir: string, flags: ReportFlags) => {
       // Loaded here, not at the top, so that `troupe --help` does not load the report code.
       const { buildReports, parseFormats } = await import('../../reports/build.js');

@@ -1,60 +1,13 @@
-/** Page 1: what was run, the verdict and the headline figures. */
-import { completionText, fmtDate, fmtDuration, fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps, workUnit } from '../format.js';
+/** Page 1: what was run, the verdict and the headline figures (their content: ../content.ts). */
+import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
+import { headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, verdict, type Headline } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
 import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
 
-export interface Headline {
-  label: string;
-  value: string;
-}
-
-/** The cover's figures, as printed; tests read them back from the PDF and compare with summary.json. */
-export function headlineFigures(data: RunData): Headline[] {
-  const g = data.summary.global;
-  return [
-    { label: 'Requests', value: fmtInt(g.requests) },
-    { label: 'Success rate', value: fmtPct(g.successRate) },
-    { label: 'Throughput', value: fmtRps(g.rps) },
-    { label: 'Errors', value: fmtInt(g.errors) },
-    { label: 'Latency p50', value: fmtMs(g.latency.p50) },
-    { label: 'Latency p95', value: fmtMs(g.latency.p95) },
-    { label: 'Latency p99', value: fmtMs(g.latency.p99) },
-    { label: 'Cache hit rate', value: fmtPct(g.cache.hitRate) },
-    { label: 'Cache hit p50', value: fmtMs(g.hitLatency?.p50) },
-    { label: 'Cache miss p50', value: fmtMs(g.missLatency?.p50) },
-  ];
-}
-
-/**
- * Open model: the schedule against what was achieved, and response time (from when a request was due)
- * beside the service time above. Empty for a closed-model run.
- */
-export function openModelFigures(data: RunData): Headline[] {
-  const { load, global: g } = data.summary;
-  const out: Headline[] = [];
-  if (load) {
-    out.push(
-      { label: 'Target rate', value: fmtArrivals(load.targetRate) },
-      { label: 'Achieved rate', value: fmtArrivals(load.achievedRate) },
-      { label: 'Dropped arrivals', value: fmtInt(load.dropped) },
-    );
-  }
-  if (g.responseTime) out.push({ label: 'Response p95', value: fmtMs(g.responseTime.p95) }, { label: 'Response p99', value: fmtMs(g.responseTime.p99) });
-  return out;
-}
-
-export const RESPONSE_TIME_NOTE =
-  'Latency is service time (sent → last byte). Response time counts from when a request was due, so a stalled server shows.';
-
-
 export function verdictText(data: RunData): { text: string; color: string } {
-  const t = data.summary.thresholds;
-  if (!t) return { text: 'No thresholds set', color: COLORS.muted };
-  const failed = t.results.filter((r) => !r.passed).length;
-  return t.passed
-    ? { text: `PASS: all ${t.results.length} thresholds met`, color: COLORS.pass }
-    : { text: `FAIL: ${failed} of ${t.results.length} thresholds not met`, color: COLORS.fail };
+  const v = verdict(data);
+  return { text: v.text, color: v.passed === null ? COLORS.muted : v.passed ? COLORS.pass : COLORS.fail };
 }
 
 function facts(data: RunData): [string, string][] {
@@ -130,47 +83,6 @@ export const coverSection: PdfSection = {
     }
   },
 };
-
-/** A few sentences a reader takes away without opening the charts. */
-export function highlights(data: RunData): string[] {
-  const { summary, facts } = data;
-  const out: string[] = [];
-  const personas = Object.entries(summary.personas).filter(([, s]) => s.requests > 0);
-  if (personas.length > 1) {
-    const [slow, s] = personas.reduce((a, b) => ((b[1].latency.p95 ?? 0) > (a[1].latency.p95 ?? 0) ? b : a));
-    out.push(`Slowest persona by p95: ${slow}, p95 ${fmtMs(s.latency.p95)} (all personas: ${fmtMs(summary.global.latency.p95)}).`);
-    const rated = personas.filter(([, p]) => p.cache.hitRate !== null);
-    if (rated.length > 1) {
-      const [cold, c] = rated.reduce((a, b) => (b[1].cache.hitRate! < a[1].cache.hitRate! ? b : a));
-      out.push(`Lowest cache hit rate: ${cold}, ${fmtPct(c.cache.hitRate)} (${fmtInt(c.cache.hit)} hits, ${fmtInt(c.cache.miss)} misses).`);
-    }
-  }
-  const g = summary.global;
-  const other = g.cache.stale + g.cache.bypass + g.cache.unknown;
-  if (other > 0) out.push(`${fmtInt(other)} responses had no hit/miss status (stale ${g.cache.stale}, bypass ${g.cache.bypass}, unknown ${g.cache.unknown}); they are not in the hit rate.`);
-  if (summary.serverCache) {
-    const sc = summary.serverCache;
-    out.push(`The target's own count (${sc.source}): ${fmtInt(sc.hits)} hits, ${fmtInt(sc.misses)} misses, hit rate ${fmtPct(sc.hitRate)}.`);
-  }
-  if (summary.load && summary.load.dropped > 0) {
-    out.push(`${fmtInt(summary.load.dropped)} of ${fmtInt(summary.load.arrivals)} arrivals were dropped: ${fmtInt(summary.load.maxInFlight)} journeys were already in flight.`);
-  }
-  if (summary.checks) {
-    let passed = 0;
-    let failed = 0;
-    for (const c of Object.values(summary.checks.personas)) (passed += c.passed), (failed += c.failed);
-    out.push(failed === 0 ? `All ${fmtInt(passed)} journey checks passed.` : `${fmtInt(failed)} of ${fmtInt(passed + failed)} journey checks failed (see Checks).`);
-  }
-  if (summary.harnessCache) {
-    out.push(`troupe's own cache (cache.dedupe) answered ${fmtInt(summary.harnessCache.hits)} requests; they are not in the target's figures.`);
-  }
-  if (summary.retries) out.push(`${fmtInt(summary.retries.requests)} retried attempts (${fmtInt(summary.retries.ok)} succeeded) are reported apart.`);
-  const top = facts.errors[0];
-  if (top) {
-    out.push(`Most frequent error: ${top.code}${top.status === null ? '' : ` (HTTP ${top.status})`}, ${fmtInt(top.count)} of ${fmtInt(g.errors)} errors.`);
-  } else if (g.requests > 0) out.push('No request failed.');
-  return out;
-}
 
 function drawTiles(doc: PDFKit.PDFDocument, tiles: Headline[]): void {
   const perRow = 5;

@@ -1,5 +1,6 @@
 /** The PDF's dependencies, loaded only when a PDF is built (dynamic import keeps `troupe --help` fast). */
 import { createRequire } from 'node:module';
+import { specToSvg } from '../svg-charts.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,28 +18,13 @@ let libs: Promise<PdfLibs> | null = null;
 
 export function loadPdfLibs(): Promise<PdfLibs> {
   libs ??= (async () => {
-    const [pdfkit, svgToPdf, vega, vegaLite] = await Promise.all([
-      import('pdfkit'),
-      import('svg-to-pdfkit'),
-      import('vega'),
-      import('vega-lite'),
-    ]);
+    const [pdfkit, svgToPdf] = await Promise.all([import('pdfkit'), import('svg-to-pdfkit')]);
     // DejaVu ships as an npm dependency, so a clean clone embeds the same fonts.
     const font = (name: string) => require.resolve(`dejavu-fonts-ttf/ttf/${name}.ttf`);
     return {
       PDFDocument: pdfkit.default,
       svgToPdf: (svgToPdf as unknown as { default: SvgToPdf }).default,
-      async toSvg(spec) {
-        // Vega-Lite's notes about merged sort orders are for chart authors, not for report readers.
-        const quiet = { level: () => quiet, error: () => quiet, warn: () => quiet, info: () => quiet, debug: () => quiet };
-        const compiled = vegaLite.compile(spec as never, { logger: quiet as never }).spec;
-        const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
-        try {
-          return await view.toSVG();
-        } finally {
-          view.finalize();
-        }
-      },
+      toSvg: specToSvg,
       fonts: {
         regular: font('DejaVuSans'),
         bold: font('DejaVuSans-Bold'),

@@ -1,5 +1,5 @@
 /** The PDF's sections after the cover: charts, tables and how the figures were measured. */
-import { HISTOGRAM_PRECISION } from '../../metrics/histogram.js';
+import { methodNotes } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
 import type { PdfSection, SectionContext } from './document.js';
@@ -148,16 +148,7 @@ export const methodSection: PdfSection = {
   newPage: false,
   render({ doc, data }) {
     doc.moveDown(0.5);
-    const p = HISTOGRAM_PRECISION;
-    const lines = [
-      `Latency is the time from sending a request to receiving the last byte of its response, failed requests included. Percentiles come from ${p.method}, recorded in ${p.unit} from ${p.lowestDiscernibleValue} µs to 1 hour with ${p.significantDigits} significant digits (${p.personaLocationSignificantDigits} for persona × location figures): ${p.percentile}.`,
-      'Cache status is read from each response: a configured header if set, else X-Cache, CF-Cache-Status, X-Cache-Status or X-Proxy-Cache, else an Age header greater than 0, else a configured JSON field. Hit rate = hits / (hits + misses); stale, bypass and unknown responses are counted in the CSVs but never folded into the rate.',
-      'A request counts as an error when no response arrived (refused or reset connection, DNS or TLS failure, a timeout, an oversized body) or when the response status was 4xx or 5xx. Messages are shown with secrets redacted.',
-      `Throughput is completed requests divided by the time from the first send to the last completion. Per-second figures in the time chart come from a histogram per second (csv/timeseries.csv). Every figure here is rebuilt from the run directory alone (troupe report ${data.summary.runId}); the CSV files under csv/ hold every row.`,
-    ];
-    if (data.summary.global.responseTime) {
-      lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
-    }
+    const lines = methodNotes(data);
     // Heading and text stay on one page: a short last paragraph alone on a page reads as a mistake.
     doc.font('regular').fontSize(9);
     const height = lines.reduce((h, line) => h + doc.heightOfString(line, { width: contentWidth(doc), lineGap: 1.5 }) + 8, 60);

@@ -1,0 +1,115 @@
+/**
+ * What a report says, whatever it is drawn on: headline figures, the verdict, highlights and how the
+ * figures were measured. The PDF and the HTML report both render these, so they cannot disagree.
+ */
+import { HISTOGRAM_PRECISION } from '../metrics/histogram.js';
+import { fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps } from './format.js';
+import type { RunData } from './run-data.js';
+
+export interface Headline {
+  label: string;
+  value: string;
+}
+
+/** The cover's figures, as printed; tests read them back from the PDF and compare with summary.json. */
+export function headlineFigures(data: RunData): Headline[] {
+  const g = data.summary.global;
+  return [
+    { label: 'Requests', value: fmtInt(g.requests) },
+    { label: 'Success rate', value: fmtPct(g.successRate) },
+    { label: 'Throughput', value: fmtRps(g.rps) },
+    { label: 'Errors', value: fmtInt(g.errors) },
+    { label: 'Latency p50', value: fmtMs(g.latency.p50) },
+    { label: 'Latency p95', value: fmtMs(g.latency.p95) },
+    { label: 'Latency p99', value: fmtMs(g.latency.p99) },
+    { label: 'Cache hit rate', value: fmtPct(g.cache.hitRate) },
+    { label: 'Cache hit p50', value: fmtMs(g.hitLatency?.p50) },
+    { label: 'Cache miss p50', value: fmtMs(g.missLatency?.p50) },
+  ];
+}
+
+/**
+ * Open model: the schedule against what was achieved, and response time (from when a request was due)
+ * beside the service time above. Empty for a closed-model run.
+ */
+export function openModelFigures(data: RunData): Headline[] {
+  const { load, global: g } = data.summary;
+  const out: Headline[] = [];
+  if (load) {
+    out.push(
+      { label: 'Target rate', value: fmtArrivals(load.targetRate) },
+      { label: 'Achieved rate', value: fmtArrivals(load.achievedRate) },
+      { label: 'Dropped arrivals', value: fmtInt(load.dropped) },
+    );
+  }
+  if (g.responseTime) out.push({ label: 'Response p95', value: fmtMs(g.responseTime.p95) }, { label: 'Response p99', value: fmtMs(g.responseTime.p99) });
+  return out;
+}
+
+export const RESPONSE_TIME_NOTE =
+  'Latency is service time (sent → last byte). Response time counts from when a request was due, so a stalled server shows.';
+
+
+/** The thresholds' verdict in words; `passed` is null when the run had no thresholds. */
+export function verdict(data: RunData): { text: string; passed: boolean | null } {
+  const t = data.summary.thresholds;
+  if (!t) return { text: 'No thresholds set', passed: null };
+  const failed = t.results.filter((r) => !r.passed).length;
+  return t.passed ? { text: `PASS: all ${t.results.length} thresholds met`, passed: true } : { text: `FAIL: ${failed} of ${t.results.length} thresholds not met`, passed: false };
+}
+
+/** A few sentences a reader takes away without opening the charts. */
+export function highlights(data: RunData): string[] {
+  const { summary, facts } = data;
+  const out: string[] = [];
+  const personas = Object.entries(summary.personas).filter(([, s]) => s.requests > 0);
+  if (personas.length > 1) {
+    const [slow, s] = personas.reduce((a, b) => ((b[1].latency.p95 ?? 0) > (a[1].latency.p95 ?? 0) ? b : a));
+    out.push(`Slowest persona by p95: ${slow}, p95 ${fmtMs(s.latency.p95)} (all personas: ${fmtMs(summary.global.latency.p95)}).`);
+    const rated = personas.filter(([, p]) => p.cache.hitRate !== null);
+    if (rated.length > 1) {
+      const [cold, c] = rated.reduce((a, b) => (b[1].cache.hitRate! < a[1].cache.hitRate! ? b : a));
+      out.push(`Lowest cache hit rate: ${cold}, ${fmtPct(c.cache.hitRate)} (${fmtInt(c.cache.hit)} hits, ${fmtInt(c.cache.miss)} misses).`);
+    }
+  }
+  const g = summary.global;
+  const other = g.cache.stale + g.cache.bypass + g.cache.unknown;
+  if (other > 0) out.push(`${fmtInt(other)} responses had no hit/miss status (stale ${g.cache.stale}, bypass ${g.cache.bypass}, unknown ${g.cache.unknown}); they are not in the hit rate.`);
+  if (summary.serverCache) {
+    const sc = summary.serverCache;
+    out.push(`The target's own count (${sc.source}): ${fmtInt(sc.hits)} hits, ${fmtInt(sc.misses)} misses, hit rate ${fmtPct(sc.hitRate)}.`);
+  }
+  if (summary.load && summary.load.dropped > 0) {
+    out.push(`${fmtInt(summary.load.dropped)} of ${fmtInt(summary.load.arrivals)} arrivals were dropped: ${fmtInt(summary.load.maxInFlight)} journeys were already in flight.`);
+  }
+  if (summary.checks) {
+    let passed = 0;
+    let failed = 0;
+    for (const c of Object.values(summary.checks.personas)) (passed += c.passed), (failed += c.failed);
+    out.push(failed === 0 ? `All ${fmtInt(passed)} journey checks passed.` : `${fmtInt(failed)} of ${fmtInt(passed + failed)} journey checks failed (see Checks).`);
+  }
+  if (summary.harnessCache) {
+    out.push(`troupe's own cache (cache.dedupe) answered ${fmtInt(summary.harnessCache.hits)} requests; they are not in the target's figures.`);
+  }
+  if (summary.retries) out.push(`${fmtInt(summary.retries.requests)} retried attempts (${fmtInt(summary.retries.ok)} succeeded) are reported apart.`);
+  const top = facts.errors[0];
+  if (top) {
+    out.push(`Most frequent error: ${top.code}${top.status === null ? '' : ` (HTTP ${top.status})`}, ${fmtInt(top.count)} of ${fmtInt(g.errors)} errors.`);
+  } else if (g.requests > 0) out.push('No request failed.');
+  return out;
+}
+
+/** "How this was measured": the method behind every figure, one paragraph each. */
+export function methodNotes(data: RunData): string[] {
+  const p = HISTOGRAM_PRECISION;
+  const lines = [
+    `Latency is the time from sending a request to receiving the last byte of its response, failed requests included. Percentiles come from ${p.method}, recorded in ${p.unit} from ${p.lowestDiscernibleValue} µs to 1 hour with ${p.significantDigits} significant digits (${p.personaLocationSignificantDigits} for persona × location figures): ${p.percentile}.`,
+    'Cache status is read from each response by named detectors in order: a configured header if set, else RFC 9211 Cache-Status, X-Cache, CF-Cache-Status, X-Cache-Status, X-Proxy-Cache, X-Varnish, a configured JSON field, Age (0 is a miss, above 0 a hit) and Cache-Control: no-store. Hit rate = hits / (hits + misses); stale, bypass and unknown responses are counted in the CSVs but never folded into the rate.',
+    'A request counts as an error when no response arrived (refused or reset connection, DNS or TLS failure, a timeout, an oversized body) or when the response status was 4xx or 5xx. Messages are shown with secrets redacted.',
+    `Throughput is completed requests divided by the time from the first send to the last completion. Per-second figures in the time charts come from a histogram per second (csv/timeseries.csv). Every figure here is rebuilt from the run directory alone (troupe report ${data.summary.runId}); the CSV files under csv/ hold every row.`,
+  ];
+  if (data.summary.global.responseTime) {
+    lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
+  }
+  return lines;
+}

@@ -1,0 +1,71 @@
+/**
+ * The HTML report's charts: the PDF's Vega-Lite specs, plus the load and the hit rate over time, drawn
+ * to inline SVG (no network). Vega labels every mark with its datum (`aria-label`); the page's script
+ * shows that label as a tooltip on hover.
+ */
+import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, windowSeries, CHART_CONFIG, type Spec } from '../pdf/charts.js';
+import type { RunData } from '../run-data.js';
+import { specToSvg } from '../svg-charts.js';
+import type { SecondRow } from '../timeseries.js';
+
+export interface Chart {
+  id: string;
+  /** Inline SVG, or null with the sentence that says why there is no chart. */
+  svg: string | null;
+  empty: string;
+}
+
+const MIN_SECONDS_FOR_TIME_CHART = 3;
+// Browsers have the system's sans-serif; the PDF embeds DejaVu, which a browser may not have.
+const HTML_CHART_CONFIG = { ...CHART_CONFIG, font: 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif' };
+
+/** Requests in flight (closed model: the VUs at work) or arrivals started (open model), and the hit rate, per second. */
+export function loadAndHitRateSpec(rows: SecondRow[], open: boolean): Spec {
+  const { points, window } = windowSeries(rows);
+  const extra = rows.length === 0 ? [] : points.map((p, i) => {
+    const slice = rows.slice(i * window, (i + 1) * window);
+    const hits = slice.reduce((n, r) => n + r.hits, 0);
+    const misses = slice.reduce((n, r) => n + r.misses, 0);
+    return { ...p, inFlight: Math.max(...slice.map((r) => r.inFlight)), started: slice.reduce((n, r) => n + r.started, 0) / slice.length, hitRate: hits + misses === 0 ? null : hits / (hits + misses) };
+  });
+  const x = { field: 't', type: 'quantitative', title: 'Time since the first request (s)', axis: { format: 'd', tickMinStep: 1 } };
+  const load = open ? { field: 'started', title: 'Arrivals started per second', text: 'Arrival rate' } : { field: 'inFlight', title: 'Requests in flight (max)', text: 'Load' };
+  return {
+    data: { values: extra },
+    vconcat: [
+      {
+        title: { text: load.text, subtitle: open ? 'requests started in each second' : 'the most requests in flight in each second: the virtual users at work' },
+        width: 420,
+        height: 90,
+        mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, color: '#2b6cb0' },
+        encoding: { x, y: { field: load.field, type: 'quantitative', title: load.title } },
+      },
+      {
+        title: { text: 'Cache hit rate over time', subtitle: 'hits / (hits + misses) of the requests completed in each second' },
+        width: 420,
+        height: 90,
+        transform: [{ filter: 'datum.hitRate !== null' }],
+        mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5, color: '#1e7f4f' },
+        encoding: { x, y: { field: 'hitRate', type: 'quantitative', title: 'Hit rate', axis: { format: '%' }, scale: { domain: [0, 1] } } },
+      },
+    ],
+    spacing: 24,
+  };
+}
+
+export async function reportCharts(data: RunData): Promise<Chart[]> {
+  const { summary, facts } = data;
+  const seconds = facts.timeseries.length;
+  const g = summary.global.cache;
+  const timeNote = `The run spans ${seconds} second(s), too short to draw over time; csv/timeseries.csv has the per-second figures.`;
+  const wanted: [string, Spec | null, string][] = [
+    ['latency-per-persona', summary.global.requests > 0 ? latencyPerPersonaSpec(summary) : null, 'No requests completed.'],
+    ['latency-over-time', seconds >= MIN_SECONDS_FOR_TIME_CHART ? latencyOverTimeSpec(facts.timeseries) : null, timeNote],
+    // One sentence for both time charts when the run is too short for them.
+    ['load-over-time', seconds >= MIN_SECONDS_FOR_TIME_CHART ? loadAndHitRateSpec(facts.timeseries, Boolean(summary.load)) : null, ''],
+    ['hit-rate-per-persona', g.hit + g.miss > 0 ? hitRatePerPersonaSpec(summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.'],
+    ['hit-vs-miss', hitVsMissSpec(summary), `Hit vs miss latency needs both cache hits and misses; this run had ${g.hit} hits and ${g.miss} misses.`],
+    ['errors', errorBreakdownSpec(facts.errors), 'No errors: every request succeeded.'],
+  ];
+  return Promise.all(wanted.map(async ([id, spec, empty]) => ({ id, svg: spec === null ? null : await specToSvg({ ...spec, config: HTML_CHART_CONFIG }), empty })));
+}
