@@ -120,6 +120,12 @@ describe('report.html in Chromium', () => {
       assert.equal(await page.locator('#table-personas tbody tr:not([hidden])').count(), 1);
 
       await page.locator('input.filter[data-table="personas"]').fill('');
+      // A chart's mark shows its values on hover.
+      const bar = page.locator('#chart-latency-per-persona path[aria-label^="Latency"]').first();
+      await bar.hover({ force: true });
+      assert.equal(await page.locator('#tooltip').textContent(), await bar.getAttribute('aria-label'));
+      assert.equal(await page.locator('#tooltip').isVisible(), true);
+      await page.mouse.move(0, 0);
       const shot = join(SHOTS, 'demo-run.png');
       await page.screenshot({ path: shot, fullPage: true });
       console.log(`report.html ${(await stat(file)).size} bytes; screenshot: ${shot}`);

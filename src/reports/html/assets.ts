@@ -38,7 +38,7 @@ tr[hidden] { display: none; }
 .filter { margin: 0 0 6px; padding: 4px 8px; width: 280px; max-width: 100%; border: 1px solid var(--rule); border-radius: 3px; }
 footer { padding: 24px; font-size: 12px; }
 #tooltip { position: fixed; pointer-events: none; background: rgba(31, 41, 51, 0.92); color: #fff; font-size: 12px; padding: 4px 8px; border-radius: 3px; max-width: 360px; display: none; z-index: 10; }
-.chart [aria-label][role="graphics-symbol"]:hover { opacity: 0.75; }
+.chart path[aria-label]:hover { opacity: 0.75; }
 `;
 
 /** Sort on a header click (numbers descending first, text ascending), filter on input. Nulls sort last. */
@@ -80,7 +80,8 @@ export const PAGE_SCRIPT = `
   document.body.appendChild(tip);
   document.querySelectorAll('.chart svg').forEach(function (svg) {
     svg.addEventListener('mousemove', function (e) {
-      var mark = e.target.closest ? e.target.closest('[role="graphics-symbol"][aria-label]') : null;
+      // Data marks are paths (bars, lines, points); axes and legends are groups with labels of their own.
+      var mark = e.target.closest ? e.target.closest('path[aria-label]') : null;
       if (!mark) { tip.style.display = 'none'; return; }
       tip.textContent = mark.getAttribute('aria-label');
       tip.style.left = (e.clientX + 12) + 'px';
