@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { RunSummary } from '../src/run/files.js';
 import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
-import { pdfInfo, pdfPages, readCsv } from './fixtures/reports/read.js';
+import { pdfInfo, pdfPageFill, pdfPages, readCsv } from './fixtures/reports/read.js';
 
 describe('reports of the shipped demo run', () => {
   it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; troupe report rebuilds them', async () => {
@@ -43,6 +43,11 @@ describe('reports of the shipped demo run', () => {
         assert.ok(all.includes(title), `PDF has "${title}"`);
       }
       pages.forEach((page, i) => assert.ok(page.includes(`page ${i + 1} of ${pages.length}`)));
+      // No near-empty page: sections flow on, each chart and table kept whole (5 pages before, 2 of them mostly blank).
+      const fill = await pdfPageFill(pdf);
+      assert.ok(pages.length <= 3, `the demo report fits 3 pages, got ${pages.length} (fill ${fill.join(', ')})`);
+      fill.slice(0, -1).forEach((f, i) => assert.ok(f > 0.6, `page ${i + 1} is filled to ${f} of its height`));
+      assert.ok(fill.at(-1)! > 0.4, `the last page is filled to ${fill.at(-1)}`);
       const info = await pdfInfo(pdf);
       assert.match(String(info.Title), /^troupe report: demo/);
       assert.match(String(info.CreationDate), /^D:\d{14}/);

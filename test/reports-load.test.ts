@@ -134,7 +134,7 @@ describe('reports of an open-model journey run', () => {
       }
       assert.ok(cover.includes('Response time counts from when a request was due, so a stalled server shows'));
       const all = pages.join('\n').replace(/\s+/g, ' ');
-      for (const title of ['Service vs response time per persona', 'Checks', 'Harness cache', 'Cache warm-up by persona', 'latency < 15ms']) {
+      for (const title of ['Service vs response time per persona', 'Checks', 'Harness cache', 'Personas in the order they first got a response', 'Journey steps', 'health', 'analyze', 'latency < 15ms']) {
         assert.ok(all.includes(title), `PDF has "${title}"`);
       }
     } finally {

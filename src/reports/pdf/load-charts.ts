@@ -61,30 +61,3 @@ export function warmupOverTimeSpec(summary: RunSummary): Spec | null {
   };
 }
 
-/** Each persona's hit rate in the order personas first got a response: the first ones warm the cache for the rest. */
-export function warmupByPersonaSpec(summary: RunSummary): Spec | null {
-  const order = summary.warmup?.byPersonaOrder ?? [];
-  if (order.length === 0) return null;
-  const shown = order.slice(0, 20);
-  const values = shown.map((p, i) => ({
-    persona: `${i + 1}. ${p.persona}`,
-    hitRate: p.hitRate,
-    label: p.hitRate === null ? 'no hit/miss' : `${(p.hitRate * 100).toFixed(1)}% (${p.hit}/${p.hit + p.miss})`,
-  }));
-  const y = { field: 'persona', type: 'nominal', title: null, sort: values.map((v) => v.persona) };
-  const x = { field: 'hitRate', type: 'quantitative' };
-  return {
-    title: {
-      text: 'Cache warm-up by persona',
-      subtitle: `hit rate of each persona, in the order they first got a response${order.length > shown.length ? `; the first 20 of ${order.length}` : ''}`,
-    },
-    width: 300,
-    height: { step: 18 },
-    data: { values },
-    layer: [
-      { mark: { type: 'bar', color: '#1e7f4f' }, encoding: { y, x: { ...x, title: 'Hit rate (%)', scale: { domain: [0, 1] }, axis: { format: '.0%' } } } },
-      { transform: [{ filter: 'datum.hitRate >= 0.5' }], mark: { type: 'text', align: 'right', dx: -4, fontSize: 8, color: 'white' }, encoding: { y, x, text: { field: 'label' } } },
-      { transform: [{ filter: 'datum.hitRate === null || datum.hitRate < 0.5' }], mark: { type: 'text', align: 'left', dx: 4, fontSize: 8 }, encoding: { y, x, text: { field: 'label' } } },
-    ],
-  };
-}

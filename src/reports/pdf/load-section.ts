@@ -7,8 +7,8 @@ import type { CheckCounts } from '../../metrics/journey-metrics.js';
 import type { RunSummary } from '../../run/files.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as rate } from '../format.js';
 import type { PdfSection } from './document.js';
-import { COLORS, heading, paragraph, table } from './layout.js';
-import { serviceVsResponseSpec, warmupByPersonaSpec, warmupOverTimeSpec } from './load-charts.js';
+import { COLORS, ensureSpace, heading, paragraph, table } from './layout.js';
+import { serviceVsResponseSpec, warmupOverTimeSpec } from './load-charts.js';
 import { chart } from './sections.js';
 
 export const TABLE_MAX_CHECKS = 30;
@@ -56,7 +56,8 @@ export const loadSection: PdfSection = {
     const response = serviceVsResponseSpec(summary);
     const hasCache = Boolean(summary.warmup || summary.harnessCache || summary.serverCache || summary.retries);
     if (!summary.load && !response && !summary.checks && !hasCache) return;
-    doc.addPage();
+    // Flows on from the charts: a page of its own was mostly blank for a run with only cache figures.
+    ensureSpace(doc, 160);
 
     if (summary.load || response) {
       heading(doc, 'Open model');
@@ -128,8 +129,12 @@ export const loadSection: PdfSection = {
       const seen = (w?.byWindow ?? []).filter((p) => p.hitRate !== null);
       const single = seen.length === 1 ? `All hits and misses fell in the first ${fmtMs(w!.windowMs)} window: hit rate ${fmtPct(seen[0]!.hitRate)}, too short to draw a warm-up curve over time.` : '';
       await chart(ctx, warmupOverTimeSpec(summary), single || 'No response carried a hit or miss, so there is no warm-up curve over time.');
-      const byPersona = warmupByPersonaSpec(summary);
-      if (byPersona) await chart(ctx, byPersona, '');
+      // The per-persona hit rates are on the charts page already; the warm-up adds only their order.
+      const order = summary.warmup?.byPersonaOrder ?? [];
+      if (order.length > 1) {
+        const shown = order.slice(0, 20).map((p, i) => `${i + 1}. ${p.persona} ${fmtPct(p.hitRate)}`);
+        paragraph(doc, `Personas in the order they first got a response, with their hit rate: ${shown.join('; ')}${order.length > 20 ? `; … ${fmtInt(order.length - 20)} more` : ''}.`, { size: 8.5 });
+      }
     }
   },
 };

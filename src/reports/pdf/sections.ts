@@ -38,7 +38,8 @@ export async function chart(ctx: Pick<SectionContext, 'doc' | 'libs'>, spec: Spe
 
 export const chartsSection: PdfSection = {
   id: 'charts',
-  newPage: true,
+  // Flows on from the cover: each chart keeps itself whole (chart() ensures space), so pages fill up.
+  newPage: false,
   async render(ctx) {
     const { doc, data } = ctx;
     heading(doc, 'Charts');
@@ -61,7 +62,8 @@ const topNote = (shown: number, total: number, what: string, file: string) =>
 
 export const tablesSection: PdfSection = {
   id: 'tables',
-  newPage: true,
+  // Flows on: headings keep their table with them (heading() ensures space), so no page is left near-empty.
+  newPage: false,
   render({ doc, data }) {
     const { summary, facts } = data;
 
@@ -104,6 +106,25 @@ export const tablesSection: PdfSection = {
       ],
       shownLocations.map(([id, s]) => [id, fmtInt(s.requests), fmtInt(s.errors), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
     );
+
+    const steps = Object.entries(summary.steps);
+    // A run without journeys has one implicit step, `request`: its row would repeat the total.
+    if (steps.length > 1 || (steps.length === 1 && steps[0]![0] !== 'request')) {
+      heading(doc, 'Journey steps');
+      table(
+        doc,
+        [
+          { header: 'Step', width: 3.2 },
+          { header: 'Requests', width: 1.1, align: 'right' },
+          { header: 'Success', width: 1, align: 'right' },
+          { header: 'p50', width: 1.1, align: 'right' },
+          { header: 'p95', width: 1.1, align: 'right' },
+          { header: 'p99', width: 1.1, align: 'right' },
+          { header: 'Hit rate', width: 1, align: 'right' },
+        ],
+        steps.map(([name, s]) => [name, fmtInt(s.requests), fmtPct(s.successRate), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
+      );
+    }
 
     heading(doc, 'Errors');
     if (facts.errors.length === 0) paragraph(doc, 'No errors: every request succeeded.', { color: COLORS.muted });
