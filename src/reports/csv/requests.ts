@@ -1,5 +1,5 @@
 /** csv/requests.csv: every request, streamed from results.ndjson to disk. */
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import type { ResultLine } from '../../run-dir/results.js';
 import type { ResultSink } from '../scan.js';
 import { encodeRow } from './encode.js';
