@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { pdfInfo, pdfPages, readCsv } from './fixtures/reports/read.js';
