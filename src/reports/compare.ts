@@ -9,7 +9,7 @@ import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../inputs/th
 import { formatMetricValue } from '../metrics/threshold-format.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { runDirPaths } from '../run-dir/layout.js';
-import { readManifest, readSummary as readRunSummary } from '../run-dir/json-files.js';
+import { readComparableSummary, readManifest } from '../run-dir/json-files.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import { alignColumns } from './console.js';
 
@@ -248,7 +248,7 @@ export async function readSummary(path: string, label: string): Promise<Comparab
   } catch {
     throw new UsageError(`${label} ${JSON.stringify(path)}: not found; expected a run directory or a summary.json`);
   }
-  let data: unknown = await readRunSummary(file);
+  let data: unknown = await readComparableSummary(file);
   if (data === null && dir !== null) {
     const manifest = await readManifest(dir);
     if (manifest !== null) data = await rebuildSummary(dir, manifest);

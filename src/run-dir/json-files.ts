@@ -5,11 +5,12 @@
  * FormatVersionError (`E_RUN_DIR_FORMAT`, exit 2) — never a stack trace.
  */
 import { open, readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { checkedFile, damaged } from './format.js';
 import { objectMembers, parseMember, type Member } from './json-members.js';
 import { runDirPaths } from './layout.js';
-import { manifestSchema, summaryEnvelopeSchema } from './schemas.js';
+import { comparableSummarySchema, manifestSchema, summaryEnvelopeSchema } from './schemas.js';
 import type { RunManifest, RunSummary } from './types.js';
 
 async function readText(path: string): Promise<Buffer | null> {
@@ -43,6 +44,12 @@ export async function readManifest(dir: string): Promise<RunManifest | null> {
 export async function readSummary(path: string): Promise<RunSummary | null> {
   const buf = await readText(path);
   return buf === null ? null : checkedFile(path, summaryEnvelopeSchema, parseObject(path, buf));
+}
+
+/** A summary.json for `troupe compare`: only the scopes it compares are required to be there (see comparableSummarySchema). */
+export async function readComparableSummary(path: string): Promise<z.output<typeof comparableSummarySchema> | null> {
+  const buf = await readText(path);
+  return buf === null ? null : checkedFile(path, comparableSummarySchema, parseObject(path, buf));
 }
 
 /** persona → (location → light scope), one persona at a time. */

@@ -122,6 +122,20 @@ export const summaryEnvelopeSchema = summarySchema.extend({
   personaLocations: z.record(z.string(), z.custom<Record<string, ScopeSummary>>(isObject)),
 });
 
+/**
+ * What `troupe compare` needs of a summary.json, which may be one a user trimmed to the scopes that
+ * matter: the scopes it compares, each checked where present (compare says itself when `global` is missing).
+ */
+export const comparableSummarySchema = z.looseObject({
+  formatVersion: formatVersionSchema.optional(),
+  runId: z.string().optional(),
+  name: z.string().optional(),
+  startedAt: z.string().optional(),
+  global: scopeSummarySchema.optional(),
+  personas: z.record(z.string(), scopeEnvelope).optional(),
+  steps: z.record(z.string(), scopeEnvelope).optional(),
+});
+
 const recordedConfig = z.looseObject({
   concurrency: z.number().optional(),
   iterations: z.number().optional(),

@@ -67,3 +67,24 @@ export async function assertRunDirValid(dir: string, options: { summary?: boolea
   }
   return { lines, snapshots, hasSummary };
 }
+
+/** A whole run.json (readers check its schema), for tests that set up a run directory by hand. */
+export function sampleManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    troupe: '0.1.0',
+    runId: 'run',
+    name: 'run',
+    status: 'interrupted',
+    target: 'http://127.0.0.1:1',
+    shard: null,
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    config: {},
+    personas: [],
+    locations: { count: 0, source: 'test' },
+    configHash: 'x',
+    planned: 0,
+    node: process.version,
+    ...overrides,
+  };
+}
