@@ -46,6 +46,7 @@ export type TroupeErrorCode =
   | 'E_TARGET_UNREACHABLE'
   | 'E_RUN_DIR'
   | 'E_RUN_DIR_DAMAGED'
+  | 'E_RUN_DIR_FORMAT'
   | 'E_ARTIFACT'
   | 'E_INTERNAL';
 
@@ -126,6 +127,18 @@ export class DamagedFileError extends TroupeError {
     this.name = 'DamagedFileError';
     this.file = file;
     if (line !== undefined) this.line = line;
+  }
+}
+
+/** run.json or summary.json written in a newer major format version than this troupe reads. */
+export class FormatVersionError extends TroupeError {
+  readonly file: string;
+  readonly formatVersion: string;
+  constructor(file: string, formatVersion: string, message: string) {
+    super('E_RUN_DIR_FORMAT', message, ExitCode.usage);
+    this.name = 'FormatVersionError';
+    this.file = file;
+    this.formatVersion = formatVersion;
   }
 }
 

@@ -10,7 +10,7 @@ import type { Comparison } from './reports/compare.js';
 import { finishGate, prepareGate } from './reports/gate.js';
 import { describePlan, type PlanDescription } from './run/describe-plan.js';
 import { executeRun } from './run/execute.js';
-import type { RunStatus, RunSummary } from './run/files.js';
+import type { RunStatus, RunSummary } from './run-dir/types.js';
 import type { Shard } from './run/shard.js';
 import { detectTerminal } from './sinks/terminal.js';
 
@@ -119,5 +119,5 @@ export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './inputs/co
 export type { LoadedInputs, Location, Persona, RunConfig } from './inputs/types.js';
 export type { PlanDescription } from './run/describe-plan.js';
 export type { Comparison } from './reports/compare.js';
-export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run/files.js';
+export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run-dir/types.js';
 export type { Shard } from './run/shard.js';

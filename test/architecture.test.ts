@@ -44,7 +44,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   metrics: ['inputs', 'engine', 'errors', 'util'],
   sinks: ['inputs', 'engine', 'metrics', 'run-dir', 'errors', 'util', 'redact'],
   demo: ['inputs', 'errors', 'util'],
-  'run-dir': ['inputs', 'engine', 'metrics', 'errors', 'util', 'version', 'run'],
+  'run-dir': ['inputs', 'engine', 'metrics', 'errors', 'util', 'version'],
   scaffold: ['inputs', 'errors', 'util', 'redact', 'version'],
 };
 // Never, whatever the table above grows into: the core does not reach up.
@@ -53,6 +53,8 @@ const NEVER: Record<string, readonly string[]> = {
   engine: ['cli', 'reports', 'run', 'run-dir', 'bench', 'sinks'],
   metrics: ['cli', 'reports', 'run', 'run-dir', 'bench', 'sinks'],
   sinks: ['cli', 'reports', 'run', 'bench'],
+  // The on-disk format sits below everything that runs or reports.
+  'run-dir': ['cli', 'reports', 'run', 'bench', 'sinks'],
 };
 
 test('imports point one way: cli → everything; inputs import nothing above them; engine, metrics, sinks never import cli, reports or run', () => {
@@ -77,4 +79,52 @@ test('the checker sees static, re-exported and dynamic imports', () => {
   assert.ok(reexports.includes('inputs'), 'export … from is an import');
   const dynamic = importedAreas(join(SRC, 'cli', 'commands', 'run.ts')).map((i) => i.area);
   assert.ok(dynamic.includes('run') && dynamic.includes('reports'), 'import() is an import');
+});
+
+// The run directory's file and folder names: only src/run-dir/ spells them; everyone else asks it for paths.
+const RUN_DIR_NAMES = ['run.json', 'summary.json', 'results.ndjson', 'personas', 'csv', 'report.pdf', 'report.html', 'compare.json', 'compare.csv', 'compare.md', 'junit.xml', 'summary.md'];
+
+/**
+ * String literals that are a run-directory name, or a path ending in one (`x/run.json`), and any use of
+ * RUN_FILES. A name inside a sentence (an error message, a help text) is prose, not a path, and passes.
+ * `personas` and `csv` are also config keys and format names: as a bare literal they count only as a
+ * path argument (`join(dir, 'personas')`, `mkdir(… 'csv'`).
+ */
+function runDirNameUses(text: string): string[] {
+  const found: string[] = [];
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[\s;,{}()])\/\/.*$/gm, '$1');
+  for (const m of code.matchAll(/(['"`])((?:[^'"`\\\n]|\\.)*?)\1/g)) {
+    const literal = m[2]!;
+    const last = literal.split('/').pop()!;
+    if (!RUN_DIR_NAMES.includes(last) || (literal.includes('/') && /\s/.test(literal))) continue;
+    if ((last === 'personas' || last === 'csv') && !literal.includes('/')) {
+      const before = code.slice(Math.max(0, m.index! - 40), m.index!);
+      if (!/(join|resolve|mkdir|rm)\([^()]*$/.test(before)) continue;
+    }
+    found.push(m[0]);
+  }
+  for (const _ of code.matchAll(/\bRUN_FILES\b/g)) found.push('RUN_FILES');
+  return found;
+}
+
+/** Same names, other folders: each with why it is not the run directory's. */
+const NOT_THE_RUN_DIR = new Set([
+  "src/inputs/demo-inputs.ts: 'personas'", // the package's shipped demo personas/ folder
+]);
+
+test('only src/run-dir/ touches the run directory\'s file names', () => {
+  const offenders: string[] = [];
+  for (const file of sourceFiles(SRC)) {
+    if (file.startsWith(join(SRC, 'run-dir') + sep)) continue;
+    for (const use of runDirNameUses(readFileSync(file, 'utf8'))) {
+      const entry = `${relative(REPO_ROOT, file)}: ${use}`;
+      if (!NOT_THE_RUN_DIR.has(entry)) offenders.push(entry);
+    }
+  }
+  assert.deepEqual(offenders, [], 'ask src/run-dir/ (runDirPaths, snapshotPath, the read and write functions) instead');
+});
+
+test('the file-name check sees paths and RUN_FILES, and lets prose and config keys pass', () => {
+  assert.deepEqual(runDirNameUses("join(dir, 'run.json'); x = `${dir}/summary.json`; RUN_FILES.results; mkdir(join(d, 'personas'))"), ["'run.json'", '`${dir}/summary.json`', "'personas'", 'RUN_FILES']);
+  assert.deepEqual(runDirNameUses("fail('has no run.json here'); const k = { personas: 'personas' }; // 'summary.json'\n'csv/ and report.pdf at the end'"), []);
 });

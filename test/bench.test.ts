@@ -6,6 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
   let n = 0;
@@ -46,6 +47,7 @@ test('troupe bench writes a run directory that report, thresholds and compare un
 
   const rebuilt = await runCli(['report', dir, '--format', 'csv']);
   assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  await assertRunDirValid(dir);
   const w = await runCli(['bench', server.url, '-c', '4', '--workers', '2', '--amount', '400', '-o', join(out, 'b'), '--no-reports']);
   assert.equal(w.code, 0, w.stderr);
   const dirB = await onlyRunDir(join(out, 'b'));

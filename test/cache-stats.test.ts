@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { REPO_ROOT, onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 /** The README's first command, as a new user runs it: the shipped config against the demo target. */
 test('troupe run on the shipped example writes a complete run directory with an 80% cache hit rate', async () => {
@@ -35,6 +36,7 @@ test('troupe run on the shipped example writes a complete run directory with an 
   assert.equal(summary.serverCache.hits, 64);
   assert.equal(summary.serverCache.misses, 16);
   assert.equal(Object.keys(summary.personas).length, 5);
+  assert.deepEqual(await assertRunDirValid(runDir), { lines: 80, snapshots: 5, hasSummary: true });
 
   assert.match(result.stderr, /hit rate 80\.0%/);
   assert.match(result.stderr, new RegExp(`run directory: .*${runDir.split('/').pop()}`));

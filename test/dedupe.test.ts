@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { HarnessCache } from '../src/engine/dedupe.js';
 import type { HttpOutcome } from '../src/engine/http.js';
 import type { ResultRecord } from '../src/engine/records.js';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { REPO_ROOT, onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 
 const ok = (n: number): { outcome: HttpOutcome; n: number } => ({ n, outcome: { status: 200, ok: true, error: null, latencyMs: 1, ttfbMs: 1, bytes: 1, headers: {}, redirects: 0 } });

@@ -11,6 +11,7 @@ import { ProgressSink } from '../src/sinks/progress.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
+import { sampleManifest } from './helpers/run-dir-valid.js';
 
 const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
 
@@ -81,7 +82,7 @@ test('progress counts visits: one per first attempt of a persona\'s first step',
 
 test('merge: a shard killed before its summary counts its visits from results.ndjson, not its lines', async () => {
   const dir = await tempDir();
-  await writeFile(join(dir, 'run.json'), JSON.stringify({ runId: 'shard', status: 'running', shard: { index: 1, count: 2 } }));
+  await writeFile(join(dir, 'run.json'), JSON.stringify(sampleManifest({ runId: 'shard', status: 'running', shard: { index: 1, count: 2 } })));
   const lines = ['a', 'b'].flatMap((l) => ['one', 'two', 'three'].map((step) => ({ ...result('Pat', step), id: `pat/${l}/1`, location: l })));
   await writeFile(join(dir, 'results.ndjson'), lines.map(({ type: _type, ...line }) => JSON.stringify(line)).join('\n') + '\n');
   const shard = await readShard(dir);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultRecord } from '../src/engine/records.js';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 

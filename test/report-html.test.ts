@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { run } from '../src/index.js';
 import { buildReports } from '../src/reports/build.js';
 import { fmtInt } from '../src/reports/format.js';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { REPO_ROOT, tempDir } from './helpers/cli.js';
 
 const CHROMIUM = process.env.TROUPE_CHROMIUM ?? '/usr/bin/chromium';

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { pdfInfo, pdfPageFill, pdfPages, readCsv } from './fixtures/reports/read.js';
+import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 describe('reports of the shipped demo run', () => {
   it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; troupe report rebuilds them', async () => {
@@ -24,6 +25,7 @@ describe('reports of the shipped demo run', () => {
       const rebuilt = await runCli(['report', dir, '--format', 'pdf']);
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
       assert.equal((await stat(pdf)).size, before, 'rebuilding the PDF from the run directory gives the same document size');
+      await assertRunDirValid(dir);
 
       const pages = await pdfPages(pdf);
       const cover = pages[0]!.replace(/\s+/g, ' ');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REQUESTS_HEADER } from '../src/reports/csv/requests.js';
 import { fmtInt, fmtMs } from '../src/reports/format.js';
-import type { RunSummary } from '../src/run/files.js';
+import type { RunSummary } from '../src/run-dir/types.js';
 import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { makeRunDir, sampleRecords } from './fixtures/reports/make-run-dir.js';
 import { pdfPages, readCsv } from './fixtures/reports/read.js';

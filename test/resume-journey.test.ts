@@ -6,6 +6,7 @@ import { loadInputs } from '../src/inputs/config.js';
 import { prepareResume } from '../src/run/resume.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
+import { sampleManifest } from './helpers/run-dir-valid.js';
 
 const CONFIG = `name: j
 target: http://127.0.0.1:9
@@ -30,7 +31,7 @@ test('resume counts every step of complete journeys and re-runs the last journey
   const inputs = await loadInputs({ cwd: project, overrides: {} });
   const runDir = join(await tempDir(), 'run');
   await mkdir(runDir, { recursive: true });
-  await writeFile(join(runDir, 'run.json'), JSON.stringify({ runId: 'run', status: 'interrupted', configHash: inputs.configHash, startedAt: new Date().toISOString() }));
+  await writeFile(join(runDir, 'run.json'), JSON.stringify(sampleManifest({ runId: 'run', status: 'interrupted', configHash: inputs.configHash })));
   // Two complete visits (3 steps each), then a visit killed after its second step.
   const complete = ['pat/l1/1', 'pat/l2/1'].flatMap((id) => [line(id, 'one', 1), line(id, 'two', 2), line(id, 'three', 3)]);
   const partial = [line('pat/l3/1', 'one', 1), line('pat/l3/1', 'two', 2)];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCli, startCli } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { assertJsonFilesParse, readJson, readResultsFile, waitForResults } from './helpers/run-files.js';
+import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 const LOCATIONS = 100;
 const PERSONAS = { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Ben\n' };
@@ -61,6 +62,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
 
   const files = await assertJsonFilesParse(runDir);
   assert.ok(files.includes('run.json'), files.join());
+  await assertRunDirValid(runDir, { summary: false });
   assert.equal((await readJson(join(runDir, 'run.json'))).status, 'running', 'a killed run never got to say otherwise');
   const before = await readResultsFile(runDir);
   assert.ok(before.cut <= 1 && before.cutIsLast, `at most one cut-off line, and only the last: ${before.cut}`);
@@ -76,6 +78,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`run directory: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   await assertWholeRun(runDir, 1);
+  await assertRunDirValid(runDir);
 });
 
 test('SIGINT: exit 130, everything marked interrupted; --resume completes the run', { timeout: 90_000 }, async () => {

@@ -9,7 +9,7 @@ import { AbortMonitor } from '../src/engine/abort-on.js';
 import type { ResultRecord } from '../src/engine/records.js';
 import { isRetryable, parseRetryAfter, retryDelay } from '../src/engine/retry.js';
 import { parseAbortRule, type RetryPolicy } from '../src/inputs/load.js';
-import type { RunManifest, RunSummary } from '../src/run/files.js';
+import type { RunManifest, RunSummary } from '../src/run-dir/types.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import { locationsCsv, writeProject } from './helpers/project.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { onlyRunDir, REPO_ROOT, runCli, startCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
+import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 /** Answers by path: /ok-N after about N ms (200, X-Cache alternating), /fail → 500, /missing → 404. */
 async function startMixedServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -69,6 +70,7 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   const merged = join(out, 'merged');
   const m = await runCli(['merge', ...shardDirs, '--out', merged], { cwd: project });
   assert.equal(m.code, 0, m.stderr);
+  for (const dir of [...shardDirs, merged]) await assertRunDirValid(dir);
 
   const all = (await Promise.all(shardDirs.map(resultLines))).flat();
   assert.equal(all.length, 120, '2 personas × 30 locations × 2 iterations');

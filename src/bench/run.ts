@@ -5,18 +5,18 @@
  * The whole bench is one persona, `bench`, and one location, the URL's path.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { ResultRecord } from '../engine/records.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
-import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { Redactor } from '../redact.js';
-import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary } from '../run/files.js';
+import { createRunDirectory } from '../run-dir/create.js';
+import { buildManifest, finishManifest } from '../run-dir/manifest.js';
+import { buildSummary } from '../run-dir/summary.js';
+import type { BenchRecordedConfig, RunManifest, RunStatus, RunSummary } from '../run-dir/types.js';
+import { writeManifest, writeSummary } from '../run-dir/write.js';
 import { checkReachable } from '../run/preflight.js';
-import { createRunDirectory } from '../run/run-dir.js';
 import { NdjsonSink } from '../sinks/ndjson.js';
 import { SnapshotSink } from '../sinks/snapshots.js';
-import { toJson, writeFileAtomic } from '../util/atomic-write.js';
-import { TROUPE_VERSION } from '../version.js';
 import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
 import { runBenchWorkers } from './workers.js';
 
@@ -45,9 +45,8 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await checkReachable(bench.url, Math.min(bench.timeoutS * 1000, 5000));
   const startedAt = new Date();
   const runDir = await createRunDirectory(options.outDir, options.name, startedAt);
-  const config = redactor.deep({ bench: { ...bench, headers: bench.headers }, workers: options.workers });
-  const manifest: RunManifest = {
-    troupe: TROUPE_VERSION,
+  const config: BenchRecordedConfig = redactor.deep({ bench: { ...bench, headers: bench.headers }, workers: options.workers });
+  const manifest: RunManifest = buildManifest({
     runId: runDir.id,
     name: options.name,
     status: 'running',
@@ -55,20 +54,18 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     shard: null,
     startedAt: startedAt.toISOString(),
     endedAt: null,
-    config,
+    config: { ...config },
     personas: [{ name: BENCH_PERSONA, slug: BENCH_PERSONA, weight: 1 }],
     locations: { count: 1, source: bench.url },
     configHash: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
     planned: bench.amount ?? 0,
-    node: process.version,
     ...(options.workers > 1 ? { workers: options.workers } : {}),
-  };
-  const manifestPath = join(runDir.path, RUN_FILES.manifest);
-  await writeFileAtomic(manifestPath, toJson(manifest));
+  });
+  await writeManifest(runDir.path, manifest);
 
   const metrics = new RunMetrics();
-  const ndjson = new NdjsonSink(join(runDir.path, RUN_FILES.results));
-  const snapshots = new SnapshotSink(join(runDir.path, RUN_FILES.personas), new Map([[BENCH_PERSONA, BENCH_PERSONA]]), { snapshot: (p) => metrics.personaSnapshot(p) }, 1000);
+  const ndjson = new NdjsonSink(runDir.path);
+  const snapshots = new SnapshotSink(runDir.path, new Map([[BENCH_PERSONA, BENCH_PERSONA]]), { snapshot: (p) => metrics.personaSnapshot(p) }, 1000);
   await ndjson.start();
   await snapshots.start();
   snapshots.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
@@ -91,23 +88,23 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     await ndjson.stop();
     await snapshots.stop();
     const endedAt = new Date();
-    const summary: RunSummary = {
-      troupe: TROUPE_VERSION,
-      runId: runDir.id,
-      name: options.name,
-      status,
-      target: manifest.target,
-      startedAt: startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      durationMs: endedAt.getTime() - startedAt.getTime(),
-      planned: bench.amount ?? metrics.global.requests,
-      completed: metrics.global.requests,
-      concurrency: bench.connections * bench.pipelining,
-      ...metrics.toSummary(),
-    };
-    if (options.thresholds.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
-    await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
-    await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), planned: summary.planned }));
+    const summary: RunSummary = buildSummary(
+      {
+        runId: runDir.id,
+        name: options.name,
+        status,
+        target: manifest.target,
+        startedAt,
+        endedAt,
+        planned: bench.amount ?? metrics.global.requests,
+        completed: metrics.global.requests,
+        concurrency: bench.connections * bench.pipelining,
+      },
+      metrics.toSummary(),
+      options.thresholds,
+    );
+    await writeSummary(runDir.path, summary);
+    await writeManifest(runDir.path, finishManifest(manifest, { status, endedAt, planned: summary.planned, ...(manifest.reason ? { reason: manifest.reason } : {}) }));
     result = { runDir: runDir.path, status, summary, autocannon };
   }
   return result!;

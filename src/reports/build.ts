@@ -2,9 +2,8 @@
  * `troupe report` and the end of `troupe run`: a run directory in, report files out. Formats are registered
  * by name; each builder reads only the run directory, never the target.
  */
-import { join } from 'node:path';
 import { ArtifactError, UsageError } from '../errors.js';
-import { RUN_FILES } from '../run/files.js';
+import { runDirPaths } from '../run-dir/layout.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
 import { shownPath } from '../run-dir/paths.js';
@@ -47,7 +46,7 @@ export interface BuildResult {
 
 /** How a format's files are named to the user when they could not be written. */
 const artifactName = (dir: string, format: string) =>
-  format === 'csv' ? `${shownPath(join(dir, RUN_FILES.csv))}/` : format === 'pdf' ? shownPath(join(dir, RUN_FILES.pdf)) : format === 'html' ? shownPath(join(dir, RUN_FILES.html)) : `${format} report`;
+  format === 'csv' ? `${shownPath(runDirPaths(dir).csv)}/` : format === 'pdf' ? shownPath(runDirPaths(dir).pdf) : format === 'html' ? shownPath(runDirPaths(dir).html) : `${format} report`;
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -55,7 +54,7 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
   const names = parseFormats(formats.join(','));
   const builders = await Promise.all(names.map(async (name) => ({ name, builder: await REPORT_FORMATS[name]!() })));
   const { manifest, summary, personaLocations } = await loadRunFiles(dir);
-  const cutOff = await endsInCutOffLine(join(dir, RUN_FILES.results));
+  const cutOff = await endsInCutOffLine(runDirPaths(dir).results);
   const status = reportStatus(manifest, summary, cutOff);
   const notes = statusNotes({ status, manifest, summary }, { truncatedTail: cutOff });
   const base = { dir, manifest, summary, personaLocations, status, notes, comparison: await readComparison(dir) };

@@ -3,14 +3,13 @@
  * read a summary and write compare.json / compare.csv. The PDF report renders `comparisonRows()`.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../inputs/threshold-config.js';
 import { formatMetricValue } from '../metrics/threshold-format.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
-import { RUN_FILES } from '../run/files.js';
-import { readManifest, readSummary as readRunSummary } from '../run-dir/json-files.js';
+import { runDirPaths } from '../run-dir/layout.js';
+import { readComparableSummary, readManifest } from '../run-dir/json-files.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import { alignColumns } from './console.js';
 
@@ -244,12 +243,12 @@ export async function readSummary(path: string, label: string): Promise<Comparab
   try {
     if ((await stat(path)).isDirectory()) {
       dir = path;
-      file = join(path, RUN_FILES.summary);
+      file = runDirPaths(path).summary;
     }
   } catch {
     throw new UsageError(`${label} ${JSON.stringify(path)}: not found; expected a run directory or a summary.json`);
   }
-  let data: unknown = await readRunSummary(file);
+  let data: unknown = await readComparableSummary(file);
   if (data === null && dir !== null) {
     const manifest = await readManifest(dir);
     if (manifest !== null) data = await rebuildSummary(dir, manifest);
@@ -264,14 +263,15 @@ export async function readSummary(path: string, label: string): Promise<Comparab
 
 /** compare.json and compare.csv into a folder (the run directory, or `troupe compare --out`). */
 export async function writeComparison(dir: string, comparison: Comparison): Promise<void> {
-  await writeFile(join(dir, RUN_FILES.compare), `${JSON.stringify(comparison, null, 2)}\n`);
-  await writeFile(join(dir, RUN_FILES.compareCsv), renderComparisonCsv(comparison));
+  const paths = runDirPaths(dir);
+  await writeFile(paths.compare, `${JSON.stringify(comparison, null, 2)}\n`);
+  await writeFile(paths.compareCsv, renderComparisonCsv(comparison));
 }
 
 /** For reports: the comparison a run directory holds, or null when the run had no baseline. */
 export async function readComparison(runDir: string): Promise<Comparison | null> {
   try {
-    return JSON.parse(await readFile(join(runDir, RUN_FILES.compare), 'utf8')) as Comparison;
+    return JSON.parse(await readFile(runDirPaths(runDir).compare, 'utf8')) as Comparison;
   } catch {
     return null;
   }

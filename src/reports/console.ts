@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
-import type { RunSummary } from '../run/files.js';
+import type { RunSummary } from '../run-dir/types.js';
 import { completionText, textMs as formatMs, textPct as pct } from './format.js';
 
 function row(label: string, s: ScopeSummary): string[] {

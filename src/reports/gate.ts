@@ -2,12 +2,12 @@
  * The CI gate around a run: before it, thresholds parsed and scope-checked and the baseline read; after
  * it, the comparison and the CI files (compare.json/csv, summary.md, junit.xml). The CLI only prints.
  */
-import { join } from 'node:path';
 import type { ArtifactError } from '../errors.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import { configThresholds, flagThresholds, scopeCatalog } from '../inputs/threshold-config.js';
 import type { Threshold } from '../metrics/thresholds.js';
-import { RUN_FILES, type RunSummary } from '../run/files.js';
+import { runDirPaths } from '../run-dir/layout.js';
+import type { RunSummary } from '../run-dir/types.js';
 import { shownPath } from '../run-dir/paths.js';
 import { attemptArtifact } from './artifacts.js';
 import { compareSummaries, readSummary, writeComparison, type ComparableSummary, type CompareOptions, type Comparison } from './compare.js';
@@ -51,7 +51,7 @@ export interface GateOutcome {
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, inputs: LoadedInputs, junitPath: string | null): Promise<GateOutcome> {
   const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
   const artifactsFailed: ArtifactError[] = [];
-  if (comparison) await attemptArtifact(shownPath(join(runDir, RUN_FILES.compare)), artifactsFailed, () => writeComparison(runDir, comparison));
+  if (comparison) await attemptArtifact(shownPath(runDirPaths(runDir).compare), artifactsFailed, () => writeComparison(runDir, comparison));
   const ci = await writeCiFiles(runDir, summary, comparison, inputs.config.gate.outputs, junitPath);
   artifactsFailed.push(...ci.failed);
   return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(ci.warning ? { warning: ci.warning } : {}), artifactsFailed };
@@ -66,11 +66,11 @@ export async function writeCiFiles(runDir: string, summary: RunSummary, comparis
   const failed: ArtifactError[] = [];
   let warning: string | undefined;
   if (outputs.includes('markdown')) {
-    const path = join(runDir, RUN_FILES.markdown);
+    const path = runDirPaths(runDir).markdown;
     warning = (await attemptArtifact(shownPath(path), failed, () => writeMarkdown(path, renderMarkdown(summary, comparison)))) ?? undefined;
   }
   const junit = renderJunit(summary, comparison);
-  for (const path of [...(outputs.includes('junit') ? [join(runDir, RUN_FILES.junit)] : []), ...(junitPath ? [junitPath] : [])]) {
+  for (const path of [...(outputs.includes('junit') ? [runDirPaths(runDir).junit] : []), ...(junitPath ? [junitPath] : [])]) {
     await attemptArtifact(shownPath(path), failed, () => writeJunit(path, junit));
   }
   return { ...(warning ? { warning } : {}), failed };

@@ -4,7 +4,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunSummary } from '../run/files.js';
+import type { RunSummary } from '../run-dir/types.js';
 import { comparisonRows, type Comparison } from './compare.js';
 
 // XML 1.0 cannot carry most control characters even escaped: drop them.

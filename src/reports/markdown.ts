@@ -4,7 +4,7 @@
  */
 import { appendFile, stat, writeFile } from 'node:fs/promises';
 import type { ScopeSummary } from '../metrics/aggregate.js';
-import type { RunSummary } from '../run/files.js';
+import type { RunSummary } from '../run-dir/types.js';
 import { comparisonRows, formatTolerance, type Comparison } from './compare.js';
 import { completionText, textMs as ms, textPct as pct } from './format.js';
 

@@ -2,9 +2,9 @@
  * Everything a report needs, read from a run directory alone: the manifest, the summary and the facts
  * that only results.ndjson holds (errors with first/last time seen, the per-second series).
  */
-import { join } from 'node:path';
 import { RunDirError } from '../errors.js';
-import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary } from '../run/files.js';
+import { runDirPaths } from '../run-dir/layout.js';
+import type { RunManifest, RunStatus, RunSummary } from '../run-dir/types.js';
 import { readManifest, readSummaryParts, type PersonaLocations } from '../run-dir/json-files.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import type { ArrivalFacts } from './arrivals.js';
@@ -49,12 +49,12 @@ export interface RunData extends RunFiles {
  * results.ndjson (the same aggregates the run would have written), so its reports still build.
  */
 export async function loadRunFiles(dir: string): Promise<RunFiles> {
-  const [manifest, parts] = await Promise.all([readManifest(dir), readSummaryParts(join(dir, RUN_FILES.summary))]);
+  const [manifest, parts] = await Promise.all([readManifest(dir), readSummaryParts(runDirPaths(dir).summary)]);
   if (manifest === null && parts === null) {
-    throw new RunDirError(`${dir} is not a run directory: it has neither ${RUN_FILES.manifest} nor ${RUN_FILES.summary}`);
+    throw new RunDirError(`${dir} is not a run directory: it has neither run.json nor summary.json`);
   }
   if (parts) return { manifest, ...parts };
-  if (manifest === null) throw new RunDirError(`${dir} has no ${RUN_FILES.summary} and no ${RUN_FILES.manifest} to rebuild it with`);
+  if (manifest === null) throw new RunDirError(`${dir} has no summary.json and no run.json to rebuild it with`);
   const summary = await rebuildSummary(dir, manifest);
   const pairs = summary.personaLocations;
   return {

@@ -2,8 +2,7 @@
  * One streaming pass over results.ndjson: the error table, the per-second series and, when wanted,
  * csv/requests.csv. Memory stays bounded whatever the size of the file.
  */
-import { join } from 'node:path';
-import { RUN_FILES } from '../run/files.js';
+import { runDirPaths } from '../run-dir/layout.js';
 import type { LoadPhase } from '../inputs/load.js';
 import { readResults, type ReadResultsReport, type ResultLine } from '../run-dir/results.js';
 import { ArrivalTally } from './arrivals.js';
@@ -22,7 +21,7 @@ export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?
   const arrivals = phases ? new ArrivalTally() : null;
   const report: ReadResultsReport = { lines: 0, truncatedTail: false };
   // A run killed before its first result has no results.ndjson: its reports show no requests.
-  for await (const r of readResults(join(dir, RUN_FILES.results), { report, missingIsEmpty: true })) {
+  for await (const r of readResults(runDirPaths(dir).results, { report, missingIsEmpty: true })) {
     // Retried attempts and harness-cache answers are reported apart (summary.json `retries`, `harnessCache`):
     // the error table and the time series hold what the run's figures hold, first attempts sent to the target.
     if (r.harnessCache === undefined && (r.attempt ?? 1) <= 1) {

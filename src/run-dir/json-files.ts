@@ -1,17 +1,17 @@
 /**
  * The one reader of run.json and summary.json. A missing file is `null` (each caller says what that
- * means for it); a file that cannot be read or is not JSON is a DamagedFileError (`E_RUN_DIR_DAMAGED`,
- * exit 2) naming it — never a stack trace.
+ * means for it); a file that cannot be read, is not JSON or does not match its schema is a
+ * DamagedFileError (`E_RUN_DIR_DAMAGED`, exit 2) naming it; a newer major format version is a
+ * FormatVersionError (`E_RUN_DIR_FORMAT`, exit 2) — never a stack trace.
  */
 import { open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DamagedFileError } from '../errors.js';
+import type { z } from 'zod';
 import type { ScopeSummary } from '../metrics/aggregate.js';
-import { RUN_FILES, type RunManifest, type RunSummary } from '../run/files.js';
+import { checkedFile, damaged } from './format.js';
 import { objectMembers, parseMember, type Member } from './json-members.js';
-import { shownPath } from './paths.js';
-
-const damaged = (path: string, why: string) => new DamagedFileError(path, `${shownPath(path)}: ${why} (the file is damaged or not written by troupe)`);
+import { runDirPaths } from './layout.js';
+import { comparableSummarySchema, manifestSchema, summaryEnvelopeSchema } from './schemas.js';
+import type { RunManifest, RunSummary } from './types.js';
 
 async function readText(path: string): Promise<Buffer | null> {
   try {
@@ -35,15 +35,21 @@ function parseObject(path: string, buf: Buffer): Record<string, unknown> {
 
 /** `<dir>/run.json`, or null when the directory has none. */
 export async function readManifest(dir: string): Promise<RunManifest | null> {
-  const path = join(dir, RUN_FILES.manifest);
+  const path = runDirPaths(dir).manifest;
   const buf = await readText(path);
-  return buf === null ? null : (parseObject(path, buf) as unknown as RunManifest);
+  return buf === null ? null : checkedFile(path, manifestSchema, parseObject(path, buf));
 }
 
 /** A summary.json file (given by its path: `troupe compare` takes one directly), or null when missing. */
 export async function readSummary(path: string): Promise<RunSummary | null> {
   const buf = await readText(path);
-  return buf === null ? null : (parseObject(path, buf) as unknown as RunSummary);
+  return buf === null ? null : checkedFile(path, summaryEnvelopeSchema, parseObject(path, buf));
+}
+
+/** A summary.json for `troupe compare`: only the scopes it compares are required to be there (see comparableSummarySchema). */
+export async function readComparableSummary(path: string): Promise<z.output<typeof comparableSummarySchema> | null> {
+  const buf = await readText(path);
+  return buf === null ? null : checkedFile(path, comparableSummarySchema, parseObject(path, buf));
 }
 
 /** persona → (location → light scope), one persona at a time. */
@@ -69,7 +75,7 @@ export async function readSummaryParts(path: string): Promise<{ summary: RunSumm
   }
   summary.personaLocations = {};
   return {
-    summary: summary as unknown as RunSummary,
+    summary: checkedFile(path, summaryEnvelopeSchema, summary),
     personaLocations: async function* () {
       const handle = await open(path, 'r');
       try {

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { AbortMonitor } from '../engine/abort-on.js';
@@ -11,7 +10,7 @@ import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
-import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
 import { NdjsonSink } from '../sinks/ndjson.js';
@@ -19,14 +18,15 @@ import { ProgressSink } from '../sinks/progress.js';
 import { combinedBackpressure, fanOut, startSinks, stopSinks, type Sink } from '../sinks/sink.js';
 import { SnapshotSink } from '../sinks/snapshots.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
-import { toJson, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
-import { TROUPE_VERSION } from '../version.js';
-import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
+import { createRunDirectory } from '../run-dir/create.js';
+import { buildManifest, finishManifest } from '../run-dir/manifest.js';
+import { buildSummary } from '../run-dir/summary.js';
+import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
+import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '../run-dir/write.js';
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { engineOptions } from './engine-options.js';
-import { createRunDirectory } from './run-dir.js';
 import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
@@ -105,8 +105,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
-    const fresh: RunManifest = {
-      troupe: TROUPE_VERSION,
+    const fresh: RunManifest = buildManifest({
       runId: runDir.id,
       name: config.name,
       status: 'running',
@@ -114,38 +113,36 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       shard,
       startedAt: startedAt.toISOString(),
       endedAt: null,
-      config: redactor.deep(config),
-      personas: inputs.personas.map((p) => redactor.deep(p)),
+      config: { ...redactor.deep(config) },
+      personas: inputs.personas.map((p) => ({ ...redactor.deep(p) })),
       locations: { count: inputs.locations.length, source: config.locationsPath },
       configHash: inputs.configHash,
       ...((options.workers ?? 1) > 1 ? { workers: options.workers } : {}),
       planned,
-      node: process.version,
       inputDigests: inputs.inputDigests,
       ...(options.invocation ? { invocation: options.invocation } : {}),
-    };
+    });
     const manifest: RunManifest = resumed
-      ? { ...resumed.manifest, target: targetLabel, status: 'running', endedAt: null, node: process.version, resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()] }
+      ? buildManifest({ ...resumed.manifest, target: targetLabel, status: 'running', endedAt: null, resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()] })
       : fresh;
     delete manifest.reason;
     delete manifest.aborted;
-    const manifestPath = join(runDir.path, RUN_FILES.manifest);
-    await writeFileAtomic(manifestPath, toJson(manifest));
+    await writeManifest(runDir.path, manifest);
     // Once the final run.json is written it is the truth; an exit after that changes nothing.
     let finalWritten = false;
     options.onRunDirectory?.({
       id: runDir.id,
       path: runDir.path,
       markInterruptedSync: (reason) => {
-        if (!finalWritten) writeFileAtomicSync(manifestPath, toJson({ ...manifest, status: 'interrupted', endedAt: new Date(clock.wallNow()).toISOString(), reason }));
+        if (!finalWritten) writeManifestSync(runDir.path, finishManifest(manifest, { status: 'interrupted', endedAt: new Date(clock.wallNow()), reason }));
       },
     });
 
     const metrics = resumed?.metrics ?? new RunMetrics();
     const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
     const sinks: Sink[] = [
-      new NdjsonSink(join(runDir.path, RUN_FILES.results)),
-      new SnapshotSink(join(runDir.path, RUN_FILES.personas), slugs, { snapshot: (p) => metrics.personaSnapshot(p) }, 500, clock),
+      new NdjsonSink(runDir.path),
+      new SnapshotSink(runDir.path, slugs, { snapshot: (p) => metrics.personaSnapshot(p) }, 500, clock),
     ];
     if (options.progress.enabled) {
       sinks.push(
@@ -231,7 +228,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       // A resumed run: personas that finished before the interruption get their snapshot from the full results too.
       if (resumed) {
         for (const persona of inputs.personas) {
-          await writeFileAtomic(join(runDir.path, RUN_FILES.personas, `${persona.slug}.json`), toJson(metrics.personaSnapshot(persona.name)));
+          await writeSnapshot(runDir.path, persona.slug, metrics.personaSnapshot(persona.name));
         }
       }
       const endedAt = new Date(clock.wallNow());
@@ -241,28 +238,28 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         : demo
           ? demoCacheStats(demo, observed)
           : undefined;
-      summary = {
-        troupe: TROUPE_VERSION,
-        runId: runDir.id,
-        name: config.name,
-        status,
-        target: targetLabel,
-        startedAt: startedAt.toISOString(),
-        endedAt: endedAt.toISOString(),
-        durationMs: endedAt.getTime() - startedAt.getTime(),
-        planned,
-        completed,
-        concurrency: config.concurrency,
-        ...(aborted > 0 ? { aborted } : {}),
-        ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
-        ...(serverCache ? { serverCache } : {}),
-        ...(openLoad ? { load: openLoad } : {}),
-        ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
-        ...metrics.toSummary(),
-      };
-      if (options.thresholds?.length) summary.thresholds = evaluateThresholds(summary, options.thresholds);
-      await writeFileAtomic(join(runDir.path, RUN_FILES.summary), toJson(summary));
-      await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}), ...(aborted > 0 ? { aborted } : {}) }));
+      summary = buildSummary(
+        {
+          runId: runDir.id,
+          name: config.name,
+          status,
+          target: targetLabel,
+          startedAt,
+          endedAt,
+          planned,
+          completed,
+          concurrency: config.concurrency,
+          aborted,
+          ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
+          ...(serverCache ? { serverCache } : {}),
+          ...(openLoad ? { load: openLoad } : {}),
+          ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
+        },
+        metrics.toSummary(),
+        options.thresholds,
+      );
+      await writeSummary(runDir.path, summary);
+      await writeManifest(runDir.path, finishManifest(manifest, { status, endedAt, ...(reason ? { reason } : {}), aborted }));
       finalWritten = true;
     }
     return { runId: runDir.id, runDir: runDir.path, status, summary };

@@ -4,21 +4,23 @@
  * identical); results.ndjson lines are concatenated; thresholds are judged again on the merged whole.
  * Reports are built by the caller (the reports registry), from the merged directory alone.
  */
-import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { once } from 'node:events';
 import { compareCacheRates } from '../engine/cache-stats.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import { ExitCode, RunDirError } from '../errors.js';
 import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
-import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
-import { toJson, writeFileAtomic } from '../util/atomic-write.js';
-import { TROUPE_VERSION } from '../version.js';
-import { RUN_FILES, type RunManifest, type RunStatus, type RunSummary, type ServerCacheStats } from './files.js';
+import type { Threshold } from '../metrics/thresholds.js';
 import { readManifest, readSummary } from '../run-dir/json-files.js';
+import { runDirPaths } from '../run-dir/layout.js';
+import { buildManifest } from '../run-dir/manifest.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import { readResultEntries } from '../run-dir/results.js';
+import { openResults } from '../run-dir/results-writer.js';
+import { buildSummary } from '../run-dir/summary.js';
+import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
+import { writeManifest, writeSnapshot, writeSummary } from '../run-dir/write.js';
 
 export interface ShardRun {
   dir: string;
@@ -53,8 +55,8 @@ const refuse = (message: string): never => {
 export async function readShard(dir: string): Promise<ShardRun> {
   const path = resolve(dir);
   const manifest = await readManifest(path);
-  if (manifest === null) return refuse(`${dir} is not a run directory: it has no ${RUN_FILES.manifest}`);
-  const summary = await readSummary(join(path, RUN_FILES.summary));
+  if (manifest === null) return refuse(`${dir} is not a run directory: it has no run.json`);
+  const summary = await readSummary(runDirPaths(path).summary);
   if (summary !== null) return { dir: path, manifest, summary, rebuilt: false };
   // Killed before the summary was written: the results on disk are the truth.
   return { dir: path, manifest, summary: await rebuildSummary(path, manifest), rebuilt: true };
@@ -138,12 +140,12 @@ export function mergeLoad(loads: OpenLoadReport[]): OpenLoadReport | undefined {
 
 /** Concatenates the shards' results.ndjson, skipping a cut-off last line; returns the lines written. */
 async function concatResults(shards: ShardRun[], out: string): Promise<number> {
-  const stream = createWriteStream(out, { flags: 'wx' });
+  const stream = await openResults(out, 'new');
   let lines = 0;
   try {
     for (const shard of shards) {
       // Every line is checked (a damaged shard stops the merge, exit 2), and copied as written.
-      for await (const entry of readResultEntries(join(shard.dir, RUN_FILES.results), { missingIsEmpty: true })) {
+      for await (const entry of readResultEntries(runDirPaths(shard.dir).results, { missingIsEmpty: true })) {
         if (!stream.write(`${entry.text}\n`)) await once(stream, 'drain');
         lines++;
       }
@@ -163,16 +165,17 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const out = resolve(options.out);
   await mkdir(out, { recursive: true });
   if ((await readdir(out)).length > 0) refuse(`merge: --out ${options.out} is not empty; give a new folder for the merged run directory`);
-  await mkdir(join(out, RUN_FILES.personas));
+  const paths = runDirPaths(out);
+  await mkdir(paths.personas);
 
   const metrics = RunMetrics.fromSummary(shards[0]!.summary);
   for (const shard of shards.slice(1)) metrics.merge(RunMetrics.fromSummary(shard.summary));
   let lines: number;
   try {
-    lines = await concatResults(shards, join(out, RUN_FILES.results));
+    lines = await concatResults(shards, out);
   } catch (err) {
     // A damaged shard: leave no half-merged run directory behind (--out was empty, so all of it is ours).
-    await Promise.all([RUN_FILES.results, RUN_FILES.personas].map((f) => rm(join(out, f), { recursive: true, force: true })));
+    await Promise.all([paths.results, paths.personas].map((p) => rm(p, { recursive: true, force: true })));
     throw err;
   }
 
@@ -191,26 +194,25 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
   const runId = basename(out);
 
-  const summary: RunSummary = {
-    troupe: TROUPE_VERSION,
-    runId,
-    name: first.manifest.name,
-    status,
-    target: targets.join(', '),
-    startedAt: startedAt.toISOString(),
-    endedAt: endedAt.toISOString(),
-    durationMs: endedAt.getTime() - startedAt.getTime(),
-    planned: sum((s) => s.manifest.planned),
-    completed: sum((s) => s.summary.completed ?? 0),
-    concurrency: sum((s) => s.summary.concurrency ?? (s.manifest.config as { concurrency?: number } | null)?.concurrency),
-    ...(aborted > 0 ? { aborted } : {}),
-    ...(serverCache ? { serverCache } : {}),
-    ...(load ? { load } : {}),
-    ...(abortedBy ? { abortedBy } : {}),
-    ...metricsSummary,
-  };
-  const thresholds = options.thresholds(shards);
-  if (thresholds.length) summary.thresholds = evaluateThresholds(summary, thresholds);
+  const summary: RunSummary = buildSummary(
+    {
+      runId,
+      name: first.manifest.name,
+      status,
+      target: targets.join(', '),
+      startedAt,
+      endedAt,
+      planned: sum((s) => s.manifest.planned),
+      completed: sum((s) => s.summary.completed ?? 0),
+      concurrency: sum((s) => s.summary.concurrency ?? s.manifest.config.concurrency),
+      aborted,
+      ...(serverCache ? { serverCache } : {}),
+      ...(load ? { load } : {}),
+      ...(abortedBy ? { abortedBy } : {}),
+    },
+    metricsSummary,
+    options.thresholds(shards),
+  );
 
   const notes: string[] = [];
   for (const s of shards) {
@@ -219,9 +221,9 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
     if (s.manifest.status !== 'complete') notes.push(`${label} is ${s.manifest.status === 'running' ? 'not finished (status running: still going, or its process died)' : s.manifest.status}${s.manifest.reason ? `: ${s.manifest.reason}` : ''}`);
   }
 
-  const manifest: RunManifest = {
-    ...first.manifest,
-    troupe: TROUPE_VERSION,
+  const { troupe: _shardTroupe, ...firstManifest } = first.manifest;
+  const manifest: RunManifest = buildManifest({
+    ...firstManifest,
     runId,
     status,
     target: summary.target,
@@ -229,18 +231,16 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
     startedAt: summary.startedAt,
     endedAt: summary.endedAt,
     planned: summary.planned,
-    node: process.version,
     mergedFrom: shards.map((s) => ({ ...s.manifest.shard!, runId: s.manifest.runId, dir: s.dir, status: s.manifest.status })),
     ...(notes.length ? { reason: notes.join('; ') } : {}),
     ...(aborted > 0 ? { aborted } : {}),
-  };
+  });
   if (!notes.length) delete manifest.reason;
   delete manifest.resumedAt;
   if (aborted === 0) delete manifest.aborted;
 
-  const slugs = (first.manifest.personas as { name?: string; slug?: string }[]).filter((p) => p.name && p.slug);
-  for (const p of slugs) await writeFileAtomic(join(out, RUN_FILES.personas, `${p.slug}.json`), toJson(metrics.personaSnapshot(p.name!)));
-  await writeFileAtomic(join(out, RUN_FILES.summary), toJson(summary));
-  await writeFileAtomic(join(out, RUN_FILES.manifest), toJson(manifest));
+  for (const p of first.manifest.personas) await writeSnapshot(out, p.slug, metrics.personaSnapshot(p.name));
+  await writeSummary(out, summary);
+  await writeManifest(out, manifest);
   return { runDir: out, summary, status, notes, lines };
 }

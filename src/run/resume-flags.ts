@@ -7,13 +7,9 @@ import { resolve } from 'node:path';
 import { RunDirError } from '../errors.js';
 import { Redactor } from '../redact.js';
 import { shownPath } from '../run-dir/paths.js';
+import type { RecordedInvocation } from '../run-dir/types.js';
 
-export interface RecordedInvocation {
-  /** Flag values as commander parsed them (durations in ms), keyed by option name (`rampUp`). */
-  flags: Record<string, unknown>;
-  /** Flags whose recorded value had credentials or secrets removed: they cannot be restored, only given again. */
-  redacted?: string[];
-}
+export type { RecordedInvocation };
 
 /** Display-only flags: they change what this invocation prints, never what runs. Not recorded, free to change. */
 const NOT_RECORDED = new Set(['resume', 'progress', 'verbose', 'json']);

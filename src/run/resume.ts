@@ -4,15 +4,16 @@
  * cover the whole run; new results are appended to the same results.ndjson.
  */
 import { truncate } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { ResultRecord } from '../engine/records.js';
 import { ExitCode, RunDirError } from '../errors.js';
 import type { InputDigests, LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
-import { RUN_FILES, type RunManifest } from './files.js';
+import type { RunDirectory } from '../run-dir/create.js';
 import { readManifest } from '../run-dir/json-files.js';
+import { runDirPaths } from '../run-dir/layout.js';
 import { readResultEntries, repairTail, type TailRepair } from '../run-dir/results.js';
-import type { RunDirectory } from './run-dir.js';
+import type { RunManifest } from '../run-dir/types.js';
 
 export interface ResumeState {
   runDir: RunDirectory;
@@ -45,7 +46,7 @@ export async function prepareResume(dir: string, inputs: LoadedInputs): Promise<
     refuse(`cannot resume ${dir}: the inputs changed since the run started: ${describeChanges(manifest.inputDigests, inputs.inputDigests)}. Restore them, or start a new run without --resume.`);
   }
 
-  const results = join(path, RUN_FILES.results);
+  const results = runDirPaths(path).results;
   const tail = await repairTail(results);
   const { done, metrics, kept, visitsByPersona } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName));
   return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, visitsByPersona, tail };

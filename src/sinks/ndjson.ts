@@ -1,21 +1,10 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { EngineRecord, ResultRecord } from '../engine/records.js';
+import type { EngineRecord } from '../engine/records.js';
+import { openResults, resultLine } from '../run-dir/results-writer.js';
 import type { Sink } from './sink.js';
 
-const TYPE_PREFIX = '{"type":"result",';
-
-/**
- * The line written to results.ndjson for one result: the record without its stream `type`. Records are
- * built with `type` first, so cutting the prefix off the serialised record saves copying the object
- * for every request; anything else takes the general path.
- */
-export function resultLine(record: ResultRecord): string {
-  const json = JSON.stringify(record);
-  if (json.startsWith(TYPE_PREFIX)) return `{${json.slice(TYPE_PREFIX.length)}\n`;
-  const { type: _type, ...line } = record;
-  return `${JSON.stringify(line)}\n`;
-}
+export { resultLine };
 
 /** Lines are flushed at least this often, or sooner when a batch reaches FLUSH_BYTES. */
 const FLUSH_MS = 50;
@@ -34,11 +23,11 @@ export class NdjsonSink implements Sink {
   private draining: Promise<void> | undefined;
   private failure: Error | null = null;
 
-  constructor(private readonly path: string) {}
+  /** `runDir`: the run directory whose results.ndjson receives the lines (appended to). */
+  constructor(private readonly runDir: string) {}
 
   async start(): Promise<void> {
-    const stream = createWriteStream(this.path, { flags: 'a' });
-    await once(stream, 'open');
+    const stream = await openResults(this.runDir);
     stream.on('error', (err) => {
       this.failure = err;
     });

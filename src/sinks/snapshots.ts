@@ -1,14 +1,16 @@
-import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { EngineRecord } from '../engine/records.js';
 import type { Clock } from '../engine/clock.js';
 import { systemClock } from '../engine/clock.js';
-import { toJson, writeFileAtomic } from '../util/atomic-write.js';
+import type { PersonaSnapshot } from '../metrics/run-metrics.js';
+import { runDirPaths, snapshotPath } from '../run-dir/layout.js';
+import { snapshotText } from '../run-dir/write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Sink } from './sink.js';
 
 export interface SnapshotSource {
-  /** The current snapshot document of one persona (plain JSON). */
-  snapshot(persona: string): unknown;
+  /** The current snapshot document of one persona. */
+  snapshot(persona: string): PersonaSnapshot;
 }
 
 interface PersonaFile {
@@ -30,7 +32,8 @@ export class SnapshotSink implements Sink {
   private failure: unknown = null;
 
   constructor(
-    private readonly dir: string,
+    /** The run directory: snapshots go to its personas/ folder. */
+    private readonly runDir: string,
     private readonly slugs: ReadonlyMap<string, string>,
     private readonly source: SnapshotSource,
     private readonly intervalMs = 500,
@@ -38,7 +41,7 @@ export class SnapshotSink implements Sink {
   ) {}
 
   async start(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(runDirPaths(this.runDir).personas, { recursive: true });
   }
 
   write(record: EngineRecord): void {
@@ -57,7 +60,7 @@ export class SnapshotSink implements Sink {
     let file = this.files.get(persona);
     if (!file) {
       const slug = this.slugs.get(persona) ?? 'persona';
-      file = { path: join(this.dir, `${slug}.json`), lastWrite: -Infinity, timer: null, chain: Promise.resolve(), dirty: false };
+      file = { path: snapshotPath(this.runDir, slug), lastWrite: -Infinity, timer: null, chain: Promise.resolve(), dirty: false };
       this.files.set(persona, file);
     }
     return file;
@@ -68,7 +71,13 @@ export class SnapshotSink implements Sink {
     file.timer = null;
     file.dirty = false;
     file.lastWrite = this.clock.now();
-    const content = toJson(this.source.snapshot(persona));
+    let content: string;
+    try {
+      content = snapshotText(file.path, this.source.snapshot(persona));
+    } catch (err) {
+      this.failure ??= err;
+      return;
+    }
     file.chain = file.chain
       .then(() => writeFileAtomic(file.path, content))
       .catch((err) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../errors.js';
 import { parsePercent } from '../../inputs/threshold-parse.js';
-import { runIdFor } from '../../run/run-dir.js';
+import { runIdFor } from '../../run-dir/create.js';
 import type { ExitSetter } from '../main.js';
 import { positiveInt } from '../options.js';
 import { addHttpOptions, checkUrl, parseHeaders, type HttpFlags } from './bench.js';

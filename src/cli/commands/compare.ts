@@ -4,14 +4,15 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, mostImportantExit, type ArtifactError } from '../../errors.js';
 import type { LoadedInputs } from '../../inputs/types.js';
 import { COMPARE_METRICS, type CompareMetric } from '../../inputs/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import type { CompareOptions, Comparison } from '../../reports/compare.js';
 import type { Gate } from '../../reports/gate.js';
-import { RUN_FILES, type RunSummary } from '../../run/files.js';
+import { runDirPaths } from '../../run-dir/layout.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import { shownPath } from '../../run-dir/paths.js';
 import { attemptArtifact } from '../../reports/artifacts.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
@@ -122,12 +123,13 @@ export function registerCompare(program: Command, setExit: ExitSetter): void {
       const failed: ArtifactError[] = [];
       const out = flags.out ? resolve(cwd, flags.out) : null;
       if (out) {
-        await attemptArtifact(`${shownPath(out)}/${RUN_FILES.compare}`, failed, async () => {
+        await attemptArtifact(shownPath(runDirPaths(out).compare), failed, async () => {
           await mkdir(out, { recursive: true });
           await writeComparison(out, comparison);
         });
       }
-      const warning = await attemptArtifact(out ? shownPath(join(out, 'compare.md')) : 'GITHUB_STEP_SUMMARY', failed, () => writeMarkdown(out ? join(out, 'compare.md') : null, markdown));
+      const markdownPath = out ? runDirPaths(out).compareMarkdown : null;
+      const warning = await attemptArtifact(markdownPath ? shownPath(markdownPath) : 'GITHUB_STEP_SUMMARY', failed, () => writeMarkdown(markdownPath, markdown));
       if (warning) process.stderr.write(`troupe: ${warning}\n`);
       if (flags.junit) {
         const junitPath = resolve(cwd, flags.junit);

@@ -42,7 +42,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
         thresholds: (shards) => {
           const expressions = new Set<string>();
           for (const s of shards) {
-            const gate = (s.manifest.config as { gate?: { thresholds?: string[] } } | null)?.gate;
+            const gate = s.manifest.config.gate;
             for (const e of gate?.thresholds ?? []) expressions.add(e);
             for (const r of s.summary.thresholds?.results ?? []) expressions.add(r.expression);
           }
@@ -72,5 +72,5 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
 async function readOutputs(runDir: string): Promise<string[] | null> {
   const { readManifest } = await import('../../run-dir/json-files.js');
   const manifest = await readManifest(runDir);
-  return (manifest?.config as { gate?: { outputs?: string[] } } | undefined)?.gate?.outputs ?? null;
+  return manifest?.config.gate?.outputs ?? null;
 }

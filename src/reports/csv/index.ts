@@ -1,7 +1,6 @@
 /** The CSV set under <run-dir>/csv/ (see README "The run directory"). */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { RUN_FILES } from '../../run/files.js';
+import { csvPath, runDirPaths } from '../../run-dir/layout.js';
 import type { FormatBuilder } from '../build.js';
 import { checksTable, harnessCacheTable, loadTable, warmupTable } from './load-tables.js';
 import { hasExtendedRequests, RequestsCsv } from './requests.js';
@@ -11,11 +10,11 @@ import { writeCsv } from './writer.js';
 export const csvFormat: FormatBuilder = {
   // csv/ is made here, not by the caller: `--format pdf` alone leaves no empty folder behind.
   async openSink(data) {
-    await mkdir(join(data.dir, RUN_FILES.csv), { recursive: true });
-    return RequestsCsv.open(join(data.dir, RUN_FILES.csv, 'requests.csv'), data.status, hasExtendedRequests(data.summary, data.manifest?.config));
+    await mkdir(runDirPaths(data.dir).csv, { recursive: true });
+    return RequestsCsv.open(csvPath(data.dir, 'requests.csv'), data.status, hasExtendedRequests(data.summary, data.manifest?.config));
   },
   async build(data) {
-    await mkdir(join(data.dir, RUN_FILES.csv), { recursive: true });
+    await mkdir(runDirPaths(data.dir).csv, { recursive: true });
     const { summary, status, facts } = data;
     const tables: [string, Table][] = [
       ['personas.csv', personasTable(summary, status)],
@@ -35,9 +34,9 @@ export const csvFormat: FormatBuilder = {
     ] as const) {
       if (table) tables.push([name, table]);
     }
-    const files = [join(data.dir, RUN_FILES.csv, 'requests.csv')];
+    const files = [csvPath(data.dir, 'requests.csv')];
     for (const [name, table] of tables) {
-      const path = join(data.dir, RUN_FILES.csv, name);
+      const path = csvPath(data.dir, name);
       await writeCsv(path, table.header, table.rows);
       files.push(path);
     }

@@ -2,7 +2,7 @@
  * Row builders for the CSVs of load shapes, journeys and cache analytics: checks.csv, load.csv,
  * warmup.csv and harness-cache.csv. Each is written only when summary.json has its part.
  */
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import type { ArrivalFacts } from '../arrivals.js';
 import { share, type Table } from './tables.js';
 import type { Cell } from './writer.js';

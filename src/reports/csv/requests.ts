@@ -1,5 +1,5 @@
 /** csv/requests.csv: every request, streamed from results.ndjson to disk. */
-import type { RunSummary } from '../../run/files.js';
+import type { RecordedConfig, RunSummary } from '../../run-dir/types.js';
 import type { ResultLine } from '../../run-dir/results.js';
 import type { ResultSink } from '../scan.js';
 import { encodeRow } from './encode.js';
@@ -22,11 +22,12 @@ export function requestsHeader(extended: boolean): string[] {
 }
 
 /** Whether a run's requests.csv gets REQUESTS_EXTRA_HEADER: any of those features in summary.json or the config. */
-export function hasExtendedRequests(summary: RunSummary, config: unknown): boolean {
-  const c = (config ?? {}) as { retries?: unknown; journey?: unknown; cache?: { dedupe?: unknown } };
+export function hasExtendedRequests(summary: RunSummary, config: RecordedConfig | undefined): boolean {
+  const c = config ?? {};
+  const cache = c.cache as { dedupe?: unknown } | undefined;
   return (
     summary.global.responseTime !== undefined || summary.load !== undefined || summary.checks !== undefined || summary.retries !== undefined ||
-    summary.harnessCache !== undefined || c.retries !== undefined || c.journey !== undefined || Boolean(c.cache?.dedupe)
+    summary.harnessCache !== undefined || c.retries !== undefined || c.journey !== undefined || Boolean(cache?.dedupe)
   );
 }
 

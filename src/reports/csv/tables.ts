@@ -1,7 +1,7 @@
 /** Pure row builders for the summary CSVs: summary (and the scan's facts) in, header + rows out. */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
 import { PERCENTILE_KEYS, PERCENTILES, type LatencyStats } from '../../metrics/histogram.js';
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { PersonaLocations } from '../run-data.js';
 import type { SecondRow } from '../timeseries.js';

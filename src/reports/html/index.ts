@@ -1,6 +1,5 @@
 /** report.html: the format builder that `troupe report --format html` and `troupe run` call. */
-import { join } from 'node:path';
-import { RUN_FILES } from '../../run/files.js';
+import { runDirPaths } from '../../run-dir/layout.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { FormatBuilder } from '../build.js';
 import { reportCharts } from './charts.js';
@@ -10,7 +9,7 @@ import { reportTables } from './tables.js';
 export const htmlFormat: FormatBuilder = {
   async build(data) {
     const html = renderHtml(data, await reportCharts(data), reportTables(data));
-    const path = join(data.dir, RUN_FILES.html);
+    const path = runDirPaths(data.dir).html;
     await writeFileAtomic(path, html);
     return [path];
   },

@@ -1,6 +1,6 @@
 /** Vega-Lite specs for the PDF's charts: pure functions, run data in, spec out. Rendered to SVG by libs.toSvg. */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { SecondRow } from '../timeseries.js';
 

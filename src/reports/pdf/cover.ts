@@ -14,7 +14,7 @@ function facts(data: RunData): [string, string][] {
   const { summary, manifest } = data;
   const personas = Object.keys(summary.personas).length;
   const locations = manifest?.locations.count ?? Object.keys(summary.locations).length;
-  const iterations = (manifest?.config as { iterations?: number } | undefined)?.iterations;
+  const iterations = manifest?.config.iterations;
   return [
     ['Run', summary.runId],
     ['Target', summary.target],

@@ -1,6 +1,5 @@
 /** report.pdf: the default sections in order. Later sections (e.g. a comparison with a baseline) append to PDF_SECTIONS. */
-import { join } from 'node:path';
-import { RUN_FILES } from '../../run/files.js';
+import { runDirPaths } from '../../run-dir/layout.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { FormatBuilder } from '../build.js';
 import { coverSection } from './cover.js';
@@ -15,7 +14,7 @@ export const PDF_SECTIONS: PdfSection[] = [coverSection, chartsSection, loadSect
 export const pdfFormat: FormatBuilder = {
   async build(data) {
     const pdf = await renderPdf(data, await loadPdfLibs(), PDF_SECTIONS);
-    const path = join(data.dir, RUN_FILES.pdf);
+    const path = runDirPaths(data.dir).pdf;
     await writeFileAtomic(path, pdf);
     return [path];
   },

@@ -1,5 +1,5 @@
 /** Vega-Lite specs for open-model and cache-analytics runs: service vs response time, and the warm-up curve. */
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import { chartPersonas, type Spec } from './charts.js';
 
 const MEASURE_COLORS = ['#4c9be8', '#c0392b'];

@@ -4,7 +4,7 @@
  * Each part shows only when summary.json has it; a run with none of them gets no page.
  */
 import type { CheckCounts } from '../../metrics/journey-metrics.js';
-import type { RunSummary } from '../../run/files.js';
+import type { RunSummary } from '../../run-dir/types.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as rate } from '../format.js';
 import type { PdfSection } from './document.js';
 import { COLORS, ensureSpace, heading, paragraph, table } from './layout.js';

@@ -1,33 +1,51 @@
 /**
- * The run directory is the contract between a run and its reports (see DESIGN.md). This module names
- * its files and the shapes of run.json and summary.json; writers and readers both import it.
+ * The shapes of run.json and summary.json, the contract between a run and its reports (see DESIGN.md).
+ * schemas.ts checks files against them; layout.ts names the files.
  */
 import type { InputDigests } from '../inputs/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { ThresholdVerdict } from '../metrics/thresholds.js';
-import type { RecordedInvocation } from './resume-flags.js';
-
-export const RUN_FILES = {
-  manifest: 'run.json',
-  results: 'results.ndjson',
-  personas: 'personas',
-  summary: 'summary.json',
-  csv: 'csv',
-  pdf: 'report.pdf',
-  html: 'report.html',
-  /** Written when the run had a baseline (see src/reports/compare.ts). */
-  compare: 'compare.json',
-  compareCsv: 'compare.csv',
-  junit: 'junit.xml',
-  markdown: 'summary.md',
-} as const;
 
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
 
+/** The flags `troupe run` was started with, as run.json records them (see src/run/resume-flags.ts). */
+export interface RecordedInvocation {
+  /** Flag values as commander parsed them (durations in ms), keyed by option name (`rampUp`). */
+  flags: Record<string, unknown>;
+  /** Flags whose recorded value had credentials or secrets removed: they cannot be restored, only given again. */
+  redacted?: string[];
+}
+
+/** `troupe bench`'s config as run.json records it (headers redacted). */
+export interface BenchRecordedConfig {
+  bench: { url: string; connections: number; durationS: number; amount?: number; rate?: number; method: string; headers: Record<string, string>; body?: string; pipelining: number; timeoutS: number };
+  workers: number;
+}
+
+/**
+ * run.json's `config`: the resolved config with secrets redacted — a `RunConfig` for `troupe run`, a
+ * `BenchRecordedConfig` for `troupe bench`. Read back, only the keys below are relied on (a file from an
+ * earlier troupe may lack any of them); the rest is kept as written.
+ */
+export interface RecordedConfig {
+  concurrency?: number;
+  iterations?: number;
+  /** Set by a run whose requests can have several lines per visit (see src/reports/csv/requests.ts). */
+  retries?: unknown;
+  journey?: unknown;
+  load?: unknown;
+  gate?: { thresholds?: string[]; outputs?: string[] };
+  bench?: BenchRecordedConfig['bench'];
+  workers?: number;
+  [key: string]: unknown;
+}
+
 export interface RunManifest {
   troupe: string;
+  /** The run directory's format (see FORMAT_VERSION in schemas.ts); absent in files of troupe before 1.0 of the format: read as 1.0.0. */
+  formatVersion?: string;
   runId: string;
   name: string;
   status: RunStatus;
@@ -42,8 +60,9 @@ export interface RunManifest {
   startedAt: string;
   endedAt: string | null;
   /** The resolved config with secrets redacted. */
-  config: unknown;
-  personas: unknown[];
+  config: RecordedConfig;
+  /** The personas as loaded (secrets redacted); `name` and `slug` are what readers use. */
+  personas: RecordedPersona[];
   locations: { count: number; source: string };
   configHash: string;
   planned: number;
@@ -80,8 +99,17 @@ export interface ServerCacheStats {
 
 export type { ThresholdResult, ThresholdVerdict } from '../metrics/thresholds.js';
 
+/** A persona as run.json records it. */
+export interface RecordedPersona {
+  name: string;
+  slug: string;
+  [key: string]: unknown;
+}
+
 export interface RunSummary extends RunMetricsSummary {
   troupe: string;
+  /** As in run.json. */
+  formatVersion?: string;
   runId: string;
   name: string;
   status: RunStatus;

@@ -1,7 +1,9 @@
+/** Creating a run directory: its id, the folder and its personas/ folder. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDirError } from '../errors.js';
 import { slugify } from '../inputs/slug.js';
+import { runDirPaths } from './layout.js';
 
 export interface RunDirectory {
   id: string;
@@ -24,7 +26,7 @@ export async function createRunDirectory(outDir: string, name: string, at: Date)
     const path = join(outDir, id);
     try {
       await mkdir(path);
-      await mkdir(join(path, 'personas'));
+      await mkdir(runDirPaths(path).personas);
       return { id, path };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunDirError(`cannot create run directory ${path}: ${(err as Error).message}`);

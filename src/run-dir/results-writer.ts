@@ -1,0 +1,32 @@
+/**
+ * The file side of writing results.ndjson: the line format and opening the file. The sink
+ * (src/sinks/ndjson.ts) owns batching and backpressure; merge copies lines through the same opener.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { ResultRecord } from '../engine/records.js';
+import { runDirPaths } from './layout.js';
+
+const TYPE_PREFIX = '{"type":"result",';
+
+/**
+ * The line written to results.ndjson for one result: the record without its stream `type`. Records are
+ * built with `type` first, so cutting the prefix off the serialised record saves copying the object
+ * for every request; anything else takes the general path.
+ */
+export function resultLine(record: ResultRecord): string {
+  const json = JSON.stringify(record);
+  if (json.startsWith(TYPE_PREFIX)) return `{${json.slice(TYPE_PREFIX.length)}\n`;
+  const { type: _type, ...line } = record;
+  return `${JSON.stringify(line)}\n`;
+}
+
+/**
+ * `<dir>/results.ndjson`, open for writing once the promise resolves. `append` (a run, a resume) adds
+ * to what is there; `new` (merge) fails if the file exists.
+ */
+export async function openResults(dir: string, mode: 'append' | 'new' = 'append'): Promise<WriteStream> {
+  const stream = createWriteStream(runDirPaths(dir).results, { flags: mode === 'append' ? 'a' : 'wx' });
+  await once(stream, 'open');
+  return stream;
+}
