@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
   (await import('./commands/merge.js')).registerMerge(program, setExit);
   (await import('./commands/bench.js')).registerBench(program, setExit);
   (await import('./commands/capacity.js')).registerCapacity(program, setExit);
+  (await import('./commands/trend.js')).registerTrend(program, setExit);
   (await import('./commands/init.js')).registerInit(program, setExit);
   (await import('./commands/schema.js')).registerSchema(program, setExit);
   try {

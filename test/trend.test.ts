@@ -1,0 +1,70 @@
+/** troupe trend: ten synthetic nights, the eighth 30 % slower at p95, marked alone; trend.csv and trend.pdf read back. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResultRecord } from '../src/engine/records.js';
+import { RunMetrics } from '../src/metrics/run-metrics.js';
+import { TREND_DEFAULTS, trendOf } from '../src/reports/trend.js';
+import { loadTrendRuns, writeTrendFiles } from '../src/reports/trend-files.js';
+import { runCli, tempDir } from './helpers/cli.js';
+import { pdfPages } from './fixtures/reports/read.js';
+import { parse } from 'csv-parse/sync';
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 1, 2, 0, 0);
+
+/** One night: 100 requests whose latencies spread 10–30 ms, times `slower`. */
+async function night(root: string, n: number, slower = 1): Promise<string> {
+  const metrics = new RunMetrics();
+  const startedAt = T0 + n * DAY;
+  for (let i = 0; i < 100; i++) {
+    const record: ResultRecord = {
+      type: 'result', id: `nightly/l${i}/1`, persona: 'nightly', location: `l${i}`, iteration: 1, step: 'request', method: 'GET', url: 'http://127.0.0.1:1/',
+      status: 200, ok: true, error: null, latencyMs: (10 + (i % 21)) * slower, ttfbMs: 1, bytes: 100, cache: i % 4 === 0 ? 'miss' : 'hit', startedAt: startedAt + i * 10,
+    } as ResultRecord;
+    metrics.add(record);
+  }
+  const dir = join(root, `nightly-${String(n).padStart(2, '0')}`);
+  await mkdir(dir, { recursive: true });
+  const summary = { troupe: '0.1.0', runId: `nightly-202611${String(n + 1).padStart(2, '0')}-020000`, name: 'nightly', status: 'complete', target: 'http://127.0.0.1:1', startedAt: new Date(startedAt).toISOString(), endedAt: new Date(startedAt + 2000).toISOString(), durationMs: 2000, planned: 100, completed: 100, concurrency: 4, ...metrics.toSummary() };
+  await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
+  return dir;
+}
+
+test('ten nights, the eighth 30 % slower at p95: it is marked, and only it', async () => {
+  const root = await tempDir('troupe-trend-');
+  for (let n = 1; n <= 10; n++) await night(join(root, 'runs'), n, n === 8 ? 1.3 : 1);
+  const runs = await loadTrendRuns([join(root, 'runs')]);
+  assert.equal(runs.length, 10, 'a folder of run directories stands for all of them');
+  const points = trendOf(runs);
+  const marked = points.filter((p) => p.regressions.length > 0).map((p) => p.runId);
+  assert.deepEqual(marked, ['nightly-20261109-020000'], 'night 8 (Nov 9) alone');
+  const eighth = points[7]!;
+  assert.ok(eighth.regressions.some((r) => r.metric === 'p95' && Math.abs(r.change - 0.3) < 0.05), JSON.stringify(eighth.regressions));
+  assert.equal(points[8]!.regressions.length, 0, 'night 9 is judged against a median the bad night did not move');
+  assert.equal(points.slice(0, 3).every((p) => !p.judged), true, 'the first nights have no history to be judged against');
+
+  const out = join(root, 'trend');
+  const [csvFile, pdfFile] = await writeTrendFiles(out, points, TREND_DEFAULTS);
+  const rows = parse(await readFile(csvFile!, 'utf8'), { columns: true }) as Record<string, string>[];
+  assert.equal(rows.length, 10);
+  assert.deepEqual(rows.map((r) => r['regressed']), ['', '', '', '', '', '', '', rows[7]!['regressed'], '', '']);
+  assert.match(String(rows[7]!['regressed']), /p95/);
+  assert.equal(rows[0]!['judged'], '0');
+  assert.equal(Number(rows[7]!['p95']), eighth.values.p95);
+  const text = (await pdfPages(pdfFile!)).join('\n').replace(/\s+/g, ' ');
+  assert.match(text, /1 run\(s\) regressed/);
+  assert.match(text, /nightly-20261109-020000 \(2026-11-09\) regressed: .*p95 [\d.]+ ms against a median of [\d.]+ ms \(\+3\d%\)/);
+});
+
+test('troupe trend exits 1 when the latest night regressed, 0 when it did not', async () => {
+  const root = await tempDir('troupe-trend-cli-');
+  for (let n = 1; n <= 5; n++) await night(join(root, 'runs'), n, n === 5 ? 1.5 : 1);
+  const bad = await runCli(['trend', join(root, 'runs'), '--out', join(root, 'out')]);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, /troupe trend: 5 runs, 1 regressed\n {2}✗ nightly-20261106-020000/);
+  const ok = await runCli(['trend', ...[1, 2, 3, 4].map((n) => join(root, 'runs', `nightly-0${n}`)), '--out', join(root, 'out2'), '--json']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal((JSON.parse(ok.stdout) as { runs: unknown[] }).runs.length, 4);
+});
