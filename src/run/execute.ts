@@ -14,10 +14,9 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
-import { NdjsonSink } from '../sinks/ndjson.js';
-import { ProgressSink } from '../sinks/progress.js';
-import { combinedBackpressure, fanOut, startSinks, stopSinks, type Sink } from '../sinks/sink.js';
-import { SnapshotSink } from '../sinks/snapshots.js';
+import { OutputManager, type FinishReport } from '../sinks/output.js';
+import { createOutputs, outputFiles, selectOutputs, type OutputRequest } from '../sinks/registry.js';
+import { reportArtifacts } from '../reports/outputs.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
 import { toJson, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-write.js';
 import { TROUPE_VERSION } from '../version.js';
@@ -53,6 +52,15 @@ export interface ExecuteOptions {
   invocation?: RecordedInvocation;
   /** Called once the run directory exists and run.json says `running`. */
   onRunDirectory?: (run: StartedRun) => void;
+  /** The outputs (src/sinks/registry.ts `selectOutputs`). Default: ndjson, snapshots, and progress when enabled. */
+  outputs?: readonly OutputRequest[];
+  /**
+   * Called once summary.json is written and before the end-of-run outputs are built: the gate's
+   * comparison with a baseline (or null), which junit, markdown and the pdf show.
+   */
+  judge?: (runDir: string, summary: RunSummary) => Promise<unknown>;
+  /** Resolves `--output junit=FILE`. Default: the process's working directory. */
+  cwd?: string;
 }
 
 export interface StartedRun {
@@ -70,6 +78,10 @@ export interface ExecuteResult {
   runDir: string;
   status: RunStatus;
   summary: RunSummary;
+  /** What `judge` returned. */
+  comparison: unknown;
+  /** The end-of-run outputs' warnings and the artifacts that could not be written (exit 4). */
+  artifacts: FinishReport;
 }
 
 /**
@@ -142,26 +154,32 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     });
 
     const metrics = resumed?.metrics ?? new RunMetrics();
-    const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
-    const sinks: Sink[] = [
-      new NdjsonSink(join(runDir.path, RUN_FILES.results)),
-      new SnapshotSink(join(runDir.path, RUN_FILES.personas), slugs, { snapshot: (p) => metrics.personaSnapshot(p) }, 500, clock),
-    ];
-    if (options.progress.enabled) {
-      sinks.push(
-        new ProgressSink({
+    const requests = options.outputs ?? selectOutputs({ command: 'run', progress: options.progress.enabled, reports: false });
+    const outputs = new OutputManager([
+      ...(await createOutputs(requests, {
+        command: 'run',
+        files: outputFiles(runDir.path, RUN_FILES),
+        clock,
+        snapshots: { slugs: new Map(inputs.personas.map((p) => [p.name, p.slug])), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 500 },
+        progress: {
           stream: options.progress.stream,
           terminal: options.progress.terminal,
           planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
-        }),
-      );
-    }
-    if (options.verbose) sinks.push(new VerboseFailureSink(options.verbose, redactor));
-    const started = await startSinks(sinks);
-    const emit = fanOut(started);
+        },
+        artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
+      })),
+      ...(options.verbose ? [new VerboseFailureSink(options.verbose, redactor)] : []),
+    ]);
+    await outputs.start().catch(async (err: unknown) => {
+      // Nothing was sent: the run directory says why it stopped, not `running`.
+      await writeFileAtomic(manifestPath, toJson({ ...manifest, status: 'failed', endedAt: new Date(clock.wallNow()).toISOString(), reason: (err as Error).message }));
+      finalWritten = true;
+      throw err;
+    });
+    const emit = outputs.write;
     const abortMonitor = config.abortOn ? new AbortMonitor(config.abortOn, clock) : null;
     const onRecord = (record: EngineRecord) => {
       if (record.type === 'result') {
@@ -193,7 +211,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
       const workers = options.workers ?? 1;
       const outcome = workers > 1
-        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: combinedBackpressure(started), signal: stop, abortInFlight: cut.signal })
+        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
         : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
           plan,
@@ -203,7 +221,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           concurrency: config.concurrency,
           dispatcher,
           onRecord,
-          ready: combinedBackpressure(started),
+          ready: outputs.ready,
           signal: stop,
           abortInFlight: cut.signal,
           skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
@@ -227,7 +245,10 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     } finally {
       clearTimeout(graceTimer);
       options.signal?.removeEventListener('abort', startGrace);
-      await stopSinks(started);
+      await outputs.stopLive().catch(async (err: unknown) => {
+        await outputs.abandon();
+        throw err;
+      });
       // A resumed run: personas that finished before the interruption get their snapshot from the full results too.
       if (resumed) {
         for (const persona of inputs.personas) {
@@ -265,7 +286,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       await writeFileAtomic(manifestPath, toJson({ ...manifest, status, endedAt: endedAt.toISOString(), ...(reason ? { reason } : {}), ...(aborted > 0 ? { aborted } : {}) }));
       finalWritten = true;
     }
-    return { runId: runDir.id, runDir: runDir.path, status, summary };
+    const comparison = options.judge ? await options.judge(runDir.path, summary).catch(async (err: unknown) => {
+      await outputs.abandon();
+      throw err;
+    }) : null;
+    const artifacts = await outputs.finish({ runDir: runDir.path, summary, comparison });
+    return { runId: runDir.id, runDir: runDir.path, status, summary, comparison, artifacts };
   } finally {
     clearTimeout(graceTimer);
     await dispatcher?.close().catch(() => undefined);

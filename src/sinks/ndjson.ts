@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { EngineRecord, ResultRecord } from '../engine/records.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 const TYPE_PREFIX = '{"type":"result",';
 
@@ -26,8 +26,9 @@ const FLUSH_BYTES = 256 * 1024;
  * per 50 ms or 256 KiB, not per request: small writes cost more CPU than the requests they record) and the stream's backpressure reaches the engine through
  * `backpressure()`, so a slow disk slows the run instead of filling memory.
  */
-export class NdjsonSink implements Sink {
+export class NdjsonSink implements Output {
   readonly name = 'ndjson';
+  readonly when = 'live' as const;
   private stream: WriteStream | null = null;
   private batch = '';
   private scheduled = false;

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { EngineRecord } from '../engine/records.js';
 import type { TerminalInfo } from './terminal.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 export interface PersonaProgress {
   /** Result records so far (every step and attempt); the bars count visits themselves (see ProgressSink). */
@@ -38,8 +38,9 @@ const fmtRate = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1
  * Both count visits against the planned visits: a journey writes a record per step and attempt, and
  * exactly one of them is the first attempt of its first step.
  */
-export class ProgressSink implements Sink {
+export class ProgressSink implements Output {
   readonly name = 'progress';
+  readonly when = 'live' as const;
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
   private timer: NodeJS.Timeout | null = null;

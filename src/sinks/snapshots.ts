@@ -4,7 +4,7 @@ import type { EngineRecord } from '../engine/records.js';
 import type { Clock } from '../engine/clock.js';
 import { systemClock } from '../engine/clock.js';
 import { toJson, writeFileAtomic } from '../util/atomic-write.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 export interface SnapshotSource {
   /** The current snapshot document of one persona (plain JSON). */
@@ -24,8 +24,9 @@ interface PersonaFile {
  * Keeps personas/<slug>.json current while a persona runs: rewritten atomically at most every
  * `intervalMs`, and once more when the persona finishes and when the run stops.
  */
-export class SnapshotSink implements Sink {
+export class SnapshotSink implements Output {
   readonly name = 'snapshots';
+  readonly when = 'live' as const;
   private readonly files = new Map<string, PersonaFile>();
   private failure: unknown = null;
 
