@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher } from '../engine/http.js';
-import { runWorkload } from '../engine/open-model.js';
+import { runWorkload } from '../engine/load-models.js';
 import type { EngineRecord } from '../engine/records.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
