@@ -97,7 +97,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
   let demo: DemoServer | null = null;
   let dispatcher: Dispatcher | null = null;
-  let graceTimer: NodeJS.Timeout | undefined;
+  let cancelGrace: (() => void) | undefined;
   const resumed: ResumeState | null = options.resume ? await prepareResume(options.resume, inputs) : null;
   try {
     let baseUrl = config.target;
@@ -204,7 +204,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     // After the stop signal, requests in flight get `graceMs` to finish; then they are cut.
     const cut = new AbortController();
     const startGrace = () => {
-      graceTimer = setTimeout(() => cut.abort(), options.graceMs ?? 10_000);
+      cancelGrace = clock.timeout(options.graceMs ?? 10_000, () => cut.abort());
     };
     if (options.signal?.aborted) startGrace();
     else options.signal?.addEventListener('abort', startGrace, { once: true });
@@ -244,7 +244,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       reason = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
-      clearTimeout(graceTimer);
+      cancelGrace?.();
       options.signal?.removeEventListener('abort', startGrace);
       await outputs.stopLive().catch(async (err: unknown) => {
         await outputs.abandon();
@@ -294,7 +294,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const artifacts = await outputs.finish({ runDir: runDir.path, summary, comparison });
     return { runId: runDir.id, runDir: runDir.path, status, summary, comparison, artifacts };
   } finally {
-    clearTimeout(graceTimer);
+    cancelGrace?.();
     await dispatcher?.close().catch(() => undefined);
     await demo?.close();
   }

@@ -14,7 +14,8 @@ export interface SnapshotSource {
 interface PersonaFile {
   path: string;
   lastWrite: number;
-  timer: NodeJS.Timeout | null;
+  /** Cancels the pending throttled write. */
+  timer: (() => void) | null;
   /** Writes of one file are chained so two renames never race. */
   chain: Promise<void>;
   dirty: boolean;
@@ -51,7 +52,7 @@ export class SnapshotSink implements Output {
     file.dirty = true;
     if (file.timer) return;
     const wait = Math.max(0, file.lastWrite + this.intervalMs - this.clock.now());
-    file.timer = setTimeout(() => this.writeNow(record.persona, file), wait);
+    file.timer = this.clock.timeout(wait, () => this.writeNow(record.persona, file));
   }
 
   private fileFor(persona: string): PersonaFile {
@@ -65,7 +66,7 @@ export class SnapshotSink implements Output {
   }
 
   private writeNow(persona: string, file: PersonaFile): void {
-    if (file.timer) clearTimeout(file.timer);
+    file.timer?.();
     file.timer = null;
     file.dirty = false;
     file.lastWrite = this.clock.now();
