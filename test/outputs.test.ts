@@ -64,6 +64,8 @@ test('selectOutputs: the run directory\'s own outputs first, --no-reports drops 
   assert.deepEqual(names({ command: 'run', progress: true, reports: true, config: { specs: ['markdown'], file: null } }), ['ndjson', 'snapshots', 'progress', 'csv', 'pdf', 'markdown']);
   assert.deepEqual(names({ command: 'run', progress: false, reports: false, flags: ['junit', 'junit', 'junit=a.xml'] }), ['ndjson', 'snapshots', 'junit', 'junit=a.xml']);
   assert.deepEqual(names({ command: 'bench', progress: true, reports: false, flags: ['csv'] }), ['ndjson', 'snapshots', 'csv']);
+  // A path in a config file is relative to the file, as every path there; a flag's stays as given (relative to the current folder).
+  assert.deepEqual(names({ command: 'run', progress: false, reports: false, config: { specs: ['junit=ci/j.xml'], file: '/p/troupe.yaml' }, flags: ['junit=x.xml'] }), ['ndjson', 'snapshots', 'junit=/p/ci/j.xml', 'junit=x.xml']);
 });
 
 test('OutputManager: when one output fails to start, the ones started are stopped in reverse and the error names it', async () => {

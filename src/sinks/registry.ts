@@ -4,7 +4,7 @@
  * (prometheus, otlp, html) is one entry here. Implementations load when an output is created, so
  * that reading the names (`--help`) loads none of them.
  */
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Clock } from '../engine/clock.js';
 import { InputError, UsageError } from '../errors.js';
 import type { Output, RunEnd } from './output.js';
@@ -33,6 +33,8 @@ export interface OutputDefinition {
   when: 'live' | 'end';
   /** What `NAME=ARG` means, when the output takes an argument. */
   arg?: string;
+  /** ARG is a file: in a config file it is relative to the config's folder, as every path there. */
+  argIsPath?: boolean;
   /** Commands it makes sense for (default: all). */
   commands?: ReadonlyArray<OutputContext['command']>;
   create(context: OutputContext, arg: string | undefined): Output | Promise<Output>;
@@ -51,7 +53,7 @@ function artifactOutput(name: string, build: ArtifactBuild): Output {
 const artifact = (name: string, description: string, arg?: string): OutputDefinition => ({
   description,
   when: 'end',
-  ...(arg ? { arg } : {}),
+  ...(arg ? { arg, argIsPath: true } : {}),
   create: (context, value) => artifactOutput(value === undefined ? name : `${name}=${value}`, context.artifact(name, value)),
 });
 
@@ -169,7 +171,12 @@ export function selectOutputs(selection: OutputSelection): OutputRequest[] {
   if (selection.progress && selection.command === 'run') requests.push({ name: 'progress' });
   if (selection.reports) requests.push({ name: 'csv' }, { name: 'pdf' });
   const file = selection.config?.file ?? 'the config';
-  (selection.config?.specs ?? []).forEach((spec, i) => requests.push(parseOutput(spec, { file, path: `outputs[${i}]` }, selection.command)));
+  const configDir = selection.config?.file ? dirname(selection.config.file) : null;
+  (selection.config?.specs ?? []).forEach((spec, i) => {
+    const request = parseOutput(spec, { file, path: `outputs[${i}]` }, selection.command);
+    if (configDir && request.arg !== undefined && OUTPUTS.get(request.name)?.argIsPath) request.arg = resolve(configDir, request.arg);
+    requests.push(request);
+  });
   for (const spec of selection.flags ?? []) requests.push(parseOutput(spec, { flag: '--output' }, selection.command));
   requests.push(...(selection.extra ?? []));
   return uniqueOutputs(requests);
