@@ -13,6 +13,7 @@ import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { OutputManager, type Output } from '../src/sinks/output.js';
 import { OUTPUTS, parseOutput, registerOutput, selectOutputs } from '../src/sinks/registry.js';
+import { runCli } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 
 const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
@@ -122,4 +123,12 @@ test('an end-of-run output that fails: exit 4 naming it, and the other artifacts
   assert.equal(failure!.exitCode, ExitCode.artifactFailed);
   assert.equal(failure!.message, 'output "fake-report" could not be written: renderer crashed');
   assert.ok((await stat(join(result.runDir, 'summary.md'))).size > 0, 'markdown was still written');
+});
+
+test('troupe run --output with an unknown name: exit 2 before anything is sent, listing the valid outputs', async () => {
+  const project = await demoProject();
+  const result = await runCli(['run', '--no-progress', '--output', 'prometheus'], { cwd: project });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^troupe: --output: unknown output "prometheus"; valid outputs: ndjson, snapshots, progress, csv, pdf, junit, markdown\n/);
+  await assert.rejects(readdir(join(project, 'out')), { code: 'ENOENT' }, 'no run directory');
 });
