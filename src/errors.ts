@@ -48,6 +48,7 @@ export type TroupeErrorCode =
   | 'E_RUN_DIR_DAMAGED'
   | 'E_RUN_DIR_FORMAT'
   | 'E_ARTIFACT'
+  | 'E_OUTPUT'
   | 'E_INTERNAL';
 
 export class TroupeError extends Error {
@@ -150,6 +151,16 @@ export class ArtifactError extends TroupeError {
     super('E_ARTIFACT', `${artifact} could not be written: ${reason}`, ExitCode.artifactFailed, options);
     this.name = 'ArtifactError';
     this.artifact = artifact;
+  }
+}
+
+/** An output (`--output NAME`, `outputs:`) that could not start or could not finish; its name is in the message. */
+export class OutputError extends TroupeError {
+  readonly output: string;
+  constructor(output: string, reason: string, options?: { cause?: unknown }) {
+    super('E_OUTPUT', `output "${output}" ${reason}`, ExitCode.artifactFailed, options);
+    this.name = 'OutputError';
+    this.output = output;
   }
 }
 

@@ -4,6 +4,8 @@
  * CLI would use; nothing here writes to stdout or calls process.exit.
  */
 import { resolve } from 'node:path';
+import type { ArtifactError } from './errors.js';
+import { selectOutputs } from './sinks/registry.js';
 import { loadInputs, type LoadInputsOptions, type Overrides } from './inputs/config.js';
 import type { LoadedInputs } from './inputs/types.js';
 import type { Comparison } from './reports/compare.js';
@@ -39,6 +41,8 @@ export interface RunOptions extends InputOptions {
   progress?: NodeJS.WritableStream;
   /** Also build csv/ and report.pdf in the run directory, as `troupe run` does. Default false. */
   reports?: boolean;
+  /** Outputs besides the run directory's own, as `--output NAME[=ARG]` (e.g. `junit=out/junit.xml`). */
+  outputs?: readonly string[];
   /** A run directory to continue, as `--resume`. */
   resume?: string;
   /** Run shard `index` (1-based) of `count`, as `--shard index/count`. */
@@ -56,8 +60,10 @@ export interface RunResult {
   summary: RunSummary;
   /** The comparison with `baseline`, when one was given. */
   comparison: Comparison | null;
-  /** False when the CLI would exit non-zero: a threshold failed, a regression, an abortOn stop, an interrupt. */
+  /** False when the CLI would exit non-zero: a threshold failed, a regression, an abortOn stop, an interrupt, an artifact not written. */
   passed: boolean;
+  /** Artifacts that could not be written (the CLI exits 4): each names its file or output. */
+  artifactsFailed: ArtifactError[];
   /** Set when the built-in demo ran because no config was found. */
   notice?: string;
 }
@@ -95,7 +101,21 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
   const inputs = await loadInputs(load);
   const gate = await prepareGate(inputs, { thresholds: options.thresholds ?? [], baselinePath: options.baseline ? resolve(load.cwd, options.baseline) : null });
   const progress = options.progress;
+  const outputs = selectOutputs({
+    command: 'run',
+    progress: progress !== undefined,
+    reports: options.reports === true,
+    config: { specs: inputs.config.gate.outputs, file: inputs.config.source },
+    flags: options.outputs ?? [],
+  });
+  let outcome: Awaited<ReturnType<typeof finishGate>> | undefined;
   const result = await executeRun({
+    outputs,
+    cwd: load.cwd,
+    judge: async (runDir, summary) => {
+      outcome = await finishGate(runDir, summary, gate);
+      return outcome.comparison;
+    },
     inputs,
     thresholds: gate.thresholds,
     progress: { stream: progress ?? process.stderr, terminal: detectTerminal((progress ?? {}) as { isTTY?: boolean }), enabled: progress !== undefined },
@@ -105,10 +125,11 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
   });
-  const outcome = await finishGate(result.runDir, result.summary, gate, inputs, null);
-  if (options.reports) await (await import('./reports/build.js')).buildReports(result.runDir);
-  const passed = result.status === 'complete' && !outcome.failed && !result.summary.abortedBy;
-  return { ...result, comparison: outcome.comparison, passed, ...(inputs.notice ? { notice: inputs.notice } : {}) };
+  const judged = outcome!;
+  const artifactsFailed = [...judged.artifactsFailed, ...result.artifacts.failed];
+  const passed = result.status === 'complete' && !judged.failed && !result.summary.abortedBy && artifactsFailed.length === 0;
+  const { artifacts: _a, comparison: _c, ...rest } = result;
+  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, ...(inputs.notice ? { notice: inputs.notice } : {}) };
 }
 
 export { loadInputs };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { ProgressSink } from '../src/sinks/progress.js';
+import { FakeClock } from './helpers/fake-clock.js';
 import { detectTerminal } from '../src/sinks/terminal.js';
 import { REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { startCountingServer } from './helpers/servers.js';
@@ -26,15 +27,17 @@ describe('a non-TTY stream', () => {
     const stream = new PassThrough();
     let text = '';
     stream.on('data', (d) => (text += d));
-    const sink = new ProgressSink({
+    const clock = new FakeClock();
+  const sink = new ProgressSink({
       stream,
       terminal: { isTTY: false, color: false },
       planned: new Map([['Sarah', 10]]),
       source: { progress: () => ({ done: 3, errors: 1, p95Ms: 12, hitRate: 0.5 }) },
       lineIntervalMs: 10,
+      clock,
     });
     await sink.start();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await clock.advance(60);
     await sink.stop();
     assert.match(text, /^progress: 0\/10 requests \(0%\), 1 errors\n/);
     assert.ok(!text.includes('\r') && !text.includes(ESC), JSON.stringify(text));

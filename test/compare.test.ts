@@ -87,7 +87,7 @@ describe('compareSummaries', () => {
     const cells = comparisonRows(comparison);
     const p95 = cells.find((r) => r.scope === 'global' && r.metric === 'p95')!;
     assert.deepEqual([p95.baseline, p95.current, p95.change, p95.direction, p95.tolerance, p95.verdict], ['200 ms', '230 ms', '+15.0%', 'worse', '10%', 'regression']);
-    const csv = renderComparisonCsv(comparison).trim().split('\n');
+    const csv = renderComparisonCsv(comparison).trim().split('\r\n');
     assert.equal(csv[0], 'scope,metric,baseline,current,delta,change,direction,tolerance,tolerance_kind,samples_baseline,samples_current,judged,regressed,note');
     assert.equal(csv.length, comparison.rows.length + 1);
     assert.match(csv.find((l) => l.startsWith('global,p95,'))!, /^global,p95,200(\.\d+)?,230(\.\d+)?,[\d.]+,0\.1\d+,worse,0\.1,relative,200,200,true,true,regression/);

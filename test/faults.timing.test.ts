@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { HostAllowList } from '../src/engine/allow-hosts.js';
 import { runClosedModel } from '../src/engine/closed-model.js';
 import { createDispatcher, type RedirectPolicy } from '../src/engine/http.js';
+import { systemClock } from '../src/engine/clock.js';
 import type { EngineRecord, RequestErrorCode, ResultRecord } from '../src/engine/records.js';
 import type { BuiltRequest } from '../src/engine/request-builder.js';
 import type { Location, Persona, Timeouts } from '../src/inputs/types.js';
@@ -239,7 +240,7 @@ test('a redirect to another origin drops credentials', async (t) => {
   const outcome = await sendRequest(
     dispatcher,
     { method: 'GET', url: `${faults.url}/redirect?to=${encodeURIComponent(`${echo.url}/echo`)}`, headers: { authorization: 'Bearer t', 'x-secret': 's', 'x-plain': 'p' } },
-    { timeouts: TIMEOUTS, maxResponseBytes: 1e6, keepBody: true, now: () => performance.now(), isSensitiveHeader: (n) => redactor.isSensitiveHeader(n) },
+    { timeouts: TIMEOUTS, maxResponseBytes: 1e6, keepBody: true, clock: systemClock, isSensitiveHeader: (n) => redactor.isSensitiveHeader(n) },
   );
   const seen = JSON.parse(outcome.bodyText!) as { headers: Record<string, string> };
   assert.equal(seen.headers['x-plain'], 'p');

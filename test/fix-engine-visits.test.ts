@@ -8,6 +8,7 @@ import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { readShard } from '../src/run/merge.js';
 import { ProgressSink } from '../src/sinks/progress.js';
+import { FakeClock } from './helpers/fake-clock.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
@@ -62,6 +63,7 @@ test('progress counts visits: one per first attempt of a persona\'s first step',
   const stream = new PassThrough();
   let text = '';
   stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const clock = new FakeClock();
   const sink = new ProgressSink({
     stream,
     terminal: { isTTY: false, color: false },
@@ -70,12 +72,13 @@ test('progress counts visits: one per first attempt of a persona\'s first step',
     alreadyDone: new Map([['Journey', 1]]),
     source: { progress: () => ({ done: 0, errors: 0, p95Ms: null, hitRate: null }) },
     lineIntervalMs: 10,
+    clock,
   });
   await sink.start();
   // A 3-step journey visit whose second step was retried once, then a single-request visit.
   for (const record of [result('Journey', 'one', 1), result('Journey', 'two', 1), result('Journey', 'two', 2), result('Journey', 'three', 1), result('Single', 'request')]) sink.write(record);
   sink.write({ type: 'persona-end', persona: 'Single', at: 0 });
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  await clock.advance(40);
   await sink.stop();
   assert.match(text, /^progress: 3\/8 requests \(38%\), 0 errors$/m, text);
 });

@@ -13,7 +13,8 @@ import { loadLocations, parseLocations, selectLocations } from '../src/inputs/lo
 import { loadPersonas } from '../src/inputs/personas.js';
 import { DEFAULT_REQUEST, mergeRequest } from '../src/inputs/request.js';
 import { slugify, uniqueSlugs } from '../src/inputs/slug.js';
-import { compileTemplate, findPlaceholders, renderTemplate, validateTemplate } from '../src/inputs/template.js';
+import { compileTemplate, renderTemplate } from '../src/engine/template.js';
+import { findPlaceholders, validateTemplate } from '../src/inputs/template.js';
 import type { Location, Persona, RequestTemplate } from '../src/inputs/types.js';
 
 // Tests run from dist/test/; fixtures are read from the source tree.

@@ -9,6 +9,7 @@ import { AbortMonitor } from '../src/engine/abort-on.js';
 import type { ResultRecord } from '../src/engine/records.js';
 import { isRetryable, parseRetryAfter, retryDelay } from '../src/engine/retry.js';
 import { parseAbortRule, type RetryPolicy } from '../src/inputs/load.js';
+import { ThresholdSyntaxError } from '../src/inputs/threshold-parse.js';
 import type { RunManifest, RunSummary } from '../src/run-dir/types.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { FakeClock } from './helpers/fake-clock.js';
@@ -35,7 +36,19 @@ test('abortOn rules parse, and bad ones are refused', () => {
   assert.equal(parseAbortRule('p95 >= 2s over 1m')!.value, 2000);
   assert.equal(parseAbortRule('p99 > 250ms over 5s')!.value, 250);
   // 'p99 > 250 over 5s': the one duration rule, a latency needs its unit.
-  for (const bad of ['error_rate > 150% over 10s', 'errors > 5% over 10s', 'p95 > 2s', 'error_rate > 5s over 10s', 'p99 > 250 over 5s']) assert.equal(parseAbortRule(bad), null, bad);
+  // The part before `over` is the threshold grammar: the same reasons, with the column under the whole rule.
+  const refused: Array<[string, RegExp]> = [
+    ['error_rate > 150% over 10s', /^a rate cannot be above 100%\n  error_rate > 150% over 10s\n {15}\^$/],
+    ['errors > 5% over 10s', /^unknown metric "errors"; expected one of: /],
+    ['p95 > 2s', /^expected "over WINDOW" at the end, e\.g\. a rule like/],
+    ['error_rate > 5s over 10s', /^unit "s" does not fit for error_rate; expected a percentage/],
+    ['p99 > 250 over 5s', /^250: add a unit, e\.g\. 250ms or 250s/],
+    ['p95 > 2s over soon', /^expected a window such as 10s or 1m after "over", got "soon"/],
+    ['persona:a p95 > 2s over 10s', /^abortOn judges the whole run; a scope/],
+    ['rps < 5 over 10s', /^abortOn watches error_rate, p50, p75, p90, p95, p99; got rps/],
+    ['p95 == 2s over 10s', /^abortOn compares with > >= < <=; got ==/],
+  ];
+  for (const [bad, reason] of refused) assert.throws(() => parseAbortRule(bad), (err: unknown) => err instanceof ThresholdSyntaxError && reason.test(err.message), bad);
 });
 
 function result(ok: boolean, latencyMs = 5): ResultRecord {

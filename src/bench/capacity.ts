@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { alignColumns } from '../reports/console.js';
+import { encodeRow } from '../reports/csv/encode.js';
 
 export type LevelKind = 'connections' | 'rate';
 
@@ -110,13 +111,13 @@ export function findKnee(levels: readonly LevelResult[], rule: KneeRule): Knee {
   };
 }
 
-const num = (n: number | null, digits: number) => (n === null ? '' : String(Math.round(n * 10 ** digits) / 10 ** digits));
+const num = (n: number | null, digits: number) => (n === null ? null : Math.round(n * 10 ** digits) / 10 ** digits);
 
-/** capacity.csv: RFC 4180 (CRLF), one row per level, `knee` 1 on the knee's row. */
+/** capacity.csv: the shared encoder (RFC 4180, CRLF, formula-like text neutralised), one row per level, `knee` 1 on the knee's row. */
 export function capacityCsv(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): string {
   const header = [kind, 'requests', 'errors', 'error_rate', 'rps', 'p50_ms', 'p95_ms', 'p99_ms', 'knee'];
-  const rows = levels.map((l, i) => [String(l.level), String(l.requests), String(l.errors), num(l.errorRate, 6), num(l.rps, 3), num(l.p50, 3), num(l.p95, 3), num(l.p99, 3), i === knee.index ? '1' : '0']);
-  return [header, ...rows].map((r) => r.join(',')).join('\r\n') + '\r\n';
+  const rows = levels.map((l, i) => [l.level, l.requests, l.errors, num(l.errorRate, 6), num(l.rps, 3), num(l.p50, 3), num(l.p95, 3), num(l.p99, 3), i === knee.index ? 1 : 0]);
+  return [header, ...rows].map(encodeRow).join('');
 }
 
 export function renderCapacityTable(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): string {

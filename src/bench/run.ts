@@ -15,8 +15,10 @@ import { buildSummary } from '../run-dir/summary.js';
 import type { BenchRecordedConfig, RunManifest, RunStatus, RunSummary } from '../run-dir/types.js';
 import { writeManifest, writeSummary } from '../run-dir/write.js';
 import { checkReachable } from '../run/preflight.js';
-import { NdjsonSink } from '../sinks/ndjson.js';
-import { SnapshotSink } from '../sinks/snapshots.js';
+import { systemClock } from '../engine/clock.js';
+import { reportArtifacts } from '../reports/outputs.js';
+import { OutputManager, type FinishReport } from '../sinks/output.js';
+import { createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
 import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
 import { runBenchWorkers } from './workers.js';
 
@@ -30,6 +32,10 @@ export interface BenchRunOptions {
   name: string;
   thresholds: readonly Threshold[];
   signal?: AbortSignal;
+  /** The outputs (src/sinks/registry.ts `selectOutputs` for `bench`). Default: ndjson and snapshots. */
+  outputs?: readonly OutputRequest[];
+  /** Resolves `--output junit=FILE`. Default: the process's working directory. */
+  cwd?: string;
 }
 
 export interface BenchRunResult {
@@ -37,6 +43,8 @@ export interface BenchRunResult {
   status: RunStatus;
   summary: RunSummary;
   autocannon: AutocannonTotals;
+  /** The end-of-run outputs' warnings and the artifacts that could not be written (exit 4). */
+  artifacts: FinishReport;
 }
 
 export async function executeBench(options: BenchRunOptions): Promise<BenchRunResult> {
@@ -64,14 +72,22 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await writeManifest(runDir.path, manifest);
 
   const metrics = new RunMetrics();
-  const ndjson = new NdjsonSink(runDir.path);
-  const snapshots = new SnapshotSink(runDir.path, new Map([[BENCH_PERSONA, BENCH_PERSONA]]), { snapshot: (p) => metrics.personaSnapshot(p) }, 1000);
-  await ndjson.start();
-  await snapshots.start();
-  snapshots.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
+  const requests = options.outputs ?? selectOutputs({ command: 'bench', progress: false, reports: false });
+  const outputs = new OutputManager(
+    await createOutputs(requests, {
+      command: 'bench',
+      runDir: runDir.path,
+      clock: systemClock,
+      snapshots: { slugs: new Map([[BENCH_PERSONA, BENCH_PERSONA]]), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 1000 },
+      progress: null,
+      artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
+    }),
+  );
+  await outputs.start();
+  outputs.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
   const onResult = (record: ResultRecord) => {
     metrics.add(record);
-    ndjson.write(record);
+    outputs.write(record);
   };
   let status: RunStatus = 'complete';
   let result: BenchRunResult | null = null;
@@ -84,9 +100,11 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     manifest.reason = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
-    snapshots.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
-    await ndjson.stop();
-    await snapshots.stop();
+    outputs.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
+    await outputs.stopLive().catch(async (err: unknown) => {
+      await outputs.abandon();
+      throw err;
+    });
     const endedAt = new Date();
     const summary: RunSummary = buildSummary(
       {
@@ -105,7 +123,9 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     );
     await writeSummary(runDir.path, summary);
     await writeManifest(runDir.path, finishManifest(manifest, { status, endedAt, planned: summary.planned, ...(manifest.reason ? { reason: manifest.reason } : {}) }));
-    result = { runDir: runDir.path, status, summary, autocannon };
+    result = { runDir: runDir.path, status, summary, autocannon, artifacts: { warnings: [], failed: [] } };
   }
-  return result!;
+  const done = result!;
+  done.artifacts = await outputs.finish({ runDir: runDir.path, summary: done.summary, comparison: null });
+  return done;
 }

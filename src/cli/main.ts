@@ -4,6 +4,7 @@ import { TROUPE_VERSION } from '../version.js';
 import { registerDemoServer } from './commands/demo-server.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
+import { unexpectedErrorText } from './unexpected.js';
 
 /** Commands report their outcome by returning an exit code; only this entry calls process.exit. */
 export type ExitSetter = (code: number) => void;
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
       if (err instanceof UsageError) process.stderr.write(`\n${active.helpInformation()}`);
       return err.exitCode;
     }
-    process.stderr.write(`troupe: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(unexpectedErrorText(err));
     return ExitCode.failed;
   }
 }

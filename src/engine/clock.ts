@@ -7,6 +7,11 @@ export interface Clock {
   wallNow(): number;
   /** Resolves after `ms`; resolves early (not rejects) when the signal aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` once after `ms`; returns the function that cancels it. The system clock's timer is
+   * unref'd: a pending flush or sweep never keeps the process alive by itself.
+   */
+  timeout(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
@@ -23,4 +28,9 @@ export const systemClock: Clock = {
       const timer = setTimeout(done, ms);
       signal?.addEventListener('abort', done, { once: true });
     }),
+  timeout: (ms, fn) => {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
 };

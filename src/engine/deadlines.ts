@@ -1,4 +1,5 @@
 import { GraceAbortError } from './classify-error.js';
+import type { Clock } from './clock.js';
 
 /**
  * One shared sweep for every request's deadlines, instead of an AbortController and two timers per
@@ -22,28 +23,39 @@ const SWEEP_MS = 4;
 
 export class DeadlineSweeper {
   private readonly live = new Set<Deadline>();
-  private timer: NodeJS.Timeout | null = null;
+  private cancel: (() => void) | null = null;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly clock: Pick<Clock, 'now' | 'timeout'>) {}
 
   add(deadline: Deadline): void {
     this.live.add(deadline);
-    if (!this.timer) {
-      this.timer = setInterval(() => this.sweep(), SWEEP_MS);
-      this.timer.unref();
-    }
+    this.arm();
   }
 
   delete(deadline: Deadline): void {
     this.live.delete(deadline);
-    if (this.live.size === 0 && this.timer) {
-      clearInterval(this.timer);
-      this.timer = null;
+    if (this.live.size === 0 && this.cancel) {
+      this.cancel();
+      this.cancel = null;
     }
   }
 
+  /** Requests in flight: the sweep runs every SWEEP_MS until there are none. */
+  get active(): number {
+    return this.live.size;
+  }
+
+  private arm(): void {
+    if (this.cancel || this.live.size === 0) return;
+    this.cancel = this.clock.timeout(SWEEP_MS, () => {
+      this.cancel = null;
+      this.sweep();
+      this.arm();
+    });
+  }
+
   private sweep(): void {
-    const t = this.now();
+    const t = this.clock.now();
     for (const d of this.live) {
       if (d.signal?.aborted) {
         this.delete(d);

@@ -1,5 +1,6 @@
 import { Agent, type Dispatcher } from 'undici';
 import { DeadlineSweeper, type Deadline } from './deadlines.js';
+import type { Clock } from './clock.js';
 import type { Timeouts } from '../inputs/types.js';
 import type { HostAllowList } from './allow-hosts.js';
 import {
@@ -52,7 +53,8 @@ export interface SendOptions {
   timeouts: Timeouts;
   maxResponseBytes: number;
   keepBody: boolean;
-  now: () => number;
+  /** Measures and times out the request (its deadline sweep runs on this clock's timers). */
+  clock: Pick<Clock, 'now' | 'timeout'>;
   /** Default: follow up to 5 hops. */
   redirects?: RedirectPolicy;
   /** When set, every request and redirect hop must go to a host it allows. */
@@ -89,7 +91,8 @@ export function createDispatcher(timeouts: Timeouts, options: { insecure?: boole
  * request) and one shared deadline sweep (no AbortController or timers per request).
  */
 export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions): Promise<HttpOutcome> {
-  const { timeouts, now } = options;
+  const { timeouts } = options;
+  const now = options.clock.now;
   const policy = options.redirects ?? DEFAULT_REDIRECTS;
   const started = now();
   const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0 };
@@ -109,7 +112,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       this.abortHop?.(reason);
     },
   };
-  const sweeper = sweeperFor(now);
+  const sweeper = sweeperFor(options.clock);
   sweeper.add(deadline);
   try {
     if (options.signal?.aborted) throw new GraceAbortError();
@@ -177,12 +180,12 @@ interface ActiveDeadline extends Deadline {
 const headersTimeout = (ms: number) => () => new PhaseTimeoutError('headers', ms);
 const bodyTimeout = (ms: number) => () => new PhaseTimeoutError('body', ms);
 
-const sweepers = new WeakMap<() => number, DeadlineSweeper>();
-function sweeperFor(now: () => number): DeadlineSweeper {
-  let sweeper = sweepers.get(now);
+const sweepers = new WeakMap<object, DeadlineSweeper>();
+function sweeperFor(clock: Pick<Clock, 'now' | 'timeout'>): DeadlineSweeper {
+  let sweeper = sweepers.get(clock);
   if (!sweeper) {
-    sweeper = new DeadlineSweeper(now);
-    sweepers.set(now, sweeper);
+    sweeper = new DeadlineSweeper(clock);
+    sweepers.set(clock, sweeper);
   }
   return sweeper;
 }
@@ -208,7 +211,8 @@ function dispatchHop(
   started: number,
   followRedirects: boolean,
 ): Promise<{ redirectTo: string | null; bodyText?: string }> {
-  const { now, timeouts, maxResponseBytes: limit, keepBody } = options;
+  const { timeouts, maxResponseBytes: limit, keepBody } = options;
+  const now = options.clock.now;
   const [origin, path] = splitUrl(hop.url);
   return new Promise((resolve, reject) => {
     let redirectTo: string | null = null;

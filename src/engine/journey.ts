@@ -100,7 +100,7 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
     timeouts: options.timeouts,
     maxResponseBytes: options.maxResponseBytes,
     keepBody: false,
-    now: clock.now,
+    clock,
     redirects: options.redirects,
     allowHosts: options.allowHosts,
     isSensitiveHeader: (name) => redactor.isSensitiveHeader(name),

@@ -5,16 +5,12 @@
  * it is dropped and counted. Every request records its response time from when it was due, so a
  * stalled target shows in the figures instead of quietly slowing the schedule (coordinated omission).
  */
-import { setMaxListeners } from 'node:events';
-import { selectLocations } from '../inputs/locations.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { Location, Persona } from '../inputs/types.js';
 import { arrivalOffsets, expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
-import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
-import { createJourneyRunner, type JourneyJob, type JourneyResult } from './journey.js';
+import type { JourneyJob, JourneyResult } from './journey.js';
 import type { EngineRecord } from './records.js';
-import { mulberry32 } from '../util/random.js';
 
 export interface OpenModelOptions {
   load: LoadConfig;
@@ -205,43 +201,6 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       achievedRate: elapsedMs > 0 ? round(started / (elapsedMs / 1000)) : null,
     },
   };
-}
-
-export interface WorkloadOptions extends ClosedModelOptions {
-  /** The open model's schedule; null: the closed model. */
-  load: LoadConfig | null;
-  allLocations: readonly Location[];
-  /** Open model: a persona's next location at random (`order: shuffled`) instead of in order. */
-  randomLocations: boolean;
-  /** Seeds persona picks, random locations and jitter in the open model. */
-  seed: number;
-  /** Open model: see OpenModelOptions.arrivalNumbering. */
-  arrivalNumbering?: ArrivalNumbering;
-}
-
-export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
-
-/** Runs the closed model, or the open model when a schedule is set, with the same engine options. */
-export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOutcome> {
-  // Every virtual user and every request in flight listens on these two signals: one listener each is
-  // the design, not a leak, so Node's limit of 10 (and its MaxListenersExceededWarning) does not apply.
-  for (const signal of [options.signal, options.abortInFlight]) if (signal) setMaxListeners(0, signal);
-  if (!options.load) return runClosedModel(options);
-  const random = options.random ?? mulberry32(options.seed);
-  const runJourney = createJourneyRunner({ ...options, random });
-  return runOpenModel({
-    load: options.load,
-    personas: options.plan.personas,
-    locationsOf: (persona) => selectLocations(options.allLocations, persona.locations),
-    randomLocations: options.randomLocations,
-    runJourney,
-    onRecord: options.onRecord,
-    ready: options.ready,
-    signal: options.signal,
-    clock: options.clock,
-    random,
-    arrivalNumbering: options.arrivalNumbering,
-  });
 }
 
 /** What the progress display expects per persona in an open-model run: its weighted share of the arrivals. */

@@ -1,4 +1,4 @@
-import { compileTemplate, type CompiledTemplate } from '../inputs/template.js';
+import { compileTemplate, type CompiledTemplate } from './template.js';
 import type { JourneyStep } from '../inputs/journey.js';
 import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';

@@ -27,7 +27,8 @@ const percent = z.unknown().transform((v, ctx) => parsePercent(v) ?? (ctx.addIss
 /** Spread into the config file's schema. */
 export const gateConfigShape = {
   thresholds: z.array(z.string().min(1)).optional(),
-  outputs: z.array(z.enum(['junit', 'markdown'])).optional(),
+  // Names are checked against the output registry (src/sinks/registry.ts) before the run, naming `outputs[i]`.
+  outputs: z.array(z.string().min(1)).optional(),
   compare: strictObject({
     maxRegression: percent.optional(),
     tolerances: strictObject(Object.fromEntries(COMPARE_METRICS.map((m) => [m, percent.optional()])) as Record<CompareMetric, z.ZodOptional<typeof percent>>).optional(),

@@ -45,7 +45,7 @@ export interface BuildResult {
 }
 
 /** How a format's files are named to the user when they could not be written. */
-const artifactName = (dir: string, format: string) =>
+export const artifactName = (dir: string, format: string) =>
   format === 'csv' ? `${shownPath(runDirPaths(dir).csv)}/` : format === 'pdf' ? shownPath(runDirPaths(dir).pdf) : format === 'html' ? shownPath(runDirPaths(dir).html) : `${format} report`;
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -3,7 +3,8 @@
  * read a summary and write compare.json / compare.csv. The PDF report renders `comparisonRows()`.
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { DamagedFileError, RunDirError, UsageError } from '../errors.js';
+import { shownPath } from '../run-dir/paths.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { COMPARE_METRICS, GATE_DEFAULTS, type CompareMetric } from '../inputs/threshold-config.js';
 import { formatMetricValue } from '../metrics/threshold-format.js';
@@ -12,6 +13,7 @@ import { runDirPaths } from '../run-dir/layout.js';
 import { readComparableSummary, readManifest } from '../run-dir/json-files.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import { alignColumns } from './console.js';
+import { encodeRow } from './csv/encode.js';
 
 export { COMPARE_METRICS, type CompareMetric };
 
@@ -186,18 +188,11 @@ export function comparisonRows(comparison: Comparison): ComparisonCells[] {
   }));
 }
 
-const csvCell = (v: unknown): string => {
-  const text = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
-
-/** Pure: compare.csv. Raw numbers (ms, fractions, req/s) so spreadsheets can compute with them. */
+/** Pure: compare.csv (the shared encoder: RFC 4180, formula-like names neutralised). Raw numbers (ms, fractions, req/s) so spreadsheets can compute with them. */
 export function renderComparisonCsv(comparison: Comparison): string {
   const header = ['scope', 'metric', 'baseline', 'current', 'delta', 'change', 'direction', 'tolerance', 'tolerance_kind', 'samples_baseline', 'samples_current', 'judged', 'regressed', 'note'];
-  const lines = comparison.rows.map((r) =>
-    [r.scope, r.metric, r.baseline, r.current, r.delta, r.change, r.direction, r.tolerance, r.toleranceKind, r.samples.baseline, r.samples.current, r.judged, r.regressed, r.note].map(csvCell).join(','),
-  );
-  return `${[header.join(','), ...lines].join('\n')}\n`;
+  const rows = comparison.rows.map((r) => [r.scope, r.metric, r.baseline, r.current, r.delta, r.change, r.direction, r.tolerance, r.toleranceKind, r.samples.baseline, r.samples.current, r.judged, r.regressed, r.note]);
+  return [header, ...rows].map(encodeRow).join('');
 }
 
 /** Just the colours the console table uses; a chalk instance fits. */
@@ -245,8 +240,10 @@ export async function readSummary(path: string, label: string): Promise<Comparab
       dir = path;
       file = runDirPaths(path).summary;
     }
-  } catch {
-    throw new UsageError(`${label} ${JSON.stringify(path)}: not found; expected a run directory or a summary.json`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`${label} ${JSON.stringify(path)}: not found; expected a run directory or a summary.json`);
+    throw new RunDirError(`${label} ${JSON.stringify(path)}: cannot be read: ${(err as Error).message}`);
   }
   let data: unknown = await readComparableSummary(file);
   if (data === null && dir !== null) {
@@ -270,9 +267,17 @@ export async function writeComparison(dir: string, comparison: Comparison): Prom
 
 /** For reports: the comparison a run directory holds, or null when the run had no baseline. */
 export async function readComparison(runDir: string): Promise<Comparison | null> {
+  const file = runDirPaths(runDir).compare;
+  let text: string;
   try {
-    return JSON.parse(await readFile(runDirPaths(runDir).compare, 'utf8')) as Comparison;
-  } catch {
-    return null;
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new RunDirError(`${shownPath(file)} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Comparison;
+  } catch (err) {
+    throw new DamagedFileError(file, `${shownPath(file)} is damaged: ${(err as Error).message}; remove it, or run troupe compare again`);
   }
 }

@@ -41,20 +41,19 @@ export async function prepareGate(inputs: LoadedInputs, request: GateRequest): P
 export interface GateOutcome {
   comparison: Comparison | null;
   failed: boolean;
-  /** A sentence for stderr when summary.md was cut to fit GITHUB_STEP_SUMMARY. */
-  warning?: string;
   /** CI files that could not be written (the others were). */
   artifactsFailed: ArtifactError[];
 }
 
-/** After the run: compare with the baseline and write the CI files the config and flags ask for. */
-export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, inputs: LoadedInputs, junitPath: string | null): Promise<GateOutcome> {
+/**
+ * After the run, before the end-of-run outputs: compare with the baseline and write compare.json.
+ * junit.xml and summary.md are outputs (src/sinks/registry.ts) that show this comparison.
+ */
+export async function finishGate(runDir: string, summary: RunSummary, gate: Gate): Promise<GateOutcome> {
   const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
   const artifactsFailed: ArtifactError[] = [];
   if (comparison) await attemptArtifact(shownPath(runDirPaths(runDir).compare), artifactsFailed, () => writeComparison(runDir, comparison));
-  const ci = await writeCiFiles(runDir, summary, comparison, inputs.config.gate.outputs, junitPath);
-  artifactsFailed.push(...ci.failed);
-  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, ...(ci.warning ? { warning: ci.warning } : {}), artifactsFailed };
+  return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, artifactsFailed };
 }
 
 /**

@@ -5,7 +5,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { RUN_FILES } from '../run-dir/layout.js';
+import { holdsRunFiles } from '../run-dir/layout.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { readSummary } from './compare.js';
 import { trendCsv, trendValues, type TrendOptions, type TrendPoint, type TrendRun } from './trend.js';
@@ -21,12 +21,11 @@ async function expand(path: string): Promise<string[]> {
   }
   if (!info.isDirectory()) return [path];
   const entries = await readdir(path, { withFileTypes: true });
-  if (entries.some((e) => e.name === RUN_FILES.summary || e.name === RUN_FILES.manifest)) return [path];
+  if (holdsRunFiles(entries.map((e) => e.name))) return [path];
   const children = entries.filter((e) => e.isDirectory()).map((e) => join(path, e.name));
   const runs: string[] = [];
   for (const child of children) {
-    const names = await readdir(child);
-    if (names.includes(RUN_FILES.summary) || names.includes(RUN_FILES.manifest)) runs.push(child);
+    if (holdsRunFiles(await readdir(child))) runs.push(child);
   }
   return runs;
 }

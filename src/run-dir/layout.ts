@@ -36,3 +36,8 @@ export const snapshotPath = (dir: string, slug: string): string => join(dir, RUN
 
 /** csv/<name>: one table of the CSV set. */
 export const csvPath = (dir: string, name: string): string => join(dir, RUN_FILES.csv, name);
+
+/** Whether a folder listing is a run directory's: it has run.json or summary.json. */
+export function holdsRunFiles(names: readonly string[]): boolean {
+  return names.includes(RUN_FILES.manifest) || names.includes(RUN_FILES.summary);
+}

@@ -6,7 +6,7 @@
 import { HostAllowList } from '../engine/allow-hosts.js';
 import { HarnessCache } from '../engine/dedupe.js';
 import type { SentRequest } from '../engine/journey.js';
-import type { WorkloadOptions } from '../engine/open-model.js';
+import type { WorkloadOptions } from '../engine/load-models.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';

@@ -4,7 +4,8 @@ import { AbortMonitor } from '../engine/abort-on.js';
 import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
 import { expectedArrivals } from '../engine/arrivals.js';
 import { firstStepName } from '../engine/journey.js';
-import { expectedPerPersona, runWorkload, type OpenLoadReport } from '../engine/open-model.js';
+import { runWorkload } from '../engine/load-models.js';
+import { expectedPerPersona, type OpenLoadReport } from '../engine/open-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
 import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
@@ -13,10 +14,9 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
-import { NdjsonSink } from '../sinks/ndjson.js';
-import { ProgressSink } from '../sinks/progress.js';
-import { combinedBackpressure, fanOut, startSinks, stopSinks, type Sink } from '../sinks/sink.js';
-import { SnapshotSink } from '../sinks/snapshots.js';
+import { OutputManager, type FinishReport } from '../sinks/output.js';
+import { createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
+import { reportArtifacts } from '../reports/outputs.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
 import { createRunDirectory } from '../run-dir/create.js';
 import { buildManifest, finishManifest } from '../run-dir/manifest.js';
@@ -53,6 +53,15 @@ export interface ExecuteOptions {
   invocation?: RecordedInvocation;
   /** Called once the run directory exists and run.json says `running`. */
   onRunDirectory?: (run: StartedRun) => void;
+  /** The outputs (src/sinks/registry.ts `selectOutputs`). Default: ndjson, snapshots, and progress when enabled. */
+  outputs?: readonly OutputRequest[];
+  /**
+   * Called once summary.json is written and before the end-of-run outputs are built: the gate's
+   * comparison with a baseline (or null), which junit, markdown and the pdf show.
+   */
+  judge?: (runDir: string, summary: RunSummary) => Promise<unknown>;
+  /** Resolves `--output junit=FILE`. Default: the process's working directory. */
+  cwd?: string;
 }
 
 export interface StartedRun {
@@ -70,6 +79,10 @@ export interface ExecuteResult {
   runDir: string;
   status: RunStatus;
   summary: RunSummary;
+  /** What `judge` returned. */
+  comparison: unknown;
+  /** The end-of-run outputs' warnings and the artifacts that could not be written (exit 4). */
+  artifacts: FinishReport;
 }
 
 /**
@@ -84,7 +97,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
 
   let demo: DemoServer | null = null;
   let dispatcher: Dispatcher | null = null;
-  let graceTimer: NodeJS.Timeout | undefined;
+  let cancelGrace: (() => void) | undefined;
   const resumed: ResumeState | null = options.resume ? await prepareResume(options.resume, inputs) : null;
   try {
     let baseUrl = config.target;
@@ -139,26 +152,32 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     });
 
     const metrics = resumed?.metrics ?? new RunMetrics();
-    const slugs = new Map(inputs.personas.map((p) => [p.name, p.slug]));
-    const sinks: Sink[] = [
-      new NdjsonSink(runDir.path),
-      new SnapshotSink(runDir.path, slugs, { snapshot: (p) => metrics.personaSnapshot(p) }, 500, clock),
-    ];
-    if (options.progress.enabled) {
-      sinks.push(
-        new ProgressSink({
+    const requests = options.outputs ?? selectOutputs({ command: 'run', progress: options.progress.enabled, reports: false });
+    const outputs = new OutputManager([
+      ...(await createOutputs(requests, {
+        command: 'run',
+        runDir: runDir.path,
+        clock,
+        snapshots: { slugs: new Map(inputs.personas.map((p) => [p.name, p.slug])), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 500 },
+        progress: {
           stream: options.progress.stream,
           terminal: options.progress.terminal,
           planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
-        }),
-      );
-    }
-    if (options.verbose) sinks.push(new VerboseFailureSink(options.verbose, redactor));
-    const started = await startSinks(sinks);
-    const emit = fanOut(started);
+        },
+        artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
+      })),
+      ...(options.verbose ? [new VerboseFailureSink(options.verbose, redactor)] : []),
+    ]);
+    await outputs.start().catch(async (err: unknown) => {
+      // Nothing was sent: the run directory says why it stopped, not `running`.
+      await writeManifest(runDir.path, finishManifest(manifest, { status: 'failed', endedAt: new Date(clock.wallNow()), reason: (err as Error).message }));
+      finalWritten = true;
+      throw err;
+    });
+    const emit = outputs.write;
     const abortMonitor = config.abortOn ? new AbortMonitor(config.abortOn, clock) : null;
     const onRecord = (record: EngineRecord) => {
       if (record.type === 'result') {
@@ -182,7 +201,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     // After the stop signal, requests in flight get `graceMs` to finish; then they are cut.
     const cut = new AbortController();
     const startGrace = () => {
-      graceTimer = setTimeout(() => cut.abort(), options.graceMs ?? 10_000);
+      cancelGrace = clock.timeout(options.graceMs ?? 10_000, () => cut.abort());
     };
     if (options.signal?.aborted) startGrace();
     else options.signal?.addEventListener('abort', startGrace, { once: true });
@@ -190,7 +209,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
       const workers = options.workers ?? 1;
       const outcome = workers > 1
-        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: combinedBackpressure(started), signal: stop, abortInFlight: cut.signal })
+        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
         : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
           plan,
@@ -200,7 +219,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           concurrency: config.concurrency,
           dispatcher,
           onRecord,
-          ready: combinedBackpressure(started),
+          ready: outputs.ready,
           signal: stop,
           abortInFlight: cut.signal,
           skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
@@ -222,9 +241,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       reason = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
-      clearTimeout(graceTimer);
+      cancelGrace?.();
       options.signal?.removeEventListener('abort', startGrace);
-      await stopSinks(started);
+      await outputs.stopLive().catch(async (err: unknown) => {
+        await outputs.abandon();
+        throw err;
+      });
       // A resumed run: personas that finished before the interruption get their snapshot from the full results too.
       if (resumed) {
         for (const persona of inputs.personas) {
@@ -262,9 +284,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       await writeManifest(runDir.path, finishManifest(manifest, { status, endedAt, ...(reason ? { reason } : {}), aborted }));
       finalWritten = true;
     }
-    return { runId: runDir.id, runDir: runDir.path, status, summary };
+    const comparison = options.judge ? await options.judge(runDir.path, summary).catch(async (err: unknown) => {
+      await outputs.abandon();
+      throw err;
+    }) : null;
+    const artifacts = await outputs.finish({ runDir: runDir.path, summary, comparison });
+    return { runId: runDir.id, runDir: runDir.path, status, summary, comparison, artifacts };
   } finally {
-    clearTimeout(graceTimer);
+    cancelGrace?.();
     await dispatcher?.close().catch(() => undefined);
     await demo?.close();
   }

@@ -1,14 +1,15 @@
 import type { EngineRecord } from '../engine/records.js';
 import type { Redactor } from '../redact.js';
-import type { Sink } from '../sinks/sink.js';
+import type { Output } from '../sinks/output.js';
 
 /**
  * `--verbose`: one stderr line per failed request — method, URL, code and message. Records already
  * carry redacted URLs and messages; they pass through the redactor once more because this text goes
  * to a terminal or a CI log that outlives the run.
  */
-export class VerboseFailureSink implements Sink {
+export class VerboseFailureSink implements Output {
   readonly name = 'verbose';
+  readonly when = 'live' as const;
 
   constructor(
     private readonly stream: NodeJS.WritableStream,

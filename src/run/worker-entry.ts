@@ -5,12 +5,13 @@
  * MAX_UNACKED batches are in flight to the main thread, which acks each one once its sinks took it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { systemClock } from '../engine/clock.js';
 import { createDispatcher } from '../engine/http.js';
-import { runWorkload } from '../engine/open-model.js';
-import type { EngineRecord } from '../engine/records.js';
+import { runWorkload } from '../engine/load-models.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
 import { engineOptions } from './engine-options.js';
+import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 
@@ -41,25 +42,13 @@ port.on('message', (message: ToWorker) => {
 });
 const post = (message: FromWorker) => port.postMessage(message);
 
-let batch: EngineRecord[] = [];
-let timer: NodeJS.Timeout | null = null;
-const flush = () => {
-  if (timer) clearTimeout(timer);
-  timer = null;
-  if (batch.length === 0) return;
+// The engine keeps this thread alive while it runs, and the last batch is flushed when it ends.
+const batcher = new RecordBatcher((records) => {
   unacked++;
-  post({ type: 'records', records: batch });
-  batch = [];
-};
-// A full batch is sent before the next visit's first record, never between two records of one visit:
-// the main thread interleaves the workers' batches, and results.ndjson must keep a visit's lines together
-// (resume and merge count visits by them).
-const onRecord = (record: EngineRecord) => {
-  const last = batch[batch.length - 1];
-  if (batch.length >= BATCH && !(record.type === 'result' && last?.type === 'result' && last.id === record.id)) flush();
-  batch.push(record);
-  timer ??= setTimeout(flush, FLUSH_MS);
-};
+  post({ type: 'records', records });
+}, systemClock, BATCH, FLUSH_MS);
+const onRecord = batcher.add;
+const flush = batcher.flush;
 const ready = (): Promise<void> | undefined => (unacked >= MAX_UNACKED ? new Promise<void>((resolve) => (waiting = resolve)) : undefined);
 
 const redactor = new Redactor(inputs.secrets, config.redact);

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { OpenLoadReport } from '../engine/open-model.js';
-import type { WorkloadOutcome } from '../engine/open-model.js';
+import type { WorkloadOutcome } from '../engine/load-models.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';

@@ -2,7 +2,7 @@ import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { EngineRecord } from '../engine/records.js';
 import { openResults, resultLine } from '../run-dir/results-writer.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 export { resultLine };
 
@@ -15,8 +15,9 @@ const FLUSH_BYTES = 256 * 1024;
  * per 50 ms or 256 KiB, not per request: small writes cost more CPU than the requests they record) and the stream's backpressure reaches the engine through
  * `backpressure()`, so a slow disk slows the run instead of filling memory.
  */
-export class NdjsonSink implements Sink {
+export class NdjsonSink implements Output {
   readonly name = 'ndjson';
+  readonly when = 'live' as const;
   private stream: WriteStream | null = null;
   private batch = '';
   private scheduled = false;

@@ -1,7 +1,8 @@
 import cliProgress from 'cli-progress';
+import { systemClock, type Clock } from '../engine/clock.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { TerminalInfo } from './terminal.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 export interface PersonaProgress {
   /** Result records so far (every step and attempt); the bars count visits themselves (see ProgressSink). */
@@ -27,6 +28,8 @@ export interface ProgressOptions {
   source: ProgressSource;
   /** Plain-line interval on a non-TTY. */
   lineIntervalMs?: number;
+  /** Refreshes and plain lines run on this clock's timers. Default: the system clock. */
+  clock?: Pick<Clock, 'timeout'>;
 }
 
 const fmtMs = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
@@ -38,11 +41,12 @@ const fmtRate = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1
  * Both count visits against the planned visits: a journey writes a record per step and attempt, and
  * exactly one of them is the first attempt of its first step.
  */
-export class ProgressSink implements Sink {
+export class ProgressSink implements Output {
   readonly name = 'progress';
+  readonly when = 'live' as const;
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
-  private timer: NodeJS.Timeout | null = null;
+  private cancel: (() => void) | null = null;
   private completed = 0;
   private readonly visits = new Map<string, number>();
   private readonly total: number;
@@ -74,11 +78,19 @@ export class ProgressSink implements Sink {
       for (const [persona, planned] of this.options.planned) {
         this.bars.set(persona, this.multibar.create(planned, this.visits.get(persona) ?? 0, { persona: persona.padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
       }
-      this.timer = setInterval(() => this.refreshBars(), 250);
+      this.every(250, () => this.refreshBars());
     } else {
-      this.timer = setInterval(() => this.printLine(), this.options.lineIntervalMs ?? 5000);
+      this.every(this.options.lineIntervalMs ?? 5000, () => this.printLine());
     }
-    this.timer.unref();
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const clock = this.options.clock ?? systemClock;
+    const tick = () => {
+      fn();
+      this.cancel = clock.timeout(ms, tick);
+    };
+    this.cancel = clock.timeout(ms, tick);
   }
 
   write(record: EngineRecord): void {
@@ -103,8 +115,8 @@ export class ProgressSink implements Sink {
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.cancel?.();
+    this.cancel = null;
     if (this.multibar) {
       this.refreshBars();
       this.multibar.stop();

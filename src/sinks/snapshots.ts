@@ -6,7 +6,7 @@ import type { PersonaSnapshot } from '../metrics/run-metrics.js';
 import { runDirPaths, snapshotPath } from '../run-dir/layout.js';
 import { snapshotText } from '../run-dir/write.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import type { Sink } from './sink.js';
+import type { Output } from './output.js';
 
 export interface SnapshotSource {
   /** The current snapshot document of one persona. */
@@ -16,7 +16,8 @@ export interface SnapshotSource {
 interface PersonaFile {
   path: string;
   lastWrite: number;
-  timer: NodeJS.Timeout | null;
+  /** Cancels the pending throttled write. */
+  timer: (() => void) | null;
   /** Writes of one file are chained so two renames never race. */
   chain: Promise<void>;
   dirty: boolean;
@@ -26,8 +27,9 @@ interface PersonaFile {
  * Keeps personas/<slug>.json current while a persona runs: rewritten atomically at most every
  * `intervalMs`, and once more when the persona finishes and when the run stops.
  */
-export class SnapshotSink implements Sink {
+export class SnapshotSink implements Output {
   readonly name = 'snapshots';
+  readonly when = 'live' as const;
   private readonly files = new Map<string, PersonaFile>();
   private failure: unknown = null;
 
@@ -53,7 +55,7 @@ export class SnapshotSink implements Sink {
     file.dirty = true;
     if (file.timer) return;
     const wait = Math.max(0, file.lastWrite + this.intervalMs - this.clock.now());
-    file.timer = setTimeout(() => this.writeNow(record.persona, file), wait);
+    file.timer = this.clock.timeout(wait, () => this.writeNow(record.persona, file));
   }
 
   private fileFor(persona: string): PersonaFile {
@@ -67,7 +69,7 @@ export class SnapshotSink implements Sink {
   }
 
   private writeNow(persona: string, file: PersonaFile): void {
-    if (file.timer) clearTimeout(file.timer);
+    file.timer?.();
     file.timer = null;
     file.dirty = false;
     file.lastWrite = this.clock.now();

@@ -1,6 +1,6 @@
 /**
  * A Clock on fake time for scheduling tests: now() moves only when the test advances it, and sleep()
- * resolves when the test moves time past its deadline. Between timers, advance() lets promise chains
+ * resolves (a timeout() fires) when the test moves time past its deadline. Between timers, advance() lets promise chains
  * run (one setImmediate turn), so code awaiting a sleep gets to schedule its next one.
  */
 import type { Clock } from '../../src/engine/clock.js';
@@ -8,6 +8,7 @@ import type { Clock } from '../../src/engine/clock.js';
 interface Timer {
   at: number;
   seq: number;
+  /** A sleep's resolve, or a timeout's callback. */
   resolve: () => void;
 }
 
@@ -37,7 +38,15 @@ export class FakeClock implements Clock {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
 
-  /** Sleeps not yet resolved. */
+  timeout = (ms: number, fn: () => void): (() => void) => {
+    const timer: Timer = { at: this.time + Math.max(0, ms), seq: this.seq++, resolve: fn };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  };
+
+  /** Sleeps and timeouts not yet due (or cancelled). */
   get pending(): number {
     return this.timers.length;
   }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
 import { collect, durationOption, examples, positiveInt, positiveNumber } from '../options.js';
+import { outputNames } from '../../sinks/registry.js';
 
 // capacity.ts still imports these two from here.
 
@@ -62,6 +63,7 @@ interface BenchFlags extends HttpFlags {
   threshold?: string[];
   json?: boolean;
   reports: boolean;
+  output?: string[];
 }
 
 export function registerBench(program: Command, setExit: ExitSetter): void {
@@ -82,6 +84,7 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
     .option('--threshold <expr>', 'fail (exit 1) unless this holds, e.g. "p99 < 50ms" (repeatable)', collect)
     .option('--json', 'print the summary with its verdict as one JSON document on stdout')
     .option('--no-reports', 'skip csv/ and report.pdf (build them later with troupe report DIR)')
+    .option('--output <name[=arg]>', `add an output: ${outputNames('bench')} (repeatable; e.g. junit=out/junit.xml)`, collect)
     .action(async (url: string, flags: BenchFlags) => {
       const [{ executeBench }, { parseThreshold, ThresholdSyntaxError }, { renderVerdictLines }, { renderRunTable }, { detectTerminal, paint }] = await Promise.all([
         import('../../bench/run.js'),
@@ -98,6 +101,8 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
           throw err;
         }
       });
+      const { selectOutputs } = await import('../../sinks/registry.js');
+      const outputs = selectOutputs({ command: 'bench', progress: false, reports: flags.reports, flags: flags.output ?? [] });
       const controller = new AbortController();
       const onSignal = () => controller.abort();
       process.once('SIGINT', onSignal);
@@ -121,17 +126,16 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
           name: flags.name,
           thresholds,
           signal: controller.signal,
+          outputs,
+          cwd: process.cwd(),
         });
         const c = paint(detectTerminal(process.stderr));
         process.stderr.write(renderRunTable(result.summary, c));
         const a = result.autocannon;
         process.stderr.write(`autocannon counted ${a.requests} requests in ${a.durationS.toFixed(2)} s (${a.rps.toFixed(1)} req/s), ${a.errors} errors, ${a.timeouts} timeouts, ${a.non2xx} non-2xx\n`);
-        let artifactsFailed = false;
-        if (flags.reports) {
-          const built = await (await import('../../reports/build.js')).buildReports(result.runDir);
-          for (const err of built.failed) process.stderr.write(`troupe: ${err.message}\n`);
-          artifactsFailed = built.failed.length > 0;
-        }
+        for (const warning of result.artifacts.warnings) process.stderr.write(`troupe: ${warning}\n`);
+        for (const err of result.artifacts.failed) process.stderr.write(`troupe: ${err.message}\n`);
+        const artifactsFailed = result.artifacts.failed.length > 0;
         if (result.summary.thresholds) process.stderr.write(`\n${renderVerdictLines(result.summary.thresholds, c)}`);
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
         if (flags.json) process.stdout.write(`${JSON.stringify(result.summary, null, 2)}\n`);

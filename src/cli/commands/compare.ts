@@ -10,7 +10,7 @@ import type { LoadedInputs } from '../../inputs/types.js';
 import { COMPARE_METRICS, type CompareMetric } from '../../inputs/compare-metrics.js';
 import { renderVerdictLines } from '../../metrics/threshold-format.js';
 import type { CompareOptions, Comparison } from '../../reports/compare.js';
-import type { Gate } from '../../reports/gate.js';
+import type { Gate, GateOutcome } from '../../reports/gate.js';
 import { runDirPaths } from '../../run-dir/layout.js';
 import type { RunSummary } from '../../run-dir/types.js';
 import { shownPath } from '../../run-dir/paths.js';
@@ -68,20 +68,20 @@ export async function prepareGate(inputs: LoadedInputs, flags: GateFlags, cwd: s
   return prepare(inputs, { thresholds: flags.threshold ?? [], baselinePath: flags.baseline ? resolve(cwd, flags.baseline) : null, maxRegression: flags.maxRegression });
 }
 
-/**
- * After the run: the CI files are written by reports/gate.ts; here the verdict goes to stderr and the
- * JSON document to stdout. `failed`: the gate failed; `artifactsFailed`: a CI file could not be written.
- */
-export async function finishGate(runDir: string, summary: RunSummary, gate: Gate, flags: GateFlags, inputs: LoadedInputs, cwd: string): Promise<{ failed: boolean; artifactsFailed: boolean }> {
-  const [{ finishGate: finish }, { renderComparisonTable }] = await Promise.all([import('../../reports/gate.js'), import('../../reports/compare.js')]);
-  const { comparison, failed, warning, artifactsFailed } = await finish(runDir, summary, gate, inputs, flags.junit ? resolve(cwd, flags.junit) : null);
-  if (warning) process.stderr.write(`troupe: ${warning}\n`);
-  for (const err of artifactsFailed) process.stderr.write(`troupe: ${err.message}\n`);
+/** After the run, before the end-of-run outputs: the comparison with --baseline and compare.json (reports/gate.ts). */
+export async function judgeGate(runDir: string, summary: RunSummary, gate: Gate): Promise<GateOutcome> {
+  const { finishGate } = await import('../../reports/gate.js');
+  return finishGate(runDir, summary, gate);
+}
+
+/** The gate's verdict on stderr and, with --json, the summary (with its comparison) on stdout. */
+export async function printGate(summary: RunSummary, outcome: GateOutcome, flags: GateFlags): Promise<void> {
+  const { renderComparisonTable } = await import('../../reports/compare.js');
+  const { comparison } = outcome;
   const c = paint(detectTerminal(process.stderr));
   if (summary.thresholds) process.stderr.write(`\n${renderVerdictLines(summary.thresholds, c)}`);
   if (comparison) process.stderr.write(`\n${renderComparisonTable(comparison, c)}`);
   if (flags.json) process.stdout.write(`${JSON.stringify(comparison ? { ...summary, comparison } : summary, null, 2)}\n`);
-  return { failed, artifactsFailed: artifactsFailed.length > 0 };
 }
 
 interface CompareFlags {

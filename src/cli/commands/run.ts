@@ -6,10 +6,12 @@ import { formatDuration } from '../../inputs/duration.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
-import { durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
+import { collect, durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
+import { outputNames } from '../../sinks/registry.js';
 import type { StartedRun } from '../../run/execute.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
-import { addGateOptions, finishGate, prepareGate, type GateFlags } from './compare.js';
+import { addGateOptions, judgeGate, prepareGate, printGate, type GateFlags } from './compare.js';
+import type { GateOutcome } from '../../reports/gate.js';
 
 export interface RunFlags extends GateFlags {
   config?: string;
@@ -28,6 +30,8 @@ export interface RunFlags extends GateFlags {
   progress: boolean;
   /** --no-reports: skip csv/ and report.pdf (they can be built later with `troupe report`). */
   reports?: boolean;
+  /** `--output NAME[=ARG]`, repeatable. */
+  output?: string[];
   resume?: string;
   grace?: number;
   verbose?: boolean;
@@ -66,7 +70,7 @@ export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -75,6 +79,7 @@ export function addRunOptions(command: Command): Command {
   return addGateOptions(addInputOptions(command))
     .option('--no-progress', 'no progress output on stderr')
     .option('--no-reports', 'skip csv/ and report.pdf at the end (build them later with troupe report DIR)')
+    .option('--output <name[=arg]>', `add an output: ${outputNames('run')} (repeatable; e.g. junit=out/junit.xml)`, collect)
     .option('--resume <run-dir>', 'continue an interrupted or killed run in its run directory (same inputs required)')
     .addOption(durationOption('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut, e.g. 30s or 0', { allowZero: true, defaultMs: 10_000 }))
     .option('--verbose', 'describe each failed request on stderr (method, redacted URL, code, message)')
@@ -119,6 +124,15 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
       if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
       const gate = await prepareGate(inputs, flags, cwd);
+      const { selectOutputs } = await import('../../sinks/registry.js');
+      const outputs = selectOutputs({
+        command: 'run',
+        progress: flags.progress,
+        reports: flags.reports !== false,
+        config: { specs: inputs.config.gate.outputs, file: inputs.config.source },
+        flags: flags.output ?? [],
+        extra: flags.junit ? [{ name: 'junit', arg: flags.junit }] : [],
+      });
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);
       if (inputs.config.insecure) process.stderr.write('troupe: warning: TLS certificates are not verified (--insecure / insecure: true)\n');
@@ -128,6 +142,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       // Second signal: run.json is marked interrupted (synchronously, atomically) and the process leaves at once.
       const controller = new AbortController();
       let started: StartedRun | null = null;
+      let gateOutcome: GateOutcome | undefined;
       const onSignal = () => {
         if (controller.signal.aborted) {
           started?.markInterruptedSync('stopped by a second signal; requests in flight were not recorded (--resume runs them again)');
@@ -153,15 +168,20 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           onRunDirectory: (run) => {
             started = run;
           },
+          outputs,
+          cwd,
+          judge: async (runDir, summary) => {
+            gateOutcome = await judgeGate(runDir, summary, gate);
+            return gateOutcome.comparison;
+          },
         });
         process.stderr.write(`\n${renderRunTable(result.summary, c)}`);
-        const gateOutcome = await finishGate(result.runDir, result.summary, gate, flags, inputs, cwd);
-        let artifactsFailed = gateOutcome.artifactsFailed;
-        if (flags.reports !== false) {
-          const built = await (await import('../../reports/build.js')).buildReports(result.runDir);
-          for (const err of built.failed) process.stderr.write(`troupe: ${err.message}\n`);
-          artifactsFailed ||= built.failed.length > 0;
-        }
+        const judged = gateOutcome!;
+        const failures = [...judged.artifactsFailed, ...result.artifacts.failed];
+        for (const warning of result.artifacts.warnings) process.stderr.write(`troupe: ${warning}\n`);
+        for (const err of failures) process.stderr.write(`troupe: ${err.message}\n`);
+        await printGate(result.summary, judged, flags);
+        const artifactsFailed = failures.length > 0;
         process.stderr.write(`\nrun directory: ${result.runDir}\n`);
         let outcome: number = ExitCode.ok;
         if (result.summary.abortedBy) {
@@ -170,7 +190,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
         } else if (result.status === 'interrupted') {
           process.stderr.write(`\n${renderInterruption(result.summary, resumeWith(result.runDir), c)}`);
           outcome = ExitCode.interrupted;
-        } else if (gateOutcome.failed) outcome = ExitCode.failed;
+        } else if (judged.failed) outcome = ExitCode.failed;
         setExit(mostImportantExit(outcome, artifactsFailed ? ExitCode.artifactFailed : ExitCode.ok));
       } finally {
         process.off('SIGINT', onSignal);

@@ -19,6 +19,8 @@ export function registerValidate(program: Command, _setExit: ExitSetter): void {
         const inputs = await loadInputs({ cwd, configPath: flags.config ? resolve(cwd, flags.config) : undefined, overrides: overridesFrom(flags), env: await inputEnvFrom(flags, cwd) });
         if (inputs.notice) process.stderr.write(`troupe: ${inputs.notice}\n`);
         const gate = await prepareGate(inputs, flags, cwd);
+        // The outputs' names too, from the config and --output, as run checks them.
+        (await import('../../sinks/registry.js')).selectOutputs({ command: 'run', progress: false, reports: false, config: { specs: inputs.config.gate.outputs, file: inputs.config.source }, flags: flags.output ?? [] });
         const description = describePlan(inputs, { ...(shard ? { shard } : {}), thresholds: gate.thresholds });
         process.stdout.write(flags.json ? `${JSON.stringify(description, null, 2)}\n` : `${describePlanLine(description)}\n`);
       } catch (err) {

@@ -1,0 +1,201 @@
+/**
+ * The hot-path half of request templates: a template checked at load time (src/inputs/template.ts,
+ * which owns the placeholder language) is compiled once into parts; rendering per request then only
+ * concatenates. A JSON value that is exactly one placeholder keeps the source type (a number stays a
+ * number); a placeholder inside a longer string is stringified.
+ */
+import { InputError } from '../errors.js';
+import { EXACTLY_ONE, lookup, parsePlaceholder, PLACEHOLDER } from '../inputs/template.js';
+import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
+
+export interface RenderContext {
+  persona: Persona;
+  location: Location;
+  iteration: number;
+  vars?: Record<string, unknown>;
+}
+
+export interface RenderedRequest {
+  method: string;
+  /** Exactly one of path and url, as in the template. Values placed into them are URL-encoded, except one at the very start. */
+  path?: string;
+  url?: string;
+  /** Name/value pairs in template order (a list value gives repeated names); null values are left out. */
+  query: Array<[string, string]>;
+  /** Includes `content-type: application/json` for a json body unless the template set a content type. */
+  headers: Record<string, string>;
+  body: string | undefined;
+  /** The body's content type: the template's Content-Type header, or application/json for `json`. */
+  contentType?: string;
+}
+
+export type CompiledTemplate = (ctx: RenderContext) => RenderedRequest;
+
+type Getter = (ctx: RenderContext) => unknown;
+type Part = string | ((ctx: RenderContext) => string);
+
+function getterFor(expression: string): Getter {
+  const ref = parsePlaceholder(expression);
+  if (typeof ref === 'string') throw new InputError('E_TEMPLATE', { file: 'request template' }, `placeholder {{${expression}}}: ${ref}`);
+  switch (ref.root) {
+    case 'iteration':
+      return (c) => c.iteration;
+    case 'location':
+      return ref.column === 'id' ? (c) => c.location.id : (c) => c.location.fields[ref.column];
+    case 'vars':
+      return (c) => lookup(c.vars, ref.path);
+    case 'persona':
+      if (ref.field === 'params') {
+        const [first, ...more] = ref.path;
+        return more.length === 0 ? (c) => c.persona.params[first!] : (c) => lookup(c.persona.params, ref.path);
+      }
+      return (c) => c.persona[ref.field];
+  }
+}
+
+function stringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Joins adjacent constant parts; a fully constant result is a plain string. */
+function joinParts(parts: Part[]): Part {
+  const merged: Part[] = [];
+  for (const part of parts) {
+    const last = merged[merged.length - 1];
+    if (typeof part === 'string' && typeof last === 'string') merged[merged.length - 1] = last + part;
+    else merged.push(part);
+  }
+  if (merged.length === 0) return '';
+  if (merged.length === 1) return merged[0]!;
+  return (c) => {
+    let out = '';
+    for (const part of merged) out += typeof part === 'string' ? part : part(c);
+    return out;
+  };
+}
+
+function renderPart(part: Part, ctx: RenderContext): string {
+  return typeof part === 'string' ? part : part(ctx);
+}
+
+/**
+ * A string with placeholders, stringified. With `encode` (path and url), values are URL-encoded except
+ * a placeholder at position 0: that one supplies the scheme and host or the leading path, so it goes in verbatim.
+ */
+function compileString(text: string, encode = false): Part {
+  const parts: Part[] = [];
+  let last = 0;
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    parts.push(text.slice(last, match.index));
+    const get = getterFor(match[1]!);
+    parts.push(encode && match.index !== 0 ? (c) => encodeURIComponent(stringify(get(c))) : (c) => stringify(get(c)));
+    last = match.index! + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return joinParts(parts);
+}
+
+/** A getter for a value that is exactly one placeholder, else null. */
+function singlePlaceholder(value: unknown): Getter | null {
+  if (typeof value !== 'string') return null;
+  const match = EXACTLY_ONE.exec(value);
+  return match ? getterFor(match[1]!) : null;
+}
+
+/** A JSON value compiled straight to its serialized text; constant subtrees are serialized once. */
+function compileJson(value: unknown): Part[] {
+  if (typeof value === 'string') {
+    const single = singlePlaceholder(value);
+    if (single) return [(c) => JSON.stringify(single(c) ?? null)];
+    const text = compileString(value);
+    return [typeof text === 'string' ? JSON.stringify(text) : (c) => JSON.stringify(text(c))];
+  }
+  if (Array.isArray(value)) {
+    const parts: Part[] = ['['];
+    value.forEach((item, i) => parts.push(...(i > 0 ? [','] : []), ...compileJson(item ?? null)));
+    return [...parts, ']'];
+  }
+  if (value !== null && typeof value === 'object') {
+    const parts: Part[] = ['{'];
+    let first = true;
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      parts.push(`${first ? '' : ','}${JSON.stringify(key)}:`, ...compileJson(item));
+      first = false;
+    }
+    return [...parts, '}'];
+  }
+  return [JSON.stringify(value ?? null)];
+}
+
+type QueryEntry = (ctx: RenderContext, out: Array<[string, string]>) => void;
+
+function compileQueryValue(name: string, value: unknown): QueryEntry {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => compileQueryValue(name, item));
+    return (c, out) => {
+      for (const item of items) item(c, out);
+    };
+  }
+  const single = singlePlaceholder(value);
+  if (single) {
+    return (c, out) => {
+      const v = single(c);
+      if (Array.isArray(v)) for (const item of v) out.push([name, stringify(item)]);
+      else if (v !== undefined && v !== null) out.push([name, stringify(v)]);
+    };
+  }
+  if (value === null || value === undefined) return () => {};
+  if (typeof value === 'string') {
+    const text = compileString(value);
+    return (c, out) => out.push([name, renderPart(text, c)]);
+  }
+  const constant = stringify(value);
+  return (_c, out) => out.push([name, constant]);
+}
+
+/** Compiles once; the returned function renders one request and does no parsing. */
+export function compileTemplate(template: RequestTemplate): CompiledTemplate {
+  const method = compileString(template.method);
+  const path = template.path !== undefined ? compileString(template.path, true) : undefined;
+  const url = template.url !== undefined ? compileString(template.url, true) : undefined;
+  const query = Object.entries(template.query ?? {}).map(([name, value]) => compileQueryValue(name, value));
+  const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileString(value)] as const);
+  const configuredType = headers.find(([name]) => name.toLowerCase() === 'content-type');
+  const body = template.json !== undefined ? joinParts(compileJson(template.json)) : template.body !== undefined ? compileString(template.body) : undefined;
+  const addJsonType = template.json !== undefined && !configuredType;
+
+  return (ctx) => {
+    const renderedHeaders: Record<string, string> = {};
+    for (const [name, value] of headers) renderedHeaders[name] = renderPart(value, ctx);
+    if (addJsonType) renderedHeaders['content-type'] = 'application/json';
+    const pairs: Array<[string, string]> = [];
+    for (const entry of query) entry(ctx, pairs);
+    const out: RenderedRequest = {
+      method: renderPart(method, ctx),
+      query: pairs,
+      headers: renderedHeaders,
+      body: body === undefined ? undefined : renderPart(body, ctx),
+    };
+    if (path !== undefined) out.path = renderPart(path, ctx);
+    if (url !== undefined) out.url = renderPart(url, ctx);
+    const contentType = configuredType ? renderedHeaders[configuredType[0]] : addJsonType ? 'application/json' : undefined;
+    if (contentType !== undefined) out.contentType = contentType;
+    return out;
+  };
+}
+
+const compiled = new WeakMap<RequestTemplate, CompiledTemplate>();
+
+/** Renders with a per-template compiled cache; prefer holding `compileTemplate`'s function in hot loops. */
+export function renderTemplate(template: RequestTemplate, ctx: RenderContext): RenderedRequest {
+  let render = compiled.get(template);
+  if (!render) {
+    render = compileTemplate(template);
+    compiled.set(template, render);
+  }
+  return render(ctx);
+}
