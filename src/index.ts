@@ -64,6 +64,8 @@ export interface RunResult {
   passed: boolean;
   /** Artifacts that could not be written (the CLI exits 4): each names its file or output. */
   artifactsFailed: ArtifactError[];
+  /** What the outputs said at the end that the console prints too, e.g. a metrics endpoint that refused pushes. */
+  warnings: string[];
   /** Set when the built-in demo ran because no config was found. */
   notice?: string;
 }
@@ -129,7 +131,7 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
   const artifactsFailed = [...judged.artifactsFailed, ...result.artifacts.failed];
   const passed = result.status === 'complete' && !judged.failed && !result.summary.abortedBy && artifactsFailed.length === 0;
   const { artifacts: _a, comparison: _c, ...rest } = result;
-  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, ...(inputs.notice ? { notice: inputs.notice } : {}) };
+  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, warnings: result.artifacts.warnings, ...(inputs.notice ? { notice: inputs.notice } : {}) };
 }
 
 export { loadInputs };

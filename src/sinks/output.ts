@@ -46,6 +46,8 @@ const reason = (err: unknown) => (err instanceof Error ? err.message : String(er
 export class OutputManager {
   private started: Output[] = [];
   private live: Output[] = [];
+  /** Warnings the live outputs returned when they stopped (a metrics endpoint that failed): said at the end. */
+  private liveWarnings: string[] = [];
   private readonly withPressure: Output[];
 
   constructor(readonly outputs: readonly Output[]) {
@@ -87,7 +89,8 @@ export class OutputManager {
     let first: OutputError | null = null;
     for (const output of live) {
       try {
-        await output.stop(null);
+        const warning = await output.stop(null);
+        if (warning) this.liveWarnings.push(warning);
       } catch (err) {
         first ??= new OutputError(output.name, `could not be completed: ${reason(err)}`, { cause: err });
       }
@@ -97,7 +100,7 @@ export class OutputManager {
 
   /** Build every end-of-run artifact; one that cannot be written does not stop the others. */
   async finish(end: RunEnd): Promise<FinishReport> {
-    const report: FinishReport = { warnings: [], failed: [] };
+    const report: FinishReport = { warnings: [...this.liveWarnings], failed: [] };
     const ends = this.started.filter((o) => o.when === 'end');
     this.started = this.started.filter((o) => o.when !== 'end');
     for (const output of ends) {

@@ -4,7 +4,7 @@
  * (prometheus, otlp, html) is one entry here. Implementations load when an output is created, so
  * that reading the names (`--help`) loads none of them.
  */
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Clock } from '../engine/clock.js';
 import { InputError, UsageError } from '../errors.js';
 import type { Output, RunEnd } from './output.js';
@@ -35,6 +35,8 @@ export interface OutputDefinition {
   arg?: string;
   /** ARG is a file: in a config file it is relative to the config's folder, as every path there. */
   argIsPath?: boolean;
+  /** The output cannot work without its ARG (a URL to push to). */
+  argRequired?: boolean;
   /** Commands it makes sense for (default: all). */
   commands?: ReadonlyArray<OutputContext['command']>;
   create(context: OutputContext, arg: string | undefined): Output | Promise<Output>;
@@ -84,6 +86,35 @@ const registry = new Map<string, OutputDefinition>([
   ['html', artifact('html', 'report.html: the self-contained interactive report (no network)')],
   ['junit', artifact('junit', 'junit.xml: one testcase per threshold and regression check', 'FILE: write it to FILE instead of the run directory')],
   ['markdown', artifact('markdown', 'summary.md: verdict and figures for a CI summary (and GITHUB_STEP_SUMMARY)')],
+  [
+    'prometheus',
+    {
+      description: 'a /metrics endpoint for Prometheus to scrape during the run (loopback unless told otherwise)',
+      when: 'live',
+      arg: 'HOST:PORT[,locations] (default 127.0.0.1:9464; locations adds a location label)',
+      create: async (c, arg) => new (await import('./live/prometheus.js')).PrometheusOutput(arg, basename(c.runDir), c.clock),
+    },
+  ],
+  [
+    'prometheus-rw',
+    {
+      description: 'Prometheus remote write: the same series pushed every 5 s and at the end',
+      when: 'live',
+      arg: 'URL[,locations], e.g. http://127.0.0.1:9090/api/v1/write',
+      argRequired: true,
+      create: async (c, arg) => new (await import('./live/remote-write.js')).RemoteWriteOutput(arg, basename(c.runDir), c.clock),
+    },
+  ],
+  [
+    'otlp',
+    {
+      description: 'OpenTelemetry metrics over OTLP/HTTP, exported every 5 s and at the end',
+      when: 'live',
+      arg: "URL[,locations]: the collector's base URL (e.g. http://127.0.0.1:4318) or its /v1/metrics endpoint",
+      argRequired: true,
+      create: async (c, arg) => new (await import('./live/otlp.js')).OtlpOutput(arg, basename(c.runDir)),
+    },
+  ],
 ]);
 
 /** Every output by name, in registration order. */
@@ -117,7 +148,7 @@ export function parseOutput(spec: string, source: RequestSource, command: Output
   const definition = OUTPUTS.get(name);
   if (!definition || !valid.includes(name)) throw problem(source, `unknown output ${JSON.stringify(spec)}; valid outputs${command === 'run' ? '' : ` for ${command}`}: ${outputNames(command)}`);
   if (arg !== undefined && !definition.arg) throw problem(source, `output "${name}" takes no argument, got ${JSON.stringify(spec)}`);
-  if (arg === '') throw problem(source, `output "${name}=": expected ${definition.arg}`);
+  if (arg === '' || (arg === undefined && definition.argRequired)) throw problem(source, `output "${name}" needs ${name}=ARG: ${definition.arg}`);
   return arg === undefined ? { name } : { name, arg };
 }
 

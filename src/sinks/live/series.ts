@@ -1,0 +1,87 @@
+/**
+ * What every live metrics output (Prometheus scrape, remote write, OTLP) labels a request with: persona,
+ * step, status class, cache status (and location when asked). Label values are capped: past the cap a new
+ * persona, step or location is counted under `other`, so a run over 100,000 locations cannot flood a TSDB.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { EngineRecord, ResultRecord } from '../../engine/records.js';
+
+/** Seconds; the upper bounds of the latency histogram (Prometheus convention: `le`). */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+export const DEFAULT_MAX_LABEL_VALUES = 100;
+
+export interface SeriesOptions {
+  /** Label requests by location too (off by default: locations can number in the hundred thousands). */
+  locations: boolean;
+  /** Distinct values kept per label (persona, step, location) before `other`. */
+  maxLabelValues: number;
+}
+
+export type Labels = Record<string, string>;
+
+const statusClass = (r: ResultRecord) => (r.status === null ? 'none' : `${Math.floor(r.status / 100)}xx`);
+
+class CappedValues {
+  private readonly seen = new Set<string>();
+  constructor(private readonly max: number) {}
+  take(value: string): string {
+    if (this.seen.has(value)) return value;
+    if (this.seen.size >= this.max) return 'other';
+    this.seen.add(value);
+    return value;
+  }
+}
+
+/** Labels for one result (capped), the active personas and the generator's own health. */
+export class LiveSeries {
+  private readonly personas: CappedValues;
+  private readonly steps: CappedValues;
+  private readonly locations: CappedValues;
+  private readonly active = new Set<string>();
+  private readonly loop: IntervalHistogram;
+
+  constructor(readonly options: SeriesOptions) {
+    this.personas = new CappedValues(options.maxLabelValues);
+    this.steps = new CappedValues(options.maxLabelValues);
+    this.locations = new CappedValues(options.maxLabelValues);
+    this.loop = monitorEventLoopDelay({ resolution: 10 });
+    this.loop.enable();
+  }
+
+  /** Persona starts and ends; returns the labels of a result record, null for the others. */
+  observe(record: EngineRecord): { scope: Labels; request: Labels } | null {
+    if (record.type === 'persona-start') this.active.add(record.persona);
+    else if (record.type === 'persona-end') this.active.delete(record.persona);
+    else return this.labelsFor(record);
+    return null;
+  }
+
+  private labelsFor(r: ResultRecord): { scope: Labels; request: Labels } {
+    const scope: Labels = { persona: this.personas.take(r.persona), step: this.steps.take(r.step) };
+    if (this.options.locations) scope['location'] = this.locations.take(r.location);
+    return { scope, request: { ...scope, status_class: statusClass(r), cache: r.cache } };
+  }
+
+  activePersonas(): number {
+    return this.active.size;
+  }
+
+  /** Generator health: the event loop's p99 delay (seconds) since the last call. A busy troupe shows here. */
+  eventLoopDelayP99(): number {
+    const p99 = this.loop.percentile(99) / 1e9;
+    this.loop.reset();
+    return Number.isFinite(p99) ? p99 : 0;
+  }
+
+  close(): void {
+    this.loop.disable();
+  }
+}
+
+/** `127.0.0.1:9464,locations` → address and flags, for the outputs' ARG. */
+export function parseLiveArg(arg: string | undefined, fallback: string): { target: string; locations: boolean } {
+  const parts = (arg ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const locations = parts.includes('locations');
+  const target = parts.find((p) => p !== 'locations') ?? fallback;
+  return { target, locations };
+}

@@ -1,0 +1,162 @@
+/**
+ * Live metrics against real receivers: Debian's Prometheus scrapes troupe's /metrics and receives its
+ * remote writes; an OTLP/HTTP receiver here decodes the OpenTelemetry exports. After a 10 s run at
+ * 100 req/s, each path's request count equals summary.json's.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { run } from '../src/index.js';
+import { tempDir } from './helpers/cli.js';
+import { locationsCsv, writeProject } from './helpers/project.js';
+import { startCountingServer, type CountingServer } from './helpers/servers.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Polls `check` every 200 ms until it returns a value or `ms` pass. */
+async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what}: not within ${ms} ms${last ? ` (${String(last)})` : ''}`);
+}
+
+interface OtlpPoint {
+  attributes?: { key: string; value: Record<string, unknown> }[];
+  asInt?: string | number;
+  asDouble?: number;
+  timeUnixNano?: string;
+}
+
+describe('live metrics into Prometheus and OTLP', () => {
+  let prometheus: ChildProcess;
+  let promUrl: string;
+  let metricsPort: number;
+  let target: CountingServer;
+  let otlp: Server;
+  let otlpUrl: string;
+  const otlpBodies: unknown[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(PROMETHEUS), `${PROMETHEUS} is missing: apt-get install prometheus (.ci/run does)`);
+    const dir = await tempDir('troupe-prom-');
+    metricsPort = await freePort();
+    const promPort = await freePort();
+    await writeFile(join(dir, 'prometheus.yml'), `global: { scrape_interval: 1s }\nscrape_configs:\n  - job_name: troupe-scrape\n    static_configs: [{ targets: ['127.0.0.1:${metricsPort}'] }]\n`);
+    await mkdir(join(dir, 'data'));
+    prometheus = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver'], { stdio: 'ignore' });
+    promUrl = `http://127.0.0.1:${promPort}`;
+    await eventually('Prometheus ready', 30_000, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined));
+
+    otlp = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (req.url === '/v1/metrics' && /json/.test(req.headers['content-type'] ?? '')) otlpBodies.push(JSON.parse(body));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+    otlpUrl = `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`;
+    target = await startCountingServer({ delayMs: 2 });
+  });
+
+  after(async () => {
+    prometheus?.kill('SIGTERM');
+    await target?.close();
+    await new Promise<void>((resolve) => (otlp ? otlp.close(() => resolve()) : resolve()));
+  });
+
+  const promValue = async (query: string): Promise<number | undefined> => {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
+    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    const first = body.data.result[0];
+    return first ? Number(first.value[1]) : undefined;
+  };
+
+  it('a 10 s run at 100 req/s: Prometheus (scrape and remote write) and the OTLP receiver count what summary.json counts', async () => {
+    const project = await writeProject({
+      config: `name: live\ntarget: ${target.url}\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\nrequest: { method: GET, path: "/{{location.id}}" }\n`,
+      personas: { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Bo\n' },
+      locations: locationsCsv(20),
+    });
+    const result = await run({
+      cwd: project,
+      rate: 100,
+      duration: 10_000,
+      outputs: [`prometheus=127.0.0.1:${metricsPort}`, `prometheus-rw=${promUrl}/api/v1/write`, `otlp=${otlpUrl}`],
+    });
+    assert.equal(result.status, 'complete');
+    assert.deepEqual(result.warnings, [], 'no push failed');
+    const requests = result.summary.global.requests;
+    assert.ok(requests >= 990 && requests <= 1010, `about 1,000 requests, got ${requests}`);
+
+    const scraped = await eventually('the scraped count', 15_000, async () => {
+      const v = await promValue(`sum(troupe_requests_total{job="troupe-scrape",run_id="${result.runId}"})`);
+      return v === requests ? v : undefined;
+    });
+    assert.equal(scraped, requests, 'scrape path');
+    const pushed = await eventually('the remote-written count', 15_000, async () => {
+      const v = await promValue(`sum(troupe_requests_total{job="troupe",run_id="${result.runId}"})`);
+      return v === requests ? v : undefined;
+    });
+    assert.equal(pushed, requests, 'remote write path');
+    const byPersona = await promValue(`sum(troupe_requests_total{job="troupe-scrape",run_id="${result.runId}",persona="Ana"})`);
+    assert.equal(byPersona, result.summary.personas['Ana']!.requests, 'labelled by persona');
+    const latencyCount = await promValue(`sum(troupe_request_duration_seconds_count{job="troupe-scrape",run_id="${result.runId}"})`);
+    assert.equal(latencyCount, requests);
+
+    // OTLP: cumulative sums; the last export carries the totals per attribute set.
+    const latest = new Map<string, number>();
+    for (const body of otlpBodies as { resourceMetrics: { scopeMetrics: { metrics: { name: string; sum?: { dataPoints: OtlpPoint[] } }[] }[] }[] }[]) {
+      for (const rm of body.resourceMetrics) {
+        for (const sm of rm.scopeMetrics) {
+          for (const m of sm.metrics) {
+            if (m.name !== 'troupe.requests') continue;
+            for (const p of m.sum?.dataPoints ?? []) latest.set(JSON.stringify(p.attributes), Number(p.asInt ?? p.asDouble ?? 0));
+          }
+        }
+      }
+    }
+    const otlpCount = [...latest.values()].reduce((a, b) => a + b, 0);
+    assert.equal(otlpCount, requests, `OTLP receiver decoded ${otlpCount} over ${otlpBodies.length} exports`);
+  });
+
+  it('an endpoint that refuses is reported and counted; the run completes', async () => {
+    const closed = await freePort();
+    const project = await writeProject({
+      config: `name: refused\ntarget: ${target.url}\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\nrequest: { method: GET, path: "/{{location.id}}" }\n`,
+      personas: { 'a.yaml': 'name: Ana\n' },
+      locations: locationsCsv(10),
+    });
+    const result = await run({ cwd: project, outputs: [`prometheus-rw=http://user:s3cret@127.0.0.1:${closed}/api/v1/write`, `otlp=http://127.0.0.1:${closed}`] });
+    assert.equal(result.status, 'complete');
+    assert.equal(result.summary.global.requests, 10);
+    const warnings = result.warnings;
+    assert.equal(warnings.length, 2, warnings.join('\n'));
+    assert.match(warnings.join('\n'), /prometheus-rw: (\d+) of \1 pushes to http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/api\/v1\/write failed \(last: fetch failed: connect ECONNREFUSED/);
+    assert.match(warnings.join('\n'), /otlp: \d+ export\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics failed/);
+    assert.doesNotMatch(warnings.join('\n'), /s3cret|user:/);
+  });
+});
