@@ -126,6 +126,9 @@ describe('live metrics into Prometheus and OTLP', () => {
     assert.equal(byPersona, result.summary.personas['Ana']!.requests, 'labelled by persona');
     const latencyCount = await promValue(`sum(troupe_request_duration_seconds_count{job="troupe-scrape",run_id="${result.runId}"})`);
     assert.equal(latencyCount, requests);
+    // The load level over time: the open model's schedule asked for 100 arrivals/s while it ran.
+    const rate = await promValue(`max_over_time(troupe_arrival_rate{job="troupe-scrape",run_id="${result.runId}"}[5m])`);
+    assert.equal(rate, 100, 'the arrival-rate gauge follows the schedule');
 
     // OTLP: cumulative sums; the last export carries the totals per attribute set.
     const latest = new Map<string, number>();

@@ -158,6 +158,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         command: 'run',
         runDir: runDir.path,
         clock,
+        load: load ? { model: 'open', phases: load.phases } : { model: 'closed', concurrency: config.concurrency },
         snapshots: { slugs: new Map(inputs.personas.map((p) => [p.name, p.slug])), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 500 },
         progress: {
           stream: options.progress.stream,

@@ -4,6 +4,7 @@
  * (prometheus, otlp, html) is one entry here. Implementations load when an output is created, so
  * that reading the names (`--help`) loads none of them.
  */
+import type { LoadLevel } from './live/series.js';
 import { basename, dirname, resolve } from 'node:path';
 import type { Clock } from '../engine/clock.js';
 import { InputError, UsageError } from '../errors.js';
@@ -19,6 +20,8 @@ export interface OutputContext {
   command: 'run' | 'bench';
   /** The run directory: the ndjson and snapshot outputs ask src/run-dir/ for their files in it. */
   runDir: string;
+  /** The load the model applies, for the live metrics' VU / arrival-rate gauges (absent: bench). */
+  load?: LoadLevel;
   clock: Clock;
   snapshots: { slugs: ReadonlyMap<string, string>; source: SnapshotSource; intervalMs: number };
   /** The progress display's settings, or null where there is none (bench). */
@@ -92,7 +95,7 @@ const registry = new Map<string, OutputDefinition>([
       description: 'a /metrics endpoint for Prometheus to scrape during the run (loopback unless told otherwise)',
       when: 'live',
       arg: 'HOST:PORT[,locations] (default 127.0.0.1:9464; locations adds a location label)',
-      create: async (c, arg) => new (await import('./live/prometheus.js')).PrometheusOutput(arg, basename(c.runDir), c.clock),
+      create: async (c, arg) => new (await import('./live/prometheus.js')).PrometheusOutput(arg, basename(c.runDir), c.clock, c.load),
     },
   ],
   [
@@ -102,7 +105,7 @@ const registry = new Map<string, OutputDefinition>([
       when: 'live',
       arg: 'URL[,locations], e.g. http://127.0.0.1:9090/api/v1/write',
       argRequired: true,
-      create: async (c, arg) => new (await import('./live/remote-write.js')).RemoteWriteOutput(arg, basename(c.runDir), c.clock),
+      create: async (c, arg) => new (await import('./live/remote-write.js')).RemoteWriteOutput(arg, basename(c.runDir), c.clock, c.load),
     },
   ],
   [
@@ -112,7 +115,7 @@ const registry = new Map<string, OutputDefinition>([
       when: 'live',
       arg: "URL[,locations]: the collector's base URL (e.g. http://127.0.0.1:4318) or its /v1/metrics endpoint",
       argRequired: true,
-      create: async (c, arg) => new (await import('./live/otlp.js')).OtlpOutput(arg, basename(c.runDir)),
+      create: async (c, arg) => new (await import('./live/otlp.js')).OtlpOutput(arg, basename(c.runDir), c.clock, c.load),
     },
   ],
 ]);

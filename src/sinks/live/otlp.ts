@@ -6,7 +6,8 @@
  */
 import type { EngineRecord } from '../../engine/records.js';
 import type { Output } from '../output.js';
-import { LATENCY_BUCKETS, DEFAULT_MAX_LABEL_VALUES, LiveSeries, parseLiveArg } from './series.js';
+import type { Clock } from '../../engine/clock.js';
+import { LATENCY_BUCKETS, DEFAULT_MAX_LABEL_VALUES, LiveSeries, parseLiveArg, type LoadLevel } from './series.js';
 
 export const EXPORT_INTERVAL_MS = 5000;
 
@@ -25,7 +26,7 @@ export class OtlpOutput implements Output {
   private lastError = '';
   private shown = '';
 
-  constructor(private readonly arg: string | undefined, private readonly runId: string) {}
+  constructor(private readonly arg: string | undefined, private readonly runId: string, private readonly clock: Clock, private readonly load?: LoadLevel) {}
 
   async start(): Promise<void> {
     const { target, locations } = parseLiveArg(this.arg, '');
@@ -63,6 +64,10 @@ export class OtlpOutput implements Output {
     const series = (this.series = new LiveSeries({ locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES }));
     meter.createObservableGauge('troupe.active_personas').addCallback((r) => r.observe(series.activePersonas()));
     meter.createObservableGauge('troupe.generator.event_loop_delay_p99', { unit: 's' }).addCallback((r) => r.observe(series.eventLoopDelayP99()));
+    const startedAt = this.clock.now();
+    const level = () => series.loadLevel(this.load, this.clock, startedAt);
+    if (this.load?.model === 'closed') meter.createObservableGauge('troupe.vus').addCallback((r) => r.observe(level().vus ?? 0));
+    if (this.load?.model === 'open') meter.createObservableGauge('troupe.arrival_rate', { unit: '1/s' }).addCallback((r) => r.observe(level().arrivalRate ?? 0));
   }
 
   write(record: EngineRecord): void {

@@ -9,7 +9,7 @@ import type { Clock } from '../../engine/clock.js';
 import type { EngineRecord } from '../../engine/records.js';
 import type { Output } from '../output.js';
 import { PromMetrics } from './prom-metrics.js';
-import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg } from './series.js';
+import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg, type LoadLevel } from './series.js';
 
 const MAX_FINAL_WAIT_MS = 30_000;
 
@@ -30,13 +30,13 @@ export class PrometheusOutput implements Output {
   /** The address it listens on, once started (port 0 picks one). */
   address: { host: string; port: number } | null = null;
 
-  constructor(private readonly arg: string | undefined, private readonly runId: string, private readonly clock: Clock) {}
+  constructor(private readonly arg: string | undefined, private readonly runId: string, private readonly clock: Clock, private readonly load?: LoadLevel) {}
 
   async start(): Promise<void> {
     const { target, locations } = parseLiveArg(this.arg, '127.0.0.1:9464');
     const { host, port } = parseHostPort(target);
     const prom = await import('prom-client');
-    this.metrics = new PromMetrics(prom, { locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES, runId: this.runId });
+    this.metrics = new PromMetrics(prom, { locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES, runId: this.runId, clock: this.clock, load: this.load });
     const metrics = this.metrics;
     this.server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {

@@ -8,7 +8,7 @@ import type { Clock } from '../../engine/clock.js';
 import type { EngineRecord } from '../../engine/records.js';
 import type { Output } from '../output.js';
 import { PromMetrics } from './prom-metrics.js';
-import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg } from './series.js';
+import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg, type LoadLevel } from './series.js';
 
 export const PUSH_INTERVAL_MS = 5000;
 
@@ -87,7 +87,7 @@ export class RemoteWriteOutput implements Output {
   private shown = '';
   private authorization: string | null = null;
 
-  constructor(private readonly arg: string | undefined, private readonly runId: string, private readonly clock: Clock) {}
+  constructor(private readonly arg: string | undefined, private readonly runId: string, private readonly clock: Clock, private readonly load?: LoadLevel) {}
 
   async start(): Promise<void> {
     const { target, locations } = parseLiveArg(this.arg, '');
@@ -106,7 +106,7 @@ export class RemoteWriteOutput implements Output {
     }
     this.url = url.href;
     this.shown = this.authorization ? url.href.replace('://', '://[redacted]@') : url.href;
-    this.metrics = new PromMetrics(await import('prom-client'), { locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES, runId: this.runId });
+    this.metrics = new PromMetrics(await import('prom-client'), { locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES, runId: this.runId, clock: this.clock, load: this.load });
     this.schedule();
   }
 

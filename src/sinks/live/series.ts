@@ -4,7 +4,10 @@
  * persona, step or location is counted under `other`, so a run over 100,000 locations cannot flood a TSDB.
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { rateAt } from '../../engine/arrivals.js';
+import type { Clock } from '../../engine/clock.js';
 import type { EngineRecord, ResultRecord } from '../../engine/records.js';
+import type { LoadPhase } from '../../inputs/load.js';
 
 /** Seconds; the upper bounds of the latency histogram (Prometheus convention: `le`). */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,6 +21,9 @@ export interface SeriesOptions {
 }
 
 export type Labels = Record<string, string>;
+
+/** The load model's level: closed, the concurrency (virtual users); open, the schedule of arrival rates. */
+export type LoadLevel = { model: 'closed'; concurrency: number } | { model: 'open'; phases: readonly LoadPhase[] };
 
 const statusClass = (r: ResultRecord) => (r.status === null ? 'none' : `${Math.floor(r.status / 100)}xx`);
 
@@ -64,6 +70,16 @@ export class LiveSeries {
 
   activePersonas(): number {
     return this.active.size;
+  }
+
+  /**
+   * The load applied now: closed, the virtual users working (the concurrency while any persona is
+   * active, 0 after); open, the arrival rate the schedule asks for at this moment of it.
+   */
+  loadLevel(load: LoadLevel | undefined, clock: Clock, startedAt: number): { vus: number | null; arrivalRate: number | null } {
+    if (!load) return { vus: null, arrivalRate: null };
+    if (load.model === 'closed') return { vus: this.active.size > 0 ? load.concurrency : 0, arrivalRate: null };
+    return { vus: null, arrivalRate: this.active.size > 0 ? rateAt(load.phases, clock.now() - startedAt) : 0 };
   }
 
   /** Generator health: the event loop's p99 delay (seconds) since the last call. A busy troupe shows here. */
