@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../src/index.js';
 import { tempDir } from './helpers/cli.js';
+import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer, type CountingServer } from './helpers/servers.js';
 
@@ -144,6 +145,25 @@ describe('live metrics into Prometheus and OTLP', () => {
     }
     const otlpCount = [...latest.values()].reduce((a, b) => a + b, 0);
     assert.equal(otlpCount, requests, `OTLP receiver decoded ${otlpCount} over ${otlpBodies.length} exports`);
+  });
+
+  it('README: the live metrics commands, pasted (ports pointed at this test\'s receivers, 0.0.0.0 at loopback), run the demo with no warning', async () => {
+    const lines = await readmeCommands('live-metrics-commands');
+    assert.equal(lines.length, 4);
+    const project = await tempDir('troupe-readme-live-');
+    const before = otlpBodies.length;
+    for (const line of lines) {
+      const port = await freePort();
+      // Tests send traffic to loopback only: the README's 0.0.0.0 line binds 127.0.0.1 here.
+      const command = asCheckout(line)
+        .replace(/(0\.0\.0\.0|127\.0\.0\.1):9464/, `127.0.0.1:${port}`)
+        .replace('http://127.0.0.1:9090', promUrl)
+        .replace('http://127.0.0.1:4318', otlpUrl);
+      const r = await runShell(command, project, 60_000);
+      assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /failed|could not/, line);
+    }
+    assert.ok(otlpBodies.length > before, 'the otlp line exported');
   });
 
   it('an endpoint that refuses is reported and counted; the run completes', async () => {
