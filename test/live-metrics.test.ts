@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../src/index.js';
-import { tempDir } from './helpers/cli.js';
+import { REPO_ROOT, tempDir } from './helpers/cli.js';
 import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer, type CountingServer } from './helpers/servers.js';
@@ -98,7 +98,8 @@ describe('live metrics into Prometheus and OTLP', () => {
 
   it('a 10 s run at 100 req/s: Prometheus (scrape and remote write) and the OTLP receiver count what summary.json counts', async () => {
     const project = await writeProject({
-      config: `name: live\ntarget: ${target.url}\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\nrequest: { method: GET, path: "/{{location.id}}" }\n`,
+      // The demo target: cache hits and misses, and 5 % errors, so every dashboard query has data.
+      config: `name: live\ntarget: demo\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\ndemo: { missLatency: 1ms, errorRate: 0.05 }\nrequest: { method: POST, path: /api/v1/analyze, json: { address: "{{location.id}} Main St", radius_miles: 5 } }\n`,
       personas: { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Bo\n' },
       locations: locationsCsv(20),
     });
@@ -130,6 +131,15 @@ describe('live metrics into Prometheus and OTLP', () => {
     // The load level over time: the open model's schedule asked for 100 arrivals/s while it ran.
     const rate = await promValue(`max_over_time(troupe_arrival_rate{job="troupe-scrape",run_id="${result.runId}"}[5m])`);
     assert.equal(rate, 100, 'the arrival-rate gauge follows the schedule');
+
+    // The Grafana example's queries run against this Prometheus and find the run.
+    const dashboard = JSON.parse(await readFile(join(REPO_ROOT, 'examples', 'grafana', 'troupe-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    for (const { expr } of dashboard.panels.flatMap((p) => p.targets)) {
+      const query = expr.replaceAll('$run_id', result.runId);
+      const res = (await (await fetch(`${promUrl}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${Math.floor(Date.now() / 1000) - 60}&end=${Math.floor(Date.now() / 1000)}&step=5`)).json()) as { status: string; data?: { result: unknown[] } };
+      assert.equal(res.status, 'success', query);
+      assert.ok((res.data?.result.length ?? 0) > 0, `the dashboard query finds the run: ${query}`);
+    }
 
     // OTLP: cumulative sums; the last export carries the totals per attribute set.
     const latest = new Map<string, number>();
