@@ -99,6 +99,12 @@ export function highlights(data: RunData): string[] {
   return out;
 }
 
+/** Whether the run had journey steps worth a table: a run without journeys has one implicit step, `request`, whose row would repeat the total. */
+export function hasJourneySteps(summary: RunData['summary']): boolean {
+  const steps = Object.keys(summary.steps);
+  return steps.length > 1 || (steps.length === 1 && steps[0] !== 'request');
+}
+
 /** "How this was measured": the method behind every figure, one paragraph each. */
 export function methodNotes(data: RunData): string[] {
   const p = HISTOGRAM_PRECISION;

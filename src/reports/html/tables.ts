@@ -4,6 +4,7 @@
  */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
+import { hasJourneySteps } from '../content.js';
 import type { RunData } from '../run-data.js';
 
 export type Cell = { t: string; v: number | string | null };
@@ -54,9 +55,7 @@ export function reportTables(data: RunData): TableData[] {
   const personas = scopeTable('personas', 'Personas', 'Persona', summary.personas, 'csv/personas.csv');
   personas.footer = scopeRow('All personas', summary.global);
   const tables: TableData[] = [personas, scopeTable('locations', 'Locations', 'Location', summary.locations, 'csv/locations.csv')];
-  // A run without journeys has one implicit step, `request`: a table of it would repeat the total.
-  const steps = Object.keys(summary.steps);
-  if (steps.length > 1 || (steps.length === 1 && steps[0] !== 'request')) tables.push(scopeTable('steps', 'Journey steps', 'Step', summary.steps, 'csv/steps.csv'));
+  if (hasJourneySteps(summary)) tables.push(scopeTable('steps', 'Journey steps', 'Step', summary.steps, 'csv/steps.csv'));
   if (summary.checks) {
     const rows: Cell[][] = [];
     for (const [step, checks] of Object.entries(summary.checks.steps)) {

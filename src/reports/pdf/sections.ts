@@ -1,5 +1,6 @@
 /** The PDF's sections after the cover: charts, tables and how the figures were measured. */
-import { methodNotes } from '../content.js';
+import type { ScopeSummary } from '../../metrics/aggregate.js';
+import { hasJourneySteps, methodNotes } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
 import type { PdfSection, SectionContext } from './document.js';
@@ -93,37 +94,11 @@ export const tablesSection: PdfSection = {
     const locations = Object.entries(summary.locations).sort((a, b) => (b[1].latency.p95 ?? 0) - (a[1].latency.p95 ?? 0));
     const shownLocations = locations.slice(0, TABLE_MAX_LOCATIONS);
     paragraph(doc, `By p95 latency. ${topNote(shownLocations.length, locations.length, 'locations', 'csv/locations.csv')}`.trim(), { color: COLORS.muted });
-    table(
-      doc,
-      [
-        { header: 'Location', width: 3.2 },
-        { header: 'Requests', width: 1.1, align: 'right' },
-        { header: 'Errors', width: 1, align: 'right' },
-        { header: 'p50', width: 1.1, align: 'right' },
-        { header: 'p95', width: 1.1, align: 'right' },
-        { header: 'p99', width: 1.1, align: 'right' },
-        { header: 'Hit rate', width: 1, align: 'right' },
-      ],
-      shownLocations.map(([id, s]) => [id, fmtInt(s.requests), fmtInt(s.errors), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
-    );
+    scopeTable(doc, 'Location', shownLocations);
 
-    const steps = Object.entries(summary.steps);
-    // A run without journeys has one implicit step, `request`: its row would repeat the total.
-    if (steps.length > 1 || (steps.length === 1 && steps[0]![0] !== 'request')) {
+    if (hasJourneySteps(summary)) {
       heading(doc, 'Journey steps');
-      table(
-        doc,
-        [
-          { header: 'Step', width: 3.2 },
-          { header: 'Requests', width: 1.1, align: 'right' },
-          { header: 'Success', width: 1, align: 'right' },
-          { header: 'p50', width: 1.1, align: 'right' },
-          { header: 'p95', width: 1.1, align: 'right' },
-          { header: 'p99', width: 1.1, align: 'right' },
-          { header: 'Hit rate', width: 1, align: 'right' },
-        ],
-        steps.map(([name, s]) => [name, fmtInt(s.requests), fmtPct(s.successRate), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
-      );
+      scopeTable(doc, 'Step', Object.entries(summary.steps));
     }
 
     heading(doc, 'Errors');
@@ -163,6 +138,23 @@ export const tablesSection: PdfSection = {
     }
   },
 };
+
+/** Locations or steps: requests, errors, the percentiles and the hit rate, one row per scope. */
+function scopeTable(doc: PDFKit.PDFDocument, first: string, rows: [string, ScopeSummary][]): void {
+  table(
+    doc,
+    [
+      { header: first, width: 3.2 },
+      { header: 'Requests', width: 1.1, align: 'right' },
+      { header: 'Errors', width: 1, align: 'right' },
+      { header: 'p50', width: 1.1, align: 'right' },
+      { header: 'p95', width: 1.1, align: 'right' },
+      { header: 'p99', width: 1.1, align: 'right' },
+      { header: 'Hit rate', width: 1, align: 'right' },
+    ],
+    rows.map(([name, s]) => [name, fmtInt(s.requests), fmtInt(s.errors), fmtMs(s.latency.p50), fmtMs(s.latency.p95), fmtMs(s.latency.p99), fmtPct(s.cache.hitRate)]),
+  );
+}
 
 export const methodSection: PdfSection = {
   id: 'method',
