@@ -14,7 +14,7 @@ async function runDemo(extraConfig: string[]): Promise<{ summary: RunSummary; st
   const config = join(dir, 'troupe.config.yaml');
   await writeFile(config, ['name: warm', 'target: demo', `personas: ${join(REPO_ROOT, 'personas')}`, `locations: ${join(REPO_ROOT, 'fixtures', 'locations.csv')}`, ...extraConfig, ''].join('\n'));
   const out = join(dir, 'out');
-  const run = await runCli(['run', '--config', config, '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
+  const run = await runCli(['run', '--no-reports', '--config', config, '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(run.code, 0, run.stderr);
   return { summary: JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as RunSummary, stderr: run.stderr };
 }
@@ -55,7 +55,7 @@ test('a target whose headers claim hits its counters deny shows the difference; 
       locations: locationsCsv(10),
     });
     const out = await tempDir('troupe-liar-');
-    const result = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
+    const result = await runCli(['run', '--no-reports', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
     assert.equal(result.code, 0, result.stderr);
     return JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as RunSummary;
   };

@@ -25,7 +25,16 @@ describe('a non-TTY stream', () => {
   it('gets plain progress lines: no carriage return, no escape codes', async () => {
     const stream = new PassThrough();
     let text = '';
-    stream.on('data', (d) => (text += d));
+    // Two interval lines are enough to see what every line looks like; wait for them, not a guess of time.
+    // The sink's timer is unref'd, so a ref'd bound keeps the loop alive and fails a silent sink.
+    let bound: NodeJS.Timeout | undefined;
+    const twoLines = new Promise<void>((resolve, reject) => {
+      bound = setTimeout(() => reject(new Error(`no two progress lines within 5 s: ${JSON.stringify(text)}`)), 5000);
+      stream.on('data', (d) => {
+        text += d;
+        if (text.split('\n').length > 2) resolve();
+      });
+    }).finally(() => clearTimeout(bound));
     const sink = new ProgressSink({
       stream,
       terminal: { isTTY: false, color: false },
@@ -34,21 +43,21 @@ describe('a non-TTY stream', () => {
       lineIntervalMs: 10,
     });
     await sink.start();
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await twoLines;
     await sink.stop();
-    assert.match(text, /^progress: 0\/10 requests \(0%\), 1 errors\n/);
+    assert.match(text, /^(progress: 0\/10 requests \(0%\), 1 errors\n){2}/);
     assert.ok(!text.includes('\r') && !text.includes(ESC), JSON.stringify(text));
   });
 });
 
 describe('troupe run with stderr piped', () => {
   it('writes no escape codes and no carriage returns, unless FORCE_COLOR=1', async () => {
-    const plain = await runCli(['run', '--out', await tempDir(), '--threshold', 'p95 < 1ms'], { cwd: REPO_ROOT });
+    const plain = await runCli(['run', '--no-reports', '--out', await tempDir(), '--threshold', 'p95 < 1ms'], { cwd: REPO_ROOT });
     assert.equal(plain.code, 1, plain.stderr);
     assert.ok(!plain.stderr.includes(ESC), 'no ANSI colour');
     assert.ok(!plain.stderr.includes('\r'), 'no carriage returns');
 
-    const forced = await runCli(['run', '--out', await tempDir(), '--threshold', 'p95 < 1ms'], { cwd: REPO_ROOT, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+    const forced = await runCli(['run', '--no-reports', '--out', await tempDir(), '--threshold', 'p95 < 1ms'], { cwd: REPO_ROOT, env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     assert.equal(forced.code, 1, forced.stderr);
     assert.ok(forced.stderr.includes(ESC), 'colour when forced');
     assert.ok(!forced.stderr.includes('\r'), 'still no bars: stderr is not a terminal');
@@ -65,7 +74,7 @@ describe('troupe run with stderr piped', () => {
         join(dir, 'troupe.config.yaml'),
         [`target: ${server.url}`, 'personas: personas.yaml', 'locations: locations.csv', 'concurrency: 1', 'request: { method: GET, path: "/x/{{location.id}}" }', 'thresholds: ["error_rate < 1%"]'].join('\n'),
       );
-      const result = await runCli(['run', '--json', '--out', join(dir, 'runs')], { cwd: dir });
+      const result = await runCli(['run', '--no-reports', '--json', '--out', join(dir, 'runs')], { cwd: dir });
       assert.equal(result.code, 0, result.stderr);
       const doc = JSON.parse(result.stdout);
       assert.equal(doc.global.requests, 100);

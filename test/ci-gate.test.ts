@@ -43,7 +43,7 @@ async function fastBaseline(dir: string): Promise<string> {
   return path;
 }
 
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['run', ...args], { cwd: REPO_ROOT, env, timeoutMs: 60_000 });
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['run', '--no-reports', ...args], { cwd: REPO_ROOT, env, timeoutMs: 60_000 });
 
 describe('troupe run as a CI gate', () => {
   it('exits 0 when thresholds hold; --json prints one document on stdout; JUnit, summary.md and the step summary agree', async () => {

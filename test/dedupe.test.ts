@@ -53,7 +53,7 @@ test('5 personas × 16 identical requests reach the demo target 16 times; 64 har
     ].join('\n'),
   );
   const out = join(dir, 'out');
-  const run = await runCli(['run', '--config', config, '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
+  const run = await runCli(['run', '--no-reports', '--config', config, '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(run.code, 0, run.stderr);
   const runDir = await onlyRunDir(out);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;

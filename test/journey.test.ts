@@ -83,7 +83,7 @@ test('a three-step journey captures a token and an id and uses them; checks are 
     locations: 'id\nx\ny\n',
   });
   const out = await tempDir('troupe-journey-');
-  const run = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
+  const run = await runCli(['run', '--no-reports', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
   assert.equal(run.code, 0, run.stderr);
   const runDir = await onlyRunDir(out);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;

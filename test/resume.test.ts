@@ -53,7 +53,7 @@ async function assertWholeRun(runDir: string, resumes: number): Promise<void> {
 
 test('kill -9 mid-run leaves valid files; --resume finishes every planned item exactly once', { timeout: 90_000 }, async (t) => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 20);
   run.child.kill('SIGKILL');
   const killed = await run.done;
@@ -72,7 +72,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
   const text = await readFile(path, 'utf8');
   if (before.cut === 0) await truncate(path, Buffer.byteLength(text) - 40);
 
-  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  const resumed = await runCli(['run', '--no-reports', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`run directory: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   await assertWholeRun(runDir, 1);
@@ -80,7 +80,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
 
 test('SIGINT: exit 130, everything marked interrupted; --resume completes the run', { timeout: 90_000 }, async () => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 10);
   run.child.kill('SIGINT');
   const result = await run.done;
@@ -97,37 +97,37 @@ test('SIGINT: exit 130, everything marked interrupted; --resume completes the ru
   assert.equal(summary.global.requests, partial.lines.length);
   assert.equal(summary.aborted, undefined, 'the 30 ms requests finished within the grace period');
 
-  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  const resumed = await runCli(['run', '--no-reports', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(resumed.code, 0, resumed.stderr);
   await assertWholeRun(runDir, 1);
 
-  const again = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  const again = await runCli(['run', '--no-reports', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already complete/);
 });
 
 test('--resume refuses changed inputs with exit 2 and says what changed', { timeout: 60_000 }, async () => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 5);
   run.child.kill('SIGKILL');
   await run.done;
   const before = await readFile(join(runDir, 'results.ndjson'));
 
   // A flag that differs from those the run was started with (recorded in run.json) is refused by name.
-  const flag = await runCli(['run', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  const flag = await runCli(['run', '--no-reports', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
   assert.equal(flag.code, 2, flag.stderr);
   assert.match(flag.stderr, /cannot resume .*: --concurrency: the run was started without it, given --concurrency 3\./);
 
   const configPath = join(project, 'troupe.config.yaml');
   await writeFile(configPath, (await readFile(configPath, 'utf8')).replace('concurrency: 2', 'concurrency: 3'));
   await writeFile(join(project, 'personas', 'b.yaml'), 'name: Ben\nthinkTime: 1ms\n');
-  const result = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  const result = await runCli(['run', '--no-reports', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
   assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');
 
-  const missing = await runCli(['run', '--resume', join(project, 'nowhere'), '--no-progress'], { cwd: project });
+  const missing = await runCli(['run', '--no-reports', '--resume', join(project, 'nowhere'), '--no-progress'], { cwd: project });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no run\.json/);
 });

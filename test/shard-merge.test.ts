@@ -62,7 +62,7 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   const out = await tempDir('troupe-shards-');
   const shardDirs: string[] = [];
   for (let i = 1; i <= 3; i++) {
-    const r = await runCli(['run', '--shard', `${i}/3`, '--out', join(out, `s${i}`), '--no-progress', '--no-reports'], { cwd: project });
+    const r = await runCli(['run', '--no-reports', '--shard', `${i}/3`, '--out', join(out, `s${i}`), '--no-progress'], { cwd: project });
     assert.equal(r.code, 0, r.stderr);
     shardDirs.push(await onlyRunDir(join(out, `s${i}`)));
   }
@@ -112,7 +112,7 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   const dup = await runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project });
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /duplicate shard 1\/3/);
-  const other = await runCli(['run', '--shard', '3/3', '--concurrency', '3', '--out', join(out, 'other'), '--no-progress', '--no-reports'], { cwd: project });
+  const other = await runCli(['run', '--no-reports', '--shard', '3/3', '--concurrency', '3', '--out', join(out, 'other'), '--no-progress'], { cwd: project });
   assert.equal(other.code, 0, other.stderr);
   const mixed = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, await onlyRunDir(join(out, 'other')), '--out', join(out, 'm-other')], { cwd: project });
   assert.equal(mixed.code, 2);
@@ -137,7 +137,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   const out = await tempDir('troupe-k8s-');
   const shards = await Promise.all(
     [0, 1, 2, 3].map((k) =>
-      runCli(['run', '--target', url, '--shards', '4', '--out', join(out, `shard-${k}`), '--no-progress', '--no-reports', ...thresholds], {
+      runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, `shard-${k}`), '--no-progress', ...thresholds], {
         cwd: REPO_ROOT,
         env: { JOB_COMPLETION_INDEX: String(k) },
         timeoutMs: 90_000,
@@ -155,7 +155,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(new Set(ids).size, 80, 'no work item twice');
 
   const merged = await runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json'], { cwd: REPO_ROOT });
-  const single = await runCli(['run', '--target', url, '--out', join(out, 'single'), '--no-progress', '--no-reports', '--json', ...thresholds], { cwd: REPO_ROOT });
+  const single = await runCli(['run', '--no-reports', '--target', url, '--out', join(out, 'single'), '--no-progress', '--json', ...thresholds], { cwd: REPO_ROOT });
   const singleIds = (await resultLines(await onlyRunDir(join(out, 'single')))).map((r) => r.id);
   assert.deepEqual([...ids].sort(), [...singleIds].sort(), 'the shards together ran exactly the single run\'s plan');
   const verdict = (stdout: string) => (JSON.parse(stdout).thresholds.results as Array<{ expression: string; passed: boolean }>).map((r) => `${r.expression}: ${r.passed}`);
@@ -165,7 +165,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(single.code, 1, single.stderr);
   assert.deepEqual(verdict(merged.stdout).slice(0, 4), ['requests == 80: true', 'error_rate < 1%: true', 'persona:diego requests == 16: true', 'p50 < 60s: true']);
 
-  const bad = await runCli(['run', '--target', url, '--shards', '4', '--out', join(out, 'bad'), '--no-progress'], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '4' } });
+  const bad = await runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, 'bad'), '--no-progress'], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '4' } });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /JOB_COMPLETION_INDEX must be a whole number from 0 to 3, got "4"/);
 });

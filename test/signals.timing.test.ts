@@ -27,7 +27,7 @@ test('after --grace, requests still in flight are cut, counted as aborted and no
   const server = await startCountingServer({ delayMs: 60_000 });
   t.after(() => server.close());
   const project = await hangingProject(server);
-  const run = startCli(['run', '--grace', '500ms', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--grace', '500ms', '--no-progress'], { cwd: project });
   await waitForInFlight(server, 3);
   const signalled = Date.now();
   run.child.kill('SIGINT');
@@ -54,7 +54,7 @@ test('a second SIGINT exits at once; files on disk stay valid', { timeout: 60_00
   const server = await startCountingServer({ delayMs: 60_000 });
   t.after(() => server.close());
   const project = await hangingProject(server);
-  const run = startCli(['run', '--grace', '30s', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--grace', '30s', '--no-progress'], { cwd: project });
   await waitForInFlight(server, 3);
   run.child.kill('SIGINT');
   await sleep(300);
