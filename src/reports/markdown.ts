@@ -6,7 +6,8 @@ import { appendFile, stat, writeFile } from 'node:fs/promises';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run/files.js';
 import { comparisonRows, formatTolerance, type Comparison } from './compare.js';
-import { completionText, printable, textMs as ms, textPct as pct } from './format.js';
+import { printable } from '../util/printable.js';
+import { completionText, textMs as ms, textPct as pct } from './format.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay clearly below. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096;
