@@ -11,6 +11,7 @@ import { ProgressSink } from '../src/sinks/progress.js';
 import { detectTerminal } from '../src/sinks/terminal.js';
 import { REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { startCountingServer } from './helpers/servers.js';
+import { waitForText } from './helpers/streams.js';
 
 const ESC = '\u001b[';
 
@@ -24,17 +25,8 @@ describe('a non-TTY stream', () => {
 
   it('gets plain progress lines: no carriage return, no escape codes', async () => {
     const stream = new PassThrough();
-    let text = '';
     // Two interval lines are enough to see what every line looks like; wait for them, not a guess of time.
-    // The sink's timer is unref'd, so a ref'd bound keeps the loop alive and fails a silent sink.
-    let bound: NodeJS.Timeout | undefined;
-    const twoLines = new Promise<void>((resolve, reject) => {
-      bound = setTimeout(() => reject(new Error(`no two progress lines within 5 s: ${JSON.stringify(text)}`)), 5000);
-      stream.on('data', (d) => {
-        text += d;
-        if (text.split('\n').length > 2) resolve();
-      });
-    }).finally(() => clearTimeout(bound));
+    const twoLines = waitForText(stream, 2, 5000);
     const sink = new ProgressSink({
       stream,
       terminal: { isTTY: false, color: false },
@@ -43,7 +35,7 @@ describe('a non-TTY stream', () => {
       lineIntervalMs: 10,
     });
     await sink.start();
-    await twoLines;
+    const text = await twoLines;
     await sink.stop();
     assert.match(text, /^(progress: 0\/10 requests \(0%\), 1 errors\n){2}/);
     assert.ok(!text.includes('\r') && !text.includes(ESC), JSON.stringify(text));

@@ -11,6 +11,7 @@ import { ProgressSink } from '../src/sinks/progress.js';
 import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
+import { waitForText } from './helpers/streams.js';
 
 const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
 
@@ -59,8 +60,7 @@ function result(persona: string, step: string, attempt?: number): ResultRecord {
 
 test('progress counts visits: one per first attempt of a persona\'s first step', async () => {
   const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const firstLine = waitForText(stream, 1, 5000);
   const sink = new ProgressSink({
     stream,
     terminal: { isTTY: false, color: false },
@@ -74,7 +74,7 @@ test('progress counts visits: one per first attempt of a persona\'s first step',
   // A 3-step journey visit whose second step was retried once, then a single-request visit.
   for (const record of [result('Journey', 'one', 1), result('Journey', 'two', 1), result('Journey', 'two', 2), result('Journey', 'three', 1), result('Single', 'request')]) sink.write(record);
   sink.write({ type: 'persona-end', persona: 'Single', at: 0 });
-  await new Promise((resolve) => setTimeout(resolve, 40));
+  const text = await firstLine;
   await sink.stop();
   assert.match(text, /^progress: 3\/8 requests \(38%\), 0 errors$/m, text);
 });

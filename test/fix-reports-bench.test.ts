@@ -6,6 +6,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheFromRawHeaders, errorCode } from '../src/bench/autocannon.js';
 import { onlyRunDir, runCli, startCli, tempDir } from './helpers/cli.js';
+import { waitForText } from './helpers/streams.js';
 
 async function startServer(headers: [string, string][]): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -68,19 +69,8 @@ test('Ctrl-C during troupe capacity: the cut level is left out, capacity.json sa
   t.after(() => server.close());
   const out = join(await tempDir('troupe-fix-capacity-'), 'cap');
   const run = startCli(['capacity', server.url, '--connections', '1,2,4', '--step-duration', '1s', '-o', out]);
-  // Wait until the second level has started, then interrupt it.
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('level 2 never started')), 30_000);
-    let seen = '';
-    run.child.stderr.on('data', (d) => {
-      seen += d;
-      if (seen.includes('level connections 2')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // Interrupt the second level as soon as it has started: it is cut whenever the signal lands in it.
+  await waitForText(run.child.stderr, /level connections 2/, 30_000);
   run.child.kill('SIGINT');
   const result = await run.done;
   assert.equal(result.code, 130, result.stderr);
