@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { run } from '../src/index.js';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { onlyRunDir, REPO_ROOT, runCli, startCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
@@ -60,10 +61,11 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   t.after(() => server.close());
   const project = await mixedProject(server.url);
   const out = await tempDir('troupe-shards-');
+  // The shards run in-process (what `troupe run --shard i/3` calls); `troupe merge` is the subject here.
   const shardDirs: string[] = [];
   for (let i = 1; i <= 3; i++) {
-    const r = await runCli(['run', '--no-reports', '--shard', `${i}/3`, '--out', join(out, `s${i}`), '--no-progress'], { cwd: project });
-    assert.equal(r.code, 0, r.stderr);
+    const r = await run({ cwd: project, shard: { index: i, count: 3 }, out: join(out, `s${i}`) });
+    assert.equal(r.status, 'complete');
     shardDirs.push(await onlyRunDir(join(out, `s${i}`)));
   }
   const merged = join(out, 'merged');
@@ -106,15 +108,17 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   assert.equal(shardManifest.planned, 40);
 
   // A missing shard, a duplicate, and a shard of another config are refused (exit 2) naming the problem.
-  const missing = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project });
+  const other = await run({ cwd: project, shard: { index: 3, count: 3 }, concurrency: 3, out: join(out, 'other') });
+  assert.equal(other.status, 'complete');
+  const [missing, dup, mixed] = await Promise.all([
+    runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project }),
+    runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project }),
+    runCli(['merge', shardDirs[0]!, shardDirs[1]!, other.runDir, '--out', join(out, 'm-other')], { cwd: project }),
+  ]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing shard 3\/3/);
-  const dup = await runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project });
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /duplicate shard 1\/3/);
-  const other = await runCli(['run', '--no-reports', '--shard', '3/3', '--concurrency', '3', '--out', join(out, 'other'), '--no-progress'], { cwd: project });
-  assert.equal(other.code, 0, other.stderr);
-  const mixed = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, await onlyRunDir(join(out, 'other')), '--out', join(out, 'm-other')], { cwd: project });
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /configHash differs/);
 });
