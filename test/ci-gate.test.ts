@@ -179,6 +179,7 @@ describe('troupe run as a CI gate', () => {
     const out = await tempDir();
     const result = await run(['--out', out, '--target', await closedPortUrl(), '--threshold', 'p95 < 2s', '--json']);
     assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /unreachable: connection refused/);
     assert.equal(result.stdout, '');
     assert.deepEqual(await readdir(out), []);
   });
