@@ -1,4 +1,4 @@
-// The test command: every test file in parallel (two at a time), except the timing-sensitive ones
+// The test command: every test file in parallel (three at a time), except the timing-sensitive ones
 // (*.timing.test.js: real-time rates, timeout precision, signals), which run afterwards one at a time
 // so a CPU-heavy neighbour cannot skew what they measure. Ends with one combined line:
 //   troupe tests: 340 passed, 0 failed in 84.2 s (parallel 61.0 s, timing 23.2 s)
@@ -6,6 +6,7 @@
 //   node scripts/test.mjs              the full suite
 //   node scripts/test.mjs --smoke      the short subset CI runs on a second Node version
 //   node scripts/test.mjs --slowest=20 also list the 20 slowest files (where the time goes)
+//   node scripts/test.mjs --jobs=2     files at a time in the parallel group (default 3)
 //   node scripts/test.mjs FILE...      only these files (names as in dist/test, e.g. capacity.test.js)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 
 // The smoke subset, for a second Node version (CI runs it on Node 24): what can differ between
 // versions — the in-process API and the demo, the input loader and the hostile corpus, undici and the
-// fault servers, the stdout pipe contract and the CLI's exit-2 path, the import graph. About 20 s.
+// fault servers, the stdout pipe contract and the CLI's exit-2 path, the import graph. Under 10 s.
 const SMOKE = [
   'architecture.test.js',
   'cli-bad-input.test.js',
@@ -32,6 +33,9 @@ const smoke = argv.includes('--smoke');
 const slowestArg = argv.find((a) => a.startsWith('--slowest'));
 const slowest = slowestArg ? Number(slowestArg.split('=')[1] ?? 20) : 0;
 const named = argv.filter((a) => !a.startsWith('--'));
+// Files in parallel. Many tests wait on a real server, a timer or a child process more than they
+// compute, so the default fills two cores with three files at a time.
+const jobs = Number(argv.find((a) => a.startsWith('--jobs='))?.split('=')[1] ?? 3);
 
 const dir = join('dist', 'test');
 const all = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
@@ -49,7 +53,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'troupe-test-'));
 const totals = { pass: 0, fail: 0, files: [] };
 const cpuBefore = childCpuSeconds();
 const seconds = {};
-for (const [name, concurrency, group] of [['parallel', 2, parallel], ['timing', 1, timing]]) {
+for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing', 1, timing]]) {
   if (group.length === 0) continue;
   const log = join(scratch, `${name}.ndjson`);
   const args = [
