@@ -46,4 +46,3 @@ export function completionText(summary: { load?: unknown; steps: Record<string, 
   const unit = workUnit(summary);
   return `${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} ${unit === 'arrivals' ? 'expected arrivals' : `planned ${unit}`} completed`;
 }
-
