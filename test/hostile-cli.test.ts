@@ -23,16 +23,13 @@ const NO_STACK = /\n\s+at /;
 test('hostile input at the CLI: exit 2, one "troupe:" message naming file and key, no stack trace, no run directory', async () => {
   const dir = await tempDir('troupe-hostile-cli-');
   await writeFile(join(dir, 'crlf.yaml'), 'target: http://127.0.0.1:9\nrequest: { method: GET, path: /x, headers: { X-A: "a\\r\\nX-Injected: 1" } }\n');
-  const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`)];
-  await writeFile(join(dir, 'bomb.yaml'), `target: http://127.0.0.1:9\n${bomb.join('\n')}\n`);
-  await writeFile(join(dir, 'deep.json'), `{"target":"http://127.0.0.1:9","x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
   await writeFile(join(dir, 'a-file'), 'not a folder');
   await writeFile(join(dir, 'ok.yaml'), 'target: http://127.0.0.1:9\n');
   const out = join(dir, 'out');
+  // One case per way a refusal reaches the CLI: a config key (InputError), a flag (UsageError) and the
+  // new check on --out; the alias bombs, deep files and the rest are in hostile-inputs.test.ts.
   const cases: Array<[string[], RegExp]> = [
     [['--config', 'crlf.yaml'], /^troupe: crlf\.yaml, at request\.headers\.X-A: the value contains a carriage return/],
-    [['--config', 'bomb.yaml'], /^troupe: bomb\.yaml: invalid YAML: too many alias expansions/],
-    [['--config', 'deep.json'], /^troupe: deep\.json, at x\[0\].*: nested more than 64 levels deep/],
     [['--config', 'crlf.yaml', '--rate', '1000000000000', '--duration', '1s'], /^troupe: --rate: got 1000000000000, expected a rate of at most 100000/],
     [['--config', 'ok.yaml', '--out', 'a-file'], /^troupe: --out "a-file": a-file is a file; expected a folder/],
   ];
@@ -46,7 +43,7 @@ test('hostile input at the CLI: exit 2, one "troupe:" message naming file and ke
     assert.equal(result.stdout, '');
   }
   assert.deepEqual(await listDir(out), [], 'no run directory');
-  assert.deepEqual((await readdir(dir)).sort(), ['a-file', 'bomb.yaml', 'crlf.yaml', 'deep.json', 'ok.yaml'], 'nothing else written');
+  assert.deepEqual((await readdir(dir)).sort(), ['a-file', 'crlf.yaml', 'ok.yaml'], 'nothing else written');
 });
 
 test('a ${env:} secret in the query, run name, persona name and URL userinfo is in no file, stdout or stderr; a bad value is not echoed', { timeout: 60_000 }, async (t) => {
