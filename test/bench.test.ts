@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
+import { buildReports } from '../src/reports/build.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
@@ -28,8 +29,9 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   const server = await startServer();
   t.after(() => server.close());
   const out = await tempDir('troupe-bench-');
-  const r = await runCli(['bench', server.url, '-c', '4', '--amount', '400', '-o', join(out, 'a'), '--threshold', 'error_rate < 50%', '--threshold', 'p99 < 1ms', '--json']);
-  assert.equal(r.code, 1, `p99 < 1ms is meant to fail… or pass on a fast box: ${r.stderr}`);
+  const r = await runCli(['bench', server.url, '-c', '4', '--amount', '400', '-o', join(out, 'a'), '--threshold', 'error_rate < 50%', '--threshold', 'error_rate < 5%', '--json']);
+  // Every 10th answer is a 503: error_rate is 10 % on any machine, so the second threshold fails, always.
+  assert.equal(r.code, 1, r.stderr);
   const dir = await onlyRunDir(join(out, 'a'));
   const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
@@ -41,12 +43,13 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   const h = new LatencyHistogram(3);
   for (const l of lines) h.record(l.latencyMs);
   assert.equal(summary.global.histograms.latency, h.encode(), 'the encoded histogram holds every response latency');
-  assert.deepEqual(JSON.parse(r.stdout).thresholds.results.map((x: { passed: boolean }) => x.passed).slice(0, 1), [true]);
+  assert.deepEqual(JSON.parse(r.stdout).thresholds.results.map((x: { passed: boolean }) => x.passed), [true, false]);
   assert.ok((await readdir(join(dir, 'csv'))).includes('requests.csv'));
   assert.ok((await readdir(dir)).includes('report.pdf'));
 
-  const rebuilt = await runCli(['report', dir, '--format', 'csv']);
-  assert.equal(rebuilt.code, 0, rebuilt.stderr);
+  // `troupe report` reads a bench run directory (in-process: the command is tested in reports*.test.ts).
+  const rebuilt = await buildReports(dir, ['csv']);
+  assert.deepEqual(rebuilt.failed, []);
   await assertRunDirValid(dir);
   const w = await runCli(['bench', server.url, '-c', '4', '--workers', '2', '--amount', '400', '-o', join(out, 'b'), '--no-reports']);
   assert.equal(w.code, 0, w.stderr);

@@ -6,17 +6,19 @@ import type { AddressInfo } from 'node:net';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary } from '../src/run-dir/types.js';
-import { REPO_ROOT, onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { REPO_ROOT, onlyRunDir, tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
+import { run as runInProcess } from '../src/index.js';
 
-async function runDemo(extraConfig: string[]): Promise<{ summary: RunSummary; stderr: string }> {
+// Runs go through the in-process API: the subject is what summary.json says, not the console.
+async function runDemo(extraConfig: string[]): Promise<{ summary: RunSummary }> {
   const dir = await tempDir('troupe-cachestats-');
   const config = join(dir, 'troupe.config.yaml');
   await writeFile(config, ['name: warm', 'target: demo', `personas: ${join(REPO_ROOT, 'personas')}`, `locations: ${join(REPO_ROOT, 'fixtures', 'locations.csv')}`, ...extraConfig, ''].join('\n'));
   const out = join(dir, 'out');
-  const run = await runCli(['run', '--config', config, '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
-  assert.equal(run.code, 0, run.stderr);
-  return { summary: JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as RunSummary, stderr: run.stderr };
+  const result = await runInProcess({ cwd: dir, config, out });
+  assert.equal(result.status, 'complete');
+  return { summary: JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as RunSummary };
 }
 
 test('the demo cache stats endpoint, read before and after, agrees with the observed hit rate; warm-up curve by persona', async () => {
@@ -55,8 +57,8 @@ test('a target whose headers claim hits its counters deny shows the difference; 
       locations: locationsCsv(10),
     });
     const out = await tempDir('troupe-liar-');
-    const result = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
-    assert.equal(result.code, 0, result.stderr);
+    const result = await runInProcess({ cwd: dir, out });
+    assert.equal(result.status, 'complete');
     return JSON.parse(await readFile(join(await onlyRunDir(out), 'summary.json'), 'utf8')) as RunSummary;
   };
   const liar = (await run('{ url: /stats, hits: cache.counters.hits, misses: cache.counters.misses }')).serverCache!;

@@ -61,23 +61,27 @@ test('findKnee: last level before a p95 or error limit, or before throughput gai
 });
 
 test('troupe capacity against a server that serves 4 at a time finds the knee at 4 (± one step)', async (t) => {
+  // 50 ms of service, so scheduling jitter on a busy machine (a neighbouring test rendering a PDF)
+  // stays small against it; a 20% gain rule, so a level measured a little low cannot hide the
+  // knee: below the limit each level doubles the throughput, past it (8 → 16) nothing is gained.
   const limit = 4;
-  const server = await startLimitedServer(limit, 20);
+  const serviceMs = 50;
+  const server = await startLimitedServer(limit, serviceMs);
   t.after(() => server.close());
   const out = await tempDir('troupe-capacity-');
   const started = Date.now();
-  const r = await runCli(['capacity', server.url, '--connections', '1,2,4,8,16', '--step-duration', '1s', '--out', out], { timeoutMs: 60_000 });
+  const r = await runCli(['capacity', server.url, '--connections', '1,2,4,8,16', '--step-duration', '1s', '--min-gain', '20%', '--out', out], { timeoutMs: 60_000 });
   console.log(`capacity sweep: exit ${r.code} in ${Date.now() - started} ms\n${r.stdout}`);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(server.maxInFlight(), limit, 'the server never served more than its limit at once');
   const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
   const levels: number[] = result.levels.map((l: LevelResult) => l.level);
   const index = levels.indexOf(result.knee.level);
-  assert.ok(Math.abs(index - levels.indexOf(limit)) <= 1, `knee at ${result.knee.level} (${result.knee.reason}), expected ${limit} ± one step`);
-  // Throughput near limit / service time past the limit; p95 grows with the queue.
-  const at16 = result.levels.at(-1) as LevelResult;
-  assert.ok(at16.rps > 100 && at16.rps < 260, `16 connections: ${at16.rps} req/s (4 / 20 ms = 200)`);
-  assert.ok(at16.p95! > 40, `16 connections queue: p95 ${at16.p95} ms`);
+  assert.ok(index >= 0 && Math.abs(index - levels.indexOf(limit)) <= 1, `knee at ${result.knee.level} (${result.knee.reason}), expected ${limit} ± one step`);
+  // Throughput near limit / service time past the limit (4 / 50 ms = 80 req/s); p95 grows with the queue.
+  const top = result.levels.at(-1) as LevelResult;
+  assert.ok(top.rps > 50 && top.rps < 100, `16 connections: ${top.rps} req/s (4 / 50 ms = 80)`);
+  assert.ok(top.p95! > 2 * serviceMs, `16 connections queue: p95 ${top.p95} ms`);
   const csv = await readFile(join(out, 'capacity.csv'), 'utf8');
   assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n/);
   assert.equal(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).length, 1, 'one knee row');

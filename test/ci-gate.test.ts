@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import type { ResultRecord } from '../src/engine/records.js';
+import * as api from '../src/index.js';
+import { ExitCode, TroupeError } from '../src/errors.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { closedPortUrl } from './helpers/servers.js';
@@ -43,7 +45,15 @@ async function fastBaseline(dir: string): Promise<string> {
   return path;
 }
 
-const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['run', ...args], { cwd: REPO_ROOT, env, timeoutMs: 60_000 });
+/** The error a refused call ends with: a TroupeError with exit code 2. */
+async function refusal(promise: Promise<unknown>): Promise<TroupeError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof TroupeError, `expected a TroupeError, got ${String(error)}`);
+  assert.equal(error.exitCode, ExitCode.usage, error.message);
+  return error;
+}
+
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['run', '--no-reports', ...args], { cwd: REPO_ROOT, env, timeoutMs: 60_000 });
 
 describe('troupe run as a CI gate', () => {
   it('exits 0 when thresholds hold; --json prints one document on stdout; JUnit, summary.md and the step summary agree', async () => {
@@ -138,11 +148,11 @@ describe('troupe run as a CI gate', () => {
   });
 
   it('exits 2 on a threshold scoped to an unknown persona, before the run', async () => {
+    // In-process: the CLI prints this message after "troupe: " (the malformed-threshold case above shows it).
     const out = await tempDir();
-    const result = await run(['--out', out, '--threshold', 'persona:"Nobody Here" p95 < 1s']);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /unknown persona "Nobody Here"; the personas are "Diego the field rep"/);
-    assert.ok(result.stderr.includes('\n  persona:"Nobody Here" p95 < 1s\n           ^\n'), result.stderr);
+    const error = await refusal(api.run({ cwd: REPO_ROOT, out, thresholds: ['persona:"Nobody Here" p95 < 1s'] }));
+    assert.match(error.message, /unknown persona "Nobody Here"; the personas are "Diego the field rep"/);
+    assert.ok(error.message.includes('\n  persona:"Nobody Here" p95 < 1s\n           ^'), error.message);
     assert.deepEqual(await readdir(out), []);
   });
 
@@ -153,17 +163,15 @@ describe('troupe run as a CI gate', () => {
       config,
       [`personas: ${join(REPO_ROOT, 'personas')}`, `locations: ${join(REPO_ROOT, 'fixtures', 'locations.csv')}`, 'thresholds:', '  - p95 < 2s', '  - "location:atlantis p95 < 2s"'].join('\n'),
     );
-    const result = await runCli(['validate', '--config', config], { cwd: dir });
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /gate\.yaml, at thresholds\[1\]: invalid threshold: unknown location "atlantis"/);
-    assert.ok(result.stderr.includes('\n  location:atlantis p95 < 2s\n           ^'), result.stderr);
+    const error = await refusal(api.validate({ cwd: dir, config }));
+    assert.match(error.message, /gate\.yaml, at thresholds\[1\]: invalid threshold: unknown location "atlantis"/);
+    assert.ok(error.message.includes('\n  location:atlantis p95 < 2s\n           ^'), error.message);
   });
 
   it('exits 2 when --baseline is not a run, before the run', async () => {
     const out = await tempDir();
-    const result = await run(['--out', out, '--baseline', join(out, 'nope')]);
-    assert.equal(result.code, 2, result.stderr);
-    assert.match(result.stderr, /--baseline ".*nope": not found; expected a run directory or a summary\.json/);
+    const error = await refusal(api.run({ cwd: REPO_ROOT, out, baseline: join(out, 'nope') }));
+    assert.match(error.message, /--baseline ".*nope": not found; expected a run directory or a summary\.json/);
     assert.deepEqual(await readdir(out), []);
   });
 
@@ -171,6 +179,7 @@ describe('troupe run as a CI gate', () => {
     const out = await tempDir();
     const result = await run(['--out', out, '--target', await closedPortUrl(), '--threshold', 'p95 < 2s', '--json']);
     assert.equal(result.code, 3, result.stderr);
+    assert.match(result.stderr, /unreachable: connection refused/);
     assert.equal(result.stdout, '');
     assert.deepEqual(await readdir(out), []);
   });
@@ -214,8 +223,8 @@ describe('troupe compare', () => {
 describe('examples/ci', () => {
   it('the CI config validates and the nightly workflow gates on the exit code with a baseline artifact', async () => {
     const { parse } = await import('yaml');
-    const check = await runCli(['validate', '--config', 'examples/ci/troupe.ci.yaml'], { cwd: REPO_ROOT });
-    assert.equal(check.code, 0, check.stderr);
+    const check = await api.validate({ cwd: REPO_ROOT, config: 'examples/ci/troupe.ci.yaml' });
+    assert.ok(check.personas > 0 && check.locations > 0);
 
     const workflow = parse(await readFile(join(REPO_ROOT, 'examples', 'ci', 'github-actions-nightly.yml'), 'utf8'));
     assert.ok(workflow.on.schedule[0].cron);

@@ -41,7 +41,7 @@ test('snapshots parse at any moment of a run, and summary percentiles agree with
       'demo: { missLatency: 30ms }',
     ].join('\n'),
   );
-  const { done } = startCli(['run', '--config', config, '--out', out], { cwd: dir, timeoutMs: 60_000 });
+  const { done } = startCli(['run', '--no-reports', '--config', config, '--out', out], { cwd: dir, timeoutMs: 60_000 });
   let exited = false;
   const finished = done.finally(() => (exited = true));
 

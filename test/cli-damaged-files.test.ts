@@ -74,7 +74,7 @@ test('troupe run --resume: a damaged middle line is exit 2 naming it; nothing is
   const manifest = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string };
   await writeFile(join(dir, 'run.json'), JSON.stringify({ ...manifest, status: 'interrupted' }));
   const before = await readFile(join(dir, 'results.ndjson'), 'utf8');
-  const result = await runCli(['run', '--resume', 'out/resume', '--no-progress'], { cwd: project });
+  const result = await runCli(['run', '--no-reports', '--resume', 'out/resume', '--no-progress'], { cwd: project });
   assertDamagedLine(result, 'out/resume/results.ndjson');
   assert.equal(await readFile(join(dir, 'results.ndjson'), 'utf8'), before);
 });

@@ -17,21 +17,24 @@ describe('troupe init, schema and env files from the command line', () => {
     assert.match(init.stdout, /troupe\.config\.yaml[\s\S]*\.github\/workflows\/troupe-nightly\.yml[\s\S]*npx troupe validate\n {2}npx troupe run --target demo/);
     const dir = join(parent, 'shop');
 
-    const validate = await runCli(['validate'], { cwd: dir });
+    // Four independent commands on the new project, side by side.
+    const config = await readFile(join(dir, 'troupe.config.yaml'), 'utf8');
+    const [validate, run, again, schema] = await Promise.all([
+      runCli(['validate'], { cwd: dir }),
+      runCli(['run', '--target', 'demo', '--no-reports', '--no-progress'], { cwd: dir }),
+      runCli(['init', 'shop'], { cwd: parent }),
+      runCli(['schema'], { cwd: parent }),
+    ]);
     assert.equal(validate.code, 0, validate.stderr);
     assert.match(validate.stdout, /^ok: 2 personas, 6 locations/);
-    const run = await runCli(['run', '--target', 'demo', '--no-reports', '--no-progress'], { cwd: dir });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /thresholds: all 2 passed/);
 
-    const config = await readFile(join(dir, 'troupe.config.yaml'), 'utf8');
-    const again = await runCli(['init', 'shop'], { cwd: parent });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /shop\/troupe\.config\.yaml already exists; nothing was written/);
     assert.doesNotMatch(again.stderr, /Usage: troupe init/, 'an existing file is not a usage mistake: no help text');
     assert.equal(await readFile(join(dir, 'troupe.config.yaml'), 'utf8'), config);
 
-    const schema = await runCli(['schema'], { cwd: parent });
     assert.equal(schema.code, 0, schema.stderr);
     const validConfig = schemaValidator(JSON.parse(schema.stdout) as object);
     assert.equal(validConfig(parse(config)), null);

@@ -7,8 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResultRecord } from '../src/engine/records.js';
 import type { RunSummary } from '../src/run-dir/types.js';
-import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { onlyRunDir, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
+import { run as runInProcess, TroupeError, validate } from '../src/index.js';
 
 /** login → token; items (needs the token) → ids; items/:id (needs the token) → the item. */
 async function startShop(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -83,8 +84,9 @@ test('a three-step journey captures a token and an id and uses them; checks are 
     locations: 'id\nx\ny\n',
   });
   const out = await tempDir('troupe-journey-');
-  const run = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 30_000 });
-  assert.equal(run.code, 0, run.stderr);
+  // In-process: the subject is what the journey did and what summary.json counts.
+  const result = await runInProcess({ cwd: dir, out });
+  assert.equal(result.status, 'complete');
   const runDir = await onlyRunDir(out);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
   const results = (await readFile(join(runDir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ResultRecord);
@@ -124,7 +126,7 @@ test('a {{vars.NAME}} that no earlier step captures is an input error (exit 2)',
     personas: { 'p.yaml': 'name: P\njourney:\n  - name: one\n    request: { path: "/x/{{vars.tokn}}" }\n' },
     locations: 'id\nx\n',
   });
-  const run = await runCli(['validate'], { cwd: dir, timeoutMs: 20_000 });
-  assert.equal(run.code, 2, run.stderr);
-  assert.match(run.stderr, /journey\[0\]\.request\.path.*no earlier step captures "tokn"/);
+  const error = await validate({ cwd: dir }).then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof TroupeError && error.exitCode === 2, String(error));
+  assert.match(error.message, /journey\[0\]\.request\.path.*no earlier step captures "tokn"/);
 });

@@ -64,7 +64,7 @@ async function openRun(target: string, load: string): Promise<{ summary: RunSumm
     locations: locationsCsv(20),
   });
   const out = await tempDir('troupe-open-');
-  const result = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
+  const result = await runCli(['run', '--no-reports', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr);
   const runDir = await onlyRunDir(out);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;

@@ -24,7 +24,7 @@ async function maxRssOfRun(url: string, bytes: number): Promise<{ rss: number; s
   });
   const probe = join(await tempDir(), 'rss.mjs');
   await writeFile(probe, "process.on('exit', () => process.stderr.write(`MAXRSS ${process.resourceUsage().maxRSS}\\n`));\n");
-  const result = await runCli(['run', '--no-progress'], { cwd: project, env: { NODE_OPTIONS: `--import=${probe}` }, timeoutMs: 120_000 });
+  const result = await runCli(['run', '--no-reports', '--no-progress'], { cwd: project, env: { NODE_OPTIONS: `--import=${probe}` }, timeoutMs: 120_000 });
   assert.equal(result.code, 0, result.stderr);
   const kb = Number(/MAXRSS (\d+)/.exec(result.stderr)?.[1]);
   const dir = await onlyRunDir(join(project, 'out'));

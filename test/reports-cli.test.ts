@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunSummary } from '../src/run-dir/types.js';
 import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
-import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { run } from '../src/index.js';
+import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { pdfInfo, pdfPageFill, pdfPages, readCsv } from './fixtures/reports/read.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
@@ -12,8 +13,10 @@ describe('reports of the shipped demo run', () => {
   it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; troupe report rebuilds them', async () => {
     const out = await tempDir();
     try {
-      const run = await runCli(['run', '--out', out, '--no-progress'], { timeoutMs: 90_000 });
-      assert.equal(run.code, 0, run.stderr);
+      // The run in-process with reports on, as `troupe run` makes it (cli-run.test.ts spawns that one);
+      // the rebuild below is the spawned `troupe report`.
+      const result = await run({ cwd: REPO_ROOT, out, reports: true });
+      assert.equal(result.status, 'complete');
       const dir = await onlyRunDir(out);
       const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
       const results = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n');

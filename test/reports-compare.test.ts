@@ -2,19 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+import { run } from '../src/index.js';
+import { REPO_ROOT, tempDir } from './helpers/cli.js';
 import { pdfPages } from './fixtures/reports/read.js';
 
 test('a run with --baseline has a comparison page in report.pdf; a run without one does not', async () => {
   const out = await tempDir();
-  const first = await runCli(['run', '--out', join(out, 'a'), '--iterations', '2'], { cwd: REPO_ROOT });
-  assert.equal(first.code, 0, first.stderr);
-  const baselineDir = join(out, 'a', (await readdir(join(out, 'a')))[0]!);
+  // In-process runs with reports on, as `troupe run` makes them (its exit 1 on a regression is in ci-gate).
+  const first = await run({ cwd: REPO_ROOT, out: join(out, 'a'), iterations: 2, reports: true });
+  assert.equal(first.passed, true);
+  const baselineDir = first.runDir;
   // One iteration against a warm four-fifths: the cache hit rate drops from 90 % to 80 %, a regression
   // at the default 5-point tolerance whatever the machine's timing does.
-  const second = await runCli(['run', '--out', join(out, 'b'), '--baseline', baselineDir], { cwd: REPO_ROOT });
-  assert.equal(second.code, 1, second.stderr);
-  const runDir = join(out, 'b', (await readdir(join(out, 'b')))[0]!);
+  const second = await run({ cwd: REPO_ROOT, out: join(out, 'b'), baseline: baselineDir, reports: true });
+  assert.equal(second.passed, false, 'a regression');
+  assert.deepEqual(await readdir(join(out, 'b')), [second.runId]);
+  const runDir = second.runDir;
   const comparison = JSON.parse(await readFile(join(runDir, 'compare.json'), 'utf8'));
   const baselineId = JSON.parse(await readFile(join(baselineDir, 'run.json'), 'utf8')).runId as string;
 

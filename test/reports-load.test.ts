@@ -6,9 +6,11 @@ import { describe, it } from 'node:test';
 import { REQUESTS_HEADER } from '../src/reports/csv/requests.js';
 import { fmtInt, fmtMs } from '../src/reports/format.js';
 import type { RunSummary } from '../src/run-dir/types.js';
-import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+import { onlyRunDir, REPO_ROOT, tempDir } from './helpers/cli.js';
 import { makeRunDir, sampleRecords } from './fixtures/reports/make-run-dir.js';
 import { pdfPages, readCsv } from './fixtures/reports/read.js';
+import { run } from '../src/index.js';
+import { buildReports } from '../src/reports/build.js';
 
 const CLOSED_HEADERS: Record<string, string> = {
   'requests.csv': REQUESTS_HEADER.join(','),
@@ -48,8 +50,9 @@ describe('reports of an open-model journey run', () => {
     try {
       const config = join(out, 'open.yaml');
       await writeFile(config, OPEN_CONFIG);
-      const run = await runCli(['run', '--config', config, '--out', join(out, 'runs'), '--no-progress'], { timeoutMs: 60_000 });
-      assert.equal(run.code, 0, run.stderr);
+      // In-process with reports on: what `troupe run --config open.yaml` writes (the subject is the reports).
+      const result = await run({ cwd: REPO_ROOT, config, out: join(out, 'runs'), reports: true });
+      assert.equal(result.status, 'complete');
       const dir = await onlyRunDir(join(out, 'runs'));
       const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
       const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -148,8 +151,8 @@ describe('reports of a closed-model run without journeys', () => {
     const dir = await tempDir();
     try {
       const summary = await makeRunDir(dir, sampleRecords());
-      const res = await runCli(['report', dir, '--format', 'csv']);
-      assert.equal(res.code, 0, res.stderr);
+      const res = await buildReports(dir, ['csv']);
+      assert.deepEqual(res.failed, []);
       for (const [name, header] of Object.entries(CLOSED_HEADERS)) assert.equal(await headerOf(dir, name), header, name);
       const files = (await readdir(join(dir, 'csv'))).filter((f) => !f.startsWith('.')).sort();
       const expected = ['cache.csv', 'errors.csv', 'locations.csv', 'percentiles.csv', 'personas.csv', 'requests.csv', 'steps.csv', 'timeseries.csv'];
@@ -168,8 +171,8 @@ describe('reports of a closed-model run without journeys', () => {
       const summary = JSON.parse(await readFile(path, 'utf8')) as RunSummary;
       summary.abortedBy = { rule: 'error_rate > 5% over 10s', measured: 0.4, requests: 50, windowMs: 10_000, at: Date.parse(summary.endedAt), message: 'abortOn "error_rate > 5% over 10s": error_rate was 40.0% (20/50) in the last 10 s' };
       await writeFile(path, JSON.stringify(summary));
-      const res = await runCli(['report', dir, '--format', 'pdf']);
-      assert.equal(res.code, 0, res.stderr);
+      const res = await buildReports(dir, ['pdf']);
+      assert.deepEqual(res.failed, []);
       const cover = (await pdfPages(join(dir, 'report.pdf')))[0]!.replace(/\s+/g, ' ');
       assert.ok(cover.includes('error_rate was 40.0% (20/50) in the last 10 s'), cover);
     } finally {

@@ -10,6 +10,7 @@ import { objectMembers, parseMember } from '../src/run-dir/json-members.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { LOCATIONS, makeRunDir, PERSONAS, sampleRecords } from './fixtures/reports/make-run-dir.js';
 import { pdfPages, readCsv } from './fixtures/reports/read.js';
+import { buildReports } from '../src/reports/build.js';
 
 const AWKWARD: Cell[] = [
   '=SUM(A1:A2)', '+1', '-1', '@x', '\tx', '\rx', 'a,b', 'say "hi"', 'line\nbreak', 'crlf\r\nx', '', 'Zoë ✓', ' lead space',
@@ -51,8 +52,9 @@ describe('troupe report on a run directory', () => {
     try {
       const records = sampleRecords();
       const summary = await makeRunDir(dir, records);
-      const res = await runCli(['report', dir, '--format', 'csv']);
-      assert.equal(res.code, 0, res.stderr);
+      // In-process: what `troupe report DIR --format csv` calls (the command itself is tested below).
+      const res = await buildReports(dir, ['csv']);
+      assert.deepEqual(res.failed, []);
 
       const requests = await readCsv(dir, 'requests.csv');
       assert.equal(requests.length, records.length);
@@ -151,8 +153,8 @@ describe('troupe report on a run directory', () => {
     try {
       const records = sampleRecords();
       await makeRunDir(dir, records, { status: 'running', noSummary: true, cutOffTail: true });
-      const res = await runCli(['report', dir, '--format', 'csv']);
-      assert.equal(res.code, 0, res.stderr);
+      const res = await buildReports(dir, ['csv']);
+      assert.deepEqual(res.failed, []);
       const personas = await readCsv(dir, 'personas.csv');
       assert.equal(personas.reduce((n, r) => n + Number(r.requests), 0), records.length);
       assert.ok(personas.every((r) => r.run_status === 'interrupted'));
@@ -165,11 +167,10 @@ describe('troupe report on a run directory', () => {
     const dir = await tempDir();
     try {
       await makeRunDir(dir, sampleRecords());
-      const bad = await runCli(['report', dir, '--format', 'csv,xlsx']);
+      const empty = await tempDir();
+      const [bad, none] = await Promise.all([runCli(['report', dir, '--format', 'csv,xlsx']), runCli(['report', empty])]);
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /unknown format "xlsx"; valid formats: csv, pdf/);
-      const empty = await tempDir();
-      const none = await runCli(['report', empty]);
       assert.equal(none.code, 2);
       assert.match(none.stderr, /is not a run directory/);
       await rm(empty, { recursive: true, force: true });

@@ -2,16 +2,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ExitCode, run as runInProcess, TroupeError } from '../src/index.js';
 import { runCli, startCli } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { assertJsonFilesParse, readJson, readResultsFile, waitForResults } from './helpers/run-files.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
-const LOCATIONS = 100;
+/** The error a refused call ends with: a TroupeError with exit code 2. */
+async function refusal(promise: Promise<unknown>): Promise<TroupeError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof TroupeError, `expected a TroupeError, got ${String(error)}`);
+  assert.equal(error.exitCode, ExitCode.usage, error.message);
+  return error;
+}
+
+const LOCATIONS = 50;
 const PERSONAS = { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Ben\n' };
 const PLANNED = LOCATIONS * 2;
 
-/** Demo target with a 30 ms miss and a one-entry cache: 200 misses over 2 slots ≈ 3 s. */
+/** Demo target with a 30 ms miss and a one-entry cache: 100 misses over 2 slots ≈ 1.5 s. */
 function demoProject() {
   return writeProject({
     config: [
@@ -54,7 +63,7 @@ async function assertWholeRun(runDir: string, resumes: number): Promise<void> {
 
 test('kill -9 mid-run leaves valid files; --resume finishes every planned item exactly once', { timeout: 90_000 }, async (t) => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 20);
   run.child.kill('SIGKILL');
   const killed = await run.done;
@@ -74,7 +83,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
   const text = await readFile(path, 'utf8');
   if (before.cut === 0) await truncate(path, Buffer.byteLength(text) - 40);
 
-  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
+  const resumed = await runCli(['run', '--no-reports', '--resume', runDir, '--no-progress'], { cwd: project });
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`run directory: ${runDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   await assertWholeRun(runDir, 1);
@@ -83,7 +92,7 @@ test('kill -9 mid-run leaves valid files; --resume finishes every planned item e
 
 test('SIGINT: exit 130, everything marked interrupted; --resume completes the run', { timeout: 90_000 }, async () => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 10);
   run.child.kill('SIGINT');
   const result = await run.done;
@@ -100,37 +109,35 @@ test('SIGINT: exit 130, everything marked interrupted; --resume completes the ru
   assert.equal(summary.global.requests, partial.lines.length);
   assert.equal(summary.aborted, undefined, 'the 30 ms requests finished within the grace period');
 
-  const resumed = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
-  assert.equal(resumed.code, 0, resumed.stderr);
+  // The signal was the CLI's part; resuming is the same in-process call the CLI makes.
+  const resumed = await runInProcess({ cwd: project, resume: runDir });
+  assert.equal(resumed.status, 'complete');
   await assertWholeRun(runDir, 1);
 
-  const again = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /already complete/);
+  const again = await refusal(runInProcess({ cwd: project, resume: runDir }));
+  assert.match(again.message, /already complete/);
 });
 
 test('--resume refuses changed inputs with exit 2 and says what changed', { timeout: 60_000 }, async () => {
   const project = await demoProject();
-  const run = startCli(['run', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
   const runDir = await waitForResults(join(project, 'out'), 5);
   run.child.kill('SIGKILL');
   await run.done;
   const before = await readFile(join(runDir, 'results.ndjson'));
 
   // A flag that differs from those the run was started with (recorded in run.json) is refused by name.
-  const flag = await runCli(['run', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  const flag = await runCli(['run', '--no-reports', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
   assert.equal(flag.code, 2, flag.stderr);
   assert.match(flag.stderr, /cannot resume .*: --concurrency: the run was started without it, given --concurrency 3\./);
 
   const configPath = join(project, 'troupe.config.yaml');
   await writeFile(configPath, (await readFile(configPath, 'utf8')).replace('concurrency: 2', 'concurrency: 3'));
   await writeFile(join(project, 'personas', 'b.yaml'), 'name: Ben\nthinkTime: 1ms\n');
-  const result = await runCli(['run', '--resume', runDir, '--no-progress'], { cwd: project });
-  assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
+  const changed = await refusal(runInProcess({ cwd: project, resume: runDir }));
+  assert.match(changed.message, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
   assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');
 
-  const missing = await runCli(['run', '--resume', join(project, 'nowhere'), '--no-progress'], { cwd: project });
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /no run\.json/);
+  const missing = await refusal(runInProcess({ cwd: project, resume: join(project, 'nowhere') }));
+  assert.match(missing.message, /no run\.json/);
 });

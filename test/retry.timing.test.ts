@@ -112,7 +112,7 @@ async function runProject(target: string, extra: string, locations: string) {
     locations,
   });
   const out = await tempDir('troupe-retry-');
-  const run = await runCli(['run', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
+  const run = await runCli(['run', '--no-reports', '--out', out, '--no-progress'], { cwd: dir, timeoutMs: 60_000 });
   const runDir = await onlyRunDir(out);
   const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
   const manifest = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as RunManifest;

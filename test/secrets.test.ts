@@ -2,48 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { Redactor } from '../src/redact.js';
 import { onlyRunDir, runCli } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 import { walk } from './helpers/run-files.js';
+import { forms, searchable } from './helpers/secret-scan.js';
 import { pdfPages } from './fixtures/reports/read.js';
 import { startCountingServer, startFaultServer } from './helpers/servers.js';
 
 const SENTINEL = 'S3NT1NEL-9f8e7d6c5b4a';
-
-/** Every form the sentinel could take in a file: raw, hex (PDF text strings), UTF-16BE hex, base64. */
-function forms(secret: string): Array<[string, Buffer]> {
-  const hex = Buffer.from(secret).toString('hex');
-  const utf16 = Buffer.from(secret, 'utf16le').swap16().toString('hex');
-  return [
-    ['raw', Buffer.from(secret)],
-    ['hex', Buffer.from(hex)],
-    ['HEX', Buffer.from(hex.toUpperCase())],
-    ['utf16 hex', Buffer.from(utf16)],
-    ['base64', Buffer.from(Buffer.from(secret).toString('base64').slice(0, 20))],
-  ];
-}
-
-/** The bytes of a file plus, for a PDF, every Flate stream inflated. */
-function searchable(name: string, bytes: Buffer): Buffer[] {
-  const out = [bytes];
-  if (!name.endsWith('.pdf')) return out;
-  const text = bytes.toString('latin1');
-  const re = /stream\r?\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    const start = m.index + m[0].length;
-    const end = text.indexOf('endstream', start);
-    if (end < 0) break;
-    try {
-      out.push(inflateSync(bytes.subarray(start, end)));
-    } catch {
-      // not a Flate stream
-    }
-  }
-  return out;
-}
 
 test('a secret from the environment appears nowhere: run directory, stdout, stderr, --verbose', { timeout: 60_000 }, async (t) => {
   const faults = await startFaultServer();

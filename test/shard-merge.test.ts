@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { run } from '../src/index.js';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { onlyRunDir, REPO_ROOT, runCli, startCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
@@ -61,10 +62,11 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   t.after(() => server.close());
   const project = await mixedProject(server.url);
   const out = await tempDir('troupe-shards-');
+  // The shards run in-process (what `troupe run --shard i/3` calls); `troupe merge` is the subject here.
   const shardDirs: string[] = [];
   for (let i = 1; i <= 3; i++) {
-    const r = await runCli(['run', '--shard', `${i}/3`, '--out', join(out, `s${i}`), '--no-progress', '--no-reports'], { cwd: project });
-    assert.equal(r.code, 0, r.stderr);
+    const r = await run({ cwd: project, shard: { index: i, count: 3 }, out: join(out, `s${i}`) });
+    assert.equal(r.status, 'complete');
     shardDirs.push(await onlyRunDir(join(out, `s${i}`)));
   }
   const merged = join(out, 'merged');
@@ -108,15 +110,17 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   assert.equal(shardManifest.planned, 40);
 
   // A missing shard, a duplicate, and a shard of another config are refused (exit 2) naming the problem.
-  const missing = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project });
+  const other = await run({ cwd: project, shard: { index: 3, count: 3 }, concurrency: 3, out: join(out, 'other') });
+  assert.equal(other.status, 'complete');
+  const [missing, dup, mixed] = await Promise.all([
+    runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project }),
+    runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project }),
+    runCli(['merge', shardDirs[0]!, shardDirs[1]!, other.runDir, '--out', join(out, 'm-other')], { cwd: project }),
+  ]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing shard 3\/3/);
-  const dup = await runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project });
   assert.equal(dup.code, 2);
   assert.match(dup.stderr, /duplicate shard 1\/3/);
-  const other = await runCli(['run', '--shard', '3/3', '--concurrency', '3', '--out', join(out, 'other'), '--no-progress', '--no-reports'], { cwd: project });
-  assert.equal(other.code, 0, other.stderr);
-  const mixed = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, await onlyRunDir(join(out, 'other')), '--out', join(out, 'm-other')], { cwd: project });
   assert.equal(mixed.code, 2);
   assert.match(mixed.stderr, /configHash differs/);
 });
@@ -139,7 +143,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   const out = await tempDir('troupe-k8s-');
   const shards = await Promise.all(
     [0, 1, 2, 3].map((k) =>
-      runCli(['run', '--target', url, '--shards', '4', '--out', join(out, `shard-${k}`), '--no-progress', '--no-reports', ...thresholds], {
+      runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, `shard-${k}`), '--no-progress', ...thresholds], {
         cwd: REPO_ROOT,
         env: { JOB_COMPLETION_INDEX: String(k) },
         timeoutMs: 90_000,
@@ -157,7 +161,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(new Set(ids).size, 80, 'no work item twice');
 
   const merged = await runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json'], { cwd: REPO_ROOT });
-  const single = await runCli(['run', '--target', url, '--out', join(out, 'single'), '--no-progress', '--no-reports', '--json', ...thresholds], { cwd: REPO_ROOT });
+  const single = await runCli(['run', '--no-reports', '--target', url, '--out', join(out, 'single'), '--no-progress', '--json', ...thresholds], { cwd: REPO_ROOT });
   const singleIds = (await resultLines(await onlyRunDir(join(out, 'single')))).map((r) => r.id);
   assert.deepEqual([...ids].sort(), [...singleIds].sort(), 'the shards together ran exactly the single run\'s plan');
   const verdict = (stdout: string) => (JSON.parse(stdout).thresholds.results as Array<{ expression: string; passed: boolean }>).map((r) => `${r.expression}: ${r.passed}`);
@@ -167,7 +171,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(single.code, 1, single.stderr);
   assert.deepEqual(verdict(merged.stdout).slice(0, 4), ['requests == 80: true', 'error_rate < 1%: true', 'persona:diego requests == 16: true', 'p50 < 60s: true']);
 
-  const bad = await runCli(['run', '--target', url, '--shards', '4', '--out', join(out, 'bad'), '--no-progress'], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '4' } });
+  const bad = await runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, 'bad'), '--no-progress'], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '4' } });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /JOB_COMPLETION_INDEX must be a whole number from 0 to 3, got "4"/);
 });

@@ -5,6 +5,7 @@ import { startCli } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { assertJsonFilesParse, readJson, readResultsFile, sleep } from './helpers/run-files.js';
 import { startCountingServer, type CountingServer } from './helpers/servers.js';
+import { waitForText } from './helpers/streams.js';
 
 /** A target that answers nothing for a minute: every request stays in flight until cut. */
 async function hangingProject(server: CountingServer) {
@@ -27,7 +28,7 @@ test('after --grace, requests still in flight are cut, counted as aborted and no
   const server = await startCountingServer({ delayMs: 60_000 });
   t.after(() => server.close());
   const project = await hangingProject(server);
-  const run = startCli(['run', '--grace', '500ms', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--grace', '500ms', '--no-progress'], { cwd: project });
   await waitForInFlight(server, 3);
   const signalled = Date.now();
   run.child.kill('SIGINT');
@@ -54,10 +55,12 @@ test('a second SIGINT exits at once; files on disk stay valid', { timeout: 60_00
   const server = await startCountingServer({ delayMs: 60_000 });
   t.after(() => server.close());
   const project = await hangingProject(server);
-  const run = startCli(['run', '--grace', '30s', '--no-progress'], { cwd: project });
+  const run = startCli(['run', '--no-reports', '--grace', '30s', '--no-progress'], { cwd: project });
   await waitForInFlight(server, 3);
+  // The second signal must come after the first was handled: wait for the run to say it is stopping.
+  const stopping = waitForText(run.child.stderr, /stopping: letting requests in flight finish/, 10_000);
   run.child.kill('SIGINT');
-  await sleep(300);
+  await stopping;
   const second = Date.now();
   run.child.kill('SIGINT');
   const result = await run.done;

@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { run } from '../src/index.js';
+import { onlyRunDir, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 
 /** Deterministic by path: /fail-N → 500, /gone-N → 404, /hit-N and /miss-N → 200 with that X-Cache, after ~1 ms. */
@@ -39,11 +40,12 @@ test('--workers 2 gives the same totals, per-persona counts and result lines as 
   });
   const out = await tempDir('troupe-workers-');
   const runs: Record<string, { summary: any; ids: string[]; manifest: any; snapshots: string[] }> = {};
+  // In-process (what `troupe run --workers N` calls): the worker threads are real either way.
   for (const workers of ['1', '2']) {
     const started = Date.now();
-    const r = await runCli(['run', '--workers', workers, '--out', join(out, `w${workers}`), '--no-progress', '--no-reports'], { cwd: project });
-    console.log(`--workers ${workers}: exit ${r.code} in ${Date.now() - started} ms`);
-    assert.equal(r.code, 0, r.stderr);
+    const r = await run({ cwd: project, workers: Number(workers), out: join(out, `w${workers}`) });
+    console.log(`--workers ${workers}: ${r.status} in ${Date.now() - started} ms`);
+    assert.equal(r.status, 'complete');
     const dir = await onlyRunDir(join(out, `w${workers}`));
     const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).split('\n').filter(Boolean);
     runs[workers] = {

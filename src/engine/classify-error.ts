@@ -72,6 +72,10 @@ const BY_CODE: Record<string, RequestErrorCode> = {
   EAI_NONAME: 'dns',
   EAI_FAIL: 'dns',
   UND_ERR_INFO: 'protocol',
+  // A body that disagrees with its Content-Length (or two Content-Lengths), a header block past the
+  // parser's limit: the response broke HTTP, whatever the socket did next.
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
+  UND_ERR_HEADERS_OVERFLOW: 'protocol',
   UND_ERR_RESPONSE_STATUS_CODE: 'protocol',
   UND_ERR_INVALID_ARG: 'protocol',
 };
@@ -84,6 +88,9 @@ export function classifyError(error: unknown): RequestErrorCode {
   for (let depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string') {
+      // undici destroys the socket with "bad response" for an answer it cannot accept (a 1xx such as
+      // 100 Continue where none was asked for, an unexpected upgrade): a protocol fault, not a reset.
+      if (code === 'UND_ERR_SOCKET' && (current as { message?: unknown }).message === 'bad response') return 'protocol';
       const known = BY_CODE[code];
       if (known) return known;
       if (TLS_CODE.test(code)) return 'tls';
@@ -97,6 +104,7 @@ export function classifyError(error: unknown): RequestErrorCode {
 }
 
 export function errorForStatus(status: number): RequestErrorCode | null {
+  if (status < 100 || status > 599) return 'protocol';
   if (status >= 500) return 'http_5xx';
   if (status >= 400) return 'http_4xx';
   return null;

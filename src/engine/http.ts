@@ -141,7 +141,8 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       const error = errorForStatus(status!);
       const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: now() - started, ttfbMs, bytes, headers, bodyText: result.bodyText, redirects };
       const retryAfter = headers?.['retry-after'];
-      if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
+      if (error === 'protocol') outcome.message = `status ${status} is outside 100-599`;
+      else if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
       return outcome;
     }
   } catch (err) {

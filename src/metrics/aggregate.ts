@@ -68,11 +68,9 @@ function ratio(part: number, whole: number): number | null {
 }
 
 function mapToRecord<K extends string | number>(map: Map<K, number> | null): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (map === null) return out;
+  if (map === null) return {};
   const keys = [...map.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const key of keys) out[String(key)] = map.get(key)!;
-  return out;
+  return Object.fromEntries(keys.map((key) => [String(key), map.get(key)!]));
 }
 
 function addAll<K>(into: Map<K, number>, from: Map<K, number>): void {

@@ -58,10 +58,10 @@ export interface PersonaSnapshot extends ScopeStats {
 const byKey = <K extends string, V>(entries: Iterable<[K, V]>): [K, V][] =>
   [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
+// Keys here are names users chose (personas, locations, steps): Object.fromEntries defines them as own
+// properties, so "__proto__" or "constructor" stays a key instead of reaching the prototype.
 function summaries(map: ReadonlyMap<string, ScopeAggregate>): Record<string, ScopeSummary> {
-  const out: Record<string, ScopeSummary> = {};
-  for (const [key, scope] of byKey(map)) out[key] = scope.toSummary();
-  return out;
+  return Object.fromEntries(byKey(map).map(([key, scope]) => [key, scope.toSummary()]));
 }
 
 function fromSummaries(into: Map<string, ScopeAggregate>, from: Record<string, ScopeSummary>): void {
@@ -180,8 +180,7 @@ export class RunMetrics {
   toSummary(): RunMetricsSummary {
     const cacheStatus: RunMetricsSummary['cacheStatus'] = {};
     for (const [status, scope] of byKey(this.cacheScopes)) cacheStatus[status] = scope.toSummary();
-    const personaLocations: RunMetricsSummary['personaLocations'] = {};
-    for (const [persona, locations] of byKey(this.personaLocationScopes)) personaLocations[persona] = summaries(locations);
+    const personaLocations: RunMetricsSummary['personaLocations'] = Object.fromEntries(byKey(this.personaLocationScopes).map(([persona, locations]) => [persona, summaries(locations)]));
     return {
       global: this.global.toSummary(),
       personas: summaries(this.personaScopes),
@@ -226,10 +225,10 @@ export class RunMetrics {
   /** The persona's numbers and compact per-location numbers; a persona with no results yet gets zeros. */
   personaSnapshot(persona: string): PersonaSnapshot {
     const scope = this.personaScopes.get(persona) ?? new ScopeAggregate();
-    const locations: Record<string, LocationSnapshot> = {};
+    const entries: Array<[string, LocationSnapshot]> = [];
     for (const [id, pair] of byKey(this.personaLocationScopes.get(persona) ?? [])) {
       const empty = pair.latency.count === 0;
-      locations[id] = {
+      entries.push([id, {
         requests: pair.requests,
         ok: pair.ok,
         errors: pair.errors,
@@ -238,8 +237,8 @@ export class RunMetrics {
         hit: pair.hit,
         miss: pair.miss,
         hitRate: pair.hitRate,
-      };
+      }]);
     }
-    return { persona, ...scope.toStats(), locations };
+    return { persona, ...scope.toStats(), locations: Object.fromEntries(entries) };
   }
 }

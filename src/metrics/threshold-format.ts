@@ -1,6 +1,7 @@
 /** How threshold limits and measured values read in messages, the console, JUnit and Markdown. Pure. */
 import type { ThresholdVerdict } from './thresholds.js';
 import type { MetricKind } from '../inputs/threshold-parse.js';
+import { printable } from '../util/printable.js';
 
 const trim = (n: number, digits: number): string => String(Number(n.toFixed(digits)));
 
@@ -32,7 +33,8 @@ export interface Paint {
 
 /** Console lines for a verdict: one per threshold, then the overall result. */
 export function renderVerdictLines(verdict: ThresholdVerdict, c: Paint): string {
-  const lines = verdict.results.map((r) => `  ${r.passed ? c.green('✓ pass') : c.red('✗ FAIL')}  ${r.expression}  —  ${r.message}`);
+  // Expressions and messages carry scope names (persona:, location:), which are user data.
+  const lines = verdict.results.map((r) => `  ${r.passed ? c.green('✓ pass') : c.red('✗ FAIL')}  ${printable(r.expression)}  —  ${printable(r.message)}`);
   const failed = verdict.results.filter((r) => !r.passed).length;
   const head = verdict.passed
     ? c.green(c.bold(`thresholds: all ${verdict.results.length} passed`))

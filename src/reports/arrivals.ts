@@ -41,7 +41,8 @@ export class ArrivalTally {
 
   facts(phases: readonly LoadPhase[]): ArrivalFacts {
     let origin = Infinity;
-    const startedByPersona: Record<string, number> = {};
+    // Null prototype: persona names are user data ("__proto__" and "constructor" included).
+    const startedByPersona: Record<string, number> = Object.create(null);
     for (const { at, persona } of this.due.values()) {
       if (at < origin) origin = at;
       startedByPersona[persona] = (startedByPersona[persona] ?? 0) + 1;

@@ -1,10 +1,11 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run-dir/types.js';
+import { printable } from '../util/printable.js';
 import { completionText, textMs as formatMs, textPct as pct } from './format.js';
 
 function row(label: string, s: ScopeSummary): string[] {
-  return [label, String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
+  return [printable(label), String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
 }
 
 /**

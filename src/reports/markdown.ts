@@ -6,13 +6,14 @@ import { appendFile, stat, writeFile } from 'node:fs/promises';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunSummary } from '../run-dir/types.js';
 import { comparisonRows, formatTolerance, type Comparison } from './compare.js';
+import { printable } from '../util/printable.js';
 import { completionText, textMs as ms, textPct as pct } from './format.js';
 
 /** GitHub rejects a step summary over 1 MiB; stay clearly below. */
 export const STEP_SUMMARY_LIMIT = 1024 * 1024 - 4096;
 
 /** Table cells cannot hold a raw pipe or a newline. */
-const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const cell = (text: string) => printable(text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' '));
 
 function table(header: string[], rows: string[][], align: string[]): string {
   return [`| ${header.join(' | ')} |`, `| ${align.join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');

@@ -311,3 +311,37 @@ export async function startSelfSignedTlsServer(): Promise<TestServer | null> {
   const port = await listen(server);
   return { url: `https://127.0.0.1:${port}`, port, close: () => teardown.close(server) };
 }
+
+/**
+ * Answers that break HTTP/1.1, written as raw bytes on the socket (an http.Server would refuse to
+ * send them): GET /<name> gets RAW_RESPONSES[name], then the socket is ended.
+ */
+export const RAW_RESPONSES: Record<string, string> = {
+  'status-600': 'HTTP/1.1 600 Nope\r\nContent-Length: 0\r\n\r\n',
+  'status-99': 'HTTP/1.1 99 Nope\r\nContent-Length: 0\r\n\r\n',
+  'status-1000': 'HTTP/1.1 1000 Nope\r\nContent-Length: 0\r\n\r\n',
+  'two-content-lengths': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok',
+  'content-length-and-chunked': 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+  'bad-content-length': 'HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n',
+  'huge-header-block': `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(100_000)}\r\nContent-Length: 0\r\n\r\n`,
+  'unasked-100-continue': 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  'not-http': 'garbage\r\n\r\n',
+  'bad-chunk-size': 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n',
+  'nul-in-header': 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 0\r\n\r\n',
+};
+
+export async function startRawServer(): Promise<TestServer> {
+  const teardown = new Teardown();
+  const server = net.createServer((socket) => {
+    let head = '';
+    socket.on('error', () => {});
+    socket.on('data', (chunk) => {
+      head += chunk;
+      const name = /^GET \/([\w-]+)/.exec(head)?.[1];
+      if (name !== undefined && head.includes('\r\n\r\n')) socket.end(RAW_RESPONSES[name] ?? 'HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    });
+  });
+  teardown.track(server);
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, port, close: () => teardown.close(server) };
+}
