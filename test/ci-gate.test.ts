@@ -237,5 +237,11 @@ describe('examples/ci', () => {
     assert.ok(uploads.some((s) => s.with!['name'] === 'troupe-baseline' && s.with!['path']!.endsWith('summary.json')));
     assert.ok(uploads.some((s) => s.with!['path']!.includes('report.pdf')));
     assert.ok(steps.some((s) => s.uses?.startsWith('actions/download-artifact') && s.with!['name'] === 'troupe-baseline'));
+    // The history artifact goes round (downloaded, appended by --history, uploaded) and the trend page is kept.
+    assert.match(run.run!, /--history history/);
+    assert.ok(steps.some((s) => s.uses?.startsWith('actions/download-artifact') && s.with!['name'] === 'troupe-history' && s.with!['path'] === 'history'));
+    assert.ok(uploads.some((s) => s.with!['name'] === 'troupe-history' && s.with!['path'] === 'history/'));
+    assert.ok(steps.some((s) => s.run?.includes('npx troupe trend history/')));
+    assert.ok(uploads.some((s) => s.with!['path']!.includes('reports/trend/')));
   });
 });

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import type { ResultRecord } from '../src/engine/records.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import { TREND_DEFAULTS, trendOf } from '../src/reports/trend.js';
+import { trendSpec } from '../src/reports/trend-pdf.js';
+import { run } from '../src/index.js';
+import { readdir } from 'node:fs/promises';
 import { loadTrendRuns, writeTrendFiles } from '../src/reports/trend-files.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { pdfPages } from './fixtures/reports/read.js';
@@ -27,7 +30,8 @@ async function night(root: string, n: number, slower = 1): Promise<string> {
   }
   const dir = join(root, `nightly-${String(n).padStart(2, '0')}`);
   await mkdir(dir, { recursive: true });
-  const summary = { troupe: '0.1.0', runId: `nightly-202611${String(n + 1).padStart(2, '0')}-020000`, name: 'nightly', status: 'complete', target: 'http://127.0.0.1:1', startedAt: new Date(startedAt).toISOString(), endedAt: new Date(startedAt + 2000).toISOString(), durationMs: 2000, planned: 100, completed: 100, concurrency: 4, ...metrics.toSummary() };
+  const thresholds = { passed: true, results: [{ expression: 'p95 < 35ms', scope: 'global', metric: 'p95', operator: '<', limit: 35, measured: null, unit: 'ms', passed: true, message: '' }] };
+  const summary = { thresholds, troupe: '0.1.0', runId: `nightly-202611${String(n + 1).padStart(2, '0')}-020000`, name: 'nightly', status: 'complete', target: 'http://127.0.0.1:1', startedAt: new Date(startedAt).toISOString(), endedAt: new Date(startedAt + 2000).toISOString(), durationMs: 2000, planned: 100, completed: 100, concurrency: 4, ...metrics.toSummary() };
   await writeFile(join(dir, 'summary.json'), JSON.stringify(summary));
   return dir;
 }
@@ -46,13 +50,26 @@ test('ten nights, the eighth 30 % slower at p95: it is marked, and only it', asy
   assert.equal(points.slice(0, 3).every((p) => !p.judged), true, 'the first nights have no history to be judged against');
 
   const out = join(root, 'trend');
-  const [csvFile, pdfFile] = await writeTrendFiles(out, points, TREND_DEFAULTS);
+  const [csvFile, pdfFile, htmlFile] = await writeTrendFiles(out, points, TREND_DEFAULTS);
   const rows = parse(await readFile(csvFile!, 'utf8'), { columns: true }) as Record<string, string>[];
   assert.equal(rows.length, 10);
   assert.deepEqual(rows.map((r) => r['regressed']), ['', '', '', '', '', '', '', rows[7]!['regressed'], '', '']);
   assert.match(String(rows[7]!['regressed']), /p95/);
   assert.equal(rows[0]!['judged'], '0');
   assert.equal(Number(rows[7]!['p95']), eighth.values.p95);
+  const html = await readFile(htmlFile!, 'utf8');
+  assert.match(html, /1 run\(s\) regressed/);
+  assert.match(html, /nightly-20261109-020000 \(2026-11-09\) regressed:/);
+  assert.doesNotMatch(html.replaceAll('http://www.w3.org/', ''), /https?:\/\//, 'the page links nothing (SVG namespaces aside)');
+  // The latest run's threshold becomes a line on its metric's panel.
+  assert.deepEqual(points.at(-1)!.limits, { p95: 35 });
+  const latencyPanel = (trendSpec(points).vconcat as { layer: { mark: { type: string }; data: { values: { limit?: number }[] } }[] }[])[0]!;
+  assert.deepEqual(latencyPanel.layer.find((l) => l.mark.type === 'rule')?.data.values.map((v) => v.limit), [35]);
+  // --persona: that persona's figures (the only one here: the same as the run's).
+  const persona = await loadTrendRuns([join(root, 'runs')], { persona: 'nightly' });
+  assert.deepEqual(persona.map((r) => r.values.p95), runs.map((r) => r.values.p95));
+  const absent = await loadTrendRuns([join(root, 'runs')], { persona: 'nobody' });
+  assert.deepEqual([absent[0]!.requests, absent[0]!.values.p95], [0, null]);
   const text = (await pdfPages(pdfFile!)).join('\n').replace(/\s+/g, ' ');
   assert.match(text, /1 run\(s\) regressed/);
   assert.match(text, /nightly-20261109-020000 \(2026-11-09\) regressed: .*p95 [\d.]+ ms against a median of [\d.]+ ms \(\+3\d%\)/);
@@ -67,4 +84,19 @@ test('troupe trend exits 1 when the latest night regressed, 0 when it did not', 
   const ok = await runCli(['trend', ...[1, 2, 3, 4].map((n) => join(root, 'runs', `nightly-0${n}`)), '--out', join(root, 'out2'), '--json']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal((JSON.parse(ok.stdout) as { runs: unknown[] }).runs.length, 4);
+});
+
+test('troupe run --history DIR keeps summaries that troupe trend DIR reads', async () => {
+  const project = await tempDir('troupe-history-');
+  for (let i = 0; i < 2; i++) {
+    const result = await run({ cwd: project, outputs: ['history=history'] });
+    assert.deepEqual(result.artifactsFailed, []);
+  }
+  const kept = (await readdir(join(project, 'history'))).filter((f) => f.endsWith('.json'));
+  assert.equal(kept.length, 2);
+  const runs = await loadTrendRuns([join(project, 'history')]);
+  assert.deepEqual(runs.map((r) => r.requests), [80, 80], 'a folder of summary files, as --history writes it');
+  const cli = await runCli(['run', '--no-reports', '--no-progress', '--history', 'history'], { cwd: project });
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.equal((await readdir(join(project, 'history'))).length, 3);
 });

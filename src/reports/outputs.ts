@@ -2,7 +2,8 @@
  * The end-of-run outputs' artifacts (csv, pdf, html, junit, markdown): what src/sinks/registry.ts's entries
  * call when they stop. csv, pdf and html share one pass over results.ndjson, whichever of them stops first.
  */
-import { resolve } from 'node:path';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { ArtifactError } from '../errors.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import type { RunSummary } from '../run-dir/types.js';
@@ -44,6 +45,15 @@ export function reportArtifacts(requests: readonly OutputRequest[], cwd: string)
           const path = runDirPaths(end.runDir).markdown;
           const { renderMarkdown, writeMarkdown } = await import('./markdown.js');
           return (await guarded(path, () => writeMarkdown(path, renderMarkdown(end.summary as RunSummary, end.comparison as Comparison | null)))) ?? undefined;
+        };
+      case 'history':
+        return async (end) => {
+          const dir = resolve(cwd, arg!);
+          const path = join(dir, `${basename(end.runDir)}.json`);
+          await guarded(path, async () => {
+            await mkdir(dir, { recursive: true });
+            await copyFile(runDirPaths(end.runDir).summary, path);
+          });
         };
       default:
         throw new Error(`no artifact builder for output "${name}"`);

@@ -1,5 +1,5 @@
 /** trend.pdf: p95 (and p50/p99) over the runs, the marked ones named, and a table of every run. */
-import { COMPARE_METRICS } from '../inputs/compare-metrics.js';
+import { COMPARE_METRICS, type CompareMetric } from '../inputs/compare-metrics.js';
 import { fmtMs, fmtPct, fmtRps } from './format.js';
 import { createPdfDocument } from './pdf/document.js';
 import { COLORS, PAGE, heading, paragraph, table } from './pdf/layout.js';
@@ -7,20 +7,38 @@ import { loadPdfLibs } from './pdf/libs.js';
 import { chart } from './pdf/sections.js';
 import { describeRegression, type TrendOptions, type TrendPoint } from './trend.js';
 
+/**
+ * The runs over time: latency (p50, p95, p99), error rate, cache hit rate and throughput, one panel each;
+ * a red point is a regression against the median of the runs before it; a dashed line is the latest
+ * run's threshold on that metric.
+ */
 export function trendSpec(points: readonly TrendPoint[]): Record<string, unknown> {
-  const values = points.flatMap((p, i) =>
-    (['p50', 'p95', 'p99'] as const).map((metric) => ({ run: i + 1, label: p.runId, metric, ms: p.values[metric], regressed: p.regressions.some((r) => r.metric === metric) })),
-  );
-  const x = { field: 'run', type: 'ordinal', title: 'Run (oldest first)' };
+  const x = { field: 'run', type: 'ordinal', title: 'Run (oldest first)', axis: { labelAngle: 0 } };
+  const limits = points.at(-1)?.limits ?? {};
+  const panel = (title: string, metrics: readonly CompareMetric[], y: Record<string, unknown>, scale = 1) => {
+    const values = points.flatMap((p, i) => metrics.map((metric) => ({ run: i + 1, label: p.runId, metric, value: p.values[metric] === null ? null : p.values[metric]! * scale, regressed: p.regressions.some((r) => r.metric === metric) })));
+    const rules = metrics.filter((m) => limits[m] !== undefined).map((m) => ({ metric: m, limit: limits[m]! * scale }));
+    return {
+      title: { text: title },
+      width: 420,
+      height: 90,
+      layer: [
+        { data: { values: values.filter((v) => v.value !== null) }, mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y: { field: 'value', type: 'quantitative', ...y }, color: { field: 'metric', type: 'nominal', title: null } } },
+        { data: { values: values.filter((v) => v.value !== null && v.regressed) }, mark: { type: 'point', size: 90, filled: true, color: '#c0392b' }, encoding: { x, y: { field: 'value', type: 'quantitative' } } },
+        ...(rules.length ? [{ data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 3], color: '#616e7c' }, encoding: { y: { field: 'limit', type: 'quantitative' } } }] : []),
+      ],
+    };
+  };
   return {
-    title: { text: 'Latency across runs', subtitle: 'p50, p95 and p99 of each run; a red point is a regression against the median of the runs before it' },
-    width: 420,
-    height: 180,
-    data: { values: values.filter((v) => v.ms !== null) },
-    layer: [
-      { mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' }, color: { field: 'metric', type: 'nominal', title: 'Percentile', scale: { range: ['#4c9be8', '#f0a030', '#7b3294'] } } } },
-      { transform: [{ filter: 'datum.regressed' }], mark: { type: 'point', size: 90, filled: true, color: '#c0392b' }, encoding: { x, y: { field: 'ms', type: 'quantitative' } } },
+    title: { text: 'Runs over time', subtitle: 'a red point is a regression against the median of the runs before it; a dashed line is a threshold of the latest run' },
+    vconcat: [
+      panel('Latency (ms)', ['p50', 'p95', 'p99'], { title: 'ms' }),
+      panel('Error rate (%)', ['error_rate'], { title: '%' }, 100),
+      panel('Cache hit rate (%)', ['cache_hit_rate'], { title: '%' }, 100),
+      panel('Throughput (req/s)', ['rps'], { title: 'req/s' }),
     ],
+    spacing: 18,
+    resolve: { scale: { color: 'independent' } },
   };
 }
 

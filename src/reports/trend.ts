@@ -16,6 +16,8 @@ export interface TrendRun {
   source: string;
   requests: number;
   values: Record<CompareMetric, number | null>;
+  /** The run's own global thresholds on tracked metrics (limit in the metric's unit), drawn as lines. */
+  limits: Partial<Record<CompareMetric, number>>;
 }
 
 export interface TrendRegression {

@@ -14,7 +14,7 @@ export type { RecordedInvocation };
 /** Display-only flags: they change what this invocation prints, never what runs. Not recorded, free to change. */
 const NOT_RECORDED = new Set(['resume', 'progress', 'verbose', 'json']);
 /** Recorded relative to the current directory, so that the run directory does not hold a home path. */
-const PATH_FLAGS = new Set(['config', 'personas', 'locations', 'out', 'baseline', 'junit', 'envFile']);
+const PATH_FLAGS = new Set(['config', 'personas', 'locations', 'out', 'baseline', 'junit', 'envFile', 'history']);
 
 /** `given`: only the flags typed on the command line (not commander's defaults). */
 export function recordInvocation(given: Record<string, unknown>, cwd: string, secrets: readonly string[] = []): RecordedInvocation {

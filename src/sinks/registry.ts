@@ -89,6 +89,7 @@ const registry = new Map<string, OutputDefinition>([
   ['html', artifact('html', 'report.html: the self-contained interactive report (no network)')],
   ['junit', artifact('junit', 'junit.xml: one testcase per threshold and regression check', 'FILE: write it to FILE instead of the run directory')],
   ['markdown', artifact('markdown', 'summary.md: verdict and figures for a CI summary (and GITHUB_STEP_SUMMARY)')],
+  ['history', { ...artifact('history', 'a copy of summary.json in DIR (<run-id>.json), for troupe trend DIR', 'DIR: the history folder (created if missing)'), argRequired: true }],
   [
     'prometheus',
     {

@@ -14,6 +14,8 @@ import { addGateOptions, judgeGate, prepareGate, printGate, type GateFlags } fro
 import type { GateOutcome } from '../../reports/gate.js';
 
 export interface RunFlags extends GateFlags {
+  /** --history DIR: the history output (a copy of summary.json for troupe trend). */
+  history?: string;
   config?: string;
   target?: string;
   personas?: string;
@@ -70,7 +72,7 @@ export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, ...overrides } = flags;
+  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, history: _h, ...overrides } = flags;
   return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
 }
 
@@ -79,6 +81,7 @@ export function addRunOptions(command: Command): Command {
   return addGateOptions(addInputOptions(command))
     .option('--no-progress', 'no progress output on stderr')
     .option('--no-reports', 'skip csv/ and report.pdf at the end (build them later with troupe report DIR)')
+    .option('--history <dir>', 'also copy summary.json into DIR as <run-id>.json, for troupe trend DIR (= --output history=DIR)')
     .option('--output <name[=arg]>', `add an output: ${outputNames('run')} (repeatable; e.g. junit=out/junit.xml)`, collect)
     .option('--resume <run-dir>', 'continue an interrupted or killed run in its run directory (same inputs required)')
     .addOption(durationOption('--grace <duration>', 'after Ctrl-C, how long requests in flight may finish before they are cut, e.g. 30s or 0', { allowZero: true, defaultMs: 10_000 }))
@@ -131,7 +134,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
         reports: flags.reports !== false,
         config: { specs: inputs.config.gate.outputs, file: inputs.config.source },
         flags: flags.output ?? [],
-        extra: flags.junit ? [{ name: 'junit', arg: flags.junit }] : [],
+        extra: [...(flags.junit ? [{ name: 'junit', arg: flags.junit }] : []), ...(flags.history ? [{ name: 'history', arg: flags.history }] : [])],
       });
       const terminal = detectTerminal(process.stderr);
       const c = paint(terminal);

@@ -9,6 +9,7 @@ interface TrendFlags {
   out: string;
   window: number;
   maxRegression?: number;
+  persona?: string;
   json?: boolean;
 }
 
@@ -16,17 +17,18 @@ export function registerTrend(program: Command, setExit: ExitSetter): void {
   program
     .command('trend')
     .argument('<runs...>', 'run directories, summary.json files, or folders of run directories (e.g. reports/)')
-    .description('Judge each run against the median of the runs before it (the nightly trend); write trend.csv and trend.pdf. Exit 1 when the latest run regressed.')
-    .option('-o, --out <dir>', 'folder for trend.csv and trend.pdf', 'reports/trend')
+    .description('Judge each run against the median of the runs before it (the nightly trend); write trend.csv, trend.pdf and trend.html. Exit 1 when the latest run regressed.')
+    .option('-o, --out <dir>', 'folder for trend.csv, trend.pdf and trend.html', 'reports/trend')
     .option('--window <n>', 'how many earlier runs make the baseline (their median)', positiveInt, 7)
     .option('--max-regression <percent>', 'latency and throughput tolerance against the baseline (default 20%)', percentOption)
+    .option('--persona <name>', 'the figures of one persona instead of the whole run')
     .option('--json', 'print every run with its baseline and regressions as one JSON document on stdout')
     .addHelpText('after', examples('troupe trend reports/', 'troupe trend nightly/*/ --window 14 --max-regression 15% --out reports/trend'))
     .action(async (paths: string[], flags: TrendFlags) => {
       const [{ TREND_DEFAULTS, describeRegression, trendOf }, { loadTrendRuns, writeTrendFiles }] = await Promise.all([import('../../reports/trend.js'), import('../../reports/trend-files.js')]);
       const cwd = process.cwd();
       const options = { ...TREND_DEFAULTS, window: flags.window, ...(flags.maxRegression !== undefined ? { maxRegression: flags.maxRegression } : {}) };
-      const points = trendOf(await loadTrendRuns(paths.map((p) => resolve(cwd, p))), options);
+      const points = trendOf(await loadTrendRuns(paths.map((p) => resolve(cwd, p)), flags.persona !== undefined ? { persona: flags.persona } : {}), options);
       const files = await writeTrendFiles(resolve(cwd, flags.out), points, options);
       const marked = points.filter((p) => p.regressions.length > 0);
       process.stderr.write(`troupe trend: ${points.length} runs, ${marked.length} regressed\n`);
