@@ -52,10 +52,10 @@ test('an unknown output name is exit 2 and lists the valid ones, from a flag and
   });
   assert.throws(() => selectOutputs({ command: 'run', progress: false, reports: false, config: { specs: ['junit', 'htlm'], file: 'troupe.config.yaml' } }), (err: unknown) => {
     assert.ok(err instanceof InputError);
-    assert.match(err.message, /^troupe\.config\.yaml, at outputs\[1\]: unknown output "htlm"; valid outputs: ndjson, snapshots, progress, csv, pdf, html, junit, markdown, prometheus, prometheus-rw, otlp$/);
+    assert.match(err.message, /^troupe\.config\.yaml, at outputs\[1\]: unknown output "htlm"; valid outputs: ndjson, snapshots, progress, csv, pdf, html, junit, markdown, history, prometheus, prometheus-rw, otlp$/);
     return true;
   });
-  assert.throws(() => parseOutput('progress', { flag: '--output' }, 'bench'), /valid outputs for bench: ndjson, snapshots, csv, pdf, html, junit, markdown, prometheus, prometheus-rw, otlp$/);
+  assert.throws(() => parseOutput('progress', { flag: '--output' }, 'bench'), /valid outputs for bench: ndjson, snapshots, csv, pdf, html, junit, markdown, history, prometheus, prometheus-rw, otlp$/);
   assert.throws(() => parseOutput('otlp', { flag: '--output' }), /--output: output "otlp" needs otlp=ARG: URL/);
   assert.throws(() => parseOutput('csv=x', { flag: '--output' }), /output "csv" takes no argument/);
   assert.deepEqual(parseOutput('junit=out/j.xml', { flag: '--output' }), { name: 'junit', arg: 'out/j.xml' });
@@ -130,6 +130,6 @@ test('troupe run --output with an unknown name: exit 2 before anything is sent, 
   const project = await demoProject();
   const result = await runCli(['run', '--no-progress', '--output', 'prometheos'], { cwd: project });
   assert.equal(result.code, 2, result.stderr);
-  assert.match(result.stderr, /^troupe: --output: unknown output "prometheos"; valid outputs: ndjson, snapshots, progress, csv, pdf, html, junit, markdown, prometheus, prometheus-rw, otlp\n/);
+  assert.match(result.stderr, /^troupe: --output: unknown output "prometheos"; valid outputs: ndjson, snapshots, progress, csv, pdf, html, junit, markdown, history, prometheus, prometheus-rw, otlp\n/);
   await assert.rejects(readdir(join(project, 'out')), { code: 'ENOENT' }, 'no run directory');
 });

@@ -45,5 +45,5 @@ test('README: the troupe trend commands, pasted, judge a folder of runs', async 
     assert.equal(r.code, 0, `${line}\n${r.stderr}`);
     assert.match(r.stderr, /troupe trend: 4 runs, 0 regressed/);
   }
-  assert.deepEqual((await readdir(join(reports, 'trend'))).sort(), ['trend.csv', 'trend.pdf']);
+  assert.deepEqual((await readdir(join(reports, 'trend'))).sort(), ['trend.csv', 'trend.html', 'trend.pdf']);
 });
