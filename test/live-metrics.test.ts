@@ -183,13 +183,13 @@ describe('live metrics into Prometheus and OTLP', () => {
       personas: { 'a.yaml': 'name: Ana\n' },
       locations: locationsCsv(10),
     });
-    const result = await run({ cwd: project, outputs: [`prometheus-rw=http://user:s3cret@127.0.0.1:${closed}/api/v1/write`, `otlp=http://127.0.0.1:${closed}`] });
+    const result = await run({ cwd: project, outputs: [`prometheus-rw=http://user:s3cret@127.0.0.1:${closed}/api/v1/write`, `otlp=http://user:s3cret@127.0.0.1:${closed}`] });
     assert.equal(result.status, 'complete');
     assert.equal(result.summary.global.requests, 10);
     const warnings = result.warnings;
     assert.equal(warnings.length, 2, warnings.join('\n'));
     assert.match(warnings.join('\n'), /prometheus-rw: (\d+) of \1 pushes to http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/api\/v1\/write failed \(last: fetch failed: connect ECONNREFUSED/);
-    assert.match(warnings.join('\n'), /otlp: \d+ export\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics failed/);
+    assert.match(warnings.join('\n'), /otlp: \d+ export\(s\) to http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/v1\/metrics failed/);
     assert.doesNotMatch(warnings.join('\n'), /s3cret|user:/);
   });
 });

@@ -7,7 +7,7 @@
 import type { EngineRecord } from '../../engine/records.js';
 import type { Output } from '../output.js';
 import type { Clock } from '../../engine/clock.js';
-import { LATENCY_BUCKETS, DEFAULT_MAX_LABEL_VALUES, LiveSeries, parseLiveArg, type LoadLevel } from './series.js';
+import { LATENCY_BUCKETS, DEFAULT_MAX_LABEL_VALUES, LiveSeries, parseLiveArg, pushTarget, type LoadLevel } from './series.js';
 
 export const EXPORT_INTERVAL_MS = 5000;
 
@@ -30,25 +30,20 @@ export class OtlpOutput implements Output {
 
   async start(): Promise<void> {
     const { target, locations } = parseLiveArg(this.arg, '');
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      throw new Error(`expected the collector's URL, e.g. otlp=http://127.0.0.1:4318, got ${JSON.stringify(target)}`);
-    }
+    const push = pushTarget(target, 'otlp=http://127.0.0.1:4318');
+    const url = push.url;
     if (!url.pathname.endsWith('/v1/metrics')) url.pathname = `${url.pathname.replace(/\/$/, '')}/v1/metrics`;
     const endpoint = url.href;
-    if (url.username || url.password) (url.username = '[redacted]'), (url.password = '');
-    this.shown = url.href;
+    this.shown = push.shown;
     const [sdk, exporterModule, resources] = await Promise.all([import('@opentelemetry/sdk-metrics'), import('@opentelemetry/exporter-metrics-otlp-http'), import('@opentelemetry/resources')]);
-    const exporter = new exporterModule.OTLPMetricExporter({ url: endpoint, timeoutMillis: EXPORT_INTERVAL_MS });
+    const exporter = new exporterModule.OTLPMetricExporter({ url: endpoint, timeoutMillis: EXPORT_INTERVAL_MS, ...(push.authorization ? { headers: { authorization: push.authorization } } : {}) });
     // Count failed exports without letting one stop the run: the SDK reports them through the result.
     const exportOnce = exporter.export.bind(exporter);
     exporter.export = (metrics, done) =>
       exportOnce(metrics, (result) => {
         if (result.code !== 0) {
           this.failures++;
-          this.lastError = result.error?.message ?? 'export failed';
+          this.lastError = (result.error?.message ?? 'export failed').replaceAll(endpoint, this.shown);
         }
         done(result);
       });

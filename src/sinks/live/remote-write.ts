@@ -8,7 +8,7 @@ import type { Clock } from '../../engine/clock.js';
 import type { EngineRecord } from '../../engine/records.js';
 import type { Output } from '../output.js';
 import { PromMetrics } from './prom-metrics.js';
-import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg, type LoadLevel } from './series.js';
+import { DEFAULT_MAX_LABEL_VALUES, parseLiveArg, pushTarget, type LoadLevel } from './series.js';
 
 export const PUSH_INTERVAL_MS = 5000;
 
@@ -91,21 +91,10 @@ export class RemoteWriteOutput implements Output {
 
   async start(): Promise<void> {
     const { target, locations } = parseLiveArg(this.arg, '');
-    let url: URL;
-    try {
-      url = new URL(target);
-    } catch {
-      throw new Error(`expected the remote write URL, e.g. prometheus-rw=http://127.0.0.1:9090/api/v1/write, got ${JSON.stringify(target)}`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http(s) URL, got ${JSON.stringify(target)}`);
-    // fetch refuses userinfo in a URL: it travels as Basic auth, and messages show it redacted.
-    if (url.username || url.password) {
-      this.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-      url.username = '';
-      url.password = '';
-    }
-    this.url = url.href;
-    this.shown = this.authorization ? url.href.replace('://', '://[redacted]@') : url.href;
+    const push = pushTarget(target, 'prometheus-rw=http://127.0.0.1:9090/api/v1/write');
+    this.authorization = push.authorization;
+    this.url = push.url.href;
+    this.shown = push.shown;
     this.metrics = new PromMetrics(await import('prom-client'), { locations, maxLabelValues: DEFAULT_MAX_LABEL_VALUES, runId: this.runId, clock: this.clock, load: this.load });
     this.schedule();
   }

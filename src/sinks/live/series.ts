@@ -101,3 +101,24 @@ export function parseLiveArg(arg: string | undefined, fallback: string): { targe
   const target = parts.find((p) => p !== 'locations') ?? fallback;
   return { target, locations };
 }
+
+/**
+ * A push output's URL (remote write, OTLP): http(s) only; userinfo taken out and sent as Basic auth
+ * (fetch refuses it in a URL), and `shown` — what messages print — has it redacted.
+ */
+export function pushTarget(target: string, example: string): { url: URL; authorization: string | null; shown: string } {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new Error(`expected a URL such as ${example}, got ${JSON.stringify(target)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`expected an http(s) URL such as ${example}, got ${JSON.stringify(url.protocol)}`);
+  let authorization: string | null = null;
+  if (url.username || url.password) {
+    authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+  }
+  return { url, authorization, get shown() { return authorization ? url.href.replace('://', '://[redacted]@') : url.href; } };
+}
