@@ -118,3 +118,24 @@ test('no MaxListenersExceededWarning when many virtual users wait on the run\'s 
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message), []);
 });
+
+test('a reader that stops early (| head) ends no command with a stack trace', async () => {
+  const dir = await tempDir();
+  const err = join(dir, 'stderr.txt');
+  const lines = [
+    `"${process.execPath}" "${TROUPE_BIN}" report --help 2>"${err}.1" | head -1 >/dev/null; echo $? > "${err}.1.code"`,
+    `"${process.execPath}" "${TROUPE_BIN}" run --json --no-progress --no-reports --out "${dir}/runs" 2>"${err}.2" | head -c 10 >/dev/null`,
+  ];
+  for (const line of lines) {
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('sh', ['-c', line], { cwd: dir, stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('error', reject);
+      child.on('exit', () => (clearTimeout(timer), resolve()));
+    });
+  }
+  for (const n of [1, 2]) {
+    const text = await readFile(`${err}.${n}`, 'utf8');
+    assert.doesNotMatch(text, /EPIPE|\n\s+at /, `no stack trace after the reader went away (${n}):\n${text}`);
+  }
+});

@@ -63,6 +63,14 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
   });
 }
 
+// A reader that stops early (`troupe run --json | head`) closes the pipe: what is left to write has
+// nowhere to go, which is not an error of the run. Anything else on the streams still is.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 const code = await main(process.argv);
 process.exitCode = code;
 // A pipe takes 64 KiB at once; the rest of a large `--json` document waits in the stream's queue,

@@ -12,7 +12,7 @@ export function registerReport(program: Command, setExit: ExitSetter): void {
   program
     .command('report')
     .argument('<run-dir>', 'a run directory (reports/<run-id>)')
-    .description('Rebuild the reports (CSV set, PDF) of a run directory from its files alone; the target is not contacted.')
+    .description('Rebuild the reports (CSV set, PDF, HTML) of a run directory from its files alone; the target is not contacted.')
     .addHelpText('after', examples('troupe report reports/demo-20261123-101700', 'troupe report reports/demo-20261123-101700 --format pdf'))
     .option('-f, --format <formats>', 'comma-separated formats: csv, pdf, html', 'csv,pdf')
     .action(async (runDir: string, flags: ReportFlags) => {
