@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { printable } from '../util/printable.js';
 import { systemClock, type Clock } from '../engine/clock.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { TerminalInfo } from './terminal.js';
@@ -74,9 +75,10 @@ export class ProgressSink implements Output {
         },
         cliProgress.Presets.shades_classic,
       );
-      const width = Math.max(...[...this.options.planned.keys()].map((p) => p.length), 8);
+      // Names are user data: an ESC or CR in one must not drive the terminal.
+      const width = Math.max(...[...this.options.planned.keys()].map((p) => printable(p).length), 8);
       for (const [persona, planned] of this.options.planned) {
-        this.bars.set(persona, this.multibar.create(planned, this.visits.get(persona) ?? 0, { persona: persona.padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
+        this.bars.set(persona, this.multibar.create(planned, this.visits.get(persona) ?? 0, { persona: printable(persona).padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
       }
       this.every(250, () => this.refreshBars());
     } else {
