@@ -81,14 +81,19 @@ const serverCache = z.looseObject({
   error: z.string().optional(),
 });
 
-/** summary.json, every scope checked in full: the JSON Schema, and the tests. */
-export const summarySchema = z.looseObject({
+/** What run.json and summary.json both say about the run they belong to. */
+const runIdentity = {
   troupe: z.string().meta({ description: 'The troupe version that wrote the file.' }),
   formatVersion: formatVersionSchema.optional(),
   runId: z.string(),
   name: z.string(),
   status,
   target: z.string(),
+};
+
+/** summary.json, every scope checked in full: the JSON Schema, and the tests. */
+export const summarySchema = z.looseObject({
+  ...runIdentity,
   startedAt: z.string(),
   endedAt: z.string(),
   durationMs: z.number(),
@@ -144,12 +149,7 @@ const recordedConfig = z.looseObject({
 }).meta({ description: 'The resolved config, secrets redacted: the config file\'s keys for troupe run; {bench, workers} for troupe bench.' });
 
 export const manifestSchema = z.looseObject({
-  troupe: z.string().meta({ description: 'The troupe version that wrote the file.' }),
-  formatVersion: formatVersionSchema.optional(),
-  runId: z.string(),
-  name: z.string(),
-  status,
-  target: z.string(),
+  ...runIdentity,
   shard: shard.nullable(),
   mergedFrom: z.array(shard.extend({ runId: z.string(), dir: z.string(), status })).optional(),
   workers: z.number().int().min(1).optional(),
