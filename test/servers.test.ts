@@ -131,3 +131,28 @@ describe('test servers', () => {
     assert.match(rootCause(error), /ECONNREFUSED/);
   });
 });
+
+it('the realistic API: login gives a token and a session cookie, each opens its endpoint; the CDN misses then hits; the limit answers 429', async () => {
+  const { startRealisticApi } = await import('./helpers/realistic-api.js');
+  const api = await startRealisticApi({ rateLimit: 2, rateWindowMs: 60_000 });
+  try {
+    const login = await fetch(`${api.url}/login`, { method: 'POST', body: JSON.stringify({ user: 'u1', password: 'secret' }) });
+    assert.equal(login.status, 200);
+    const { token } = (await login.json()) as { token: string };
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    assert.equal((await fetch(`${api.url}/api/me`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    assert.equal((await fetch(`${api.url}/api/me`, { headers: { cookie } })).status, 401);
+    assert.equal((await fetch(`${api.url}/api/cart`, { headers: { cookie } })).status, 200);
+    assert.equal((await fetch(`${api.url}/api/cart`)).status, 401);
+    const cache = [];
+    for (let i = 0; i < 2; i++) cache.push((await fetch(`${api.url}/cdn/products/7`)).headers.get('x-cache'));
+    assert.deepEqual(cache, ['MISS', 'HIT']);
+    const limited = [];
+    for (let i = 0; i < 3; i++) limited.push((await fetch(`${api.url}/limited`)).status);
+    assert.deepEqual(limited, [200, 200, 429]);
+    assert.equal(api.stats.logins, 1);
+    assert.deepEqual(api.stats.cdn, { hits: 1, misses: 1, bypass: 0 });
+  } finally {
+    await api.close();
+  }
+});

@@ -29,7 +29,7 @@ export interface CountingServerOptions {
 }
 
 /** Bookkeeping shared by every server: sockets and timers to tear down on close. */
-class Teardown {
+export class Teardown {
   readonly sockets = new Set<net.Socket>();
   readonly timers = new Set<NodeJS.Timeout>();
 
@@ -72,7 +72,7 @@ class Teardown {
   }
 }
 
-async function listen(server: net.Server): Promise<number> {
+export async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -83,7 +83,7 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
+export function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: http.OutgoingHttpHeaders = {}): void {
   const text = JSON.stringify(value);
   res.writeHead(status, {
     'content-type': 'application/json',
