@@ -128,3 +128,11 @@ test('the file-name check sees paths and RUN_FILES, and lets prose and config ke
   assert.deepEqual(runDirNameUses("join(dir, 'run.json'); x = `${dir}/summary.json`; RUN_FILES.results; mkdir(join(d, 'personas'))"), ["'run.json'", '`${dir}/summary.json`', "'personas'", 'RUN_FILES']);
   assert.deepEqual(runDirNameUses("fail('has no run.json here'); const k = { personas: 'personas' }; // 'summary.json'\n'csv/ and report.pdf at the end'"), []);
 });
+
+test('the README\'s developer section has one paragraph per src/ folder, and none for a folder that is gone', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('<!-- layout -->'));
+  const described = [...section.matchAll(/^- \*\*`src\/([a-z-]+)\/`\*\*/gm)].map((m) => m[1]!).sort();
+  const folders = readdirSync(SRC, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  assert.deepEqual(described, folders);
+});
