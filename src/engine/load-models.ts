@@ -35,7 +35,7 @@ export interface LoadModel {
 /** Seeds the journeys' random source apart from the schedule's. */
 const JOURNEY_STREAM = 0x5bd1e995;
 
-/** The work item an open-model arrival id names (`persona-slug/location-id/number`), for `skip`. */
+/** The work item an open-model arrival id names (`persona-slug/location-id/number`), for `skip` (which looks at `id`; `persona` here is the slug). */
 function itemOf(id: string): WorkItem {
   const first = id.indexOf('/');
   const last = id.lastIndexOf('/');
