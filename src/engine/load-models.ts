@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { selectLocations } from '../inputs/locations.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { Location } from '../inputs/types.js';
+import type { WorkItem } from '../plan/types.js';
 import { mulberry32 } from '../util/random.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
 import { createJourneyRunner } from './journey.js';
@@ -31,13 +32,26 @@ export interface LoadModel {
   run(options: WorkloadOptions): Promise<WorkloadOutcome>;
 }
 
+/** Seeds the journeys' random source apart from the schedule's. */
+const JOURNEY_STREAM = 0x5bd1e995;
+
+/** The work item an open-model arrival id names (`persona-slug/location-id/number`), for `skip` (which looks at `id`; `persona` here is the slug). */
+function itemOf(id: string): WorkItem {
+  const first = id.indexOf('/');
+  const last = id.lastIndexOf('/');
+  return { id, persona: id.slice(0, first), location: id.slice(first + 1, last), iteration: Number(id.slice(last + 1)) };
+}
+
 const closed: LoadModel = { run: (options) => runClosedModel(options) };
 
 const open: LoadModel = {
   run(options) {
     const load = options.load!;
+    // The schedule (persona picks, locations, Poisson gaps) has a random source of its own, so that it
+    // repeats whatever the journeys drew (think time, retry jitter): a resume replays it to find its place.
     const random = options.random ?? mulberry32(options.seed);
-    const runJourney = createJourneyRunner({ ...options, random });
+    const runJourney = createJourneyRunner({ ...options, random: options.random ?? mulberry32(options.seed ^ JOURNEY_STREAM) });
+    const skip = options.skip;
     return runOpenModel({
       load,
       personas: options.plan.personas,
@@ -50,6 +64,7 @@ const open: LoadModel = {
       clock: options.clock,
       random,
       arrivalNumbering: options.arrivalNumbering,
+      ...(skip && !options.random ? { resume: { isDone: (id: string) => skip(itemOf(id)), random: mulberry32(options.seed) } } : {}),
     });
   },
 };

@@ -7,7 +7,8 @@
  */
 import type { LoadConfig } from '../inputs/load.js';
 import type { Location, Persona } from '../inputs/types.js';
-import { arrivalOffsets, expectedArrivals, scheduleDurationMs } from './arrivals.js';
+import { arrivalSequence, pickablePersonas, scheduleProgress, type ArrivalNumbering, type ArrivalSource } from './arrival-sequence.js';
+import { expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
 import type { JourneyJob, JourneyResult } from './journey.js';
 import type { EngineRecord } from './records.js';
@@ -33,12 +34,15 @@ export interface OpenModelOptions {
    * each running a share of the rate, never give two arrivals the same id. Default: 0, 1, 2, …
    */
   arrivalNumbering?: ArrivalNumbering;
+  /**
+   * Resume: arrivals whose id `isDone` are counted and not sent; the rest of the schedule continues from
+   * the last recorded arrival, shifted by the pause. `random`: a fresh copy of `random` (the same seed),
+   * to replay the sequence and find that point before the run starts.
+   */
+  resume?: { isDone: (id: string) => boolean; random: () => number };
 }
 
-export interface ArrivalNumbering {
-  stride: number;
-  offset: number;
-}
+export type { ArrivalNumbering };
 
 /** What summary.json says about an open-model run (`summary.load`). */
 export interface OpenLoadReport {
@@ -58,10 +62,17 @@ export interface OpenLoadReport {
   started: number;
   /** Arrivals that found `maxInFlight` journeys running and were not started. */
   dropped: number;
+  /** Resumed run: arrivals recorded before the resume (in `arrivals` and `started`, not sent again). */
+  resumed?: number;
+  /**
+   * Resumed run: arrivals due before the last recorded one that had no result at the resume (sent and
+   * not recorded, cut after the grace period, or dropped); sent again at once when the resume started.
+   */
+  unrecordedBeforeResume?: number;
   droppedByPersona: Record<string, number>;
   /** Most journeys in flight (waiting or running) at once. */
   peakInFlight: number;
-  /** From the first arrival's due time until the schedule ended (or the run stopped). */
+  /** From the first arrival's due time until the schedule ended (or the run stopped); a resume's pause left out. */
   elapsedMs: number;
   /** expectedArrivals / scheduledMs, per second. */
   targetRate: number;
@@ -85,23 +96,19 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const { load, signal } = options;
-
-  const eligible = options.personas.map((persona) => ({ persona, locations: options.locationsOf(persona), cursor: 0, started: false }));
-  const pickable = eligible.filter((p) => p.locations.length > 0);
+  const source: ArrivalSource = { phases: load.phases, process: load.arrival, personas: options.personas, locationsOf: options.locationsOf, randomLocations: options.randomLocations, numbering };
+  const pickable = pickablePersonas(source);
   const totalWeight = pickable.reduce((sum, p) => sum + p.persona.weight, 0);
-  const pick = () => {
-    let r = random() * totalWeight;
-    for (const p of pickable) {
-      r -= p.persona.weight;
-      if (r < 0) return p;
-    }
-    return pickable[pickable.length - 1]!;
-  };
+  const personaStarted = new Set<string>();
 
   const expected = expectedArrivals(load.phases);
   const scheduledMs = scheduleDurationMs(load.phases);
+  // A resumed run continues the schedule from its last recorded arrival, shifted by the pause.
+  const progress = options.resume ? scheduleProgress(source, options.resume.random, options.resume.isDone) : null;
+  const resumeAt = progress?.resumeAt ?? 0;
   let arrivals = 0;
   let started = 0;
+  let resumed = 0;
   let completed = 0;
   let aborted = 0;
   let dropped = 0;
@@ -127,8 +134,16 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
 
   const start = clock.now();
   if (pickable.length > 0) {
-    for (const offset of arrivalOffsets(load.phases, load.arrival, random)) {
-      const dueAt = start + offset;
+    for (const arrival of arrivalSequence(source, random)) {
+      if (options.resume?.isDone(arrival.id)) {
+        // Sent and recorded before the stop: counted, not sent again.
+        arrivals++;
+        started++;
+        resumed++;
+        continue;
+      }
+      // Arrivals of the stopped run's stretch that have no result are due at once.
+      const dueAt = start + Math.max(0, arrival.offset - resumeAt);
       const wait = dueAt - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);
       if (signal?.aborted) break;
@@ -136,24 +151,22 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       if (pause) await pause;
       if (signal?.aborted) break;
 
-      const index = arrivals++;
-      const p = pick();
-      const location = options.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
+      arrivals++;
+      const { persona, location, number } = arrival;
       if (active >= load.maxInFlight) {
         dropped++;
-        droppedByPersona[p.persona.name] = (droppedByPersona[p.persona.name] ?? 0) + 1;
+        droppedByPersona[persona.name] = (droppedByPersona[persona.name] ?? 0) + 1;
         continue;
       }
-      if (!p.started) {
-        p.started = true;
-        options.onRecord({ type: 'persona-start', persona: p.persona.name, planned: Math.round((expected * p.persona.weight) / totalWeight), at: clock.wallNow() });
+      if (!personaStarted.has(persona.name)) {
+        personaStarted.add(persona.name);
+        options.onRecord({ type: 'persona-start', persona: persona.name, planned: Math.round((expected * persona.weight) / totalWeight), at: clock.wallNow() });
       }
       started++;
       active++;
       if (active > peak) peak = active;
       // Timers may fire a little early; a visit is never due after it started.
-      const number = index * numbering.stride + numbering.offset;
-      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${number}`, persona: p.persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
+      const job: JourneyJob = { id: arrival.id, persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
       const slot = acquire();
       const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
         if (result.aborted) aborted++;
@@ -170,12 +183,13 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       running.add(tracked);
     }
     // The schedule's last interval is part of it: the achieved rate is measured over the whole span.
-    const rest = start + scheduledMs - clock.now();
+    const rest = start + scheduledMs - resumeAt - clock.now();
     if (rest > 0 && !signal?.aborted) await clock.sleep(rest, signal);
   }
-  const elapsedMs = clock.now() - start;
+  // Schedule time covered: a resumed run's pause is not part of it.
+  const elapsedMs = resumeAt + clock.now() - start;
   await Promise.all(running);
-  for (const p of eligible) if (p.started) options.onRecord({ type: 'persona-end', persona: p.persona.name, at: clock.wallNow() });
+  for (const p of pickable) if (personaStarted.has(p.persona.name)) options.onRecord({ type: 'persona-end', persona: p.persona.name, at: clock.wallNow() });
 
   return {
     planned: Math.round(expected),
@@ -195,6 +209,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       started,
       dropped,
       droppedByPersona,
+      ...(progress ? { resumed, unrecordedBeforeResume: progress.unrecorded } : {}),
       peakInFlight: peak,
       elapsedMs: round(elapsedMs),
       targetRate: scheduledMs > 0 ? round(expected / (scheduledMs / 1000)) : 0,

@@ -85,7 +85,7 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
       },
     }));
     // A damaged results.ndjson is not an artifact failure: it throws (exit 2) from here.
-    const facts = await scanResults(dir, guarded, summary.load?.phases);
+    const facts = await scanResults(dir, guarded, summary.load?.phases, summary.segments);
     for (const [name, sink] of [...sinks]) {
       sinks.delete(name);
       if (failed.has(name)) await sink.abort().catch(() => undefined);

@@ -5,6 +5,7 @@
 import { runDirPaths } from '../run-dir/layout.js';
 import type { LoadPhase } from '../inputs/load.js';
 import { readResults, type ReadResultsReport, type ResultLine } from '../run-dir/results.js';
+import type { RunSegment } from '../run-dir/segments.js';
 import { ArrivalTally } from './arrivals.js';
 import { ErrorTally } from './errors-table.js';
 import type { RunFacts } from './run-data.js';
@@ -15,7 +16,8 @@ export interface ResultSink {
 }
 
 /** `phases`: the open model's schedule (summary.json `load`), to count arrivals per phase and persona. */
-export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?: readonly LoadPhase[]): Promise<RunFacts> {
+/** `segments`: a resumed run's stretches (summary.json `segments`), so the series leaves its pauses out. */
+export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?: readonly LoadPhase[], segments: readonly RunSegment[] = []): Promise<RunFacts> {
   const errors = new ErrorTally();
   const series = new SecondSeries();
   const arrivals = phases ? new ArrivalTally() : null;
@@ -31,7 +33,7 @@ export async function scanResults(dir: string, sinks: ResultSink[] = [], phases?
     arrivals?.add(r);
     for (const sink of sinks) await sink.add(r);
   }
-  const facts: RunFacts = { lines: report.lines, truncatedTail: report.truncatedTail, errors: errors.rows(), timeseries: series.rows() };
+  const facts: RunFacts = { lines: report.lines, truncatedTail: report.truncatedTail, errors: errors.rows(), timeseries: series.rows(segments) };
   if (arrivals && phases) facts.arrivals = arrivals.facts(phases);
   return facts;
 }

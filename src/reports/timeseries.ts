@@ -5,12 +5,15 @@
  */
 import { LatencyHistogram } from '../metrics/histogram.js';
 import type { ResultLine } from '../run-dir/results.js';
+import { pausesOf, segmentIndexAt, type RunSegment } from '../run-dir/segments.js';
 
 export interface SecondRow {
   /** Epoch ms of the start of this second. */
   at: number;
-  /** Seconds since the first request was sent. */
+  /** Seconds since the first request was sent (wall time: a resumed run's pause is in it). */
   elapsed: number;
+  /** Which stretch of the run (1: the first run, 2: its first resume, …); charts draw each apart. */
+  segment: number;
   started: number;
   completed: number;
   errors: number;
@@ -39,7 +42,7 @@ const CLOSE_AFTER_S = 60;
 export class SecondSeries {
   private readonly started = new Map<number, number>();
   private readonly open = new Map<number, OpenSecond>();
-  private readonly closed = new Map<number, Omit<SecondRow, 'at' | 'elapsed' | 'started' | 'inFlight'>>();
+  private readonly closed = new Map<number, Omit<SecondRow, 'at' | 'elapsed' | 'segment' | 'started' | 'inFlight'>>();
   private watermark = -Infinity;
   private lastSweep = -Infinity;
 
@@ -76,8 +79,12 @@ export class SecondSeries {
     }
   }
 
-  /** Every second from the first send to the last completion, gaps filled with zeros. */
-  rows(): SecondRow[] {
+  /**
+   * Every second from the first send to the last completion, gaps filled with zeros, except the seconds
+   * wholly inside a resumed run's pause (between `segments`): those are left out, so the pause shows as a gap.
+   */
+  rows(segments: readonly RunSegment[] = []): SecondRow[] {
+    const pauses = pausesOf(segments);
     this.sweep(Infinity);
     const seconds = [...this.started.keys(), ...this.closed.keys()];
     if (seconds.length === 0) return [];
@@ -93,13 +100,15 @@ export class SecondSeries {
       const done = this.closed.get(s) ?? { completed: 0, errors: 0, hits: 0, misses: 0, hitRate: null, p50: null, p95: null, p99: null };
       const started = this.started.get(s) ?? 0;
       inFlight += started - done.completed;
-      rows.push({ at: s * 1000, elapsed: s - first, started, inFlight, ...done });
+      const at = s * 1000;
+      if (pauses.some(([from, to]) => from <= at && at + 1000 <= to)) continue;
+      rows.push({ at, elapsed: s - first, segment: segments.length > 1 ? segmentIndexAt(segments, at + 999) + 1 : 1, started, inFlight, ...done });
     }
     return rows;
   }
 }
 
-function shrink(s: OpenSecond): Omit<SecondRow, 'at' | 'elapsed' | 'started' | 'inFlight'> {
+function shrink(s: OpenSecond): Omit<SecondRow, 'at' | 'elapsed' | 'segment' | 'started' | 'inFlight'> {
   const h = s.latency;
   const seen = s.hits + s.misses;
   return {

@@ -6,6 +6,7 @@ import type { ResultRecord } from '../engine/records.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import { runDirPaths } from './layout.js';
 import { readResults, type ReadResultsReport } from './results.js';
+import { SegmentTracker, sessionStarts } from './segments.js';
 import { buildSummary } from './summary.js';
 import type { RunManifest, RunSummary } from './types.js';
 
@@ -14,8 +15,10 @@ export async function rebuildSummary(dir: string, manifest: RunManifest, report:
   // A visit's lines are written together, so each change of work-item id starts the next visit.
   let completed = 0;
   let lastId: string | null = null;
+  const sessions = new SegmentTracker(sessionStarts(manifest));
   for await (const line of readResults(runDirPaths(dir).results, { report, missingIsEmpty: true })) {
     metrics.add({ type: 'result', ...line } as ResultRecord);
+    sessions.add(line.startedAt, line.latencyMs);
     if (line.id !== lastId) completed++;
     lastId = line.id;
   }
@@ -33,6 +36,8 @@ export async function rebuildSummary(dir: string, manifest: RunManifest, report:
       planned: manifest.planned,
       completed,
       concurrency: manifest.config.concurrency ?? 0,
+      ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
+      segments: sessions.segments(),
     },
     m,
   );

@@ -81,6 +81,12 @@ const serverCache = z.looseObject({
   error: z.string().optional(),
 });
 
+const segment = z.object({ startedAt: z.string(), endedAt: z.string(), durationMs: z.number().min(0), results: count })
+  .meta({ description: 'A stretch the run actually ran: from its first request sent to its last result completed.' });
+const segments = z.array(segment).meta({ description: 'The stretches the run ran (first run, then each --resume); rates divide by their sum.' });
+const resumeRecord = z.object({ at: z.string(), done: count, toSend: count, before: count, atMost: count, inFlight: count, unflushed: count })
+  .meta({ description: 'One --resume: visits done and to send; `before`: visits before the last recorded one without a result; `atMost`: a bound on the visits sent again that the target may already have answered.' });
+
 /** What run.json and summary.json both say about the run they belong to. */
 const runIdentity = {
   troupe: z.string().meta({ description: 'The troupe version that wrote the file.' }),
@@ -102,6 +108,8 @@ export const summarySchema = z.looseObject({
   concurrency: z.number(),
   aborted: count.optional(),
   resumedAt: z.array(z.string()).optional(),
+  segments: segments.optional(),
+  activeMs: z.number().min(0).optional().meta({ description: 'A resumed run: the sum of its segments (ms); rates use it, durationMs is wall time.' }),
   serverCache: serverCache.optional(),
   load: objectOf<OpenLoadReport>('Open model only: the arrival schedule and what came of it.', (v) => v.model === 'open').optional(),
   abortedBy: objectOf<AbortVerdict>('Set when abortOn stopped the run early.', (v) => typeof v.rule === 'string').optional(),
@@ -164,6 +172,8 @@ export const manifestSchema = z.looseObject({
   reason: z.string().optional(),
   inputDigests: z.object({ config: z.record(z.string(), z.string()), files: z.record(z.string(), z.string()) }).optional(),
   resumedAt: z.array(z.string()).optional(),
+  segments: segments.optional(),
+  resumes: z.array(resumeRecord).optional(),
   aborted: count.optional(),
   invocation: z.object({ flags: z.record(z.string(), z.unknown()), redacted: z.array(z.string()).optional() }).optional(),
 });

@@ -5,10 +5,12 @@
  */
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
+import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
 import { FORMAT_VERSION } from './schemas.js';
+import { activeTimeMs, pausesOf, withActiveRate, type RunSegment } from './segments.js';
 import type { RunStatus, RunSummary, ServerCacheStats } from './types.js';
 
 export interface SummaryFacts {
@@ -25,6 +27,8 @@ export interface SummaryFacts {
   /** Kept only when > 0. */
   aborted?: number;
   resumedAt?: string[];
+  /** The stretches the run actually ran (see segments.ts); kept, and used for rates, when there is more than one. */
+  segments?: RunSegment[];
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
   abortedBy?: AbortVerdict;
@@ -47,11 +51,31 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     concurrency: facts.concurrency,
     ...(facts.aborted ? { aborted: facts.aborted } : {}),
     ...(facts.resumedAt ? { resumedAt: facts.resumedAt } : {}),
+    ...(facts.segments && facts.segments.length > 1 ? { segments: facts.segments, activeMs: Math.round(activeTimeMs(facts.segments) * 1000) / 1000 } : {}),
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
-    ...metrics,
+    ...(facts.segments && facts.segments.length > 1 ? overActiveTime(metrics, pausesOf(facts.segments)) : metrics),
   };
   if (thresholds.length) summary.thresholds = evaluateThresholds(summary, thresholds);
   return summary;
+}
+
+/** Every scope's duration and rate over active time: a resumed run's pauses are not time it ran. */
+function overActiveTime(metrics: RunMetricsSummary, pauses: ReturnType<typeof pausesOf>): RunMetricsSummary {
+  if (pauses.length === 0) return metrics;
+  // Object.fromEntries defines user-chosen names (`__proto__` too) as own keys, as run-metrics.ts does.
+  const all = <S extends ScopeSummary>(scopes: Record<string, S>): Record<string, S> =>
+    Object.fromEntries(Object.entries(scopes).map(([key, scope]) => [key, withActiveRate(scope, pauses)]));
+  const personaLocations = Object.fromEntries(Object.entries(metrics.personaLocations).map(([persona, locations]) => [persona, all(locations)]));
+  return {
+    ...metrics,
+    global: withActiveRate(metrics.global, pauses),
+    personas: all(metrics.personas),
+    locations: all(metrics.locations),
+    steps: all(metrics.steps),
+    cacheStatus: all(metrics.cacheStatus as Record<string, ScopeSummary>),
+    personaLocations,
+    ...(metrics.retries ? { retries: withActiveRate(metrics.retries, pauses) } : {}),
+  };
 }

@@ -7,6 +7,9 @@ import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { ThresholdVerdict } from '../metrics/thresholds.js';
+import type { RunSegment } from './segments.js';
+
+export type { RunSegment };
 
 export type RunStatus = 'running' | 'complete' | 'interrupted' | 'failed';
 
@@ -73,6 +76,10 @@ export interface RunManifest {
   inputDigests?: InputDigests;
   /** When each `--resume` of this run started (ISO times). */
   resumedAt?: string[];
+  /** The stretches the run actually ran, from its results (see segments.ts); written when a session ends or a resume starts. */
+  segments?: RunSegment[];
+  /** Each `--resume`: what it sent again that the stopped run may have sent already (see src/run/resume-note.ts). */
+  resumes?: ResumeRecord[];
   /** Requests cut after the grace period of the last interrupt (not in results.ndjson). */
   aborted?: number;
   /** The flags `troupe run` was started with (credentials removed): `--resume DIR` alone runs with them again. */
@@ -131,4 +138,23 @@ export interface RunSummary extends RunMetricsSummary {
   aborted?: number;
   /** When each `--resume` of this run started (ISO times); absent for a run that was never resumed. */
   resumedAt?: string[];
+  /** A resumed run: the stretches it actually ran; every scope's `rps` and `durationMs` leave the pauses between them out. */
+  segments?: RunSegment[];
+  /** A resumed run: the sum of the segments' durations (ms); `durationMs` is wall time, pauses included. */
+  activeMs?: number;
+}
+
+/** One `--resume` as run.json records it. */
+export interface ResumeRecord {
+  at: string;
+  /** Visits already in results.ndjson. */
+  done: number;
+  /** Visits it set out to send. */
+  toSend: number;
+  /** Of those, visits before the stopped run's last recorded one without a result: almost surely sent before. */
+  before: number;
+  /** At most this many of the visits sent again may already have been answered by the target (inFlight + unflushed). */
+  atMost: number;
+  inFlight: number;
+  unflushed: number;
 }

@@ -25,6 +25,8 @@ import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../ru
 import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '../run-dir/write.js';
 import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
+import { describeResumeNote, resumeNote } from './resume-note.js';
+import { SegmentTracker } from '../run-dir/segments.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { engineOptions } from './engine-options.js';
 import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
@@ -67,6 +69,8 @@ export interface ExecuteOptions {
 export interface StartedRun {
   id: string;
   path: string;
+  /** A resumed run: what it sends again that the stopped run may have sent (src/run/resume-note.ts), for stderr. */
+  resumeNote?: string;
   /**
    * For a process about to exit at once (a second Ctrl-C): run.json says `interrupted`, written
    * synchronously and atomically, so that no reader ever sees a run still `running` that is not.
@@ -135,9 +139,21 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       inputDigests: inputs.inputDigests,
       ...(options.invocation ? { invocation: options.invocation } : {}),
     });
+    const note = resumed ? resumeNote({ inputs, plan, load, shard, seed: config.seed + (shard ? shard.index - 1 : 0), workers: options.workers ?? 1, done: resumed.done }) : null;
     const manifest: RunManifest = resumed
-      ? buildManifest({ ...resumed.manifest, target: targetLabel, status: 'running', endedAt: null, resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()] })
+      ? buildManifest({
+        ...resumed.manifest,
+        target: targetLabel,
+        status: 'running',
+        endedAt: null,
+        resumedAt: [...(resumed.manifest.resumedAt ?? []), now.toISOString()],
+        segments: resumed.segments,
+        resumes: [...(resumed.manifest.resumes ?? []), { at: now.toISOString(), ...note! }],
+      })
       : fresh;
+    // Each result is placed in the session (first run, each resume) that sent it: the segments that ran.
+    const sessions = resumed ? SegmentTracker.continuing(resumed.sessions, now.getTime()) : new SegmentTracker([startedAt.getTime()]);
+    const withSegments = (m: RunManifest): RunManifest => ({ ...m, segments: sessions.segments() });
     delete manifest.reason;
     delete manifest.aborted;
     await writeManifest(runDir.path, manifest);
@@ -146,8 +162,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     options.onRunDirectory?.({
       id: runDir.id,
       path: runDir.path,
+      ...(note ? { resumeNote: describeResumeNote(note) } : {}),
       markInterruptedSync: (reason) => {
-        if (!finalWritten) writeManifestSync(runDir.path, finishManifest(manifest, { status: 'interrupted', endedAt: new Date(clock.wallNow()), reason }));
+        if (!finalWritten) writeManifestSync(runDir.path, finishManifest(withSegments(manifest), { status: 'interrupted', endedAt: new Date(clock.wallNow()), reason }));
       },
     });
 
@@ -183,6 +200,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const onRecord = (record: EngineRecord) => {
       if (record.type === 'result') {
         metrics.add(record);
+        sessions.add(record.startedAt, record.latencyMs);
         abortMonitor?.observe(record);
       }
       emit(record);
@@ -274,6 +292,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           concurrency: config.concurrency,
           aborted,
           ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
+          segments: sessions.segments(),
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
@@ -282,7 +301,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         options.thresholds,
       );
       await writeSummary(runDir.path, summary);
-      await writeManifest(runDir.path, finishManifest(manifest, { status, endedAt, ...(reason ? { reason } : {}), aborted }));
+      await writeManifest(runDir.path, finishManifest(withSegments(manifest), { status, endedAt, ...(reason ? { reason } : {}), aborted }));
       finalWritten = true;
     }
     const comparison = options.judge ? await options.judge(runDir.path, summary).catch(async (err: unknown) => {

@@ -130,6 +130,7 @@ export function mergeLoad(loads: OpenLoadReport[]): OpenLoadReport | undefined {
     started,
     dropped: sum((l) => l.dropped),
     droppedByPersona,
+    ...(loads.some((l) => l.resumed !== undefined) ? { resumed: sum((l) => l.resumed ?? 0), unrecordedBeforeResume: sum((l) => l.unrecordedBeforeResume ?? 0) } : {}),
     // Peaks of different processes need not coincide: this is an upper bound.
     peakInFlight: sum((l) => l.peakInFlight),
     elapsedMs,

@@ -13,6 +13,7 @@ import type { RunDirectory } from '../run-dir/create.js';
 import { readManifest } from '../run-dir/json-files.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { readResultEntries, repairTail, type TailRepair } from '../run-dir/results.js';
+import { SegmentTracker, sessionStarts, type RunSegment } from '../run-dir/segments.js';
 import type { RunManifest } from '../run-dir/types.js';
 
 export interface ResumeState {
@@ -28,6 +29,10 @@ export interface ResumeState {
   visitsByPersona: Map<string, number>;
   /** What was done to the last line of results.ndjson before appending. */
   tail: TailRepair;
+  /** The sessions so far, rebuilt from the results kept; `segments()` are the stretches that ran (see run-dir/segments.ts). */
+  sessions: SegmentTracker;
+  /** `sessions.segments()`: `activeTimeMs(segments)` is the time the run has run so far, pauses left out. */
+  segments: RunSegment[];
 }
 
 export type { TailRepair };
@@ -48,8 +53,9 @@ export async function prepareResume(dir: string, inputs: LoadedInputs): Promise<
 
   const results = runDirPaths(path).results;
   const tail = await repairTail(results);
-  const { done, metrics, kept, visitsByPersona } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName));
-  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, visitsByPersona, tail };
+  const sessions = new SegmentTracker(sessionStarts(manifest));
+  const { done, metrics, kept, visitsByPersona } = await replayResults(results, (personaName) => visitMayHaveManyLines(inputs, personaName), sessions);
+  return { runDir: { id: manifest.runId ?? basename(path), path }, manifest, done, metrics, kept, visitsByPersona, tail, sessions, segments: sessions.segments() };
 }
 
 /** A visit writes several lines when its persona has a multi-step journey or retries are on. */
@@ -66,7 +72,7 @@ function visitMayHaveManyLines(inputs: LoadedInputs, personaName: string): boole
  * the last visit in the file can be incomplete (killed between two of its lines); when its persona can
  * write several lines per visit, that visit's lines are cut from the file and the visit runs again.
  */
-async function replayResults(path: string, manyLines: (persona: string) => boolean): Promise<{ done: Set<string>; metrics: RunMetrics; kept: number; visitsByPersona: Map<string, number> }> {
+async function replayResults(path: string, manyLines: (persona: string) => boolean, sessions: SegmentTracker): Promise<{ done: Set<string>; metrics: RunMetrics; kept: number; visitsByPersona: Map<string, number> }> {
   const done = new Set<string>();
   const visitsByPersona = new Map<string, number>();
   const metrics = new RunMetrics();
@@ -77,7 +83,10 @@ async function replayResults(path: string, manyLines: (persona: string) => boole
     if (!group) return;
     done.add(group.id);
     visitsByPersona.set(group.persona, (visitsByPersona.get(group.persona) ?? 0) + 1);
-    for (const record of group.lines) metrics.add(record);
+    for (const record of group.lines) {
+      metrics.add(record);
+      sessions.add(record.startedAt, record.latencyMs);
+    }
     kept += group.lines.length;
   };
   for await (const { result, offset } of readResultEntries(path, { missingIsEmpty: true })) {

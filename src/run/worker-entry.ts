@@ -9,14 +9,16 @@ import { systemClock } from '../engine/clock.js';
 import { createDispatcher } from '../engine/http.js';
 import { runWorkload } from '../engine/load-models.js';
 import { buildPlan } from '../plan/plan.js';
+import { RESULTS_FLUSH, WORKER_BATCH } from '../run-dir/results-writer.js';
 import { Redactor } from '../redact.js';
 import { engineOptions } from './engine-options.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 
-const BATCH = 256;
-const FLUSH_MS = 20;
+// Small batches: records waiting here are lost to a `kill -9` too (the loss window, RESULTS_FLUSH).
+const BATCH = WORKER_BATCH;
+const FLUSH_MS = RESULTS_FLUSH.ms;
 const MAX_UNACKED = 4;
 
 const init = workerData as WorkerInit;

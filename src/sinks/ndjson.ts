@@ -1,18 +1,18 @@
 import type { WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { EngineRecord } from '../engine/records.js';
-import { openResults, resultLine } from '../run-dir/results-writer.js';
+import { openResults, resultLine, RESULTS_FLUSH } from '../run-dir/results-writer.js';
 import type { Output } from './output.js';
 
 export { resultLine };
 
-/** Lines are flushed at least this often, or sooner when a batch reaches FLUSH_BYTES. */
-const FLUSH_MS = 50;
+/** Lines are flushed at least every RESULTS_FLUSH.ms, or sooner when RESULTS_FLUSH.lines or FLUSH_BYTES wait. */
 const FLUSH_BYTES = 256 * 1024;
 
 /**
  * Appends one line per result to results.ndjson as results complete. Lines are batched (one write call
- * per 50 ms or 256 KiB, not per request: small writes cost more CPU than the requests they record) and the stream's backpressure reaches the engine through
+ * per 10 ms, 16 lines or 256 KiB, not per request: small writes cost more CPU than the requests they
+ * record; few enough that a `kill -9` loses only a handful, see RESULTS_FLUSH) and the stream's backpressure reaches the engine through
  * `backpressure()`, so a slow disk slows the run instead of filling memory.
  */
 export class NdjsonSink implements Output {
@@ -20,7 +20,9 @@ export class NdjsonSink implements Output {
   readonly when = 'live' as const;
   private stream: WriteStream | null = null;
   private batch = '';
+  private lines = 0;
   private scheduled = false;
+  private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private failure: Error | null = null;
 
@@ -38,10 +40,11 @@ export class NdjsonSink implements Output {
   write(record: EngineRecord): void {
     if (record.type !== 'result') return;
     this.batch += resultLine(record);
-    if (this.batch.length >= FLUSH_BYTES) this.flush();
+    this.lines++;
+    if (this.lines >= RESULTS_FLUSH.lines || this.batch.length >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setTimeout(() => this.flush(), FLUSH_MS).unref();
+      this.timer = setTimeout(() => this.flush(), RESULTS_FLUSH.ms).unref();
     }
   }
 
@@ -50,10 +53,12 @@ export class NdjsonSink implements Output {
   }
 
   private flush(): void {
+    if (this.scheduled) clearTimeout(this.timer);
     this.scheduled = false;
     if (!this.batch || !this.stream) return;
     const ok = this.stream.write(this.batch);
     this.batch = '';
+    this.lines = 0;
     if (!ok && !this.draining) {
       this.draining = once(this.stream, 'drain').then(() => {
         this.draining = undefined;

@@ -19,6 +19,8 @@ export interface CountingServer extends TestServer {
   readonly maxInFlight: number;
   /** Requests received. */
   readonly requests: number;
+  /** Responses sent in full. */
+  readonly answered: number;
 }
 
 export interface CountingServerOptions {
@@ -103,9 +105,11 @@ export async function startCountingServer(options: CountingServerOptions): Promi
   let inFlight = 0;
   let maxInFlight = 0;
   let requests = 0;
+  let answered = 0;
 
   const server = http.createServer((req, res) => {
     requests += 1;
+    res.once('finish', () => (answered += 1));
     inFlight += 1;
     if (inFlight > maxInFlight) maxInFlight = inFlight;
     let done = false;
@@ -137,8 +141,23 @@ export async function startCountingServer(options: CountingServerOptions): Promi
     get requests() {
       return requests;
     },
+    get answered() {
+      return answered;
+    },
     close: () => teardown.close(server),
   };
+}
+
+/**
+ * Resolves once `server` has no request open (each one answered, or aborted by a client that went
+ * away); fails after `timeoutMs`. After a client is killed, this is the moment its count is final.
+ */
+export async function waitForIdle(server: CountingServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (server.inFlight > 0) {
+    if (Date.now() > deadline) throw new Error(`the server still had ${server.inFlight} request(s) open after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 const BIG_CHUNK_BYTES = 64 * 1024;

@@ -170,6 +170,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.workers ? { workers: flags.workers } : {}),
           onRunDirectory: (run) => {
             started = run;
+            if (run.resumeNote) process.stderr.write(`troupe: ${run.resumeNote}\n`);
           },
           outputs,
           cwd,

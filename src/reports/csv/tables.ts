@@ -152,7 +152,7 @@ export function errorsTable(errors: ErrorRow[], totalRequests: number, status: s
 
 export function timeseriesTable(series: SecondRow[], status: string): Table {
   return {
-    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'run_status'],
-    rows: series.map((s) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, status]),
+    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'segment', 'run_status'],
+    rows: series.map((s) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, s.segment, status]),
   };
 }

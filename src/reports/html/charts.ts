@@ -3,7 +3,7 @@
  * to inline SVG (no network). Vega labels every mark with its datum (`aria-label`); the page's script
  * shows that label as a tooltip on hover.
  */
-import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, windowSeries, CHART_CONFIG, type Spec } from '../pdf/charts.js';
+import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, windowSeries, CHART_CONFIG, SEGMENT, type Spec } from '../pdf/charts.js';
 import type { RunData } from '../run-data.js';
 import { specToSvg } from '../svg-charts.js';
 import type { SecondRow } from '../timeseries.js';
@@ -21,9 +21,9 @@ const HTML_CHART_CONFIG = { ...CHART_CONFIG, font: 'system-ui, -apple-system, "S
 
 /** Requests in flight (closed model: the VUs at work) or arrivals started (open model), and the hit rate, per second. */
 export function loadAndHitRateSpec(rows: SecondRow[], open: boolean): Spec {
-  const { points, window } = windowSeries(rows);
+  const { points, slices } = windowSeries(rows);
   const extra = rows.length === 0 ? [] : points.map((p, i) => {
-    const slice = rows.slice(i * window, (i + 1) * window);
+    const slice = slices[i]!;
     const hits = slice.reduce((n, r) => n + r.hits, 0);
     const misses = slice.reduce((n, r) => n + r.misses, 0);
     return { ...p, inFlight: Math.max(...slice.map((r) => r.inFlight)), started: slice.reduce((n, r) => n + r.started, 0) / slice.length, hitRate: hits + misses === 0 ? null : hits / (hits + misses) };
@@ -38,7 +38,7 @@ export function loadAndHitRateSpec(rows: SecondRow[], open: boolean): Spec {
         width: 420,
         height: 90,
         mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, color: '#2b6cb0' },
-        encoding: { x, y: { field: load.field, type: 'quantitative', title: load.title } },
+        encoding: { x, detail: SEGMENT, y: { field: load.field, type: 'quantitative', title: load.title } },
       },
       {
         title: { text: 'Cache hit rate over time', subtitle: 'hits / (hits + misses) of the requests completed in each second' },
@@ -46,7 +46,7 @@ export function loadAndHitRateSpec(rows: SecondRow[], open: boolean): Spec {
         height: 90,
         transform: [{ filter: 'datum.hitRate !== null' }],
         mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5, color: '#1e7f4f' },
-        encoding: { x, y: { field: 'hitRate', type: 'quantitative', title: 'Hit rate', axis: { format: '%' }, scale: { domain: [0, 1] } } },
+        encoding: { x, detail: SEGMENT, y: { field: 'hitRate', type: 'quantitative', title: 'Hit rate', axis: { format: '%' }, scale: { domain: [0, 1] } } },
       },
     ],
     spacing: 24,

@@ -9,6 +9,8 @@ export type Spec = Record<string, unknown>;
 /** Charts show at most this many personas (a note says which). */
 export const CHART_MAX_PERSONAS = 20;
 const MAX_POINTS = 240;
+/** One line per segment of a resumed run: a pause is a gap, never a line across it. */
+export const SEGMENT = { field: 'segment', type: 'nominal' } as const;
 const PCT_COLORS = ['#4c9be8', '#f0a030', '#c0392b'];
 
 export const CHART_CONFIG = {
@@ -49,12 +51,21 @@ export function latencyPerPersonaSpec(summary: RunSummary): Spec {
   };
 }
 
-/** Folds seconds into windows so that a long run still draws at most MAX_POINTS points. */
-export function windowSeries(rows: SecondRow[]): { points: Record<string, number | null>[]; window: number } {
+/**
+ * Folds seconds into windows so that a long run still draws at most MAX_POINTS points. A window never
+ * spans two segments of a resumed run; each point carries its `segment`, and the charts draw one line
+ * per segment (`detail`), so no line crosses a pause.
+ */
+export function windowSeries(rows: SecondRow[]): { points: Record<string, number | null>[]; window: number; slices: SecondRow[][] } {
   const window = Math.max(1, Math.ceil(rows.length / MAX_POINTS));
   const points: Record<string, number | null>[] = [];
-  for (let i = 0; i < rows.length; i += window) {
-    const slice = rows.slice(i, i + window);
+  const slices: SecondRow[][] = [];
+  for (let i = 0; i < rows.length;) {
+    let end = Math.min(rows.length, i + window);
+    for (let j = i + 1; j < end; j++) if (rows[j]!.segment !== rows[i]!.segment) end = j;
+    const slice = rows.slice(i, end);
+    i = end;
+    slices.push(slice);
     const completed = slice.reduce((n, r) => n + r.completed, 0);
     const weighted = (key: 'p50' | 'p95' | 'p99') => {
       let sum = 0;
@@ -64,6 +75,7 @@ export function windowSeries(rows: SecondRow[]): { points: Record<string, number
     };
     points.push({
       t: slice[0]!.elapsed,
+      segment: slice[0]!.segment,
       p50: weighted('p50'),
       p95: weighted('p95'),
       p99: weighted('p99'),
@@ -71,7 +83,7 @@ export function windowSeries(rows: SecondRow[]): { points: Record<string, number
       errors: slice.reduce((n, r) => n + r.errors, 0) / slice.length,
     });
   }
-  return { points, window };
+  return { points, window, slices };
 }
 
 export function latencyOverTimeSpec(rows: SecondRow[]): Spec {
@@ -89,6 +101,7 @@ export function latencyOverTimeSpec(rows: SecondRow[]): Spec {
         mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
         encoding: {
           x,
+          detail: SEGMENT,
           y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
           color: { field: 'percentile', type: 'nominal', title: 'Percentile', sort: ['p50', 'p95', 'p99'], scale: { range: PCT_COLORS } },
         },
@@ -101,6 +114,7 @@ export function latencyOverTimeSpec(rows: SecondRow[]): Spec {
         mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5, interpolate: 'step-after' },
         encoding: {
           x,
+          detail: SEGMENT,
           y: { field: 'value', type: 'quantitative', title: 'Requests per second' },
           color: { field: 'series', type: 'nominal', title: null, sort: ['completed', 'errors'], scale: { range: ['#2b6cb0', '#c0392b'] } },
         },

@@ -1,0 +1,96 @@
+/**
+ * The open model's arrivals as a pure, repeatable sequence: when each one comes due, which persona
+ * it picks and which location, and its work-item id. The same phases, personas and random source
+ * give the same sequence, which is what lets a resumed run know which arrivals it has already sent
+ * (their ids are in results.ndjson) and where in the schedule the stopped run had got to.
+ *
+ * The random source feeds only this sequence (journeys draw their think times and retry jitter from
+ * another), so the sequence does not depend on how the target answered.
+ */
+import type { ArrivalProcess, LoadPhase } from '../inputs/load.js';
+import type { Location, Persona } from '../inputs/types.js';
+import { arrivalOffsets } from './arrivals.js';
+
+export interface ArrivalNumbering {
+  stride: number;
+  offset: number;
+}
+
+export interface Arrival {
+  /** 0-based position in this process's sequence. */
+  index: number;
+  /** ms from the start of the schedule. */
+  offset: number;
+  persona: Persona;
+  location: Location;
+  /** `index × stride + offset`: unique across shards and worker threads. */
+  number: number;
+  /** `persona-slug/location-id/number`. */
+  id: string;
+}
+
+export interface ArrivalSource {
+  phases: readonly LoadPhase[];
+  process: ArrivalProcess;
+  personas: readonly Persona[];
+  locationsOf: (persona: Persona) => readonly Location[];
+  randomLocations: boolean;
+  numbering: ArrivalNumbering;
+}
+
+/** Personas that can be picked (those with at least one location) and their total weight. */
+export function pickablePersonas(source: Pick<ArrivalSource, 'personas' | 'locationsOf'>): { persona: Persona; locations: readonly Location[] }[] {
+  return source.personas.map((persona) => ({ persona, locations: source.locationsOf(persona) })).filter((p) => p.locations.length > 0);
+}
+
+export function* arrivalSequence(source: ArrivalSource, random: () => number): Generator<Arrival> {
+  const pickable = pickablePersonas(source).map((p) => ({ ...p, cursor: 0 }));
+  if (pickable.length === 0) return;
+  const totalWeight = pickable.reduce((sum, p) => sum + p.persona.weight, 0);
+  const pick = () => {
+    let r = random() * totalWeight;
+    for (const p of pickable) {
+      r -= p.persona.weight;
+      if (r < 0) return p;
+    }
+    return pickable[pickable.length - 1]!;
+  };
+  let index = 0;
+  for (const offset of arrivalOffsets(source.phases, source.process, random)) {
+    const p = pick();
+    const location = source.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
+    const number = index * source.numbering.stride + source.numbering.offset;
+    yield { index, offset, persona: p.persona, location, number, id: `${p.persona.slug}/${location.id}/${number}` };
+    index++;
+  }
+}
+
+/** Where a stopped run had got to in its schedule, from the arrivals it recorded. */
+export interface ScheduleProgress {
+  /** The offset (ms) of the last arrival with a recorded result; 0 when none has one. */
+  resumeAt: number;
+  /** Arrivals with a recorded result. */
+  done: number;
+  /** Arrivals due before `resumeAt` without a recorded result: sent and not recorded, cut, or dropped at maxInFlight. */
+  unrecorded: number;
+}
+
+/**
+ * One pass over the sequence (a fresh copy of the random source: the same seed) to find how far the
+ * stopped run got. Arrivals come in offset order, so those missing before the last recorded one are
+ * exactly those missing when it is reached.
+ */
+export function scheduleProgress(source: ArrivalSource, random: () => number, isDone: (id: string) => boolean): ScheduleProgress {
+  let resumeAt = 0;
+  let done = 0;
+  let missing = 0;
+  let unrecorded = 0;
+  for (const arrival of arrivalSequence(source, random)) {
+    if (isDone(arrival.id)) {
+      done++;
+      resumeAt = arrival.offset;
+      unrecorded = missing;
+    } else missing++;
+  }
+  return { resumeAt, done, unrecorded };
+}
