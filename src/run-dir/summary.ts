@@ -5,6 +5,7 @@
  */
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
+import type { GeneratorHealth } from '../metrics/generator.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
@@ -28,6 +29,8 @@ export interface SummaryFacts {
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
   abortedBy?: AbortVerdict;
+  /** troupe's own event-loop delay and CPU during the run (src/run/generator-health.ts). */
+  generator?: GeneratorHealth;
 }
 
 /** summary.json from the run's facts and its metrics; `thresholds` (when any) are judged on the result. */
@@ -50,6 +53,7 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
+    ...(facts.generator ? { generator: facts.generator } : {}),
     ...metrics,
   };
   if (thresholds.length) summary.thresholds = evaluateThresholds(summary, thresholds);
