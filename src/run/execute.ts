@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { AbortMonitor } from '../engine/abort-on.js';
 import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
-import { expectedArrivals } from '../engine/arrivals.js';
+import { expectedArrivals, scheduleDurationMs } from '../engine/arrivals.js';
 import { firstStepName } from '../engine/journey.js';
 import { runWorkload } from '../engine/load-models.js';
 import { expectedPerPersona, type OpenLoadReport } from '../engine/open-model.js';
@@ -175,6 +175,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
+          clock,
+          ...(load ? { scheduleMs: scheduleDurationMs(load.phases) } : {}),
         },
         artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
       })),

@@ -181,7 +181,8 @@ export class GeneratorHealthMonitor {
 
 /** summary.json `generator` from the main thread's figures and the workers'. */
 export function generatorHealth(main: MainThreadHealth, workers: readonly WorkerHealth[] = []): GeneratorHealth {
-  const reasons = saturationReasons(main, workers);
+  const sorted = [...workers].sort((a, b) => a.worker - b.worker);
+  const reasons = saturationReasons(main, sorted);
   return {
     method: HEALTH_METHOD,
     loopDelayMs: main.loopDelayMs,
@@ -189,7 +190,7 @@ export function generatorHealth(main: MainThreadHealth, workers: readonly Worker
     cpuPct: main.cpuPct,
     monitoredMs: main.monitoredMs,
     longestBusyS: main.longestBusyS,
-    ...(workers.length ? { workers: [...workers].sort((a, b) => a.worker - b.worker) } : {}),
+    ...(sorted.length ? { workers: sorted } : {}),
     seconds: main.seconds,
     saturated: reasons.length > 0,
     reasons,
