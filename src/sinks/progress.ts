@@ -121,7 +121,8 @@ export class ProgressSink implements Output {
       this.multibar = new cliProgress.MultiBar(
         {
           stream: stream as NodeJS.WriteStream,
-          format: '{persona} {bar} {value}/{total} {unit} | {rate}/s | {elapsed} ETA {eta} | errors {errors} | p95 {p95} | hit {hit}',
+          // Not {eta} or {duration}: cli-progress fills those itself, on its own clock.
+          format: '{persona} {bar} {value}/{total} {unit} | {speed}/s | {ran} ETA {left} | errors {errors} | p95 {p95} | hit {hit}',
           barsize: 24,
           hideCursor: true,
           clearOnComplete: false,
@@ -134,7 +135,7 @@ export class ProgressSink implements Output {
       const width = Math.max(...[...this.options.planned.keys()].map((p) => printable(p).length), 8);
       for (const [persona, planned] of this.options.planned) {
         const done = this.visits.get(persona) ?? 0;
-        this.bars.set(persona, this.multibar.create(Math.max(planned, done), done, { persona: printable(persona).padEnd(width).slice(0, 40), unit: this.unit, rate: '0.0', elapsed: '0:00', eta: '-', errors: 0, p95: '-', hit: '-' }));
+        this.bars.set(persona, this.multibar.create(Math.max(planned, done), done, { persona: printable(persona).padEnd(width).slice(0, 40), unit: this.unit, speed: '0.0', ran: '0:00', left: '-', errors: 0, p95: '-', hit: '-' }));
       }
       this.every(250, () => this.refreshBars());
     } else {
@@ -173,7 +174,7 @@ export class ProgressSink implements Output {
       const p = this.options.source.progress(persona);
       const f = progressFigures(this.visits.get(persona) ?? 0, this.options.planned.get(persona) ?? 0, this.options.alreadyDone?.get(persona) ?? 0, elapsed, this.options.scheduleMs);
       bar.setTotal(f.total);
-      bar.update(f.done, { rate: f.rate.toFixed(1), elapsed: fmtClock(elapsed), eta: fmtClock(f.etaMs), errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
+      bar.update(f.done, { speed: f.rate.toFixed(1), ran: fmtClock(elapsed), left: fmtClock(f.etaMs), errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
     }
   }
 
