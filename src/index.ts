@@ -132,7 +132,7 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
   const artifactsFailed = [...judged.artifactsFailed, ...result.artifacts.failed];
   const passed = result.status === 'complete' && !judged.failed && !result.summary.abortedBy && artifactsFailed.length === 0;
   const { artifacts: _a, comparison: _c, ...rest } = result;
-  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, warnings: [...result.artifacts.warnings, ...(result.summary.generator?.saturated ? [`the load generator was saturated (${result.summary.generator.reasons.join('; ')}): latency figures include load-generator delay`] : [])], ...(inputs.notice ? { notice: inputs.notice } : {}) };
+  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, warnings: [...result.artifacts.warnings, ...(result.summary.generator?.saturated ? [`the load generator was saturated: ${result.summary.generator.reasons.join('; ')}; latency figures include load-generator delay`] : [])], ...(inputs.notice ? { notice: inputs.notice } : {}) };
 }
 
 export { loadInputs };

@@ -57,7 +57,7 @@ export function generatorLine(g: GeneratorHealth, c: ChalkInstance): string {
   const line = `generator: event-loop delay p50 ${formatMs(d.p50)}, p99 ${formatMs(d.p99)}, max ${formatMs(d.max)}; CPU ${cpu(g.cpuPct.mean)} of a core (peak ${cpu(g.cpuPct.max)})${workers}`;
   if (!g.saturated) return line;
   return `${line}
-${c.yellow(c.bold(`warning: the load generator was saturated (${g.reasons.join('; ')}): ${SATURATED_NOTE}`))}`;
+${c.yellow(c.bold(`warning: the load generator was saturated: ${g.reasons.join('; ')}; ${SATURATED_NOTE}`))}`;
 }
 
 /** After an interrupt: how much of the plan was done, and the command that continues the run. */
