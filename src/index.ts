@@ -126,12 +126,13 @@ export async function run(options: RunOptions = {}): Promise<RunResult> {
     ...(options.resume ? { resume: resolve(load.cwd, options.resume) } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.workers ? { workers: options.workers } : {}),
+    ...(progress ? { warn: (message: string) => progress.write(`troupe: warning: ${message}\n`) } : {}),
   });
   const judged = outcome!;
   const artifactsFailed = [...judged.artifactsFailed, ...result.artifacts.failed];
   const passed = result.status === 'complete' && !judged.failed && !result.summary.abortedBy && artifactsFailed.length === 0;
   const { artifacts: _a, comparison: _c, ...rest } = result;
-  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, warnings: result.artifacts.warnings, ...(inputs.notice ? { notice: inputs.notice } : {}) };
+  return { ...rest, comparison: judged.comparison, passed, artifactsFailed, warnings: [...result.artifacts.warnings, ...(result.summary.generator?.saturated ? [`the load generator was saturated: ${result.summary.generator.reasons.join('; ')}; latency figures include load-generator delay`] : [])], ...(inputs.notice ? { notice: inputs.notice } : {}) };
 }
 
 export { loadInputs };

@@ -39,7 +39,7 @@ describe('a non-TTY stream', () => {
     await sink.start();
     await clock.advance(60);
     await sink.stop();
-    assert.match(text, /^(progress: 0\/10 requests \(0%\), 1 errors\n){2}/);
+    assert.match(text, /^(progress: 0\/10 requests \(0%\), 1 errors, 0\.0\/s, elapsed 0:00, ETA -\n){2}/);
     assert.ok(!text.includes('\r') && !text.includes(ESC), JSON.stringify(text));
   });
 });

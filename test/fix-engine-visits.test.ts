@@ -80,7 +80,7 @@ test('progress counts visits: one per first attempt of a persona\'s first step',
   sink.write({ type: 'persona-end', persona: 'Single', at: 0 });
   await clock.advance(40);
   await sink.stop();
-  assert.match(text, /^progress: 3\/8 requests \(38%\), 0 errors$/m, text);
+  assert.match(text, /^progress: 3\/8 visits \(37%\), 5 requests, 0 errors, /m, text);
 });
 
 test('merge: a shard killed before its summary counts its visits from results.ndjson, not its lines', async () => {

@@ -24,6 +24,7 @@ describe('parseThreshold', () => {
     const samples: Record<string, string> = {
       p50: '100ms', p75: '100ms', p90: '100ms', p95: '100ms', p99: '100ms', 'p99.9': '100ms', min: '1ms', max: '1s', mean: '300ms',
       error_rate: '1%', success_rate: '99%', cache_hit_rate: '70%', checks: '99%', rps: '100', requests: '10', dropped: '0',
+      generator_lag_p50: '1ms', generator_lag_p99: '5ms', generator_lag_max: '50ms', generator_cpu: '90%',
     };
     assert.deepEqual(Object.keys(samples).sort(), Object.keys(METRICS).sort(), 'every metric has a sample');
     for (const [metric, limit] of Object.entries(samples)) {

@@ -12,6 +12,8 @@ export interface MetricSpec {
   kind: MetricKind;
   /** Key in LatencyStats for latency metrics. */
   stat?: 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'p999' | 'min' | 'max' | 'mean';
+  /** Measured on troupe itself (summary.json `generator`), for the whole run: no scope. */
+  generator?: true;
 }
 
 /** Every metric a threshold can name. Aliases map to the same spec under their canonical name. */
@@ -32,6 +34,11 @@ export const METRICS: Readonly<Record<string, MetricSpec>> = {
   rps: { kind: 'rps' },
   requests: { kind: 'count' },
   dropped: { kind: 'count' },
+  // troupe's own event-loop delay (worst thread) and process CPU: CI can refuse a run whose generator was saturated.
+  generator_lag_p50: { kind: 'latency', generator: true },
+  generator_lag_p99: { kind: 'latency', generator: true },
+  generator_lag_max: { kind: 'latency', generator: true },
+  generator_cpu: { kind: 'rate', generator: true },
 };
 
 const ALIASES: Readonly<Record<string, string>> = { p999: 'p99.9', med: 'p50', median: 'p50', avg: 'mean', hit_rate: 'cache_hit_rate' };
@@ -203,6 +210,10 @@ export function parseThreshold(input: string): Threshold {
   const metric = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
   const spec = METRICS[metric];
   if (spec === undefined) s.fail(`unknown metric ${JSON.stringify(word)}; expected one of: ${Object.keys(METRICS).join(', ')}`, wordStart);
+
+  if (spec.generator && scope.kind !== 'global') {
+    s.fail(`${metric} is measured on troupe itself for the whole run; remove the ${scope.kind}: scope`, 0);
+  }
 
   s.skipSpace();
   const opStart = s.pos;

@@ -5,6 +5,7 @@
 import { slugify } from '../inputs/slug.js';
 import { matchPersona } from '../inputs/threshold-scopes.js';
 import type { ScopeSummary } from './aggregate.js';
+import { worstLoopDelay, type GeneratorHealth } from './generator.js';
 import type { CheckCounts, ChecksSummary } from './journey-metrics.js';
 import type { RunMetricsSummary } from './run-metrics.js';
 import { formatMetricValue, unitOf } from './threshold-format.js';
@@ -43,7 +44,19 @@ export type EvaluableSummary = Pick<RunMetricsSummary, 'global' | 'personas' | '
   checks?: ChecksSummary;
   /** The open model's arrivals (src/engine/open-model.ts). */
   load?: { dropped?: number; droppedByPersona?: Record<string, number> };
+  /** troupe's own health (src/metrics/generator.ts). */
+  generator?: GeneratorHealth;
 };
+
+/** A generator metric: the worst thread's loop delay, or the process CPU as a fraction of one core. */
+function generatorValue(summary: EvaluableSummary, metric: string): number | { noData: string } {
+  const g = summary.generator;
+  if (!g) return { noData: 'this run has no generator figures (written by an earlier troupe, rebuilt from results.ndjson, or troupe bench)' };
+  if (metric === 'generator_cpu') return g.cpuPct.mean === null ? { noData: 'the generator was not sampled' } : g.cpuPct.mean / 100;
+  const delay = worstLoopDelay(g);
+  const v = metric === 'generator_lag_p50' ? delay.p50 : metric === 'generator_lag_p99' ? delay.p99 : delay.max;
+  return v ?? { noData: 'the event loop was not sampled (the run was too short)' };
+}
 
 function sumCounts(counts: Iterable<CheckCounts>): CheckCounts {
   const total = { passed: 0, failed: 0 };
@@ -117,6 +130,7 @@ function findScope(summary: EvaluableSummary, scope: ThresholdScope): Lookup {
 /** The measured value, or why there is none. Latencies in ms, rates as fractions. */
 function measure(summary: EvaluableSummary, s: ScopeSummary, metric: string, scope: ThresholdScope): number | { noData: string } {
   const spec = METRICS[metric]!;
+  if (spec.generator) return generatorValue(summary, metric);
   if (spec.stat !== undefined) {
     const v = s.latency.count > 0 ? s.latency[spec.stat] : null;
     return v ?? { noData: 'no requests completed in this scope' };

@@ -1,5 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
+import { SATURATED_NOTE, worstLoopDelay, type GeneratorHealth } from '../metrics/generator.js';
 import type { RunSummary } from '../run-dir/types.js';
 import { printable } from '../util/printable.js';
 import { completionText, textMs as formatMs, textPct as pct } from './format.js';
@@ -42,9 +43,21 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
     const s = summary.serverCache;
     extra.push(`${s.source}: ${s.hits} hits, ${s.misses} misses → ${pct(s.hitRate)}`);
   }
+  if (summary.generator) extra.push(generatorLine(summary.generator, c));
   // A partial table must not pass for a whole one.
   const label = summary.status === 'complete' ? '' : `${c.yellow(`partial results (${summary.status}): ${completionText(summary)}; the figures cover only those`)}\n`;
   return `${label}${out.join('\n')}\n\n${extra.join('\n')}\n`;
+}
+
+/** troupe's own health in one line, and a warning when it was the bottleneck. */
+export function generatorLine(g: GeneratorHealth, c: ChalkInstance): string {
+  const d = worstLoopDelay(g);
+  const cpu = (v: number | null) => (v === null ? '-' : `${Math.round(v)}%`);
+  const workers = g.workers?.length ? `, ${g.workers.length} workers busy ${g.workers.map((w) => cpu(w.busyPct.mean)).join('/')}` : '';
+  const line = `generator: event-loop delay p50 ${formatMs(d.p50)}, p99 ${formatMs(d.p99)}, max ${formatMs(d.max)}; CPU ${cpu(g.cpuPct.mean)} of a core (peak ${cpu(g.cpuPct.max)})${workers}`;
+  if (!g.saturated) return line;
+  return `${line}
+${c.yellow(c.bold(`warning: the load generator was saturated: ${g.reasons.join('; ')}; ${SATURATED_NOTE}`))}`;
 }
 
 /** After an interrupt: how much of the plan was done, and the command that continues the run. */

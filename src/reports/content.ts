@@ -2,6 +2,7 @@
  * What a report says, whatever it is drawn on: headline figures, the verdict, highlights and how the
  * figures were measured. The PDF and the HTML report both render these, so they cannot disagree.
  */
+import { SATURATED_NOTE, worstLoopDelay } from '../metrics/generator.js';
 import { HISTOGRAM_PRECISION } from '../metrics/histogram.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps } from './format.js';
 import type { RunData } from './run-data.js';
@@ -105,6 +106,31 @@ export function hasJourneySteps(summary: RunData['summary']): boolean {
   return steps.length > 1 || (steps.length === 1 && steps[0] !== 'request');
 }
 
+/** The cover's warning when troupe itself was the bottleneck; null when it was not (or was not measured). */
+export function generatorWarning(data: Pick<RunData, 'summary'>): string | null {
+  const g = data.summary.generator;
+  if (!g?.saturated) return null;
+  const first = SATURATED_NOTE.charAt(0).toUpperCase() + SATURATED_NOTE.slice(1);
+  return `${first}: the load generator (troupe) was saturated — ${g.reasons.join('; ')}.`;
+}
+
+/** One paragraph on troupe's own health, for "How this was measured". */
+export function generatorNote(data: Pick<RunData, 'summary'>): string | null {
+  const g = data.summary.generator;
+  if (!g) return null;
+  const d = worstLoopDelay(g);
+  const pct = (v: number | null) => (v === null ? '–' : `${Number(v.toFixed(1))} %`);
+  const workers = g.workers?.length ? ` Worker threads: ${g.workers.map((w) => `${w.worker}: delay p99 ${fmtMs(w.loopDelayMs.p99)}, busy ${pct(w.busyPct.mean)}`).join('; ')}.` : '';
+  const verdictText = g.saturated
+    ? `The generator was SATURATED (${g.reasons.join('; ')}): ${SATURATED_NOTE}.`
+    : `It was not saturated (limits: event-loop delay p99 below ${g.limits.lagP99Ms} ms, no thread busy ≥ ${g.limits.busyPct} % for ${g.limits.busySeconds} s in a row).`;
+  return (
+    `Load generator health: troupe measured itself while it ran. Event-loop delay p50 ${fmtMs(d.p50)}, p99 ${fmtMs(d.p99)}, max ${fmtMs(d.max)}; ` +
+    `main thread busy ${pct(g.busyPct.mean)} on average (peak second ${pct(g.busyPct.max)}); process CPU ${pct(g.cpuPct.mean)} of one core on average (peak second ${pct(g.cpuPct.max)}).${workers} ` +
+    `${verdictText} A response's timestamp is taken on this event loop, so its delay adds to the latency measured. ${g.method} Per second in csv/timeseries.csv.`
+  );
+}
+
 /** "How this was measured": the method behind every figure, one paragraph each. */
 export function methodNotes(data: RunData): string[] {
   const p = HISTOGRAM_PRECISION;
@@ -114,6 +140,8 @@ export function methodNotes(data: RunData): string[] {
     'A request counts as an error when no response arrived (refused or reset connection, DNS or TLS failure, a timeout, an oversized body) or when the response status was 4xx or 5xx. Messages are shown with secrets redacted.',
     `Throughput is completed requests divided by the time from the first send to the last completion${data.summary.segments ? ', less the pauses of the resumed run (its active time; the time charts show each pause as a gap)' : ''}. Per-second figures in the time charts come from a histogram per second (csv/timeseries.csv). Every figure here is rebuilt from the run directory alone (troupe report ${data.summary.runId}); the CSV files under csv/ hold every row.`,
   ];
+  const generator = generatorNote(data);
+  if (generator) lines.push(generator);
   if (data.summary.global.responseTime) {
     lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
   }

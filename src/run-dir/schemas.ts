@@ -86,6 +86,21 @@ const segment = z.object({ startedAt: z.string(), endedAt: z.string(), durationM
 const segments = z.array(segment).meta({ description: 'The stretches the run ran (first run, then each --resume); rates divide by their sum.' });
 const resumeRecord = z.object({ at: z.string(), done: count, toSend: count, before: count, atMost: count, inFlight: count, unflushed: count })
   .meta({ description: 'One --resume: visits done and to send; `before`: visits before the last recorded one without a result; `atMost`: a bound on the visits sent again that the target may already have answered.' });
+const loopDelay = z.object({ p50: ms, p99: ms, max: ms }).meta({ description: 'Event-loop delay beyond the sampling interval, ms.' });
+const meanMax = z.object({ mean: z.number().nullable(), max: z.number().nullable() });
+const threadHealth = { loopDelayMs: loopDelay, busyPct: meanMax, monitoredMs: z.number(), longestBusyS: count };
+
+const generator = z.looseObject({
+  method: z.string(),
+  ...threadHealth,
+  cpuPct: meanMax.meta({ description: 'Process CPU (user + system), % of one core: above 100 with worker threads.' }),
+  workers: z.array(z.looseObject({ worker: z.number().int().min(1), ...threadHealth })).optional(),
+  seconds: z.array(z.looseObject({ at: z.number(), lagP99Ms: ms, lagMaxMs: ms, busyPct: z.number(), cpuPct: z.number() })),
+  saturated: z.boolean(),
+  reasons: z.array(z.string()),
+  limits: z.looseObject({ lagP99Ms: z.number(), minMonitoredMs: z.number(), busyPct: z.number(), busySeconds: z.number() }),
+  shards: z.number().int().optional(),
+}).meta({ description: "troupe's own health during the run: event-loop delay, busy share and CPU, per second, and whether the load generator was saturated." });
 
 /** What run.json and summary.json both say about the run they belong to. */
 const runIdentity = {
@@ -113,6 +128,7 @@ export const summarySchema = z.looseObject({
   serverCache: serverCache.optional(),
   load: objectOf<OpenLoadReport>('Open model only: the arrival schedule and what came of it.', (v) => v.model === 'open').optional(),
   abortedBy: objectOf<AbortVerdict>('Set when abortOn stopped the run early.', (v) => typeof v.rule === 'string').optional(),
+  generator: generator.optional(),
   global: scopeSummarySchema,
   personas: z.record(z.string(), scopeSummarySchema),
   locations: z.record(z.string(), scopeSummarySchema),

@@ -6,6 +6,7 @@
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
+import type { GeneratorHealth } from '../metrics/generator.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
@@ -32,6 +33,8 @@ export interface SummaryFacts {
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
   abortedBy?: AbortVerdict;
+  /** troupe's own event-loop delay and CPU during the run (src/run/generator-health.ts). */
+  generator?: GeneratorHealth;
 }
 
 /** summary.json from the run's facts and its metrics; `thresholds` (when any) are judged on the result. */
@@ -55,6 +58,7 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
+    ...(facts.generator ? { generator: facts.generator } : {}),
     ...(facts.segments && facts.segments.length > 1 ? overActiveTime(metrics, pausesOf(facts.segments)) : metrics),
   };
   if (thresholds.length) summary.thresholds = evaluateThresholds(summary, thresholds);

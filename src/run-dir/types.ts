@@ -5,6 +5,7 @@
 import type { InputDigests } from '../inputs/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
+import type { GeneratorHealth } from '../metrics/generator.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { ThresholdVerdict } from '../metrics/thresholds.js';
 import type { RunSegment } from './segments.js';
@@ -132,6 +133,8 @@ export interface RunSummary extends RunMetricsSummary {
   load?: OpenLoadReport;
   /** Set when `abortOn` stopped the run early (status `interrupted`). */
   abortedBy?: AbortVerdict;
+  /** troupe's own health during the run: event-loop delay, CPU, whether it was saturated. */
+  generator?: GeneratorHealth;
   /** Present when thresholds were set; the PDF cover, JUnit and Markdown show it. */
   thresholds?: ThresholdVerdict;
   /** Requests in flight cut when the grace period after an interrupt ran out; not in results.ndjson. */

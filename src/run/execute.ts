@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { AbortMonitor } from '../engine/abort-on.js';
 import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
-import { expectedArrivals } from '../engine/arrivals.js';
+import { expectedArrivals, scheduleDurationMs } from '../engine/arrivals.js';
 import { firstStepName } from '../engine/journey.js';
 import { runWorkload } from '../engine/load-models.js';
 import { expectedPerPersona, type OpenLoadReport } from '../engine/open-model.js';
@@ -23,7 +23,9 @@ import { buildManifest, finishManifest } from '../run-dir/manifest.js';
 import { buildSummary } from '../run-dir/summary.js';
 import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
 import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '../run-dir/write.js';
-import { checkReachable } from './preflight.js';
+import { checkReachable, warmClient } from './preflight.js';
+import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from './generator-health.js';
+import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import { describeResumeNote, resumeNote } from './resume-note.js';
 import { SegmentTracker } from '../run-dir/segments.js';
@@ -64,6 +66,10 @@ export interface ExecuteOptions {
   judge?: (runDir: string, summary: RunSummary) => Promise<unknown>;
   /** Resolves `--output junit=FILE`. Default: the process's working directory. */
   cwd?: string;
+  /** Said during the run, once: the load generator is saturated (the CLI writes it to stderr). */
+  warn?: (message: string) => void;
+  /** The generator-health probe of this thread (tests script one); default: perf_hooks and process.cpuUsage. */
+  healthProbe?: HealthProbe;
 }
 
 export interface StartedRun {
@@ -112,6 +118,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       targetLabel = `demo (${demo.url})`;
     }
     await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
+    // Not measured, so on real time whatever the run's clock.
+    await warmClient(config.timeouts, systemClock);
 
     // A resumed shard stays the shard it was.
     const shard = (resumed ? resumed.manifest.shard : options.shard) ?? null;
@@ -184,6 +192,8 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
+          clock,
+          ...(load ? { scheduleMs: scheduleDurationMs(load.phases) } : {}),
         },
         artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
       })),
@@ -224,11 +234,21 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     };
     if (options.signal?.aborted) startGrace();
     else options.signal?.addEventListener('abort', startGrace, { once: true });
+    // The generator's own health, sampled while the engine runs; the warning is said once, whoever finds it.
+    let warned = false;
+    const saturated = (reason: string) => {
+      if (warned) return;
+      warned = true;
+      options.warn?.(`the load generator is saturated: ${reason}; ${SATURATED_NOTE}`);
+    };
+    const workerHealth: WorkerHealth[] = [];
+    const health = new GeneratorHealthMonitor({ clock, ...(options.healthProbe ? { probe: options.healthProbe } : {}), label: (options.workers ?? 1) > 1 ? 'the main thread' : 'troupe', onSaturated: saturated });
+    health.start();
     try {
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
       const workers = options.workers ?? 1;
       const outcome = workers > 1
-        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
+        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
         : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
           plan,
@@ -260,6 +280,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       reason = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
+      const generator = generatorHealth(health.stop(), workerHealth);
       cancelGrace?.();
       options.signal?.removeEventListener('abort', startGrace);
       await outputs.stopLive().catch(async (err: unknown) => {
@@ -296,6 +317,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
+          generator,
         },
         metrics.toSummary(),
         options.thresholds,

@@ -19,6 +19,7 @@ import { rebuildSummary } from '../run-dir/rebuild.js';
 import { readResultEntries } from '../run-dir/results.js';
 import { openResults } from '../run-dir/results-writer.js';
 import { buildSummary } from '../run-dir/summary.js';
+import { mergeGeneratorHealth } from '../metrics/generator.js';
 import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
 import { writeManifest, writeSnapshot, writeSummary } from '../run-dir/write.js';
 
@@ -193,6 +194,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), { hits: metrics.global.hit, misses: metrics.global.miss });
   const load = mergeLoad(shards.flatMap((s) => (s.summary.load ? [s.summary.load] : [])));
   const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
+  const generator = mergeGeneratorHealth(shards.flatMap((s) => (s.summary.generator ? [s.summary.generator] : [])));
   const runId = basename(out);
 
   const summary: RunSummary = buildSummary(
@@ -210,6 +212,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
       ...(serverCache ? { serverCache } : {}),
       ...(load ? { load } : {}),
       ...(abortedBy ? { abortedBy } : {}),
+      ...(generator ? { generator } : {}),
     },
     metricsSummary,
     options.thresholds(shards),

@@ -12,6 +12,8 @@ import { buildPlan } from '../plan/plan.js';
 import { RESULTS_FLUSH, WORKER_BATCH } from '../run-dir/results-writer.js';
 import { Redactor } from '../redact.js';
 import { engineOptions } from './engine-options.js';
+import { GeneratorHealthMonitor } from './generator-health.js';
+import { warmClient } from './preflight.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -58,6 +60,10 @@ const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order
 const plan = partitionPlan(partitionPlan(whole, init.shard ?? { index: 1, count: 1 }), init.part);
 const skip = init.skip ? new Set(init.skip) : null;
 const dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+// Each thread has its own JIT and parser: warmed here, not only in the main thread.
+await warmClient(config.timeouts, systemClock);
+const health = new GeneratorHealthMonitor({ clock: systemClock, label: `worker ${init.part.index}`, onSaturated: (reason) => post({ type: 'saturated', reason }) });
+health.start();
 try {
   const outcome = await runWorkload(
     engineOptions(inputs, init.baseUrl, redactor, {
@@ -75,8 +81,11 @@ try {
     }),
   );
   flush();
-  post({ type: 'done', outcome });
+  // Process CPU and per-second rows are the main thread's to report: a worker sends its own figures.
+  const { seconds: _s, cpuPct: _c, ...own } = health.stop();
+  post({ type: 'done', outcome, health: own });
 } catch (err) {
+  health.stop();
   flush();
   post({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 } finally {

@@ -11,6 +11,7 @@ import type { WorkloadOutcome } from '../engine/load-models.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';
+import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
 import type { Plan } from '../plan/plan.js';
 import { mergeLoad } from './merge.js';
 import { partitionLoad, type Shard } from './shard.js';
@@ -30,7 +31,12 @@ export interface WorkerInit {
 }
 
 export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
-export type FromWorker = { type: 'records'; records: EngineRecord[] } | { type: 'done'; outcome: WorkloadOutcome } | { type: 'failed'; message: string };
+export type FromWorker =
+  | { type: 'records'; records: EngineRecord[] }
+  | { type: 'done'; outcome: WorkloadOutcome; health: ThreadHealth }
+  | { type: 'failed'; message: string }
+  /** The worker's generator-health monitor found it saturated (sent once). */
+  | { type: 'saturated'; reason: string };
 
 export interface WorkersOptions {
   workers: number;
@@ -47,6 +53,10 @@ export interface WorkersOptions {
   ready?: () => Promise<void> | undefined;
   signal?: AbortSignal;
   abortInFlight?: AbortSignal;
+  /** Each worker's own event-loop delay and busy share, when it is done. */
+  onWorkerHealth?: (health: WorkerHealth) => void;
+  /** A worker found itself saturated (the warning during the run). */
+  onSaturated?: (reason: string) => void;
 }
 
 /** Worker w's share of n: sizes differ by at most one and add up to n. */
@@ -124,7 +134,10 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
             const pause = options.ready?.();
             if (pause) await pause;
             worker.postMessage({ type: 'ack' } satisfies ToWorker);
-          } else if (message.type === 'done') outcome = message.outcome;
+          } else if (message.type === 'done') {
+            outcome = message.outcome;
+            options.onWorkerHealth?.({ worker: i + 1, ...message.health });
+          } else if (message.type === 'saturated') options.onSaturated?.(message.reason);
           else reject(new Error(`worker ${i + 1} of ${count} failed: ${message.message}`));
         });
       });

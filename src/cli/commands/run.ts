@@ -174,6 +174,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           },
           outputs,
           cwd,
+          warn: (message) => process.stderr.write(`\ntroupe: warning: ${message}\n`),
           judge: async (runDir, summary) => {
             gateOutcome = await judgeGate(runDir, summary, gate);
             return gateOutcome.comparison;

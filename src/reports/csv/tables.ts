@@ -5,6 +5,7 @@ import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { PersonaLocations } from '../run-data.js';
 import type { SecondRow } from '../timeseries.js';
+import type { GeneratorSecond } from '../../metrics/generator.js';
 import type { Cell } from './writer.js';
 
 export interface Table {
@@ -150,9 +151,14 @@ export function errorsTable(errors: ErrorRow[], totalRequests: number, status: s
   };
 }
 
-export function timeseriesTable(series: SecondRow[], status: string): Table {
+/** `generator`: troupe's own health per second (summary.json `generator.seconds`), joined on the second; empty cells where it was not sampled. */
+export function timeseriesTable(series: SecondRow[], status: string, generator: readonly GeneratorSecond[] = []): Table {
+  const health = new Map(generator.map((g) => [g.at, g]));
   return {
-    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'segment', 'run_status'],
-    rows: series.map((s) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, s.segment, status]),
+    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'segment', 'generator_lag_p99_ms', 'generator_lag_max_ms', 'generator_busy_pct', 'generator_cpu_pct', 'run_status'],
+    rows: series.map((s) => {
+      const g = health.get(s.at);
+      return [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, s.segment, g?.lagP99Ms ?? null, g?.lagMaxMs ?? null, g?.busyPct ?? null, g?.cpuPct ?? null, status];
+    }),
   };
 }

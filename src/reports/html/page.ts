@@ -3,7 +3,7 @@
  * that opens from disk or a CI artifact and makes no network request of any kind. Pure: data in, text out.
  */
 import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
-import { headlineFigures, highlights, methodNotes, openModelFigures, RESPONSE_TIME_NOTE, verdict } from '../content.js';
+import { generatorWarning, headlineFigures, highlights, methodNotes, openModelFigures, RESPONSE_TIME_NOTE, verdict } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { Chart } from './charts.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './assets.js';
@@ -45,6 +45,8 @@ function verdictBlock(data: RunData): string {
 function notesBlock(data: RunData): string {
   const notes = [...data.notes];
   if (data.summary.abortedBy) notes.push(`Stopped early by ${data.summary.abortedBy.message}.`);
+  const saturated = generatorWarning(data);
+  if (saturated) notes.push(saturated);
   if (notes.length === 0) return '';
   return `<div id="partial" class="banner" data-status="${esc(data.status)}">${notes.map((n) => `<p>${esc(n)}</p>`).join('')}</div>`;
 }

@@ -1,6 +1,6 @@
 /** Page 1: what was run, the verdict and the headline figures (their content: ../content.ts). */
 import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
-import { headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, verdict, type Headline } from '../content.js';
+import { generatorWarning, headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, verdict, type Headline } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
 import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
@@ -69,6 +69,8 @@ export const coverSection: PdfSection = {
     // The manifest's reason repeats abortOn's message; the line below says it with the measured figures.
     const notes = aborted ? data.notes.filter((n) => !(n.startsWith('Reason:') && n.includes('abortOn'))) : data.notes;
     for (const note of notes) paragraph(doc, note, { font: 'bold', color: COLORS.fail });
+    const saturated = generatorWarning(data);
+    if (saturated) paragraph(doc, saturated, { font: 'bold', color: COLORS.fail });
     if (aborted) {
       paragraph(doc, `Stopped early at ${fmtDate(new Date(aborted.at).toISOString())} by ${aborted.message}.`, { font: 'bold', color: COLORS.fail });
     }

@@ -1,0 +1,141 @@
+/**
+ * A run whose event loop is blocked on purpose is flagged as saturated in summary.json, on the console
+ * and in the PDF, and `generator_lag_p99 < 5ms` fails it; a quiet run is not flagged. The block is an
+ * output that spins 25 ms of wall time on every result: the loop is late by at least that on any machine,
+ * fast or slow. The quiet run scripts its probe, because a real quiet loop on a shared, loaded machine is
+ * as late as the machine makes it (that is what the sampler is for); its rules are tested in generator-health.test.ts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Chalk } from 'chalk';
+import { loadInputs } from '../src/inputs/config.js';
+import { parseThreshold } from '../src/metrics/thresholds.js';
+import { renderRunTable } from '../src/reports/console.js';
+import { generatorNote, generatorWarning } from '../src/reports/content.js';
+import { executeRun } from '../src/run/execute.js';
+import type { HealthProbe } from '../src/run/generator-health.js';
+import { registerOutput, selectOutputs } from '../src/sinks/registry.js';
+import { summarySchema } from '../src/run-dir/schemas.js';
+import { pdfPages, readCsv } from './fixtures/reports/read.js';
+import { locationsCsv, writeProject } from './helpers/project.js';
+import { startCountingServer } from './helpers/servers.js';
+
+const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
+const SPIN_MS = 25;
+const NOTE = 'latency figures include load-generator delay';
+
+async function project(url: string, requests: number) {
+  return writeProject({
+    config: `name: health\ntarget: ${url}\npersonas: personas\nlocations: locations.csv\nrequest: { method: GET, path: "/{{location.route}}" }\nconcurrency: 2\niterations: 1\nout: out\n`,
+    personas: { 'a.yaml': 'name: Ana\n' },
+    locations: locationsCsv(requests),
+  });
+}
+
+const plain = new Chalk({ level: 0 });
+
+test('a run whose event loop is blocked is saturated: summary.json, console, PDF, and generator_lag_p99 < 5ms fails it', async (t) => {
+  t.after(registerOutput('busy-loop', {
+    description: 'test: blocks the event loop on every result',
+    when: 'live',
+    create: () => ({
+      name: 'busy-loop',
+      when: 'live',
+      start: async () => undefined,
+      write: (record) => {
+        if (record.type !== 'result') return;
+        const until = performance.now() + SPIN_MS;
+        while (performance.now() < until);
+      },
+      stop: async () => undefined,
+    }),
+  }));
+  const server = await startCountingServer({ delayMs: 0 });
+  t.after(() => server.close());
+  // 48 × 25 ms ≥ 1.2 s of blocked loop: past the second of samples the p99 rule asks for.
+  const inputs = await loadInputs({ cwd: await project(server.url, 48), overrides: {} });
+  const warnings: string[] = [];
+  const result = await executeRun({
+    inputs,
+    progress: quiet,
+    outputs: selectOutputs({ command: 'run', progress: false, reports: true, flags: ['busy-loop'] }),
+    thresholds: [parseThreshold('generator_lag_p99 < 5ms')],
+    warn: (m) => warnings.push(m),
+  });
+  assert.equal(result.status, 'complete');
+  assert.equal(server.requests, 48, 'the client warm-up never reached the target');
+
+  const summary = JSON.parse(await readFile(join(result.runDir, 'summary.json'), 'utf8'));
+  assert.ok(summarySchema.safeParse(summary).success);
+  const g = summary.generator;
+  console.log(`blocked run: loop delay ${JSON.stringify(g.loopDelayMs)}, busy ${JSON.stringify(g.busyPct)}, cpu ${JSON.stringify(g.cpuPct)}, reasons ${JSON.stringify(g.reasons)}`);
+  assert.equal(g.saturated, true);
+  assert.match(g.reasons.join('\n'), /troupe event-loop delay p99 was [\d.]+ ms \(limit 10 ms\)/);
+  assert.ok(g.loopDelayMs.max >= SPIN_MS * 0.8, `max delay ${g.loopDelayMs.max} ms, spun ${SPIN_MS} ms`);
+  assert.ok(g.seconds.length >= 1);
+  assert.equal(warnings.length, 1, 'warned once during the run');
+  assert.match(warnings[0]!, new RegExp(`^the load generator is saturated: .*; ${NOTE}$`));
+
+  assert.equal(summary.thresholds.passed, false);
+  assert.match(summary.thresholds.results[0].message, /^generator_lag_p99 was [\d.]+ ms, limit < 5 ms$/);
+
+  const table = renderRunTable(summary, plain);
+  assert.match(table, /^generator: event-loop delay p50 [\d.]+ ms, p99 [\d.]+ ms, max [\d.]+ ms; CPU \d+% of a core/m);
+  assert.match(table, new RegExp(`^warning: the load generator was saturated: .*; ${NOTE}$`, 'm'));
+
+  const pages = await pdfPages(join(result.runDir, 'report.pdf'));
+  const cover = pages[0]!.replace(/\s+/g, ' ');
+  assert.match(cover, /Latency figures include load-generator delay: the load generator \(troupe\) was saturated/);
+  const all = pages.join(' ').replace(/\s+/g, ' ');
+  assert.match(all, /Load generator health: troupe measured itself while it ran\. Event-loop delay p50 .* The generator was SATURATED/);
+
+  const series = await readCsv(result.runDir, 'timeseries.csv');
+  assert.ok(series.some((row) => row.generator_lag_p99_ms !== '' && Number(row.generator_lag_p99_ms) > 0), 'per-second delay in timeseries.csv');
+});
+
+test('a quiet run is not flagged: no warning, no cover note, the threshold passes', async (t) => {
+  const server = await startCountingServer({ delayMs: 0 });
+  t.after(() => server.close());
+  const inputs = await loadInputs({ cwd: await project(server.url, 6), overrides: {} });
+  const calm = { p50: 0.05, p99: 0.4, max: 1.2 };
+  const probe: HealthProbe = { intervalDelay: () => calm, totalDelay: () => calm, intervalBusy: () => 0.1, cpuMicros: () => 1000, close: () => undefined };
+  const warnings: string[] = [];
+  const result = await executeRun({
+    inputs,
+    progress: quiet,
+    outputs: selectOutputs({ command: 'run', progress: false, reports: false }),
+    thresholds: [parseThreshold('generator_lag_p99 < 5ms')],
+    warn: (m) => warnings.push(m),
+    healthProbe: probe,
+  });
+  const g = result.summary.generator!;
+  assert.equal(g.saturated, false);
+  assert.deepEqual(g.reasons, []);
+  assert.deepEqual(g.loopDelayMs, calm, 'the figures are the probe\'s');
+  assert.deepEqual(warnings, []);
+  assert.equal(result.summary.thresholds!.passed, true, JSON.stringify(result.summary.thresholds));
+  const table = renderRunTable(result.summary, plain);
+  assert.match(table, /^generator: event-loop delay p50 0\.1 ms, p99 0\.4 ms, max 1\.2 ms/m);
+  assert.ok(!table.includes('saturated'), table);
+  // What the PDF cover and "how measured" page print (the blocked run above reads them back from the PDF).
+  assert.equal(generatorWarning({ summary: result.summary }), null, 'no note on the cover');
+  assert.match(generatorNote({ summary: result.summary })!, /It was not saturated \(limits: event-loop delay p99 below 10 ms/);
+});
+
+test('--workers 2: each worker reports its own loop delay and busy share', async (t) => {
+  const server = await startCountingServer({ delayMs: 0 });
+  t.after(() => server.close());
+  const inputs = await loadInputs({ cwd: await project(server.url, 8), overrides: {} });
+  const result = await executeRun({ inputs, progress: quiet, workers: 2, outputs: selectOutputs({ command: 'run', progress: false, reports: false }) });
+  assert.equal(result.status, 'complete');
+  assert.equal(server.requests, 8, 'the workers\' warm-up never reached the target');
+  const workers = result.summary.generator!.workers!;
+  assert.deepEqual(workers.map((w) => w.worker), [1, 2]);
+  for (const w of workers) {
+    assert.ok(w.monitoredMs >= 0 && typeof w.busyPct.mean === 'number', JSON.stringify(w));
+    assert.ok('p99' in w.loopDelayMs);
+  }
+});
