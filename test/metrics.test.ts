@@ -354,7 +354,7 @@ describe('RunMetrics', () => {
     assert.equal(Object.keys(want.locations).length, 7);
     // Persona × location scopes stay out of summary.json (reports rebuild them from results.ndjson).
     assert.equal(whole.toSummary().personaLocations, undefined);
-    const pairs = [...whole.personaLocations.stats()].flatMap(([, m]) => Object.values(m));
+    const pairs = [...whole.personaLocations.rows()].map(([, , s]) => s);
     assert.equal(pairs.length, 21);
     assert.equal(pairs.reduce((n, s) => n + s.requests, 0), want.global.requests);
     const sum = (scopes: Record<string, { requests: number }>) => Object.values(scopes).reduce((n, s) => n + s.requests, 0);

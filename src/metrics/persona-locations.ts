@@ -71,10 +71,13 @@ export class PersonaLocationScopes {
     return this.byPersona;
   }
 
-  /** persona → location → numbers (no encoded histograms), sorted by persona then location, one persona at a time. */
-  *stats(): Generator<[string, Record<string, ScopeStats>]> {
+  /**
+   * (persona, location, numbers), sorted by persona then location, one row at a time: each row's
+   * objects die young, where a persona's 1,000 at once were promoted and grew the heap by ~200 MB.
+   */
+  *rows(): Generator<[string, string, ScopeStats]> {
     for (const [persona, locations] of sorted(this.byPersona)) {
-      yield [persona, Object.fromEntries(sorted(locations).map(([id, scope]) => [id, scope.toStats()]))];
+      for (const [id, scope] of sorted(locations)) yield [persona, id, scope.toStats()];
     }
   }
 }

@@ -84,7 +84,7 @@ export async function readSummaryParts(path: string): Promise<{ summary: RunSumm
         for (const m of members) {
           const part = Buffer.alloc(m.end - m.start);
           await handle.read(part, 0, part.length, m.start);
-          yield [m.key, JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>];
+          for (const [id, scope] of Object.entries(JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>)) yield [m.key, id, scope];
         }
       } finally {
         await handle.close();

@@ -18,11 +18,11 @@ export async function personaLocationsFromResults(dir: string): Promise<PersonaL
   return pairs;
 }
 
-/** persona → (location → numbers), one persona at a time, sorted. */
-export type PersonaLocations = () => AsyncIterable<[string, Record<string, ScopeStats>]>;
+/** (persona, location, numbers) rows, sorted by persona then location. */
+export type PersonaLocations = () => AsyncIterable<[string, string, ScopeStats]>;
 
 export function personaLocationsOf(dir: string): PersonaLocations {
   return async function* () {
-    yield* (await personaLocationsFromResults(dir)).stats();
+    yield* (await personaLocationsFromResults(dir)).rows();
   };
 }

@@ -65,9 +65,7 @@ export function locationsTable(summary: RunSummary, pairs: PersonaLocations, sta
   const t = scopeTable(summary);
   async function* rows(): AsyncGenerator<Cell[]> {
     for (const [id, s] of Object.entries(summary.locations)) yield ['location', '', id, ...t.cells(s), status];
-    for await (const [persona, locations] of pairs()) {
-      for (const [id, s] of Object.entries(locations)) yield ['persona_location', persona, id, ...t.cells(s), status];
-    }
+    for await (const [persona, id, s] of pairs()) yield ['persona_location', persona, id, ...t.cells(s), status];
   }
   return { header: ['scope', 'persona', 'location', ...t.header, 'run_status'], rows: rows() };
 }
