@@ -234,3 +234,8 @@ export class JourneyMetrics {
     return m;
   }
 }
+
+/** Whether a record counts in the target's figures: retried attempts and harness-cache hits are reported apart (see observe). */
+export function countsInFigures(r: Pick<ResultRecord, 'harnessCache' | 'attempt'>): boolean {
+  return !r.harnessCache && !(r.attempt !== undefined && r.attempt > 1);
+}

@@ -1,22 +1,17 @@
 /**
- * All aggregates of a run: global, per persona, per location, per step, per cache status and per
- * persona×location. Fed one ResultRecord at a time, merged across shards and runs, written to summary.json.
+ * All aggregates of a run: global, per persona, per location, per step, per cache status, and (for the
+ * live persona snapshots) per persona×location. Fed one ResultRecord at a time, merged across shards and
+ * runs, written to summary.json.
  *
- * Persona×location scopes are `light` (counts + a 2-significant-digit latency histogram, no TTFB, no hit/miss
- * histograms): there can be 100 personas × 1,000 locations = 100,000 of them, and the locations report only
- * needs counts, cache counts and p50/p95 there.
- *
- * Measured (Node 20, log-normal latencies 0.5 ms–5 s): a light scope takes ~0.7 KiB with 1–10 requests
- * (100,000 of them: ~75 MB), ~1.8 KiB with 100 (~180 MB), ~7.6 KiB with 1,000 (~770 MB, i.e. 100M requests).
- * A full scope with 3 digits would take ~1.7 KiB with one request. The whole RunMetrics for 100 personas ×
- * 1,000 locations: 84 MB after 100k requests, 130 MB after 1M, 413 MB after 10M (location scopes then hold
- * ~10k requests each). add() costs ~0.6 µs with a handful of personas and locations, ~3.5 µs when every
- * record lands in a different one of 100,000 pairs (cache misses); toSummary() of 100,000 pairs ~3–5 s, most
- * of it zlib.
+ * Persona×location scopes (src/metrics/persona-locations.ts) stay out of summary.json: 100 personas ×
+ * 1,000 locations made it 89 MB and a run's peak RSS 948 MB. Reports rebuild them from results.ndjson.
+ * add() costs ~0.6 µs with a handful of personas and locations, ~3.5 µs when every record lands in a
+ * different one of 100,000 pairs (cache misses).
  */
 import type { CacheStatus, ResultRecord } from '../engine/records.js';
 import { ScopeAggregate, type ScopeStats, type ScopeSummary } from './aggregate.js';
 import { JourneyMetrics, type JourneyMetricsSummary } from './journey-metrics.js';
+import { PersonaLocationScopes } from './persona-locations.js';
 
 /** Optional parts (journey checks, retries, harness cache, warm-up) appear only when the run had them. */
 export interface RunMetricsSummary extends JourneyMetricsSummary {
@@ -25,8 +20,11 @@ export interface RunMetricsSummary extends JourneyMetricsSummary {
   locations: Record<string, ScopeSummary>;
   steps: Record<string, ScopeSummary>;
   cacheStatus: Partial<Record<CacheStatus, ScopeSummary>>;
-  /** persona → location → light scope (see the module comment). */
-  personaLocations: Record<string, Record<string, ScopeSummary>>;
+  /**
+   * persona → location → light scope: summaries written before 0.x carried it; new ones do not (reports
+   * rebuild it from results.ndjson). Read when present.
+   */
+  personaLocations?: Record<string, Record<string, ScopeSummary>>;
 }
 
 /** Compact per-location numbers inside a persona snapshot. Latencies in ms. */
@@ -68,10 +66,10 @@ function fromSummaries(into: Map<string, ScopeAggregate>, from: Record<string, S
   for (const [key, s] of Object.entries(from)) into.set(key, ScopeAggregate.fromSummary(s));
 }
 
-function mergeInto<K>(into: Map<K, ScopeAggregate>, from: ReadonlyMap<K, ScopeAggregate>, light = false): void {
+function mergeInto<K>(into: Map<K, ScopeAggregate>, from: ReadonlyMap<K, ScopeAggregate>): void {
   for (const [key, scope] of from) {
     let mine = into.get(key);
-    if (mine === undefined) into.set(key, (mine = new ScopeAggregate(light ? 'light' : 'full')));
+    if (mine === undefined) into.set(key, (mine = new ScopeAggregate()));
     mine.merge(scope);
   }
 }
@@ -82,17 +80,15 @@ export class RunMetrics {
   private readonly locationScopes = new Map<string, ScopeAggregate>();
   private readonly stepScopes = new Map<string, ScopeAggregate>();
   private readonly cacheScopes = new Map<CacheStatus, ScopeAggregate>();
-  private readonly personaLocationScopes = new Map<string, Map<string, ScopeAggregate>>();
+  private readonly pairs = new PersonaLocationScopes();
   /** Checks, retries, harness-cache hits and the warm-up curve (see journey-metrics.ts). */
   private journeys = new JourneyMetrics();
 
   // One-entry caches: consecutive records mostly share persona, location and step.
   private lastPersona: string | null = null;
   private lastPersonaScope: ScopeAggregate | null = null;
-  private lastPersonaLocations: Map<string, ScopeAggregate> | null = null;
   private lastLocation: string | null = null;
   private lastLocationScope: ScopeAggregate | null = null;
-  private lastPairScope: ScopeAggregate | null = null;
   private lastStep: string | null = null;
   private lastStepScope: ScopeAggregate | null = null;
 
@@ -109,8 +105,8 @@ export class RunMetrics {
     return this.cacheScopes;
   }
   /** persona → location → light scope. */
-  get personaLocations(): ReadonlyMap<string, ReadonlyMap<string, ScopeAggregate>> {
-    return this.personaLocationScopes;
+  get personaLocations(): PersonaLocationScopes {
+    return this.pairs;
   }
 
   /** Hot path: called once per request. */
@@ -119,30 +115,19 @@ export class RunMetrics {
     if (!this.journeys.observe(r)) return;
     this.global.add(r);
 
-    const personaChanged = r.persona !== this.lastPersona;
-    if (personaChanged) {
+    if (r.persona !== this.lastPersona) {
       this.lastPersona = r.persona;
       this.lastPersonaScope = this.scope(this.personaScopes, r.persona);
-      let locations = this.personaLocationScopes.get(r.persona);
-      if (locations === undefined) this.personaLocationScopes.set(r.persona, (locations = new Map()));
-      this.lastPersonaLocations = locations;
     }
     this.lastPersonaScope!.add(r);
 
-    const locationChanged = r.location !== this.lastLocation;
-    if (locationChanged) {
+    if (r.location !== this.lastLocation) {
       this.lastLocation = r.location;
       this.lastLocationScope = this.scope(this.locationScopes, r.location);
     }
     this.lastLocationScope!.add(r);
 
-    if (personaChanged || locationChanged || this.lastPairScope === null) {
-      const locations = this.lastPersonaLocations!;
-      let pair = locations.get(r.location);
-      if (pair === undefined) locations.set(r.location, (pair = new ScopeAggregate('light')));
-      this.lastPairScope = pair;
-    }
-    this.lastPairScope.add(r);
+    this.pairs.add(r);
 
     if (r.step !== this.lastStep) {
       this.lastStep = r.step;
@@ -167,27 +152,20 @@ export class RunMetrics {
     mergeInto(this.locationScopes, other.locationScopes);
     mergeInto(this.stepScopes, other.stepScopes);
     mergeInto(this.cacheScopes, other.cacheScopes);
-    for (const [persona, locations] of other.personaLocationScopes) {
-      let mine = this.personaLocationScopes.get(persona);
-      if (mine === undefined) this.personaLocationScopes.set(persona, (mine = new Map()));
-      mergeInto(mine, locations, true);
-    }
+    this.pairs.merge(other.pairs);
     // Scopes may have been created: drop the hot-path caches rather than reason about them.
     this.lastPersona = this.lastLocation = this.lastStep = null;
-    this.lastPairScope = null;
   }
 
   toSummary(): RunMetricsSummary {
     const cacheStatus: RunMetricsSummary['cacheStatus'] = {};
     for (const [status, scope] of byKey(this.cacheScopes)) cacheStatus[status] = scope.toSummary();
-    const personaLocations: RunMetricsSummary['personaLocations'] = Object.fromEntries(byKey(this.personaLocationScopes).map(([persona, locations]) => [persona, summaries(locations)]));
     return {
       global: this.global.toSummary(),
       personas: summaries(this.personaScopes),
       locations: summaries(this.locationScopes),
       steps: summaries(this.stepScopes),
       cacheStatus,
-      personaLocations,
       ...this.journeys.toSummary(),
     };
   }
@@ -202,11 +180,7 @@ export class RunMetrics {
     for (const [status, summary] of Object.entries(s.cacheStatus)) {
       if (summary !== undefined) metrics.cacheScopes.set(status as CacheStatus, ScopeAggregate.fromSummary(summary));
     }
-    for (const [persona, locations] of Object.entries(s.personaLocations)) {
-      const map = new Map<string, ScopeAggregate>();
-      fromSummaries(map, locations);
-      metrics.personaLocationScopes.set(persona, map);
-    }
+    for (const [persona, locations] of Object.entries(s.personaLocations ?? {})) metrics.pairs.addSummaries(persona, locations);
     return metrics;
   }
 
@@ -226,7 +200,7 @@ export class RunMetrics {
   personaSnapshot(persona: string): PersonaSnapshot {
     const scope = this.personaScopes.get(persona) ?? new ScopeAggregate();
     const entries: Array<[string, LocationSnapshot]> = [];
-    for (const [id, pair] of byKey(this.personaLocationScopes.get(persona) ?? [])) {
+    for (const [id, pair] of byKey(this.pairs.of(persona))) {
       const empty = pair.latency.count === 0;
       entries.push([id, {
         requests: pair.requests,

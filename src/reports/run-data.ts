@@ -6,6 +6,7 @@ import { RunDirError } from '../errors.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import type { RunManifest, RunStatus, RunSummary } from '../run-dir/types.js';
 import { readManifest, readSummaryParts, type PersonaLocations } from '../run-dir/json-files.js';
+import { personaLocationsOf } from '../run-dir/persona-locations.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import type { ArrivalFacts } from './arrivals.js';
 import type { ErrorRow } from './errors-table.js';
@@ -53,17 +54,10 @@ export async function loadRunFiles(dir: string): Promise<RunFiles> {
   if (manifest === null && parts === null) {
     throw new RunDirError(`${dir} is not a run directory: it has neither run.json nor summary.json`);
   }
-  if (parts) return { manifest, ...parts };
+  // Persona × location figures come from results.ndjson, unless an older summary.json still carries them.
+  if (parts) return { manifest, summary: parts.summary, personaLocations: parts.personaLocations ?? personaLocationsOf(dir) };
   if (manifest === null) throw new RunDirError(`${dir} has no summary.json and no run.json to rebuild it with`);
-  const summary = await rebuildSummary(dir, manifest);
-  const pairs = summary.personaLocations;
-  return {
-    manifest,
-    summary: { ...summary, personaLocations: {} },
-    personaLocations: async function* () {
-      yield* Object.entries(pairs);
-    },
-  };
+  return { manifest, summary: await rebuildSummary(dir, manifest), personaLocations: personaLocationsOf(dir) };
 }
 
 /** The status reports show: a manifest still saying `running` means the process died before it could finish. */

@@ -52,37 +52,39 @@ export async function readComparableSummary(path: string): Promise<z.output<type
   return buf === null ? null : checkedFile(path, comparableSummarySchema, parseObject(path, buf));
 }
 
-/** persona → (location → light scope), one persona at a time. */
-export type PersonaLocations = () => AsyncIterable<[string, Record<string, ScopeSummary>]>;
+import type { PersonaLocations } from './persona-locations.js';
+export type { PersonaLocations };
 
 /**
- * summary.json member by member, for reports: everything but `personaLocations` now; of that, only where
- * each persona's part lies, read and parsed one persona at a time when the locations table is written (it
- * is most of the file: ~97 MB for 100 × 1,000 scopes, ~265 MB of heap if parsed at once). Null when missing.
+ * summary.json member by member, for reports: everything but `personaLocations` now. A summary written
+ * before persona × location scopes left it (~97 MB for 100 × 1,000 scopes, ~265 MB of heap if parsed at
+ * once) has that member: of it only where each persona's part lies is noted, and parsed one persona at a
+ * time when the locations table is written. `personaLocations` is null when the file has no such member
+ * (the caller rebuilds them from results.ndjson). Null when missing.
  */
-export async function readSummaryParts(path: string): Promise<{ summary: RunSummary; personaLocations: PersonaLocations } | null> {
+export async function readSummaryParts(path: string): Promise<{ summary: RunSummary; personaLocations: PersonaLocations | null } | null> {
   const buf = await readText(path);
   if (buf === null) return null;
   const summary: Record<string, unknown> = {};
-  const spans: Member[] = [];
+  let spans: Member[] | null = null;
   try {
     for (const m of objectMembers(buf)) {
-      if (m.key === 'personaLocations') spans.push(...objectMembers(buf, m.start));
+      if (m.key === 'personaLocations') spans = [...objectMembers(buf, m.start)];
       else summary[m.key] = parseMember(buf, m);
     }
   } catch (err) {
     throw damaged(path, `not valid JSON (${(err as Error).message})`);
   }
-  summary.personaLocations = {};
+  const members = spans;
   return {
     summary: checkedFile(path, summaryEnvelopeSchema, summary),
-    personaLocations: async function* () {
+    personaLocations: members === null ? null : async function* () {
       const handle = await open(path, 'r');
       try {
-        for (const m of spans) {
+        for (const m of members) {
           const part = Buffer.alloc(m.end - m.start);
           await handle.read(part, 0, part.length, m.start);
-          yield [m.key, JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>];
+          for (const [id, scope] of Object.entries(JSON.parse(part.toString('utf8')) as Record<string, ScopeSummary>)) yield [m.key, id, scope];
         }
       } finally {
         await handle.close();

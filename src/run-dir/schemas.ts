@@ -134,7 +134,7 @@ export const summarySchema = z.looseObject({
   locations: z.record(z.string(), scopeSummarySchema),
   steps: z.record(z.string(), scopeSummarySchema),
   cacheStatus: z.record(z.string(), scopeSummarySchema),
-  personaLocations: z.record(z.string(), z.record(z.string(), scopeSummarySchema)).meta({ description: 'persona → location → light scope (latency only, 2 significant digits).' }),
+  personaLocations: z.record(z.string(), z.record(z.string(), scopeSummarySchema)).optional().meta({ description: 'Older runs only: persona → location → light scope (latency only, 2 significant digits). Now left out (100 × 1,000 of them made summary.json ~90 MB); csv/locations.csv rebuilds them from results.ndjson.' }),
   checks: objectOf<ChecksSummary>('Journey checks per step and persona.').optional(),
   retries: objectOf<RetriesSummary>('Retried attempts, apart from first attempts.').optional(),
   harnessCache: objectOf<HarnessCacheSummary>("troupe's own response cache (cache.dedupe).").optional(),
@@ -148,7 +148,7 @@ export const summarySchema = z.looseObject({
  */
 export const summaryEnvelopeSchema = summarySchema.extend({
   locations: z.record(z.string(), scopeEnvelope),
-  personaLocations: z.record(z.string(), z.custom<Record<string, ScopeSummary>>(isObject)),
+  personaLocations: z.record(z.string(), z.custom<Record<string, ScopeSummary>>(isObject)).optional(),
 });
 
 /**

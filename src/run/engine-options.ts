@@ -8,7 +8,8 @@ import { HarnessCache } from '../engine/dedupe.js';
 import type { SentRequest } from '../engine/journey.js';
 import type { WorkloadOptions } from '../engine/load-models.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
-import type { LoadedInputs } from '../inputs/types.js';
+import { selectLocations } from '../inputs/locations.js';
+import type { Location, LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 
 /** What differs between the main thread and a worker thread. */
@@ -25,7 +26,7 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     randomLocations: config.order === 'shuffled',
     retries: config.retries,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
-    locations: new Map(inputs.locations.map((l) => [l.id, l])),
+    locations: visitedLocations(inputs),
     buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
     timeouts: config.timeouts,
     maxResponseBytes: config.maxResponseBytes,
@@ -34,4 +35,15 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     redirects: config.redirects,
     allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
   };
+}
+
+/**
+ * The locations some persona visits, by id: every one when a persona has no filter, else the union of
+ * the filters' picks (a persona that visits 1,000 rows of a 1M-row file does not index the other 999,000).
+ */
+function visitedLocations(inputs: LoadedInputs): Map<string, Location> {
+  if (inputs.personas.some((p) => p.locations === undefined)) return new Map(inputs.locations.map((l) => [l.id, l]));
+  const visited = new Map<string, Location>();
+  for (const persona of inputs.personas) for (const l of selectLocations(inputs.locations, persona.locations)) visited.set(l.id, l);
+  return visited;
 }

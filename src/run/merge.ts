@@ -15,6 +15,7 @@ import type { Threshold } from '../metrics/thresholds.js';
 import { readManifest, readSummary } from '../run-dir/json-files.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { buildManifest } from '../run-dir/manifest.js';
+import { personaLocationsFromResults } from '../run-dir/persona-locations.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
 import { readResultEntries } from '../run-dir/results.js';
 import { openResults } from '../run-dir/results-writer.js';
@@ -243,6 +244,8 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   delete manifest.resumedAt;
   if (aborted === 0) delete manifest.aborted;
 
+  // Shards' summaries no longer carry persona × location scopes: the snapshots' per-location figures come from the merged results.
+  if (metrics.personaLocations.size === 0) metrics.personaLocations.merge(await personaLocationsFromResults(out));
   for (const p of first.manifest.personas) await writeSnapshot(out, p.slug, metrics.personaSnapshot(p.name));
   await writeSummary(out, summary);
   await writeManifest(out, manifest);

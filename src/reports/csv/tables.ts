@@ -1,5 +1,5 @@
 /** Pure row builders for the summary CSVs: summary (and the scan's facts) in, header + rows out. */
-import type { ScopeSummary } from '../../metrics/aggregate.js';
+import type { ScopeStats, ScopeSummary } from '../../metrics/aggregate.js';
 import { PERCENTILE_KEYS, PERCENTILES, type LatencyStats } from '../../metrics/histogram.js';
 import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
@@ -19,7 +19,7 @@ const SCOPE_HEADER = [
   'cache_hits', 'cache_misses', 'cache_stale', 'cache_bypass', 'cache_unknown', 'hit_rate',
 ];
 
-function scopeCells(s: ScopeSummary): Cell[] {
+function scopeCells(s: ScopeStats): Cell[] {
   const l = s.latency;
   return [
     s.requests, s.ok, s.errors, s.successRate, s.rps, l.p50, l.p75, l.p90, l.p95, l.p99, l.p999, l.max, l.mean,
@@ -33,13 +33,13 @@ const RESPONSE_HEADER = LATENCY_HEADER.map((h) => `response_${h}`);
 /** The run measured response times (open model); otherwise the tables keep their closed-model columns exactly. */
 export const hasResponseTime = (summary: RunSummary): boolean => summary.global.responseTime !== undefined;
 
-function responseCells(s: ScopeSummary): Cell[] {
+function responseCells(s: ScopeStats): Cell[] {
   const r = s.responseTime;
   return r ? [r.p50, r.p75, r.p90, r.p95, r.p99, r.p999, r.max, r.mean] : RESPONSE_HEADER.map(() => null);
 }
 
 /** A scope table's columns and row cells, with the response-time columns when the run has them. */
-function scopeTable(summary: RunSummary): { header: string[]; cells: (s: ScopeSummary) => Cell[] } {
+function scopeTable(summary: RunSummary): { header: string[]; cells: (s: ScopeStats) => Cell[] } {
   return hasResponseTime(summary)
     ? { header: [...SCOPE_HEADER, ...RESPONSE_HEADER], cells: (s) => [...scopeCells(s), ...responseCells(s)] }
     : { header: SCOPE_HEADER, cells: scopeCells };
@@ -66,9 +66,7 @@ export function locationsTable(summary: RunSummary, pairs: PersonaLocations, sta
   const t = scopeTable(summary);
   async function* rows(): AsyncGenerator<Cell[]> {
     for (const [id, s] of Object.entries(summary.locations)) yield ['location', '', id, ...t.cells(s), status];
-    for await (const [persona, locations] of pairs()) {
-      for (const [id, s] of Object.entries(locations)) yield ['persona_location', persona, id, ...t.cells(s), status];
-    }
+    for await (const [persona, id, s] of pairs()) yield ['persona_location', persona, id, ...t.cells(s), status];
   }
   return { header: ['scope', 'persona', 'location', ...t.header, 'run_status'], rows: rows() };
 }
