@@ -71,7 +71,8 @@ function overActiveTime(metrics: RunMetricsSummary, pauses: ReturnType<typeof pa
   // Object.fromEntries defines user-chosen names (`__proto__` too) as own keys, as run-metrics.ts does.
   const all = <S extends ScopeSummary>(scopes: Record<string, S>): Record<string, S> =>
     Object.fromEntries(Object.entries(scopes).map(([key, scope]) => [key, withActiveRate(scope, pauses)]));
-  const personaLocations = Object.fromEntries(Object.entries(metrics.personaLocations).map(([persona, locations]) => [persona, all(locations)]));
+  // Persona × location scopes are no longer kept in a new summary (reports rebuild them from results).
+  const personaLocations = metrics.personaLocations && Object.fromEntries(Object.entries(metrics.personaLocations).map(([persona, locations]) => [persona, all(locations)]));
   return {
     ...metrics,
     global: withActiveRate(metrics.global, pauses),
@@ -79,7 +80,7 @@ function overActiveTime(metrics: RunMetricsSummary, pauses: ReturnType<typeof pa
     locations: all(metrics.locations),
     steps: all(metrics.steps),
     cacheStatus: all(metrics.cacheStatus as Record<string, ScopeSummary>),
-    personaLocations,
+    ...(personaLocations ? { personaLocations } : {}),
     ...(metrics.retries ? { retries: withActiveRate(metrics.retries, pauses) } : {}),
   };
 }
