@@ -4,6 +4,7 @@
  * phases) today; another model (the closed model for a duration with stages) is one more entry.
  */
 import { setMaxListeners } from 'node:events';
+import { SetupError } from '../errors.js';
 import { selectLocations } from '../inputs/locations.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { Location } from '../inputs/types.js';
@@ -11,6 +12,7 @@ import { mulberry32 } from '../util/random.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
 import { createJourneyRunner } from './journey.js';
 import { runOpenModel, type ArrivalNumbering, type OpenLoadReport } from './open-model.js';
+import { Sessions } from './sessions.js';
 
 export interface WorkloadOptions extends ClosedModelOptions {
   /** The open model's schedule; null: the closed model. */
@@ -22,23 +24,35 @@ export interface WorkloadOptions extends ClosedModelOptions {
   seed: number;
   /** Open model: see OpenModelOptions.arrivalNumbering. */
   arrivalNumbering?: ArrivalNumbering;
+  /** The run-level setup session's secrets (its cookies), masked in every VU's records. */
+  setupSecrets?: readonly string[];
 }
 
 export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
 
 export interface LoadModel {
-  /** Runs the whole workload; returns when it is done or stopped. */
-  run(options: WorkloadOptions): Promise<WorkloadOutcome>;
+  /** Runs the whole workload, its visits in `sessions` (also in `options.sessions`); returns when it is done or stopped. */
+  run(options: WorkloadOptions, sessions: Sessions): Promise<WorkloadOutcome>;
 }
 
-const closed: LoadModel = { run: (options) => runClosedModel(options) };
+const closed: LoadModel = {
+  async run(options, sessions) {
+    const outcome = await runClosedModel({ ...options, onVuEnd: (vu) => sessions.endVu(vu) });
+    await sessions.close();
+    // Nothing could run: every VU stopped at its setup. Said as an error, not as a run that passed with no requests.
+    if (sessions.everyVuStopped && outcome.started < outcome.planned && !options.signal?.aborted) {
+      throw new SetupError(`every virtual user stopped: its setup failed (setupFailure.then: stop); ${outcome.planned - outcome.started} planned visit(s) were not run; first failure: ${sessions.firstFailure}`);
+    }
+    return outcome;
+  },
+};
 
 const open: LoadModel = {
-  run(options) {
+  async run(options, sessions) {
     const load = options.load!;
     const random = options.random ?? mulberry32(options.seed);
     const runJourney = createJourneyRunner({ ...options, random });
-    return runOpenModel({
+    const outcome = await runOpenModel({
       load,
       personas: options.plan.personas,
       locationsOf: (persona) => selectLocations(options.allLocations, persona.locations),
@@ -51,6 +65,8 @@ const open: LoadModel = {
       random,
       arrivalNumbering: options.arrivalNumbering,
     });
+    await sessions.close();
+    return outcome;
   },
 };
 
@@ -72,5 +88,6 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOut
   const name = loadModelName(options);
   const model = LOAD_MODELS.get(name);
   if (!model) throw new Error(`no load model "${name}"`);
-  return model.run(options);
+  const sessions = new Sessions({ onRecord: options.onRecord, ...(options.setupVars ? { setupVars: options.setupVars } : {}), ...(options.setupSecrets ? { setupSecrets: options.setupSecrets } : {}) });
+  return model.run({ ...options, sessions }, sessions);
 }
