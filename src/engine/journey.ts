@@ -19,6 +19,7 @@ import { sendRequest, type CookieHandler, type HttpOutcome, type RedirectPolicy,
 import type { CheckResult, ResultRecord } from './records.js';
 import type { BuiltRequest, RequestBuilder } from './request-builder.js';
 import { isRetryable, retryDelay } from './retry.js';
+import { maskRecord } from './session.js';
 
 export interface JourneyEngineOptions {
   buildRequest: RequestBuilder;
@@ -309,13 +310,6 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     }
     return { records, aborted: false, failure };
   };
-}
-
-/** A session's secrets out of what a record carries (cookie values in a URL, a message, a check's message). */
-function maskRecord(record: ResultRecord, mask: (text: string) => string): void {
-  record.url = mask(record.url);
-  if (record.message !== undefined) record.message = mask(record.message);
-  if (record.checks) for (const check of record.checks) if (check.message !== undefined) check.message = mask(check.message);
 }
 
 function stepNeedsBody(step: JourneyStep): boolean {

@@ -9,6 +9,7 @@ import type { Location, Persona } from '../inputs/types.js';
 import { REDACTED } from '../redact.js';
 import type { CookieHandler } from './http.js';
 import type { StepContext } from './journey.js';
+import type { ResultRecord } from './records.js';
 
 /** Shorter values are not masked: a cookie `1` or `yes` is no secret, and masking it would garble every text. */
 const MIN_SECRET_LENGTH = 4;
@@ -103,6 +104,13 @@ export class Session {
   }
 
   private readonly ownResponses = (): boolean => this.cookies.holdsCookies;
+}
+
+/** A session's secrets out of what a record carries (cookie values in a URL, a message, a check's message). */
+export function maskRecord(record: ResultRecord, mask: (text: string) => string): void {
+  record.url = mask(record.url);
+  if (record.message !== undefined) record.message = mask(record.message);
+  if (record.checks) for (const check of record.checks) if (check.message !== undefined) check.message = mask(check.message);
 }
 
 function escapeRegExp(text: string): string {
