@@ -44,6 +44,7 @@ export type TroupeErrorCode =
   | 'E_TEMPLATE'
   | 'E_ENV'
   | 'E_TARGET_UNREACHABLE'
+  | 'E_SETUP'
   | 'E_RUN_DIR'
   | 'E_RUN_DIR_DAMAGED'
   | 'E_RUN_DIR_FORMAT'
@@ -108,6 +109,18 @@ export class TargetUnreachableError extends TroupeError {
   constructor(target: string, reason: string) {
     super('E_TARGET_UNREACHABLE', `target ${target} is unreachable: ${reason}`, ExitCode.unreachable);
     this.name = 'TargetUnreachableError';
+  }
+}
+
+/**
+ * The run-level setup failed, or every VU stopped after its setup failed: the load cannot run. Exit 1,
+ * not 2: the inputs were valid and the target reachable; it is the target's answer that failed, as a
+ * threshold does. The run directory says so (run.json `failed`, summary.json `setup`).
+ */
+export class SetupError extends TroupeError {
+  constructor(message: string) {
+    super('E_SETUP', message, ExitCode.failed);
+    this.name = 'SetupError';
   }
 }
 

@@ -21,6 +21,10 @@ export interface ClosedModelOptions extends JourneyEngineOptions {
   skip?: (item: WorkItem) => boolean;
   /** Aborting stops new work from starting; requests in flight finish. */
   signal?: AbortSignal;
+  /** Awaited when a virtual user starts, before its first visit. */
+  onVuStart?: (vu: number) => Promise<void> | void;
+  /** Awaited when a virtual user's loop ends: at the end of the load, or when it stops (its setup failed). */
+  onVuEnd?: (vu: number) => Promise<void> | void;
 }
 
 export interface ClosedModelOutcome {
@@ -75,20 +79,46 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   let started = 0;
   let completed = 0;
   let aborted = 0;
+  // Virtual-user ids until the VU loops land: a slot takes the lowest free id when its task starts and
+  // gives it back when the task ends; a VU that stops is retired and the bound shrinks with it.
+  const freeVus = Array.from({ length: options.concurrency }, (_, i) => i + 1);
+  const startedVus = new Set<number>();
+  let liveVus = options.concurrency;
 
   const execute = async (item: WorkItem, state: PersonaState): Promise<void> => {
     // Items already queued when the stop signal came are dropped here: nothing new starts after it.
-    if (signal?.aborted) return;
+    if (signal?.aborted || liveVus === 0) return;
+    const vu = freeVus.shift()!;
+    if (!startedVus.has(vu)) {
+      startedVus.add(vu);
+      await options.onVuStart?.(vu);
+    }
+    let stopVu = false;
+    try {
+      stopVu = await visit(item, state, vu);
+    } finally {
+      if (!stopVu) freeVus.splice(sortedIndex(freeVus, vu), 0, vu);
+    }
+    if (stopVu) {
+      liveVus--;
+      startedVus.delete(vu);
+      if (liveVus > 0) queue.concurrency = liveVus;
+      await options.onVuEnd?.(vu);
+    }
+  };
+
+  /** One visit by a VU; true when the VU stops there. */
+  const visit = async (item: WorkItem, state: PersonaState, vu: number): Promise<boolean> => {
     started++;
     if (!state.started) {
       state.started = true;
       options.onRecord({ type: 'persona-start', persona: state.persona.name, planned: state.planned, at: clock.wallNow() });
     }
     const location = options.locations.get(item.location)!;
-    const journey = await runJourney({ id: item.id, persona: state.persona, location, iteration: item.iteration });
+    const journey = await runJourney({ id: item.id, persona: state.persona, location, iteration: item.iteration, vu });
     if (journey.aborted) {
       aborted++;
-      return;
+      return false;
     }
     completed++;
     state.completed++;
@@ -96,16 +126,18 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
     if (state.completed === state.planned) {
       options.onRecord({ type: 'persona-end', persona: state.persona.name, at: clock.wallNow() });
     }
+    if (journey.stopVu) return true;
     const think = state.persona.thinkTime;
     if (think && state.completed < state.planned && !signal?.aborted) {
       await clock.sleep(thinkMs(think, random), signal);
     }
+    return false;
   };
 
   // Feed the queue lazily: the plan can hold millions of items and only a window is ever materialised.
   const window = Math.max(options.concurrency * 2, 16);
   for (const item of plan) {
-    if (signal?.aborted) break;
+    if (signal?.aborted || liveVus === 0) break;
     if (options.skip?.(item)) continue;
     const pause = options.ready?.();
     if (pause) await pause;
@@ -122,5 +154,12 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   }
   await Promise.all([...personas.values()].map((s) => s.gate?.onIdle()));
   await queue.onIdle();
+  await Promise.all([...startedVus].map((vu) => options.onVuEnd?.(vu)));
   return { planned, started, completed, stoppedEarly: started < planned || aborted > 0, aborted };
+}
+
+function sortedIndex(list: readonly number[], value: number): number {
+  let i = 0;
+  while (i < list.length && list[i]! < value) i++;
+  return i;
 }

@@ -65,6 +65,15 @@ export interface SendOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A session's cookie jar as the sender sees it, asked on every hop (redirects included): the cookies
+ * for a URL, and each response's Set-Cookie values to keep. The values never reach a record.
+ */
+export interface CookieHandler {
+  cookieHeader(url: string): string | undefined;
+  storeSetCookie(url: string, values: string | string[]): void;
+}
+
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
@@ -90,7 +99,7 @@ export function createDispatcher(timeouts: Timeouts, options: { insecure?: boole
  * This is the hot path: it uses `dispatcher.dispatch()` with a small handler (no body stream per
  * request) and one shared deadline sweep (no AbortController or timers per request).
  */
-export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions): Promise<HttpOutcome> {
+export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions, cookies?: CookieHandler | null): Promise<HttpOutcome> {
   const { timeouts } = options;
   const now = options.clock.now;
   const policy = options.redirects ?? DEFAULT_REDIRECTS;
@@ -127,7 +136,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
     for (;;) {
       deadline.phaseAt = now() + timeouts.headersMs;
       deadline.phaseError = headersError;
-      const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow);
+      const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow, cookies ?? null);
       if (result.redirectTo !== null) {
         seen.add(`${hop.method} ${hop.url}`);
         const next = redirectHop(hop, progress.status!, new URL(result.redirectTo, hop.url), options.isSensitiveHeader);
@@ -211,10 +220,14 @@ function dispatchHop(
   progress: HopProgress,
   started: number,
   followRedirects: boolean,
+  cookies: CookieHandler | null,
 ): Promise<{ redirectTo: string | null; bodyText?: string }> {
   const { timeouts, maxResponseBytes: limit, keepBody } = options;
   const now = options.clock.now;
   const [origin, path] = splitUrl(hop.url);
+  // The jar's cookies join the hop on the wire only: a redirect's next hop asks the jar again for its own URL.
+  const jarCookies = cookies?.cookieHeader(hop.url);
+  const headers = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
   return new Promise((resolve, reject) => {
     let redirectTo: string | null = null;
     let chunks: Buffer[] | null = null;
@@ -228,6 +241,8 @@ function dispatchHop(
         progress.ttfbMs = now() - started;
         progress.status = statusCode;
         progress.headers = headers as ResponseHeaders;
+        const setCookie = headers['set-cookie'];
+        if (cookies && setCookie !== undefined) cookies.storeSetCookie(hop.url, setCookie);
         const location = headers['location'];
         if (followRedirects && REDIRECT_STATUSES.has(statusCode) && typeof location === 'string' && location !== '') {
           redirectTo = location;
@@ -264,7 +279,7 @@ function dispatchHop(
           origin,
           path,
           method: hop.method as Dispatcher.HttpMethod,
-          headers: hop.headers,
+          headers,
           body: hop.body,
           headersTimeout: timeouts.headersMs,
           bodyTimeout: timeouts.bodyMs,
@@ -275,6 +290,15 @@ function dispatchHop(
       reject(err);
     }
   });
+}
+
+/** The template's own Cookie header, if it has one, first; then the jar's. */
+function withCookies(headers: Record<string, string>, jar: string): Record<string, string> {
+  const out = { ...headers };
+  const name = Object.keys(out).find((k) => k.toLowerCase() === 'cookie');
+  if (name === undefined) out.cookie = jar;
+  else out[name] = out[name] ? `${out[name]}; ${jar}` : jar;
+  return out;
 }
 
 /**

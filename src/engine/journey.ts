@@ -15,10 +15,11 @@ import { ResponseView, captureValue } from './capture.js';
 import { runChecks } from './checks.js';
 import { systemClock, type Clock } from './clock.js';
 import { HarnessCache } from './dedupe.js';
-import { sendRequest, type HttpOutcome, type RedirectPolicy, type SendOptions } from './http.js';
+import { sendRequest, type CookieHandler, type HttpOutcome, type RedirectPolicy, type SendOptions } from './http.js';
 import type { CheckResult, ResultRecord } from './records.js';
 import type { BuiltRequest, RequestBuilder } from './request-builder.js';
 import { isRetryable, retryDelay } from './retry.js';
+import { maskRecord } from './session.js';
 
 export interface JourneyEngineOptions {
   buildRequest: RequestBuilder;
@@ -35,6 +36,15 @@ export interface JourneyEngineOptions {
   random?: () => number;
   retries?: RetryPolicy | null;
   harnessCache?: HarnessCache<SentRequest> | null;
+  /** Virtual users' sessions (src/engine/sessions.ts): setup, cookie jar, captures. Absent: every visit starts from nothing. */
+  sessions?: SessionLayer | null;
+  /** The run-level setup's captures, `{{setup.NAME}}` (absent: none). */
+  setupVars?: Readonly<Record<string, unknown>>;
+}
+
+/** What the journey runner asks of the sessions: a runner of visits in sessions, built over the step runner. */
+export interface SessionLayer {
+  runner(runSteps: StepRunner): JourneyRunner;
 }
 
 export interface JourneyJob {
@@ -45,6 +55,8 @@ export interface JourneyJob {
   iteration: number;
   /** Open model: when the visit was due, on the clock's monotonic scale. Records then carry response times. */
   dueAt?: number;
+  /** The virtual user (1-based, stable for its life); 0: none (an open-model arrival). Sessions are kept per VU. */
+  vu: number;
 }
 
 export interface JourneyResult {
@@ -52,7 +64,37 @@ export interface JourneyResult {
   records: ResultRecord[];
   /** Cut by `abortInFlight`: the records are not to be emitted (a resume runs the visit again). */
   aborted: boolean;
+  /**
+   * The VU's setup failed and its persona says `setupFailure.then: stop`: the visit was not run and the
+   * VU stops (the closed model ends its loop; onVuEnd follows).
+   */
+  stopVu?: boolean;
 }
+
+/** What a list of steps runs in: where captures go, the session's cookie jar, the run-level setup's values. */
+export interface StepContext {
+  /** `{{vars.NAME}}`: read by the steps, and every capture is written here. */
+  vars: Record<string, unknown>;
+  cookies?: CookieHandler | null;
+  setup?: Readonly<Record<string, unknown>>;
+  /** Masks the session's secrets (its cookies) in what records carry: URLs, messages, check messages. */
+  mask?: ((text: string) => string) | null;
+  /** Receives values captured from a credential header (they are secrets of the session from then on). */
+  addSecret?: (value: string) => void;
+  /**
+   * True while responses may be this session's own (it holds cookies), and always in a setup or
+   * teardown: such requests bypass the harness cache (`cache.dedupe`), which would share them.
+   */
+  ownResponses?: () => boolean;
+}
+
+export interface StepsResult extends JourneyResult {
+  /** What ended the steps early (a failed request, check or capture of an `onFail: stop` step); null when all ran. */
+  failure: string | null;
+}
+
+/** Runs a list of steps (a visit's journey, a setup, a teardown) for one job, in one context. */
+export type StepRunner = (job: JourneyJob, steps: ReadonlyArray<JourneyStep | undefined>, ctx: StepContext) => Promise<StepsResult>;
 
 /** One attempt sent to the target. */
 interface Attempt {
@@ -87,6 +129,12 @@ function round3(ms: number): number {
 }
 
 export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunner {
+  const runSteps = createStepRunner(options);
+  if (options.sessions) return options.sessions.runner(runSteps);
+  return (job) => runSteps(job, job.persona.journey ?? [undefined], { vars: {}, ...(options.setupVars ? { setup: options.setupVars } : {}) });
+}
+
+export function createStepRunner(options: JourneyEngineOptions): StepRunner {
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const { redactor, retries } = options;
@@ -108,16 +156,16 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
   };
   const sendWithBody: SendOptions = { ...sendWithoutBody, keepBody: true };
 
-  const sendOnce = async (out: BuiltRequest, keepBody: boolean): Promise<Attempt> => {
+  const sendOnce = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null): Promise<Attempt> => {
     const startedAt = clock.wallNow();
-    const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody);
+    const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody, cookies);
     return { outcome, startedAt, end: clock.now() };
   };
 
-  const sendWithRetries = async (out: BuiltRequest, keepBody: boolean): Promise<SentRequest> => {
+  const sendWithRetries = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null = null): Promise<SentRequest> => {
     const attempts: Attempt[] = [];
     for (let n = 1; ; n++) {
-      const attempt = await sendOnce(out, keepBody);
+      const attempt = await sendOnce(out, keepBody, cookies);
       attempts.push(attempt);
       const last = !retries || n >= retries.attempts || !isRetryable(retries, attempt.outcome) || options.abortInFlight?.aborted;
       if (last) return { attempts, outcome: attempt.outcome };
@@ -177,10 +225,11 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
     startedAt: clock.wallNow(),
   });
 
-  return async (job) => {
-    const steps: ReadonlyArray<JourneyStep | undefined> = job.persona.journey ?? [undefined];
+  return async (job, steps, ctx) => {
     const records: ResultRecord[] = [];
-    const vars: Record<string, unknown> = {};
+    const { vars } = ctx;
+    const cookies = ctx.cookies ?? null;
+    let failure: string | null = null;
     let dueAt = job.dueAt;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -190,26 +239,29 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
         if (dueAt !== undefined) dueAt = clock.now() + pause;
         await clock.sleep(pause, options.abortInFlight);
       } else if (i > 0 && dueAt !== undefined) dueAt = clock.now();
-      if (options.abortInFlight?.aborted) return { records, aborted: true };
+      if (options.abortInFlight?.aborted) return { records, aborted: true, failure };
 
       let out: BuiltRequest;
       try {
-        out = options.buildRequest(job.persona, job.location, job.iteration, step, step ? vars : undefined);
+        out = options.buildRequest(job.persona, job.location, job.iteration, step, vars, ctx.setup);
       } catch (err) {
         records.push(templateFailure(job, step?.name ?? 'request', err));
+        if (ctx.mask) maskRecord(records[records.length - 1]!, ctx.mask);
         if (step?.onFail === 'continue') continue;
+        failure = `${step?.name ?? 'request'}: ${records[records.length - 1]!.message}`;
         break;
       }
+      const firstRecord = records.length;
       const keepBody = keepAllBodies || (step !== undefined && stepNeedsBody(step));
       const started = clock.now();
       let sent: SentRequest;
       let source: 'origin' | 'coalesced' | 'reused' = 'origin';
-      if (harness) {
+      if (harness && ctx.ownResponses?.() !== true) {
         const got = await harness.fetch(HarnessCache.key(out), () => sendWithRetries(out, true));
         sent = got.value;
         source = got.source;
-      } else sent = await sendWithRetries(out, keepBody);
-      if (sent.outcome.error === 'aborted') return { records, aborted: true };
+      } else sent = await sendWithRetries(out, keepBody, cookies);
+      if (sent.outcome.error === 'aborted') return { records, aborted: true, failure };
       const end = clock.now();
 
       const final = sent.outcome;
@@ -228,6 +280,7 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
           if (value === undefined) checks.push({ name: `capture ${capture.name}`, ok: false, message: 'not found in the response' });
           else {
             vars[capture.name] = value;
+            if ('header' in capture.source && ctx.addSecret && redactor.isSensitiveHeader(capture.source.header)) ctx.addSecret(String(value));
             checks.push({ name: `capture ${capture.name}`, ok: true });
           }
         }
@@ -248,10 +301,14 @@ export function createJourneyRunner(options: JourneyEngineOptions): JourneyRunne
       const failedCheck = checks?.find((c) => !c.ok);
       const last = records[records.length - 1]!;
       if (failedCheck && last.error === null) last.message = `check failed: ${failedCheck.name}${failedCheck.message ? ` (${redactor.text(failedCheck.message)})` : ''}`;
+      if (ctx.mask) for (let k = firstRecord; k < records.length; k++) maskRecord(records[k]!, ctx.mask);
       const failed = !sent.outcome.ok || failedCheck !== undefined;
-      if (failed && step?.onFail !== 'continue') break;
+      if (failed && step?.onFail !== 'continue') {
+        failure = `${out.step}: ${last.message ?? last.error ?? 'failed'}`;
+        break;
+      }
     }
-    return { records, aborted: false };
+    return { records, aborted: false, failure };
   };
 }
 

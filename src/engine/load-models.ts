@@ -4,6 +4,7 @@
  * phases) today; another model (the closed model for a duration with stages) is one more entry.
  */
 import { setMaxListeners } from 'node:events';
+import { SetupError } from '../errors.js';
 import { selectLocations } from '../inputs/locations.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { Location } from '../inputs/types.js';
@@ -12,6 +13,7 @@ import { mulberry32 } from '../util/random.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
 import { createJourneyRunner } from './journey.js';
 import { runOpenModel, type ArrivalNumbering, type OpenLoadReport } from './open-model.js';
+import { Sessions } from './sessions.js';
 
 export interface WorkloadOptions extends ClosedModelOptions {
   /** The open model's schedule; null: the closed model. */
@@ -23,13 +25,15 @@ export interface WorkloadOptions extends ClosedModelOptions {
   seed: number;
   /** Open model: see OpenModelOptions.arrivalNumbering. */
   arrivalNumbering?: ArrivalNumbering;
+  /** The run-level setup session's secrets (its cookies), masked in every VU's records. */
+  setupSecrets?: readonly string[];
 }
 
 export type WorkloadOutcome = ClosedModelOutcome & { load?: OpenLoadReport };
 
 export interface LoadModel {
-  /** Runs the whole workload; returns when it is done or stopped. */
-  run(options: WorkloadOptions): Promise<WorkloadOutcome>;
+  /** Runs the whole workload, its visits in `sessions` (also in `options.sessions`); returns when it is done or stopped. */
+  run(options: WorkloadOptions, sessions: Sessions): Promise<WorkloadOutcome>;
 }
 
 /** Seeds the journeys' random source apart from the schedule's. */
@@ -42,17 +46,27 @@ function itemOf(id: string): WorkItem {
   return { id, persona: id.slice(0, first), location: id.slice(first + 1, last), iteration: Number(id.slice(last + 1)) };
 }
 
-const closed: LoadModel = { run: (options) => runClosedModel(options) };
+const closed: LoadModel = {
+  async run(options, sessions) {
+    const outcome = await runClosedModel({ ...options, onVuEnd: (vu) => sessions.endVu(vu) });
+    await sessions.close();
+    // Nothing could run: every VU stopped at its setup. Said as an error, not as a run that passed with no requests.
+    if (sessions.everyVuStopped && outcome.started < outcome.planned && !options.signal?.aborted) {
+      throw new SetupError(`every virtual user stopped: its setup failed (setupFailure.then: stop); ${outcome.planned - outcome.started} planned visit(s) were not run; first failure: ${sessions.firstFailure}`);
+    }
+    return outcome;
+  },
+};
 
 const open: LoadModel = {
-  run(options) {
+  async run(options, sessions) {
     const load = options.load!;
     // The schedule (persona picks, locations, Poisson gaps) has a random source of its own, so that it
     // repeats whatever the journeys drew (think time, retry jitter): a resume replays it to find its place.
     const random = options.random ?? mulberry32(options.seed);
     const runJourney = createJourneyRunner({ ...options, random: options.random ?? mulberry32(options.seed ^ JOURNEY_STREAM) });
     const skip = options.skip;
-    return runOpenModel({
+    const outcome = await runOpenModel({
       load,
       personas: options.plan.personas,
       locationsOf: (persona) => selectLocations(options.allLocations, persona.locations),
@@ -66,6 +80,8 @@ const open: LoadModel = {
       arrivalNumbering: options.arrivalNumbering,
       ...(skip && !options.random ? { resume: { isDone: (id: string) => skip(itemOf(id)), random: mulberry32(options.seed) } } : {}),
     });
+    await sessions.close();
+    return outcome;
   },
 };
 
@@ -87,5 +103,6 @@ export async function runWorkload(options: WorkloadOptions): Promise<WorkloadOut
   const name = loadModelName(options);
   const model = LOAD_MODELS.get(name);
   if (!model) throw new Error(`no load model "${name}"`);
-  return model.run(options);
+  const sessions = new Sessions({ onRecord: options.onRecord, ...(options.setupVars ? { setupVars: options.setupVars } : {}), ...(options.setupSecrets ? { setupSecrets: options.setupSecrets } : {}) });
+  return model.run({ ...options, sessions }, sessions);
 }

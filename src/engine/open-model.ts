@@ -166,7 +166,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       active++;
       if (active > peak) peak = active;
       // Timers may fire a little early; a visit is never due after it started.
-      const job: JourneyJob = { id: arrival.id, persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
+      const job: JourneyJob = { id: arrival.id, persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()), vu: 0 };
       const slot = acquire();
       const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
         if (result.aborted) aborted++;

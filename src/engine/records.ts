@@ -66,4 +66,29 @@ export interface PersonaEndRecord {
   at: number;
 }
 
-export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord;
+/**
+ * One attempt of a session's setup or teardown (a persona's, per VU or open-model session; or the
+ * run-level one). Its requests are reported apart from the load (summary.json `setup`/`teardown`),
+ * never in results.ndjson, the load figures or the percentiles.
+ */
+export interface SessionRecord {
+  type: 'session';
+  phase: 'setup' | 'teardown';
+  /** The persona whose session it is; absent: the run-level setup or teardown. */
+  persona?: string;
+  /** 1-based VU; 0: no VU (an open-model session, or the run level). */
+  vu: number;
+  /** 1 for the first attempt; retries (`setupFailure.retries`) count on. */
+  attempt: number;
+  ok: boolean;
+  /** No attempt follows: it passed, or it was the last one allowed. */
+  final: boolean;
+  /** On a final failure: what the session does next (`stop`: the VU stops, or the arrival skips its visit). */
+  then?: 'stop' | 'continue';
+  /** What ended the steps early, secrets masked. */
+  message?: string;
+  /** The attempt's requests, shaped as a visit's. */
+  results: ResultRecord[];
+}
+
+export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord | SessionRecord;

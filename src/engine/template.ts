@@ -13,6 +13,8 @@ export interface RenderContext {
   location: Location;
   iteration: number;
   vars?: Record<string, unknown>;
+  /** The run-level setup's captures (`{{setup.NAME}}`). */
+  setup?: Readonly<Record<string, unknown>>;
 }
 
 export interface RenderedRequest {
@@ -44,6 +46,8 @@ function getterFor(expression: string): Getter {
       return ref.column === 'id' ? (c) => c.location.id : (c) => c.location.fields[ref.column];
     case 'vars':
       return (c) => lookup(c.vars, ref.path);
+    case 'setup':
+      return (c) => lookup(c.setup, ref.path);
     case 'persona':
       if (ref.field === 'params') {
         const [first, ...more] = ref.path;

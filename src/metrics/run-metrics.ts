@@ -8,13 +8,14 @@
  * add() costs ~0.6 µs with a handful of personas and locations, ~3.5 µs when every record lands in a
  * different one of 100,000 pairs (cache misses).
  */
-import type { CacheStatus, ResultRecord } from '../engine/records.js';
+import type { CacheStatus, ResultRecord, SessionRecord } from '../engine/records.js';
 import { ScopeAggregate, type ScopeStats, type ScopeSummary } from './aggregate.js';
 import { JourneyMetrics, type JourneyMetricsSummary } from './journey-metrics.js';
 import { PersonaLocationScopes } from './persona-locations.js';
+import { SessionMetrics, type SessionMetricsSummary } from './session-metrics.js';
 
 /** Optional parts (journey checks, retries, harness cache, warm-up) appear only when the run had them. */
-export interface RunMetricsSummary extends JourneyMetricsSummary {
+export interface RunMetricsSummary extends JourneyMetricsSummary, SessionMetricsSummary {
   global: ScopeSummary;
   personas: Record<string, ScopeSummary>;
   locations: Record<string, ScopeSummary>;
@@ -83,6 +84,8 @@ export class RunMetrics {
   private readonly pairs = new PersonaLocationScopes();
   /** Checks, retries, harness-cache hits and the warm-up curve (see journey-metrics.ts). */
   private journeys = new JourneyMetrics();
+  /** Setup and teardown requests: apart from every scope above (see session-metrics.ts). */
+  private sessions = new SessionMetrics();
 
   // One-entry caches: consecutive records mostly share persona, location and step.
   private lastPersona: string | null = null;
@@ -138,6 +141,11 @@ export class RunMetrics {
     this.scope(this.cacheScopes, r.cache).add(r);
   }
 
+  /** A setup or teardown attempt: counted apart, never in the load's scopes. */
+  addSession(r: SessionRecord): void {
+    this.sessions.add(r);
+  }
+
   private scope<K>(map: Map<K, ScopeAggregate>, key: K): ScopeAggregate {
     let scope = map.get(key);
     if (scope === undefined) map.set(key, (scope = new ScopeAggregate()));
@@ -148,6 +156,7 @@ export class RunMetrics {
   merge(other: RunMetrics): void {
     this.global.merge(other.global);
     this.journeys.merge(other.journeys);
+    this.sessions.merge(other.sessions);
     mergeInto(this.personaScopes, other.personaScopes);
     mergeInto(this.locationScopes, other.locationScopes);
     mergeInto(this.stepScopes, other.stepScopes);
@@ -167,6 +176,7 @@ export class RunMetrics {
       steps: summaries(this.stepScopes),
       cacheStatus,
       ...this.journeys.toSummary(),
+      ...this.sessions.toSummary(),
     };
   }
 
@@ -174,6 +184,7 @@ export class RunMetrics {
     const metrics = new RunMetrics();
     metrics.global.merge(ScopeAggregate.fromSummary(s.global));
     metrics.journeys = JourneyMetrics.fromSummary(s);
+    metrics.sessions = SessionMetrics.fromSummary(s);
     fromSummaries(metrics.personaScopes, s.personas);
     fromSummaries(metrics.locationScopes, s.locations);
     fromSummaries(metrics.stepScopes, s.steps);

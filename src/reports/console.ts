@@ -38,6 +38,7 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
   const { load, harnessCache, retries } = summary;
   if (load) extra.push(`open model: ${load.started} of ${load.arrivals} arrivals started at ${load.achievedRate ?? '-'}/s (target ${load.targetRate}/s), ${load.dropped} dropped at maxInFlight ${load.maxInFlight}`);
   if (retries) extra.push(`retries: ${retries.requests} retried attempt(s), ${retries.ok} succeeded (not in the figures above)`);
+  for (const line of sessionLines(summary)) extra.push(line);
   if (harnessCache) extra.push(`harness cache (cache.dedupe): ${harnessCache.hits} request(s) served by troupe, not the target (${harnessCache.reused} reused, ${harnessCache.coalesced} coalesced)`);
   if (summary.serverCache) {
     const s = summary.serverCache;
@@ -58,6 +59,23 @@ export function generatorLine(g: GeneratorHealth, c: ChalkInstance): string {
   if (!g.saturated) return line;
   return `${line}
 ${c.yellow(c.bold(`warning: the load generator was saturated: ${g.reasons.join('; ')}; ${SATURATED_NOTE}`))}`;
+}
+
+/** One line per phase that ran: its sessions, requests and failures, apart from the figures above. */
+export function sessionLines(summary: Pick<RunSummary, 'setup' | 'teardown'>): string[] {
+  const lines: string[] = [];
+  for (const phase of ['setup', 'teardown'] as const) {
+    const s = summary[phase];
+    if (!s) continue;
+    const retried = s.attempts - s.sessions;
+    const parts = [
+      `${s.sessions} session(s)${s.run ? ' incl. the run-level one' : ''}`,
+      `${s.failed} failed${s.stopped ? ` (${s.stopped} stopped)` : ''}${retried > 0 ? `, ${retried} retried attempt(s)` : ''}`,
+      `${s.requests} request(s), ${s.errors} error(s), p95 ${formatMs(s.latency.p95)}`,
+    ];
+    lines.push(`${phase}: ${parts.join('; ')} (not in the figures above)${s.firstFailure ? `; first failure: ${printable(s.firstFailure)}` : ''}`);
+  }
+  return lines;
 }
 
 /** After an interrupt: how much of the plan was done, and the command that continues the run. */

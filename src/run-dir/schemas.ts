@@ -63,6 +63,18 @@ export const scopeSummarySchema = z.looseObject({
   histograms,
 });
 
+const sessionCounts = z.object({ sessions: count, failed: count });
+/** summary.json `setup` / `teardown` (src/metrics/session-metrics.ts). */
+const sessionPhaseSchema = scopeSummarySchema.extend({
+  sessions: count.meta({ description: 'Setups (teardowns) run to their end: one per VU × persona, per open-model session, and the run-level one.' }),
+  failed: count.meta({ description: 'Of those, failed after their last attempt.' }),
+  attempts: count.meta({ description: 'Attempts, retries included.' }),
+  stopped: count.meta({ description: 'Failed setups that stopped their session (setupFailure.then: stop).' }),
+  byPersona: z.record(z.string(), sessionCounts),
+  run: z.object({ ok: z.boolean(), message: z.string().optional() }).optional(),
+  firstFailure: z.string().optional(),
+});
+
 /** The envelope check of a scope, for maps that can hold 100,000 of them. */
 const scopeEnvelope = z.custom<ScopeSummary>((v) => isObject(v) && typeof v.requests === 'number' && isObject(v.latency) && isObject(v.histograms));
 
@@ -139,6 +151,8 @@ export const summarySchema = z.looseObject({
   retries: objectOf<RetriesSummary>('Retried attempts, apart from first attempts.').optional(),
   harnessCache: objectOf<HarnessCacheSummary>("troupe's own response cache (cache.dedupe).").optional(),
   warmup: objectOf<WarmupSummary>('Warm-up requests, apart from the measured ones.').optional(),
+  setup: sessionPhaseSchema.optional().meta({ description: 'Setup requests (run-level and per session), apart from the load: a scope, plus what came of each setup.' }),
+  teardown: sessionPhaseSchema.optional().meta({ description: 'Teardown requests, apart from the load.' }),
   thresholds: objectOf<ThresholdVerdict>('The thresholds verdict.', (v) => typeof v.passed === 'boolean' && Array.isArray(v.results)).optional(),
 });
 

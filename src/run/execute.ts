@@ -3,8 +3,10 @@ import { startDemoServer, type DemoServer } from '../demo/server.js';
 import { AbortMonitor } from '../engine/abort-on.js';
 import { cacheStatsUrl, compareCacheRates, readCacheCounters, type CacheCounters } from '../engine/cache-stats.js';
 import { expectedArrivals, scheduleDurationMs } from '../engine/arrivals.js';
-import { firstStepName } from '../engine/journey.js';
-import { runWorkload } from '../engine/load-models.js';
+import { createStepRunner, firstStepName } from '../engine/journey.js';
+import { runRunSetup, runRunTeardown, type RunSession } from '../engine/sessions.js';
+import { SetupError } from '../errors.js';
+import { runWorkload, type WorkloadOutcome } from '../engine/load-models.js';
 import { expectedPerPersona, type OpenLoadReport } from '../engine/open-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
 import { createDispatcher } from '../engine/http.js';
@@ -212,7 +214,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         metrics.add(record);
         sessions.add(record.startedAt, record.latencyMs);
         abortMonitor?.observe(record);
-      }
+      } else if (record.type === 'session') metrics.addSession(record);
       emit(record);
     };
 
@@ -244,26 +246,43 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const workerHealth: WorkerHealth[] = [];
     const health = new GeneratorHealthMonitor({ clock, ...(options.healthProbe ? { probe: options.healthProbe } : {}), label: (options.workers ?? 1) > 1 ? 'the main thread' : 'troupe', onSaturated: saturated });
     health.start();
+    // The run-level setup and teardown run here, once, whatever the number of worker threads.
+    const phases = { runSteps: createStepRunner(engineOptions(inputs, baseUrl, redactor, { load, plan, seed: config.seed, concurrency: 1, dispatcher, onRecord, abortInFlight: cut.signal, clock })), onRecord };
+    let runSession: RunSession | null = null;
     try {
+      if (config.setup) {
+        runSession = await runRunSetup(phases, config.setup);
+        if (runSession.failure !== null) throw new SetupError(`the run-level setup failed, so no load was sent: ${runSession.failure}`);
+      }
+      const setupVars = runSession ? Object.freeze({ ...runSession.session.vars }) : undefined;
+      const setupSecrets = runSession?.session.secretValues();
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
       const workers = options.workers ?? 1;
-      const outcome = workers > 1
-        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
-        : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
-          load,
-          plan,
-          // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
-          seed: config.seed + (shard ? shard.index - 1 : 0),
-          arrivalNumbering: arrivalNumbering(shard),
-          concurrency: config.concurrency,
-          dispatcher,
-          onRecord,
-          ready: outputs.ready,
-          signal: stop,
-          abortInFlight: cut.signal,
-          skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
-          clock,
-        }));
+      // The run-level teardown follows the load however it ended (its requests are cut with the rest after the grace period).
+      let outcome: WorkloadOutcome;
+      try {
+        outcome = workers > 1
+          ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, setupVars, setupSecrets, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
+          : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
+            setupVars,
+            setupSecrets,
+            load,
+            plan,
+            // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
+            seed: config.seed + (shard ? shard.index - 1 : 0),
+            arrivalNumbering: arrivalNumbering(shard),
+            concurrency: config.concurrency,
+            dispatcher,
+            onRecord,
+            ready: outputs.ready,
+            signal: stop,
+            abortInFlight: cut.signal,
+            skip: resumed ? (item) => resumed.done.has(item.id) : undefined,
+            clock,
+          }));
+      } finally {
+        if (config.teardown) await runRunTeardown(phases, config.teardown, runSession?.session ?? null);
+      }
       completed += outcome.completed;
       aborted = outcome.aborted;
       openLoad = outcome.load;

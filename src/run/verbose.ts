@@ -1,4 +1,4 @@
-import type { EngineRecord } from '../engine/records.js';
+import type { EngineRecord, ResultRecord } from '../engine/records.js';
 import type { Redactor } from '../redact.js';
 import type { Output } from '../sinks/output.js';
 
@@ -19,7 +19,19 @@ export class VerboseFailureSink implements Output {
   async start(): Promise<void> {}
 
   write(record: EngineRecord): void {
+    if (record.type === 'session') {
+      if (record.ok) return;
+      for (const result of record.results) if (!result.ok) this.failed(result);
+      const who = record.persona === undefined ? 'run-level' : `persona ${JSON.stringify(record.persona)}${record.vu > 0 ? `, VU ${record.vu}` : ''}`;
+      const next = record.final ? (record.then === 'stop' ? '; the session stops' : record.then === 'continue' ? '; the session continues without it' : '') : '; retrying';
+      this.stream.write(`${this.redactor.text(`troupe: ${record.phase} failed (${who}, attempt ${record.attempt}): ${record.message ?? ''}${next}`)}\n`);
+      return;
+    }
     if (record.type !== 'result' || record.ok) return;
+    this.failed(record);
+  }
+
+  private failed(record: ResultRecord): void {
     const status = record.status === null ? '' : ` (HTTP ${record.status})`;
     const line = `troupe: failed ${record.id}: ${record.method || '-'} ${this.redactor.url(record.url) || '-'} → ${record.error}${status}: ${record.message ?? ''}`;
     this.stream.write(`${this.redactor.text(line)}\n`);

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../engine/clock.js';
+import { SetupError } from '../errors.js';
 import { createDispatcher } from '../engine/http.js';
 import { runWorkload } from '../engine/load-models.js';
 import { buildPlan } from '../plan/plan.js';
@@ -78,6 +79,8 @@ try {
       signal: stop.signal,
       abortInFlight: cut.signal,
       skip: skip ? (item) => skip.has(item.id) : undefined,
+      ...(init.setupVars ? { setupVars: init.setupVars } : {}),
+      ...(init.setupSecrets ? { setupSecrets: init.setupSecrets } : {}),
     }),
   );
   flush();
@@ -87,7 +90,9 @@ try {
 } catch (err) {
   health.stop();
   flush();
-  post({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  // A setup that stopped every VU is the user's news, not a crash: its message, without a stack.
+  if (err instanceof SetupError) post({ type: 'failed', message: err.message, setup: true });
+  else post({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 } finally {
   await dispatcher.close().catch(() => undefined);
   port.close();

@@ -6,6 +6,7 @@
  * totals are those of `--workers 1` for the same plan.
  */
 import { Worker } from 'node:worker_threads';
+import { SetupError } from '../errors.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { WorkloadOutcome } from '../engine/load-models.js';
 import type { EngineRecord } from '../engine/records.js';
@@ -28,13 +29,16 @@ export interface WorkerInit {
   seed: number;
   /** Work item ids already done (resume). */
   skip: string[] | null;
+  /** The run-level setup's captures and secrets (it ran in the main thread). */
+  setupVars?: Record<string, unknown>;
+  setupSecrets?: readonly string[];
 }
 
 export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
 export type FromWorker =
   | { type: 'records'; records: EngineRecord[] }
   | { type: 'done'; outcome: WorkloadOutcome; health: ThreadHealth }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; setup?: boolean }
   /** The worker's generator-health monitor found it saturated (sent once). */
   | { type: 'saturated'; reason: string };
 
@@ -57,6 +61,8 @@ export interface WorkersOptions {
   onWorkerHealth?: (health: WorkerHealth) => void;
   /** A worker found itself saturated (the warning during the run). */
   onSaturated?: (reason: string) => void;
+  setupVars?: Readonly<Record<string, unknown>>;
+  setupSecrets?: readonly string[];
 }
 
 /** Worker w's share of n: sizes differ by at most one and add up to n. */
@@ -120,6 +126,8 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       load: load ? { ...partitionLoad(load, part), maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
       seed: options.seed * 1000 + i,
       skip,
+      ...(options.setupVars ? { setupVars: { ...options.setupVars } } : {}),
+      ...(options.setupSecrets ? { setupSecrets: options.setupSecrets } : {}),
     };
     const worker = new Worker(WORKER_URL, { workerData: init });
     threads.push(worker);
@@ -138,6 +146,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
             outcome = message.outcome;
             options.onWorkerHealth?.({ worker: i + 1, ...message.health });
           } else if (message.type === 'saturated') options.onSaturated?.(message.reason);
+          else if (message.setup) reject(new SetupError(message.message));
           else reject(new Error(`worker ${i + 1} of ${count} failed: ${message.message}`));
         });
       });

@@ -47,6 +47,8 @@ export class SnapshotSink implements Output {
   }
 
   write(record: EngineRecord): void {
+    // Setup and teardown requests are not the persona's load figures.
+    if (record.type === 'session') return;
     const file = this.fileFor(record.persona);
     if (record.type === 'persona-end') {
       this.writeNow(record.persona, file);

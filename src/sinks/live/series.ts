@@ -58,7 +58,7 @@ export class LiveSeries {
   observe(record: EngineRecord): { scope: Labels; request: Labels } | null {
     if (record.type === 'persona-start') this.active.add(record.persona);
     else if (record.type === 'persona-end') this.active.delete(record.persona);
-    else return this.labelsFor(record);
+    else if (record.type === 'result') return this.labelsFor(record);
     return null;
   }
 
