@@ -8,6 +8,8 @@ import { HarnessCache } from '../engine/dedupe.js';
 import type { SentRequest } from '../engine/journey.js';
 import type { WorkloadOptions } from '../engine/load-models.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
+import { createDispatcher } from '../engine/transport.js';
+import type { Dispatcher } from 'undici';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 
@@ -33,5 +35,18 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     redactor,
     redirects: config.redirects,
     allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
+    compression: config.transport.compression,
+    http2: config.transport.http2,
   };
+}
+
+/** The run's dispatcher from its inputs: HTTP/2, TLS material and proxy as the config (or environment) says. */
+export function dispatcherFor(inputs: LoadedInputs): Dispatcher {
+  const { config } = inputs;
+  return createDispatcher(config.timeouts, {
+    insecure: config.insecure,
+    http2: config.transport.http2,
+    tls: inputs.transport?.tls ?? null,
+    proxy: inputs.transport?.proxy ?? null,
+  });
 }

@@ -6,11 +6,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../engine/clock.js';
-import { createDispatcher } from '../engine/http.js';
 import { runWorkload } from '../engine/load-models.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
-import { engineOptions } from './engine-options.js';
+import { dispatcherFor, engineOptions } from './engine-options.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -55,7 +54,7 @@ const redactor = new Redactor(inputs.secrets, config.redact);
 const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
 const plan = partitionPlan(partitionPlan(whole, init.shard ?? { index: 1, count: 1 }), init.part);
 const skip = init.skip ? new Set(init.skip) : null;
-const dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+const dispatcher = dispatcherFor(inputs);
 try {
   const outcome = await runWorkload(
     engineOptions(inputs, init.baseUrl, redactor, {
