@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { DeadlineSweeper, type Deadline } from './deadlines.js';
 import type { Clock } from './clock.js';
@@ -19,6 +18,8 @@ import type { Protocol, RequestErrorCode } from './records.js';
 import type { ResponseHeaders } from './cache-status.js';
 import { BodyDecoder, ACCEPT_ENCODING, decodableEncodings } from './decode.js';
 import type { StreamedBody } from './multipart.js';
+
+import { tlsFailureBehind } from './transport.js';
 
 export { createDispatcher } from './transport.js';
 
@@ -152,7 +153,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       return outcome;
     }
   } catch (err) {
-    const reason = deadline.expired ?? err;
+    const reason = deadline.expired ?? tlsFailureBehind(dispatcher, err) ?? err;
     return {
       status: progress.status,
       ok: false,
@@ -239,8 +240,9 @@ function dispatchHop(
   const now = options.clock.now;
   const [origin, path] = splitUrl(hop.url);
   const headers = options.compression && !hasHeader(hop.headers, 'accept-encoding') ? { ...hop.headers, 'accept-encoding': ACCEPT_ENCODING } : hop.headers;
-  // A streamed body is read anew for each hop and attempt.
-  const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : Readable.from(hop.body.stream(), { objectMode: false });
+  // A streamed body is read anew for each hop and attempt, handed to undici as an async iterable
+  // (which it writes chunk by chunk, waiting for the socket to drain: see multipart.ts).
+  const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : (hop.body.stream() as unknown as Dispatcher.DispatchOptions['body']);
   return new Promise((resolve, reject) => {
     let redirectTo: string | null = null;
     let chunks: Buffer[] | null = null;
