@@ -215,7 +215,7 @@ describe('templates', () => {
       },
     };
     const out = renderTemplate(template, { persona: sarah, location: chi, iteration: 3, vars: { token: 'abc' } });
-    assert.deepEqual(JSON.parse(out.body!), {
+    assert.deepEqual(JSON.parse(out.body as string), {
       address: '233 S Wacker Dr, Chicago',
       radius_miles: 5,
       ratio: 0.5,
@@ -335,7 +335,7 @@ describe('config and inputs', () => {
     const rendered = renderTemplate(pat.request!, { persona: pat, location: loaded.locations[0]!, iteration: 2 });
     assert.equal(rendered.path, '/v2/score/den%201');
     assert.deepEqual(rendered.query, [['radius', '5'], ['tags', 'a'], ['tags', 'Denver']]);
-    assert.deepEqual(JSON.parse(rendered.body!), { where: 'Denver, CO', radius: 5, nested: ['cafe', 2, 1, true, null], who: 'Pat' });
+    assert.deepEqual(JSON.parse(rendered.body as string), { where: 'Denver, CO', radius: 5, nested: ['cafe', 2, 1, true, null], who: 'Pat' });
 
     assert.equal(quinn.request?.method, 'GET');
     assert.equal(quinn.request?.path, undefined, 'a persona url replaces the config path');

@@ -1,7 +1,7 @@
 /**
  * `troupe bench`'s load generator: autocannon's programmatic API, with every response turned into a
- * troupe ResultRecord (latency from autocannon's own per-request timer, status, bytes, cache status from
- * the response headers), so that the run directory, reports, thresholds and merges work as for `run`.
+ * troupe ResultRecord (latency from autocannon's own per-request timer, status, body bytes, cache status
+ * from the response headers), so that the run directory, reports, thresholds and merges work as for `run`.
  * autocannon is loaded on first use: `troupe --help` does not pay for it.
  */
 import { classifyError, errorForStatus } from '../engine/classify-error.js';
@@ -37,7 +37,10 @@ export interface AutocannonTotals {
 
 interface Client {
   on(event: 'headers', listener: (opts: { headers: (string | Buffer)[] }) => void): void;
+  on(event: 'body', listener: (chunk: Buffer) => void): void;
   troupeCache?: CacheStatus;
+  /** Body bytes of the response being parsed: `bytes` means body bytes in bench as in run (autocannon's own count includes the headers). */
+  troupeBodyBytes?: number;
 }
 
 /**
@@ -72,7 +75,7 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
   const location = url.pathname + url.search;
   const method = options.method.toUpperCase();
   let n = 0;
-  const record = (status: number | null, error: RequestErrorCode | null, latencyMs: number, bytes: number, cache: CacheStatus, message?: string): void => {
+  const record = (status: number | null, error: RequestErrorCode | null, latencyMs: number, bytes: number, cache: CacheStatus, message?: string, protocol?: 'http/1.1'): void => {
     n++;
     onResult({
       type: 'result',
@@ -90,6 +93,7 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
       latencyMs,
       ttfbMs: null,
       bytes,
+      ...(protocol ? { protocol } : {}),
       cache,
       startedAt: Math.round(Date.now() - latencyMs),
     });
@@ -107,8 +111,15 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
         ...(options.body !== undefined ? { body: options.body } : {}),
         pipelining: options.pipelining,
         timeout: options.timeoutS,
-        // Each client remembers the cache status of the response whose headers it just parsed.
-        setupClient: (client: Client) => client.on('headers', (opts) => (client.troupeCache = cacheFromRawHeaders(opts.headers))),
+        // Each client remembers the cache status of the response whose headers it just parsed, and
+        // counts that response's body (a client parses one response at a time, pipelined or not).
+        setupClient: (client: Client) => {
+          client.on('headers', (opts) => {
+            client.troupeCache = cacheFromRawHeaders(opts.headers);
+            client.troupeBodyBytes = 0;
+          });
+          client.on('body', (chunk) => (client.troupeBodyBytes = (client.troupeBodyBytes ?? 0) + chunk.length));
+        },
       },
       (err, result) => {
         signal?.removeEventListener('abort', stop);
@@ -125,8 +136,8 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
         });
       },
     );
-    instance.on('response', (client: Client, statusCode: number, resBytes: number, responseTime: number) => {
-      record(statusCode, errorForStatus(statusCode), responseTime, resBytes, client.troupeCache ?? 'unknown');
+    instance.on('response', (client: Client, statusCode: number, _resBytes: number, responseTime: number) => {
+      record(statusCode, errorForStatus(statusCode), responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown', undefined, 'http/1.1');
     });
     // autocannon reports no duration for a failed request; a timeout took the timeout, others count 0.
     instance.on('reqError', (error: Error & { code?: string }) => {

@@ -24,7 +24,8 @@ export class HarnessCache<T extends { outcome: HttpOutcome }> {
   constructor(private readonly maxEntries = 10_000) {}
 
   static key(request: Pick<OutgoingRequest, 'method' | 'url' | 'body'>): string {
-    return `${request.method} ${request.url}\n${request.body ?? ''}`;
+    const body = request.body === undefined || typeof request.body === 'string' ? (request.body ?? '') : request.body.identity;
+    return `${request.method} ${request.url}\n${body}`;
   }
 
   async fetch(key: string, send: () => Promise<T>): Promise<{ value: T; source: HarnessSource }> {

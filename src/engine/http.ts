@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { DeadlineSweeper, type Deadline } from './deadlines.js';
 import type { Clock } from './clock.js';
 import type { Timeouts } from '../inputs/types.js';
@@ -14,15 +14,22 @@ import {
   describeError,
   errorForStatus,
 } from './classify-error.js';
-import type { RequestErrorCode } from './records.js';
+import type { Protocol, RequestErrorCode } from './records.js';
 import type { ResponseHeaders } from './cache-status.js';
+import { BodyDecoder, ACCEPT_ENCODING, decodableEncodings } from './decode.js';
+import type { StreamedBody } from './multipart.js';
+
+import { tlsFailureBehind } from './transport.js';
+
+export { createDispatcher } from './transport.js';
 
 /** A request ready to send: templates already rendered. */
 export interface OutgoingRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Text, or a body streamed while it is sent (multipart uploads). */
+  body?: string | StreamedBody;
 }
 
 export interface HttpOutcome {
@@ -33,9 +40,14 @@ export interface HttpOutcome {
   message?: string;
   latencyMs: number;
   ttfbMs: number | null;
+  /** Body bytes as they came over the wire (compressed when the response was). */
   bytes: number;
+  /** Body bytes after decoding; present only when the body was decoded (a Content-Encoding troupe undid). */
+  decodedBytes?: number;
+  /** The protocol of the response; absent when none arrived. */
+  protocol?: Protocol;
   headers: ResponseHeaders | null;
-  /** The body as text, only when the caller asked to keep it. */
+  /** The body as text (decoded), only when the caller asked to keep it. */
   bodyText?: string;
   /** Redirect hops followed. */
   redirects: number;
@@ -63,6 +75,13 @@ export interface SendOptions {
   isSensitiveHeader?: (name: string) => boolean;
   /** Aborts the request from outside (the grace period after an interrupt ran out): the outcome is `aborted`. */
   signal?: AbortSignal;
+  /**
+   * `compression`: ask for gzip, deflate and br when the request names no Accept-Encoding, and decode
+   * what comes back encoded. Default off here (the config's default is on).
+   */
+  compression?: boolean;
+  /** HTTP/2 was offered (`http2: true`): a response without a reason phrase came over h2. */
+  http2?: boolean;
 }
 
 /**
@@ -77,21 +96,6 @@ export interface CookieHandler {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 /**
- * One pooled, keep-alive dispatcher for the whole run. Connection count grows to the concurrency bound
- * and no further, because no more requests than that are ever in flight. TLS certificates are verified
- * unless `insecure` is set.
- */
-export function createDispatcher(timeouts: Timeouts, options: { insecure?: boolean } = {}): Dispatcher {
-  return new Agent({
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-    connect: { timeout: timeouts.connectMs, rejectUnauthorized: !options.insecure },
-  });
-}
-
-/**
  * Send one request and read its body, never throwing: every failure becomes an outcome with an error
  * code. Redirects are followed here (not by undici) so that every hop is counted, checked against
  * `allowHosts` before it is sent, and timed under the same total timeout.
@@ -104,7 +108,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   const now = options.clock.now;
   const policy = options.redirects ?? DEFAULT_REDIRECTS;
   const started = now();
-  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0 };
+  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0, wireEnd: null };
   let redirects = 0;
   const headersError = headersTimeout(timeouts.headersMs);
   const deadline: ActiveDeadline = {
@@ -148,14 +152,17 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       }
       const { status, headers, bytes, ttfbMs } = progress;
       const error = errorForStatus(status!);
-      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: now() - started, ttfbMs, bytes, headers, bodyText: result.bodyText, redirects };
+      // Latency ends with the last byte on the wire: decoding is troupe's work, not the target's.
+      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: (progress.wireEnd ?? now()) - started, ttfbMs, bytes, headers, bodyText: result.bodyText, redirects };
+      if (result.decodedBytes !== undefined) outcome.decodedBytes = result.decodedBytes;
+      if (progress.protocol) outcome.protocol = progress.protocol;
       const retryAfter = headers?.['retry-after'];
       if (error === 'protocol') outcome.message = `status ${status} is outside 100-599`;
       else if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
       return outcome;
     }
   } catch (err) {
-    const reason = deadline.expired ?? err;
+    const reason = deadline.expired ?? tlsFailureBehind(dispatcher, err) ?? err;
     return {
       status: progress.status,
       ok: false,
@@ -166,6 +173,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       bytes: progress.bytes,
       headers: progress.headers,
       redirects,
+      ...(progress.protocol ? { protocol: progress.protocol } : {}),
     };
   } finally {
     sweeper.delete(deadline);
@@ -177,6 +185,9 @@ interface HopProgress {
   status: number | null;
   headers: ResponseHeaders | null;
   bytes: number;
+  protocol?: Protocol;
+  /** When the last body byte arrived (before any decoding finished). */
+  wireEnd: number | null;
 }
 
 interface ActiveDeadline extends Deadline {
@@ -208,9 +219,22 @@ function splitUrl(url: string): [string, string] {
   return [url.slice(0, slash), hash < 0 ? url.slice(slash) : url.slice(slash, hash)];
 }
 
+/** Whether `headers` names `lower` (a lower-case header name), in any case. */
+function hasHeader(headers: Record<string, string>, lower: string): boolean {
+  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true;
+  return false;
+}
+
+interface HopResult {
+  redirectTo: string | null;
+  bodyText?: string;
+  decodedBytes?: number;
+}
+
 /**
  * One hop on the wire. Resolves when the response is complete (or is a redirect to follow); rejects
- * with the reason the hop failed. Counts bytes, keeps the text only when asked, stops at the size limit.
+ * with the reason the hop failed. Counts bytes, decodes a compressed body (with `compression`), keeps
+ * the text only when asked, stops at the size limit (on the wire and decoded).
  */
 function dispatchHop(
   dispatcher: Dispatcher,
@@ -221,28 +245,36 @@ function dispatchHop(
   started: number,
   followRedirects: boolean,
   cookies: CookieHandler | null,
-): Promise<{ redirectTo: string | null; bodyText?: string }> {
+): Promise<HopResult> {
   const { timeouts, maxResponseBytes: limit, keepBody } = options;
   const now = options.clock.now;
   const [origin, path] = splitUrl(hop.url);
   // The jar's cookies join the hop on the wire only: a redirect's next hop asks the jar again for its own URL.
   const jarCookies = cookies?.cookieHeader(hop.url);
-  const headers = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
+  const withJar = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
+  const headers = options.compression && !hasHeader(withJar, 'accept-encoding') ? { ...withJar, 'accept-encoding': ACCEPT_ENCODING } : withJar;
+  // A streamed body is read anew for each hop and attempt, handed to undici as an async iterable
+  // (which it writes chunk by chunk, waiting for the socket to drain: see multipart.ts).
+  const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : (hop.body.stream() as unknown as Dispatcher.DispatchOptions['body']);
   return new Promise((resolve, reject) => {
     let redirectTo: string | null = null;
     let chunks: Buffer[] | null = null;
+    let decoder: BodyDecoder | null = null;
+    let decoded = 0;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         deadline.abortHop = (reason) => controller.abort(reason);
         if (deadline.expired) controller.abort(deadline.expired);
       },
-      onResponseStart(controller, statusCode, headers) {
+      onResponseStart(controller, statusCode, headers, statusMessage) {
         if (statusCode < 200) return; // 1xx informational: the real response follows
         progress.ttfbMs = now() - started;
         progress.status = statusCode;
         progress.headers = headers as ResponseHeaders;
         const setCookie = headers['set-cookie'];
         if (cookies && setCookie !== undefined) cookies.storeSetCookie(hop.url, setCookie);
+        // HTTP/2 has no reason phrase; HTTP/1.1 servers send one ("OK").
+        progress.protocol = options.http2 && !statusMessage ? 'h2' : 'http/1.1';
         const location = headers['location'];
         if (followRedirects && REDIRECT_STATUSES.has(statusCode) && typeof location === 'string' && location !== '') {
           redirectTo = location;
@@ -251,8 +283,28 @@ function dispatchHop(
         deadline.phaseAt = now() + timeouts.bodyMs;
         deadline.phaseError = bodyTimeout(timeouts.bodyMs);
         const declared = Number(headers['content-length']);
-        if (Number.isFinite(declared) && declared > limit) controller.abort(new BodyTooLargeError(limit));
-        else if (keepBody) chunks = [];
+        if (Number.isFinite(declared) && declared > limit) {
+          controller.abort(new BodyTooLargeError(limit));
+          return;
+        }
+        if (keepBody) chunks = [];
+        const codings = options.compression ? decodableEncodings(headers['content-encoding']) : null;
+        if (codings) {
+          decoder = new BodyDecoder(
+            codings,
+            (chunk) => {
+              decoded += chunk.length;
+              // A small body that inflates past the limit (a decompression bomb) stops like a large one.
+              if (decoded > limit) {
+                decoder!.destroy();
+                controller.abort(new BodyTooLargeError(limit));
+                return;
+              }
+              chunks?.push(chunk);
+            },
+            (error) => controller.abort(error),
+          );
+        }
       },
       onResponseData(controller, chunk) {
         if (redirectTo !== null) return; // a redirect's body is read and dropped so the connection is reused
@@ -261,15 +313,25 @@ function dispatchHop(
           controller.abort(new BodyTooLargeError(limit));
           return;
         }
-        chunks?.push(chunk);
+        if (decoder) {
+          if (!decoder.write(chunk, () => controller.resume())) controller.pause();
+        } else chunks?.push(chunk);
         deadline.phaseAt = now() + timeouts.bodyMs;
       },
       onResponseEnd() {
         deadline.abortHop = null;
-        resolve({ redirectTo, bodyText: chunks ? Buffer.concat(chunks).toString('utf8') : undefined });
+        progress.wireEnd = now();
+        const done = (): void => {
+          const result: HopResult = { redirectTo, bodyText: chunks ? Buffer.concat(chunks).toString('utf8') : undefined };
+          if (decoder?.started) result.decodedBytes = decoded;
+          resolve(result);
+        };
+        if (decoder) decoder.end().then(done, reject);
+        else done();
       },
       onResponseError(_controller, error) {
         deadline.abortHop = null;
+        decoder?.destroy();
         reject(deadline.expired ?? error);
       },
     };
@@ -280,7 +342,7 @@ function dispatchHop(
           path,
           method: hop.method as Dispatcher.HttpMethod,
           headers,
-          body: hop.body,
+          body,
           headersTimeout: timeouts.headersMs,
           bodyTimeout: timeouts.bodyMs,
         },

@@ -36,6 +36,10 @@ export interface JourneyEngineOptions {
   random?: () => number;
   retries?: RetryPolicy | null;
   harnessCache?: HarnessCache<SentRequest> | null;
+  /** Ask for compressed responses and decode them (the config's `compression`). */
+  compression?: boolean;
+  /** HTTP/2 was offered (the config's `http2`): records say which protocol answered. */
+  http2?: boolean;
   /** Virtual users' sessions (src/engine/sessions.ts): setup, cookie jar, captures. Absent: every visit starts from nothing. */
   sessions?: SessionLayer | null;
   /** The run-level setup's captures, `{{setup.NAME}}` (absent: none). */
@@ -153,6 +157,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     allowHosts: options.allowHosts,
     isSensitiveHeader: (name) => redactor.isSensitiveHeader(name),
     signal: options.abortInFlight,
+    compression: options.compression ?? false,
+    http2: options.http2 ?? false,
   };
   const sendWithBody: SendOptions = { ...sendWithoutBody, keepBody: true };
 
@@ -192,6 +198,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
       latencyMs: round3(outcome.latencyMs),
       ttfbMs: outcome.ttfbMs === null ? null : round3(outcome.ttfbMs),
       bytes: outcome.bytes,
+      ...(outcome.decodedBytes !== undefined ? { decodedBytes: outcome.decodedBytes } : {}),
+      ...(outcome.protocol ? { protocol: outcome.protocol } : {}),
       cache,
       ...(outcome.redirects > 0 ? { redirects: outcome.redirects } : {}),
       startedAt: attempt.startedAt,
@@ -295,7 +303,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
         });
       } else {
         // Served by the harness: one record, the wait for it as latency, no bytes from the target.
-        const reused: HttpOutcome = { ...sent.outcome, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
+        const { decodedBytes: _decoded, protocol: _protocol, ...served } = sent.outcome;
+        const reused: HttpOutcome = { ...served, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
         records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, withChecks({ harnessCache: source }), dueAt));
       }
       const failedCheck = checks?.find((c) => !c.ok);

@@ -4,6 +4,9 @@ import type { CacheStatus, RequestErrorCode } from '../inputs/vocabulary.js';
 
 export { CACHE_STATUSES, type CacheStatus, type RequestErrorCode } from '../inputs/vocabulary.js';
 
+/** The protocol a response came over (ALPN decides between the two when `http2` is on). */
+export type Protocol = 'http/1.1' | 'h2';
+
 export interface ResultRecord {
   type: 'result';
   /** Work item id `persona/location/iteration`. */
@@ -24,7 +27,12 @@ export interface ResultRecord {
   latencyMs: number;
   /** Sent → response headers, ms; null when no response arrived. */
   ttfbMs: number | null;
+  /** Response body bytes as the wire carried them (compressed when the response was); headers not counted. */
   bytes: number;
+  /** Response body bytes after troupe decoded a Content-Encoding; absent when nothing was decoded (then equal to `bytes`). */
+  decodedBytes?: number;
+  /** `http/1.1` or `h2`; absent when no response arrived. */
+  protocol?: Protocol;
   cache: CacheStatus;
   /** Redirect hops followed (absent when none). */
   redirects?: number;

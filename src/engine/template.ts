@@ -7,6 +7,7 @@
 import { InputError } from '../errors.js';
 import { EXACTLY_ONE, lookup, parsePlaceholder, PLACEHOLDER } from '../inputs/template.js';
 import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
+import { multipartBody, type RenderedPart, type StreamedBody } from './multipart.js';
 
 export interface RenderContext {
   persona: Persona;
@@ -24,9 +25,14 @@ export interface RenderedRequest {
   url?: string;
   /** Name/value pairs in template order (a list value gives repeated names); null values are left out. */
   query: Array<[string, string]>;
-  /** Includes `content-type: application/json` for a json body unless the template set a content type. */
+  /**
+   * Includes `content-type: application/json` for a json body and application/x-www-form-urlencoded
+   * for a form unless the template set a content type; a multipart body always sets its own (with
+   * its boundary) and its content-length.
+   */
   headers: Record<string, string>;
-  body: string | undefined;
+  /** Text, or a multipart body streamed as it is sent. */
+  body: string | StreamedBody | undefined;
   /** The body's content type: the template's Content-Type header, or application/json for `json`. */
   contentType?: string;
 }
@@ -161,6 +167,22 @@ function compileQueryValue(name: string, value: unknown): QueryEntry {
   return (_c, out) => out.push([name, constant]);
 }
 
+type PartRenderer = (ctx: RenderContext) => RenderedPart;
+
+/** `multipart:` compiled: field values and filenames are templates; files were sized at load. */
+function compileMultipart(parts: NonNullable<RequestTemplate['multipart']>): Array<PartRenderer> {
+  return Object.entries(parts).map(([name, value]): PartRenderer => {
+    if (typeof value !== 'object' || value === null) {
+      const text = compileString(String(value));
+      return (c) => ({ name, value: renderPart(text, c) });
+    }
+    if (value.size === undefined) throw new InputError('E_TEMPLATE', { file: 'request template' }, `multipart.${name}: the file ${value.file} was not checked at load`);
+    const filename = compileString(value.filename ?? value.file.split(/[\\/]/).pop()!);
+    const fixed = { name, file: value.file, size: value.size, contentType: value.contentType ?? 'application/octet-stream' };
+    return (c) => ({ ...fixed, filename: renderPart(filename, c) });
+  });
+}
+
 /** Compiles once; the returned function renders one request and does no parsing. */
 export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   const method = compileString(template.method);
@@ -170,23 +192,40 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   const headers = Object.entries(template.headers ?? {}).map(([name, value]) => [name, compileString(value)] as const);
   const configuredType = headers.find(([name]) => name.toLowerCase() === 'content-type');
   const body = template.json !== undefined ? joinParts(compileJson(template.json)) : template.body !== undefined ? compileString(template.body) : undefined;
+  const form = template.form !== undefined ? Object.entries(template.form).map(([name, value]) => compileQueryValue(name, value)) : null;
+  const multipart = template.multipart !== undefined ? compileMultipart(template.multipart) : null;
   const addJsonType = template.json !== undefined && !configuredType;
+  const addFormType = form !== null && !configuredType;
 
   return (ctx) => {
     const renderedHeaders: Record<string, string> = {};
     for (const [name, value] of headers) renderedHeaders[name] = renderPart(value, ctx);
     if (addJsonType) renderedHeaders['content-type'] = 'application/json';
+    if (addFormType) renderedHeaders['content-type'] = 'application/x-www-form-urlencoded';
     const pairs: Array<[string, string]> = [];
     for (const entry of query) entry(ctx, pairs);
+    let rendered: RenderedRequest['body'] = body === undefined ? undefined : renderPart(body, ctx);
+    if (form) {
+      const fields: Array<[string, string]> = [];
+      for (const entry of form) entry(ctx, fields);
+      rendered = new URLSearchParams(fields).toString();
+    } else if (multipart) {
+      const built = multipartBody(multipart.map((part) => part(ctx)));
+      // The boundary is the body's own: a content type written in the template cannot know it.
+      if (configuredType) delete renderedHeaders[configuredType[0]];
+      renderedHeaders['content-type'] = built.contentType;
+      renderedHeaders['content-length'] = String(built.body.length);
+      rendered = built.body;
+    }
     const out: RenderedRequest = {
       method: renderPart(method, ctx),
       query: pairs,
       headers: renderedHeaders,
-      body: body === undefined ? undefined : renderPart(body, ctx),
+      body: rendered,
     };
     if (path !== undefined) out.path = renderPart(path, ctx);
     if (url !== undefined) out.url = renderPart(url, ctx);
-    const contentType = configuredType ? renderedHeaders[configuredType[0]] : addJsonType ? 'application/json' : undefined;
+    const contentType = multipart ? renderedHeaders['content-type'] : configuredType ? renderedHeaders[configuredType[0]] : addJsonType ? 'application/json' : addFormType ? 'application/x-www-form-urlencoded' : undefined;
     if (contentType !== undefined) out.contentType = contentType;
     return out;
   };

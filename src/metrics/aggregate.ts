@@ -17,7 +17,10 @@ export interface ScopeStats {
   errors: number;
   /** ok / requests; null when there were no requests. */
   successRate: number | null;
+  /** Response body bytes as the wire carried them (compressed when responses were); headers not counted. */
   bytes: number;
+  /** Response body bytes after decoding; present only when some body was decoded (else equal to `bytes`). */
+  decodedBytes?: number;
   /** requests / (endedAt - startedAt) in seconds; null when that span is 0. */
   rps: number | null;
   /** endedAt - startedAt; null when there were no requests. */
@@ -83,6 +86,8 @@ export class ScopeAggregate {
   ok = 0;
   errors = 0;
   bytes = 0;
+  /** Body bytes after decoding (a record without `decodedBytes` adds its `bytes`). */
+  decodedBytes = 0;
   hit = 0;
   miss = 0;
   stale = 0;
@@ -115,6 +120,7 @@ export class ScopeAggregate {
     if (r.ok) this.ok++;
     else this.errors++;
     this.bytes += r.bytes;
+    this.decodedBytes += r.decodedBytes ?? r.bytes;
     if (r.status !== null) {
       if (r.status === this.firstStatus) this.firstStatusCount++;
       else this.countStatus(r.status, 1);
@@ -184,6 +190,7 @@ export class ScopeAggregate {
     this.ok += other.ok;
     this.errors += other.errors;
     this.bytes += other.bytes;
+    this.decodedBytes += other.decodedBytes;
     this.hit += other.hit;
     this.miss += other.miss;
     this.stale += other.stale;
@@ -225,6 +232,7 @@ export class ScopeAggregate {
       },
       latency: this.latency.stats(),
     };
+    if (this.decodedBytes !== this.bytes) stats.decodedBytes = this.decodedBytes;
     if (this.ttfb !== null) stats.ttfb = this.ttfb.stats();
     if (this.hitLatency !== null) stats.hitLatency = this.hitLatency.stats();
     if (this.missLatency !== null) stats.missLatency = this.missLatency.stats();
@@ -249,6 +257,7 @@ export class ScopeAggregate {
     scope.ok = s.ok;
     scope.errors = s.errors;
     scope.bytes = s.bytes;
+    scope.decodedBytes = s.decodedBytes ?? s.bytes;
     scope.hit = s.cache.hit;
     scope.miss = s.cache.miss;
     scope.stale = s.cache.stale;

@@ -9,6 +9,8 @@ import type { SentRequest } from '../engine/journey.js';
 import type { WorkloadOptions } from '../engine/load-models.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
 import { selectLocations } from '../inputs/locations.js';
+import { createDispatcher } from '../engine/transport.js';
+import type { Dispatcher } from 'undici';
 import type { Location, LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 
@@ -34,6 +36,8 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     redactor,
     redirects: config.redirects,
     allowHosts: config.allowHosts ? new HostAllowList(config.allowHosts).withOrigin(baseUrl) : null,
+    compression: config.transport.compression,
+    http2: config.transport.http2,
   };
 }
 
@@ -46,4 +50,15 @@ function visitedLocations(inputs: LoadedInputs): Map<string, Location> {
   const visited = new Map<string, Location>();
   for (const persona of inputs.personas) for (const l of selectLocations(inputs.locations, persona.locations)) visited.set(l.id, l);
   return visited;
+}
+
+/** The run's dispatcher from its inputs: HTTP/2, TLS material and proxy as the config (or environment) says. */
+export function dispatcherFor(inputs: LoadedInputs): Dispatcher {
+  const { config } = inputs;
+  return createDispatcher(config.timeouts, {
+    insecure: config.insecure,
+    http2: config.transport.http2,
+    tls: inputs.transport?.tls ?? null,
+    proxy: inputs.transport?.proxy ?? null,
+  });
 }

@@ -9,7 +9,6 @@ import { SetupError } from '../errors.js';
 import { runWorkload, type WorkloadOutcome } from '../engine/load-models.js';
 import { expectedPerPersona, type OpenLoadReport } from '../engine/open-model.js';
 import { systemClock, type Clock } from '../engine/clock.js';
-import { createDispatcher } from '../engine/http.js';
 import type { EngineRecord } from '../engine/records.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
@@ -32,7 +31,7 @@ import { prepareResume, type ResumeState } from './resume.js';
 import { describeResumeNote, resumeNote } from './resume-note.js';
 import { SegmentTracker } from '../run-dir/segments.js';
 import type { RecordedInvocation } from './resume-flags.js';
-import { engineOptions } from './engine-options.js';
+import { dispatcherFor, engineOptions } from './engine-options.js';
 import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
@@ -119,7 +118,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       baseUrl = demo.url;
       targetLabel = `demo (${demo.url})`;
     }
-    await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000));
+    await checkReachable(baseUrl, Math.min(config.timeouts.connectMs, 5000), inputs.transport?.proxy ?? null);
     // Not measured, so on real time whatever the run's clock.
     await warmClient(config.timeouts, systemClock);
 
@@ -218,7 +217,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       emit(record);
     };
 
-    dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+    dispatcher = dispatcherFor(inputs);
     const statsUrl = config.cacheStats ? cacheStatsUrl(baseUrl, config.cacheStats) : null;
     const statsTimeout = Math.min(config.timeouts.totalMs, 10_000);
     const statsBefore = statsUrl ? await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout) : null;

@@ -7,12 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../engine/clock.js';
 import { SetupError } from '../errors.js';
-import { createDispatcher } from '../engine/http.js';
 import { runWorkload } from '../engine/load-models.js';
 import { buildPlan } from '../plan/plan.js';
 import { RESULTS_FLUSH, WORKER_BATCH } from '../run-dir/results-writer.js';
 import { Redactor } from '../redact.js';
-import { engineOptions } from './engine-options.js';
+import { dispatcherFor, engineOptions } from './engine-options.js';
 import { GeneratorHealthMonitor } from './generator-health.js';
 import { warmClient } from './preflight.js';
 import { RecordBatcher } from './record-batcher.js';
@@ -60,7 +59,7 @@ const redactor = new Redactor(inputs.secrets, config.redact);
 const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
 const plan = partitionPlan(partitionPlan(whole, init.shard ?? { index: 1, count: 1 }), init.part);
 const skip = init.skip ? new Set(init.skip) : null;
-const dispatcher = createDispatcher(config.timeouts, { insecure: config.insecure });
+const dispatcher = dispatcherFor(inputs);
 // Each thread has its own JIT and parser: warmed here, not only in the main thread.
 await warmClient(config.timeouts, systemClock);
 const health = new GeneratorHealthMonitor({ clock: systemClock, label: `worker ${init.part.index}`, onSaturated: (reason) => post({ type: 'saturated', reason }) });
