@@ -18,8 +18,13 @@ export interface WorkloadOptions extends ClosedModelOptions {
   allLocations: readonly Location[];
   /** Open model: a persona's next location at random (`order: shuffled`) instead of in order. */
   randomLocations: boolean;
-  /** Seeds persona picks, random locations and jitter in the open model. */
+  /** Seeds jitter (think time) and, without scheduleSeed, the open model's schedule. */
   seed: number;
+  /**
+   * Open model: seeds the schedule (Poisson gaps, persona picks, random locations). The same in every
+   * shard and worker thread of a run, which each run their share of that one schedule. Default: seed.
+   */
+  scheduleSeed?: number;
   /** Open model: see OpenModelOptions.arrivalNumbering. */
   arrivalNumbering?: ArrivalNumbering;
 }
@@ -38,6 +43,7 @@ const open: LoadModel = {
     const load = options.load!;
     const random = options.random ?? mulberry32(options.seed);
     const runJourney = createJourneyRunner({ ...options, random });
+    const scheduleRandom = options.random ?? mulberry32(options.scheduleSeed ?? options.seed);
     return runOpenModel({
       load,
       personas: options.plan.personas,
@@ -48,7 +54,7 @@ const open: LoadModel = {
       ready: options.ready,
       signal: options.signal,
       clock: options.clock,
-      random,
+      random: scheduleRandom,
       arrivalNumbering: options.arrivalNumbering,
     });
   },

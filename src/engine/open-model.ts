@@ -26,11 +26,16 @@ export interface OpenModelOptions {
   /** Aborting stops new arrivals; journeys in flight finish. */
   signal?: AbortSignal;
   clock?: Clock;
-  /** Seeded in a run, so persona picks repeat. */
+  /**
+   * The schedule's randomness (Poisson gaps, persona picks, random locations), seeded in a run so that it
+   * repeats: every shard and worker thread draws the same schedule with the same seed.
+   */
   random?: () => number;
   /**
-   * Arrival n gets number `n × stride + offset` in its work-item id, so that shards and worker threads,
-   * each running a share of the rate, never give two arrivals the same id. Default: 0, 1, 2, …
+   * This process's share of the schedule: arrival k (0-based, of the whole schedule) is run here when
+   * k mod stride = offset, with k as the number in its work-item id. Shards and worker threads draw the
+   * whole schedule (it is lazy and cheap) and run every stride-th arrival: together they run exactly the
+   * arrivals, due times, personas and locations of one process. Default: every arrival.
    */
   arrivalNumbering?: ArrivalNumbering;
 }
@@ -44,13 +49,16 @@ export interface ArrivalNumbering {
 export interface OpenLoadReport {
   model: 'open';
   arrival: LoadConfig['arrival'];
+  /** The whole run's schedule (a shard's too: it ran its share of this one). */
   phases: LoadConfig['phases'];
+  /** Present when this report covers a share of the schedule (a shard, a worker): arrivals k with k mod stride = offset. */
+  share?: ArrivalNumbering;
   maxInFlight: number;
   /** Journeys running at once; absent: maxInFlight. */
   concurrency?: number;
   /** Sum of the phase durations. */
   scheduledMs: number;
-  /** Arrivals the schedule asks for (on average, for Poisson). */
+  /** Arrivals the schedule asks for (on average, for Poisson); of a share: its part, the whole / stride. */
   expectedArrivals: number;
   /** Arrivals that came due before the run ended. */
   arrivals: number;
@@ -98,7 +106,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
     return pickable[pickable.length - 1]!;
   };
 
-  const expected = expectedArrivals(load.phases);
+  const stride = Math.max(1, numbering.stride);
+  const expected = expectedArrivals(load.phases) / stride;
   const scheduledMs = scheduleDurationMs(load.phases);
   let arrivals = 0;
   let started = 0;
@@ -127,7 +136,13 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
 
   const start = clock.now();
   if (pickable.length > 0) {
+    let k = -1;
     for (const offset of arrivalOffsets(load.phases, load.arrival, random)) {
+      // Every arrival of the schedule draws its persona and location, ours or not, so that the draws stay in step across shards.
+      k++;
+      const p = pick();
+      const location = options.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
+      if (k % stride !== numbering.offset) continue;
       const dueAt = start + offset;
       const wait = dueAt - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);
@@ -136,9 +151,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       if (pause) await pause;
       if (signal?.aborted) break;
 
-      const index = arrivals++;
-      const p = pick();
-      const location = options.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
+      arrivals++;
       if (active >= load.maxInFlight) {
         dropped++;
         droppedByPersona[p.persona.name] = (droppedByPersona[p.persona.name] ?? 0) + 1;
@@ -152,7 +165,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       active++;
       if (active > peak) peak = active;
       // Timers may fire a little early; a visit is never due after it started.
-      const number = index * numbering.stride + numbering.offset;
+      const number = k;
       const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${number}`, persona: p.persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
       const slot = acquire();
       const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
@@ -187,6 +200,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       model: 'open',
       arrival: load.arrival,
       phases: load.phases,
+      ...(stride > 1 ? { share: { stride, offset: numbering.offset } } : {}),
       maxInFlight: load.maxInFlight,
       ...(load.concurrency !== undefined ? { concurrency: load.concurrency } : {}),
       scheduledMs,

@@ -9,7 +9,7 @@ import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
 import { FORMAT_VERSION } from './schemas.js';
-import type { RunStatus, RunSummary, ServerCacheStats } from './types.js';
+import type { MergeReport, RunStart, RunStatus, RunSummary, ServerCacheStats } from './types.js';
 
 export interface SummaryFacts {
   runId: string;
@@ -27,6 +27,8 @@ export interface SummaryFacts {
   resumedAt?: string[];
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
+  start?: RunStart;
+  merge?: MergeReport;
   abortedBy?: AbortVerdict;
 }
 
@@ -49,6 +51,8 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.resumedAt ? { resumedAt: facts.resumedAt } : {}),
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
+    ...(facts.start ? { start: facts.start } : {}),
+    ...(facts.merge ? { merge: facts.merge } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
     ...metrics,
   };

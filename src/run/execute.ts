@@ -27,7 +27,8 @@ import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { engineOptions } from './engine-options.js';
-import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
+import { arrivalNumbering, partitionLoad, partitionPlan, shareOf, type Shard } from './shard.js';
+import { waitForStart, type CountdownStyle } from './start-wait.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
 
@@ -62,6 +63,8 @@ export interface ExecuteOptions {
   judge?: (runDir: string, summary: RunSummary) => Promise<unknown>;
   /** Resolves `--output junit=FILE`. Default: the process's working directory. */
   cwd?: string;
+  /** How the wait for `startAt` shows on the progress stream. Default: live on a TTY with progress, a line with progress, else none. */
+  countdown?: CountdownStyle;
 }
 
 export interface StartedRun {
@@ -112,9 +115,11 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     // A resumed shard stays the shard it was.
     const shard = (resumed ? resumed.manifest.shard : options.shard) ?? null;
     const plan = partitionPlan(buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed }), shard ?? { index: 1, count: 1 });
-    const load = config.load && shard ? partitionLoad(config.load, shard) : config.load;
-    // The open model plans arrivals, not personas × locations.
-    const planned = load ? Math.round(expectedArrivals(load.phases)) : plan.size;
+    // The engine runs the whole schedule's share (see shard.ts); progress and live metrics show the share's rate.
+    const load = config.load;
+    const shown = load && shard ? partitionLoad(load, shard) : load;
+    // The open model plans arrivals, not personas × locations; the shards' shares add up to one process's.
+    const planned = load ? shareOf(Math.round(expectedArrivals(load.phases)), shard ?? { index: 1, count: 1 }) : plan.size;
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
@@ -158,12 +163,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         command: 'run',
         runDir: runDir.path,
         clock,
-        load: load ? { model: 'open', phases: load.phases } : { model: 'closed', concurrency: config.concurrency },
+        load: shown ? { model: 'open', phases: shown.phases } : { model: 'closed', concurrency: config.concurrency },
         snapshots: { slugs: new Map(inputs.personas.map((p) => [p.name, p.slug])), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 500 },
         progress: {
           stream: options.progress.stream,
           terminal: options.progress.terminal,
-          planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
+          planned: shown ? expectedPerPersona(inputs.personas, shown) : plan.perPersona,
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
@@ -196,6 +201,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     let status: RunStatus = 'complete';
     let reason: string | undefined;
     let summary: RunSummary | undefined;
+    let start: RunSummary['start'];
     // Visits, not result lines: a journey writes a line per step and attempt.
     let completed = resumed?.done.size ?? 0;
     let aborted = 0;
@@ -208,14 +214,22 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     else options.signal?.addEventListener('abort', startGrace, { once: true });
     try {
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
+      // Last thing before the engine, so shards given one instant send their first requests at it. A resumed run starts at once.
+      const plannedStart = resumed ? null : config.startAt;
+      const progress = options.progress;
+      const waited = plannedStart === null ? null : await waitForStart({ at: plannedStart, clock, signal: stop, stream: progress.stream, style: options.countdown ?? (progress.enabled ? (progress.terminal.isTTY ? 'live' : 'line') : 'none') });
+      const scheduleStart = waited?.startedAt ?? clock.wallNow();
+      metrics.startAt(scheduleStart);
+      start = { at: new Date(scheduleStart).toISOString(), ...(plannedStart !== null ? { plannedAt: new Date(plannedStart).toISOString() } : {}), ...(waited?.lateMs ? { lateMs: waited.lateMs } : {}) };
       const workers = options.workers ?? 1;
       const outcome = workers > 1
         ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
         : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
           plan,
-          // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
+          // Think-time jitter differs per shard; the closed plan (seeded above) and the open schedule are the same in every shard.
           seed: config.seed + (shard ? shard.index - 1 : 0),
+          scheduleSeed: config.seed,
           arrivalNumbering: arrivalNumbering(shard),
           concurrency: config.concurrency,
           dispatcher,
@@ -276,6 +290,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
+          ...(start ? { start } : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
         },
         metrics.toSummary(),
