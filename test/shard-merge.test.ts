@@ -4,9 +4,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../src/index.js';
+import { run, startDemoServer } from '../src/index.js';
+import { shardFromEnvironment } from '../src/run/shard.js';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
-import { onlyRunDir, REPO_ROOT, runCli, startCli, tempDir } from './helpers/cli.js';
+import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 import type { ResultRecord } from '../src/engine/records.js';
@@ -120,68 +121,50 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   // A missing shard, a duplicate, and a shard of another config are refused (exit 2) naming the problem.
   const other = await run({ cwd: project, shard: { index: 3, count: 3 }, concurrency: 3, out: join(out, 'other') });
   assert.equal(other.status, 'complete');
-  const [missing, dup, mixed] = await Promise.all([
-    runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project }),
-    runCli(['merge', shardDirs[0]!, shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-dup')], { cwd: project }),
-    runCli(['merge', shardDirs[0]!, shardDirs[1]!, other.runDir, '--out', join(out, 'm-other')], { cwd: project }),
-  ]);
+  // The CLI once (the exit code), the merge function for the other two (the same check, without a process each).
+  const missing = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project });
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /missing shard 3\/3/);
-  assert.equal(dup.code, 2);
-  assert.match(dup.stderr, /duplicate shard 1\/3/);
-  assert.equal(mixed.code, 2);
-  assert.match(mixed.stderr, /configHash differs/);
+  const refused = (dirs: string[], name: string) => mergeRuns({ dirs, out: join(out, name), thresholds: () => [] }).then(() => assert.fail('merged'), (e: { exitCode?: number; message: string }) => (assert.equal(e.exitCode, 2), e.message));
+  assert.match(await refused([shardDirs[0]!, shardDirs[0]!, shardDirs[1]!], 'm-dup'), /duplicate shard 1\/3/);
+  assert.match(await refused([shardDirs[0]!, shardDirs[1]!, other.runDir], 'm-other'), /configHash differs/);
 });
 
 test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; merge judges thresholds like one process', async (t) => {
-  const demo = startCli(['demo-server', '--port', '0'], { cwd: REPO_ROOT, timeoutMs: 120_000 });
-  t.after(() => demo.child.kill('SIGTERM'));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('demo server printed no URL')), 15_000);
-    demo.child.stdout!.on('data', (d: Buffer) => {
-      const match = /http:\/\/\S+/.exec(String(d));
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[0]);
-      }
-    });
-  });
+  const demo = await startDemoServer({ port: 0 });
+  t.after(() => demo.close());
   // Thresholds that do not depend on the demo target's cache (it is shared, so the single run finds it warm).
-  const thresholds = ['requests == 80', 'error_rate < 1%', 'persona:diego requests == 16', 'p50 < 60s', 'requests > 1000'].flatMap((e) => ['--threshold', e]);
+  const expressions = ['requests == 80', 'error_rate < 1%', 'persona:diego requests == 16', 'p50 < 60s', 'requests > 1000'];
+  const thresholds = expressions.flatMap((e) => ['--threshold', e]);
   const out = await tempDir('troupe-k8s-');
-  const shards = await Promise.all(
-    [0, 1, 2, 3].map((k) =>
-      runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, `shard-${k}`), '--no-progress', ...thresholds], {
-        cwd: REPO_ROOT,
-        env: { JOB_COMPLETION_INDEX: String(k) },
-        timeoutMs: 90_000,
-      }),
-    ),
-  );
-  const dirs: string[] = [];
-  for (const [k, r] of shards.entries()) {
-    assert.equal(r.code, 1, `shard ${k} fails its own "requests == 80" (it ran 20): ${r.stderr}`);
-    assert.match(r.stderr, /run directory: /, r.stderr);
-    dirs.push(await onlyRunDir(join(out, `shard-${k}`)));
-  }
+  // The CLI reads JOB_COMPLETION_INDEX for shard 1/4; shards 2–4 run in-process with the same function it calls.
+  const [cli, ...rest] = await Promise.all([
+    runCli(['run', '--no-reports', '--target', demo.url, '--shards', '4', '--out', join(out, 'shard-0'), '--no-progress', ...thresholds], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '0' }, timeoutMs: 90_000 }),
+    ...[1, 2, 3].map((k) => run({ cwd: REPO_ROOT, target: demo.url, shard: shardFromEnvironment(4, { JOB_COMPLETION_INDEX: String(k) }), out: join(out, `shard-${k}`), thresholds: expressions })),
+  ]);
+  assert.equal(cli.code, 1, `shard 1 fails its own "requests == 80" (it ran 20): ${cli.stderr}`);
+  assert.match(cli.stderr, /run directory: /, cli.stderr);
+  for (const r of rest) assert.equal(r.passed, false, 'each shard fails its own "requests == 80"');
+  const dirs = [await onlyRunDir(join(out, 'shard-0')), ...rest.map((r) => r.runDir)];
   const ids = (await Promise.all(dirs.map(resultLines))).flat().map((r) => r.id);
   assert.equal(ids.length, 80);
   assert.equal(new Set(ids).size, 80, 'no work item twice');
 
-  const merged = await runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json'], { cwd: REPO_ROOT });
-  const single = await runCli(['run', '--no-reports', '--target', url, '--out', join(out, 'single'), '--no-progress', '--json', ...thresholds], { cwd: REPO_ROOT });
-  const singleIds = (await resultLines(await onlyRunDir(join(out, 'single')))).map((r) => r.id);
+  const [merged, single] = await Promise.all([
+    runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json'], { cwd: REPO_ROOT }),
+    run({ cwd: REPO_ROOT, target: demo.url, out: join(out, 'single'), thresholds: expressions }),
+  ]);
+  const singleIds = (await resultLines(single.runDir)).map((r) => r.id);
   assert.deepEqual([...ids].sort(), [...singleIds].sort(), 'the shards together ran exactly the single run\'s plan');
-  const verdict = (stdout: string) => (JSON.parse(stdout).thresholds.results as Array<{ expression: string; passed: boolean }>).map((r) => `${r.expression}: ${r.passed}`);
-  console.log('merged verdict', verdict(merged.stdout), 'single verdict', verdict(single.stdout));
-  assert.deepEqual(verdict(merged.stdout), verdict(single.stdout));
+  const verdict = (results: Array<{ expression: string; passed: boolean }>) => results.map((r) => `${r.expression}: ${r.passed}`);
+  const mergedVerdict = verdict(JSON.parse(merged.stdout).thresholds.results);
+  console.log('merged verdict', mergedVerdict, 'single verdict', verdict(single.summary.thresholds!.results));
+  assert.deepEqual(mergedVerdict, verdict(single.summary.thresholds!.results));
   assert.equal(merged.code, 1, merged.stderr);
-  assert.equal(single.code, 1, single.stderr);
-  assert.deepEqual(verdict(merged.stdout).slice(0, 4), ['requests == 80: true', 'error_rate < 1%: true', 'persona:diego requests == 16: true', 'p50 < 60s: true']);
+  assert.equal(single.passed, false);
+  assert.deepEqual(mergedVerdict.slice(0, 4), ['requests == 80: true', 'error_rate < 1%: true', 'persona:diego requests == 16: true', 'p50 < 60s: true']);
 
-  const bad = await runCli(['run', '--no-reports', '--target', url, '--shards', '4', '--out', join(out, 'bad'), '--no-progress'], { cwd: REPO_ROOT, env: { JOB_COMPLETION_INDEX: '4' } });
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /JOB_COMPLETION_INDEX must be a whole number from 0 to 3, got "4"/);
+  assert.throws(() => shardFromEnvironment(4, { JOB_COMPLETION_INDEX: '4' }), (e: { exitCode?: number; message: string }) => e.exitCode === 2 && /JOB_COMPLETION_INDEX must be a whole number from 0 to 3, got "4"/.test(e.message));
 });
 
 /**
