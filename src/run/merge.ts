@@ -201,7 +201,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   // The warm-up curve is rebuilt from the result lines on one time axis from the earliest shard's start
   // (each shard's curve starts at its own start), in the merged completion order.
   const warmup = new JourneyMetrics();
-  const origins = shards.map((s) => s.summary.warmup?.originAt ?? Date.parse(s.manifest.startedAt)).filter(Number.isFinite);
+  const origins = shards.map((s) => s.summary.warmup?.originAt ?? Date.parse(s.summary.start?.at ?? s.manifest.startedAt)).filter(Number.isFinite);
   if (origins.length) warmup.warmup.startAt(Math.min(...origins));
   try {
     lines = await mergeResultFiles(shards.map((s) => s.dir), out, (line) => warmup.observe({ type: 'result', ...line } as ResultRecord));

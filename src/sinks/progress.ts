@@ -48,6 +48,7 @@ export class ProgressSink implements Output {
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
   private cancel: (() => void) | null = null;
+  private begun = false;
   private completed = 0;
   private readonly visits = new Map<string, number>();
   private readonly total: number;
@@ -61,6 +62,13 @@ export class ProgressSink implements Output {
   }
 
   async start(): Promise<void> {
+    if (!this.options.terminal.isTTY) this.begin();
+  }
+
+  // Bars are drawn from the first record on, not at start: a run waiting for its start instant
+  // (--start-at) counts down on this terminal meanwhile, and bars redrawn over it would garble both.
+  private begin(): void {
+    this.begun = true;
     const { terminal, stream } = this.options;
     if (terminal.isTTY) {
       this.multibar = new cliProgress.MultiBar(
@@ -96,6 +104,7 @@ export class ProgressSink implements Output {
   }
 
   write(record: EngineRecord): void {
+    if (!this.begun) this.begin();
     if (record.type !== 'result' || (record.attempt ?? 1) !== 1) return;
     if (record.step !== (this.options.firstStep?.get(record.persona) ?? 'request')) return;
     this.completed++;
