@@ -292,7 +292,15 @@ async function kubernetesExample() {
     for (const dir of readOnly) if (existsSync(dir)) chmodSync(dir, 0o555);
 
     const env = { PATH: `${join(PREFIX, 'bin')}${delimiter}${process.env.PATH}` };
-    for (const e of shard.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    // The Downward API: an env var from a pod-template annotation, as the header's apply line stamps it
+    // (`sed s/__CREATED__/$(date …)/`). Stamped 57 s ago here, so `--start-after 60s` waits about 3 s.
+    const created = new Date(Math.floor(Date.now() / 1000) * 1000 - 57_000).toISOString().replace(/\.000Z$/, 'Z');
+    const annotations = shardJob.spec.template.metadata?.annotations ?? {};
+    for (const e of shard.env ?? []) {
+      if (e.value !== undefined) env[e.name] = e.value;
+      const annotation = /^metadata\.annotations\['(.+)'\]$/.exec(e.valueFrom?.fieldRef?.fieldPath ?? '')?.[1];
+      if (annotation !== undefined) env[e.name] = String(annotations[annotation] ?? '').replace('__CREATED__', created);
+    }
     const count = shardJob.spec.completions;
     const script = commandLine(shard, root);
     const shards = await Promise.all(Array.from({ length: count }, (_, k) => shAsync(script, { cwd: join(root, shard.workingDir), env: { ...env, JOB_COMPLETION_INDEX: String(k) } })));
@@ -310,7 +318,8 @@ async function kubernetesExample() {
     check(summary.global.requests === sum, `merged ${summary.global.requests} requests; the shards ran ${shardRequests.join(' + ')}`);
     check(summary.completed === planned && shardVisits.reduce((a, b) => a + b, 0) === planned, `merged ${summary.completed} visits (shards ${shardVisits.join(' + ')}), troupe validate planned ${planned}`);
     check(summary.thresholds?.passed === true, 'the merged run judged the config threshold');
-    return `${count} shards (${shardRequests.join(' + ')} requests) → one merged run, complete, ${summary.global.requests} requests`;
+    check(summary.merge?.plannedAt !== undefined && summary.merge.firstRequestSpreadMs !== null, `the shards were given one start instant: ${JSON.stringify(summary.merge)}`);
+    return `${count} shards (${shardRequests.join(' + ')} requests, first requests ${summary.merge.firstRequestSpreadMs} ms apart) → one merged run, complete, ${summary.global.requests} requests`;
   } finally {
     demo.stop();
   }

@@ -23,7 +23,7 @@ export interface Arrival {
   offset: number;
   persona: Persona;
   location: Location;
-  /** `index × stride + offset`: unique across shards and worker threads. */
+  /** Position in the whole schedule (every shard's): unique across shards and worker threads. */
   number: number;
   /** `persona-slug/location-id/number`. */
   id: string;
@@ -55,12 +55,18 @@ export function* arrivalSequence(source: ArrivalSource, random: () => number): G
     }
     return pickable[pickable.length - 1]!;
   };
+  // Every shard (and worker thread) draws the whole schedule, persona and location included, so the
+  // draws stay in step; it keeps every stride-th arrival. The shards' shares add up to one process's
+  // schedule exactly: the same due times, personas, locations and ids.
+  const stride = Math.max(1, source.numbering.stride);
   let index = 0;
+  let k = -1;
   for (const offset of arrivalOffsets(source.phases, source.process, random)) {
+    k++;
     const p = pick();
     const location = source.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
-    const number = index * source.numbering.stride + source.numbering.offset;
-    yield { index, offset, persona: p.persona, location, number, id: `${p.persona.slug}/${location.id}/${number}` };
+    if (k % stride !== source.numbering.offset) continue;
+    yield { index, offset, persona: p.persona, location, number: k, id: `${p.persona.slug}/${location.id}/${k}` };
     index++;
   }
 }

@@ -21,8 +21,13 @@ export interface WorkloadOptions extends ClosedModelOptions {
   allLocations: readonly Location[];
   /** Open model: a persona's next location at random (`order: shuffled`) instead of in order. */
   randomLocations: boolean;
-  /** Seeds persona picks, random locations and jitter in the open model. */
+  /** Seeds jitter (think time) and, without scheduleSeed, the open model's schedule. */
   seed: number;
+  /**
+   * Open model: seeds the schedule (Poisson gaps, persona picks, random locations). The same in every
+   * shard and worker thread of a run, which each run their share of that one schedule. Default: seed.
+   */
+  scheduleSeed?: number;
   /** Open model: see OpenModelOptions.arrivalNumbering. */
   arrivalNumbering?: ArrivalNumbering;
   /** The run-level setup session's secrets (its cookies), masked in every VU's records. */
@@ -63,7 +68,9 @@ const open: LoadModel = {
     const load = options.load!;
     // The schedule (persona picks, locations, Poisson gaps) has a random source of its own, so that it
     // repeats whatever the journeys drew (think time, retry jitter): a resume replays it to find its place.
-    const random = options.random ?? mulberry32(options.seed);
+    // Every shard and worker draws the whole schedule from the run's own seed (scheduleSeed) and runs its share.
+    const scheduleSeed = options.scheduleSeed ?? options.seed;
+    const random = options.random ?? mulberry32(scheduleSeed);
     const runJourney = createJourneyRunner({ ...options, random: options.random ?? mulberry32(options.seed ^ JOURNEY_STREAM) });
     const skip = options.skip;
     const outcome = await runOpenModel({
@@ -78,7 +85,7 @@ const open: LoadModel = {
       clock: options.clock,
       random,
       arrivalNumbering: options.arrivalNumbering,
-      ...(skip && !options.random ? { resume: { isDone: (id: string) => skip(itemOf(id)), random: mulberry32(options.seed) } } : {}),
+      ...(skip && !options.random ? { resume: { isDone: (id: string) => skip(itemOf(id)), random: mulberry32(scheduleSeed) } } : {}),
     });
     await sessions.close();
     return outcome;

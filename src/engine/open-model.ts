@@ -27,11 +27,16 @@ export interface OpenModelOptions {
   /** Aborting stops new arrivals; journeys in flight finish. */
   signal?: AbortSignal;
   clock?: Clock;
-  /** Seeded in a run, so persona picks repeat. */
+  /**
+   * The schedule's randomness (Poisson gaps, persona picks, random locations), seeded in a run so that it
+   * repeats: every shard and worker thread draws the same schedule with the same seed.
+   */
   random?: () => number;
   /**
-   * Arrival n gets number `n × stride + offset` in its work-item id, so that shards and worker threads,
-   * each running a share of the rate, never give two arrivals the same id. Default: 0, 1, 2, …
+   * This process's share of the schedule: arrival k (0-based, of the whole schedule) is run here when
+   * k mod stride = offset, with k as the number in its work-item id. Shards and worker threads draw the
+   * whole schedule (it is lazy and cheap) and run every stride-th arrival: together they run exactly the
+   * arrivals, due times, personas and locations of one process. Default: every arrival.
    */
   arrivalNumbering?: ArrivalNumbering;
   /**
@@ -48,13 +53,16 @@ export type { ArrivalNumbering };
 export interface OpenLoadReport {
   model: 'open';
   arrival: LoadConfig['arrival'];
+  /** The whole run's schedule (a shard's too: it ran its share of this one). */
   phases: LoadConfig['phases'];
+  /** Present when this report covers a share of the schedule (a shard, a worker): arrivals k with k mod stride = offset. */
+  share?: ArrivalNumbering;
   maxInFlight: number;
   /** Journeys running at once; absent: maxInFlight. */
   concurrency?: number;
   /** Sum of the phase durations. */
   scheduledMs: number;
-  /** Arrivals the schedule asks for (on average, for Poisson). */
+  /** Arrivals the schedule asks for (on average, for Poisson); of a share: its part, the whole / stride. */
   expectedArrivals: number;
   /** Arrivals that came due before the run ended. */
   arrivals: number;
@@ -101,7 +109,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   const totalWeight = pickable.reduce((sum, p) => sum + p.persona.weight, 0);
   const personaStarted = new Set<string>();
 
-  const expected = expectedArrivals(load.phases);
+  const stride = Math.max(1, numbering.stride);
+  const expected = expectedArrivals(load.phases) / stride;
   const scheduledMs = scheduleDurationMs(load.phases);
   // A resumed run continues the schedule from its last recorded arrival, shifted by the pause.
   const progress = options.resume ? scheduleProgress(source, options.resume.random, options.resume.isDone) : null;
@@ -201,6 +210,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       model: 'open',
       arrival: load.arrival,
       phases: load.phases,
+      ...(stride > 1 ? { share: { stride, offset: numbering.offset } } : {}),
       maxInFlight: load.maxInFlight,
       ...(load.concurrency !== undefined ? { concurrency: load.concurrency } : {}),
       scheduledMs,

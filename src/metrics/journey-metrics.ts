@@ -6,6 +6,7 @@
  */
 import type { ResultRecord } from '../engine/records.js';
 import { ScopeAggregate, type ScopeSummary } from './aggregate.js';
+import { WarmupCurve, type WarmupSummary } from './warmup.js';
 
 export interface CheckCounts {
   passed: number;
@@ -34,20 +35,7 @@ export interface HarnessCacheSummary {
   byPersona: Record<string, number>;
 }
 
-export interface WarmupPoint {
-  hit: number;
-  miss: number;
-  hitRate: number | null;
-}
-
-export interface WarmupSummary {
-  /** Personas in the order they first got a response, with their hit rate: the cache warming up persona by persona. */
-  byPersonaOrder: Array<WarmupPoint & { persona: string }>;
-  /** Width of a window in ms (it doubles for long runs, so there are at most MAX_WINDOWS). */
-  windowMs: number;
-  /** Hit rate per window, `offsetMs` from the first request sent. */
-  byWindow: Array<WarmupPoint & { offsetMs: number }>;
-}
+export type { WarmupPoint, WarmupSummary } from './warmup.js';
 
 export interface JourneyMetricsSummary {
   checks?: ChecksSummary;
@@ -56,8 +44,6 @@ export interface JourneyMetricsSummary {
   warmup?: WarmupSummary;
 }
 
-const MAX_WINDOWS = 300;
-const rate = (hit: number, miss: number): number | null => (hit + miss === 0 ? null : Math.round((hit / (hit + miss)) * 1e6) / 1e6);
 const count = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 const sorted = <V>(map: Map<string, V>): Record<string, V> => Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -78,10 +64,8 @@ export class JourneyMetrics {
   private reused = 0;
   private coalesced = 0;
   private readonly harnessByPersona = new Map<string, number>();
-  private readonly personaOrder = new Map<string, { hit: number; miss: number }>();
-  private windowMs = 1000;
-  private origin: number | null = null;
-  private windows: Array<{ hit: number; miss: number }> = [];
+  /** The warm-up curve; its time axis starts where the run says (startAt), else at the first response seen. */
+  warmup = new WarmupCurve();
 
   /**
    * Counts what belongs here; returns false when the record is reported apart (a retry or a harness-cache
@@ -107,7 +91,7 @@ export class JourneyMetrics {
       count(this.retriesByPersona, r.persona);
       return false;
     }
-    if (r.cache === 'hit' || r.cache === 'miss') this.countWarmup(r);
+    if (r.cache === 'hit' || r.cache === 'miss') this.warmup.add(r.persona, r.startedAt, r.cache === 'hit' ? 1 : 0);
     return true;
   }
 
@@ -124,36 +108,6 @@ export class JourneyMetrics {
     addCounts(labels, label, passed, failed);
   }
 
-  private countWarmup(r: ResultRecord): void {
-    const hit = r.cache === 'hit' ? 1 : 0;
-    const order = this.personaOrder.get(r.persona);
-    if (order) {
-      order.hit += hit;
-      order.miss += 1 - hit;
-    } else this.personaOrder.set(r.persona, { hit, miss: 1 - hit });
-    this.origin ??= r.startedAt;
-    // A record that started before the first one seen (concurrency reorders completions) joins window 0.
-    let index = Math.max(0, Math.floor((r.startedAt - this.origin) / this.windowMs));
-    while (index >= MAX_WINDOWS) {
-      this.coarsen();
-      index = Math.max(0, Math.floor((r.startedAt - this.origin) / this.windowMs));
-    }
-    while (this.windows.length <= index) this.windows.push({ hit: 0, miss: 0 });
-    this.windows[index]!.hit += hit;
-    this.windows[index]!.miss += 1 - hit;
-  }
-
-  private coarsen(): void {
-    const merged: Array<{ hit: number; miss: number }> = [];
-    for (let i = 0; i < this.windows.length; i += 2) {
-      const a = this.windows[i]!;
-      const b = this.windows[i + 1] ?? { hit: 0, miss: 0 };
-      merged.push({ hit: a.hit + b.hit, miss: a.miss + b.miss });
-    }
-    this.windows = merged;
-    this.windowMs *= 2;
-  }
-
   /** Target cache hits and misses seen on retried attempts (they reached the target too). */
   retriedCache(): { hit: number; miss: number } {
     return { hit: this.retries?.hit ?? 0, miss: this.retries?.miss ?? 0 };
@@ -167,26 +121,7 @@ export class JourneyMetrics {
     this.reused += other.reused;
     this.coalesced += other.coalesced;
     for (const [p, n] of other.harnessByPersona) count(this.harnessByPersona, p, n);
-    for (const [p, c] of other.personaOrder) {
-      const mine = this.personaOrder.get(p);
-      if (mine) {
-        mine.hit += c.hit;
-        mine.miss += c.miss;
-      } else this.personaOrder.set(p, { ...c });
-    }
-    // Windows of another run are appended after this run's (a resumed run continues its curve).
-    if (other.windows.length > 0) {
-      while (this.windowMs < other.windowMs) this.coarsen();
-      const factor = this.windowMs / other.windowMs;
-      const offset = this.windows.length;
-      other.windows.forEach((w, i) => {
-        const index = offset + Math.floor(i / factor);
-        while (this.windows.length <= index) this.windows.push({ hit: 0, miss: 0 });
-        this.windows[index]!.hit += w.hit;
-        this.windows[index]!.miss += w.miss;
-      });
-      while (this.windows.length > MAX_WINDOWS) this.coarsen();
-    }
+    this.warmup.merge(other.warmup);
   }
 
   toSummary(): JourneyMetricsSummary {
@@ -202,13 +137,8 @@ export class JourneyMetrics {
     if (this.reused + this.coalesced > 0) {
       out.harnessCache = { hits: this.reused + this.coalesced, reused: this.reused, coalesced: this.coalesced, byPersona: sorted(this.harnessByPersona) };
     }
-    if (this.personaOrder.size > 0) {
-      out.warmup = {
-        byPersonaOrder: [...this.personaOrder].map(([persona, c]) => ({ persona, ...c, hitRate: rate(c.hit, c.miss) })),
-        windowMs: this.windowMs,
-        byWindow: this.windows.map((w, i) => ({ offsetMs: i * this.windowMs, ...w, hitRate: rate(w.hit, w.miss) })),
-      };
-    }
+    const warmup = this.warmup.toSummary();
+    if (warmup) out.warmup = warmup;
     return out;
   }
 
@@ -226,11 +156,7 @@ export class JourneyMetrics {
       m.coalesced = s.harnessCache.coalesced;
       for (const [p, n] of Object.entries(s.harnessCache.byPersona)) count(m.harnessByPersona, p, n);
     }
-    if (s.warmup) {
-      for (const p of s.warmup.byPersonaOrder) m.personaOrder.set(p.persona, { hit: p.hit, miss: p.miss });
-      m.windowMs = s.warmup.windowMs;
-      m.windows = s.warmup.byWindow.map((w) => ({ hit: w.hit, miss: w.miss }));
-    }
+    m.warmup = WarmupCurve.fromSummary(s.warmup);
     return m;
   }
 }

@@ -195,6 +195,14 @@ export class RunMetrics {
     return metrics;
   }
 
+  /**
+   * The instant (epoch ms) the run started its schedule: the warm-up curve's windows count from here, so
+   * shards and resumed runs share one time axis. Kept once set (a resumed run keeps its first start).
+   */
+  startAt(epochMs: number): void {
+    this.journeys.warmup.startAt(epochMs);
+  }
+
   /** Hits and misses of every response the target itself sent, retried attempts included (to set beside its own counters). */
   targetCacheCounts(): { hits: number; misses: number } {
     const retried = this.journeys.retriedCache();

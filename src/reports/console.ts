@@ -4,6 +4,7 @@ import { SATURATED_NOTE, worstLoopDelay, type GeneratorHealth } from '../metrics
 import type { RunSummary } from '../run-dir/types.js';
 import { printable } from '../util/printable.js';
 import { completionText, textMs as formatMs, textPct as pct } from './format.js';
+import { startNote } from './start-note.js';
 
 function row(label: string, s: ScopeSummary): string[] {
   return [printable(label), String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
@@ -45,6 +46,8 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
     extra.push(`${s.source}: ${s.hits} hits, ${s.misses} misses → ${pct(s.hitRate)}`);
   }
   if (summary.generator) extra.push(generatorLine(summary.generator, c));
+  const started = startNote(summary);
+  if (started) extra.push(started);
   // A partial table must not pass for a whole one.
   const label = summary.status === 'complete' ? '' : `${c.yellow(`partial results (${summary.status}): ${completionText(summary)}; the figures cover only those`)}\n`;
   return `${label}${out.join('\n')}\n\n${extra.join('\n')}\n`;

@@ -6,6 +6,7 @@ import { SATURATED_NOTE, worstLoopDelay } from '../metrics/generator.js';
 import { HISTOGRAM_PRECISION } from '../metrics/histogram.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps } from './format.js';
 import type { RunData } from './run-data.js';
+import { startNote } from './start-note.js';
 
 export interface Headline {
   label: string;
@@ -142,6 +143,10 @@ export function methodNotes(data: RunData): string[] {
   ];
   const generator = generatorNote(data);
   if (generator) lines.push(generator);
+  const started = startNote(data.summary);
+  if (data.summary.merge) {
+    lines.push(`${started} troupe merge added the shards' counters, merged their HdrHistograms exactly and interleaved their results by completion time, so the per-second figures and the cache warm-up curve are on one time axis from the earliest shard's start.${data.summary.serverCache?.scope ? ` The target's own cache counters: ${data.summary.serverCache.source}.` : ''}`);
+  } else if (started) lines.push(started);
   if (data.summary.global.responseTime) {
     lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
   }

@@ -92,6 +92,7 @@ const serverCache = z.looseObject({
   before: counters.optional(),
   after: counters.optional(),
   error: z.string().optional(),
+  scope: z.enum(['shard', 'shared']).optional(),
 });
 
 const segment = z.object({ startedAt: z.string(), endedAt: z.string(), durationMs: z.number().min(0), results: count })
@@ -142,6 +143,16 @@ export const summarySchema = z.looseObject({
   load: objectOf<OpenLoadReport>('Open model only: the arrival schedule and what came of it.', (v) => v.model === 'open').optional(),
   abortedBy: objectOf<AbortVerdict>('Set when abortOn stopped the run early.', (v) => typeof v.rule === 'string').optional(),
   generator: generator.optional(),
+  start: z.looseObject({ at: z.string(), plannedAt: z.string().optional(), lateMs: z.number().optional() })
+    .meta({ description: 'When the schedule started; with a start instant (--start-at, startAt:), that instant and how late it was reached.' }).optional(),
+  merge: z.looseObject({
+    shards: count,
+    plannedAt: z.string().optional(),
+    starts: z.array(z.looseObject({ index: z.number().int().min(1), startedAt: z.string(), firstRequestAt: z.string().nullable(), lateMs: z.number().optional() })),
+    startSpreadMs: z.number(),
+    firstRequestSpreadMs: z.number().nullable(),
+    firstRequestFromPlannedMs: z.object({ min: z.number(), max: z.number() }).optional(),
+  }).meta({ description: 'Set by troupe merge: when each shard started and how far apart.' }).optional(),
   global: scopeSummarySchema,
   personas: z.record(z.string(), scopeSummarySchema),
   locations: z.record(z.string(), scopeSummarySchema),

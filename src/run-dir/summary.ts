@@ -12,7 +12,7 @@ import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
 import { FORMAT_VERSION } from './schemas.js';
 import { activeTimeMs, pausesOf, withActiveRate, type RunSegment } from './segments.js';
-import type { RunStatus, RunSummary, ServerCacheStats } from './types.js';
+import type { MergeReport, RunStart, RunStatus, RunSummary, ServerCacheStats } from './types.js';
 
 export interface SummaryFacts {
   runId: string;
@@ -32,6 +32,8 @@ export interface SummaryFacts {
   segments?: RunSegment[];
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
+  start?: RunStart;
+  merge?: MergeReport;
   abortedBy?: AbortVerdict;
   /** troupe's own event-loop delay and CPU during the run (src/run/generator-health.ts). */
   generator?: GeneratorHealth;
@@ -57,6 +59,8 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.segments && facts.segments.length > 1 ? { segments: facts.segments, activeMs: Math.round(activeTimeMs(facts.segments) * 1000) / 1000 } : {}),
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
+    ...(facts.start ? { start: facts.start } : {}),
+    ...(facts.merge ? { merge: facts.merge } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
     ...(facts.generator ? { generator: facts.generator } : {}),
     ...(facts.segments && facts.segments.length > 1 ? overActiveTime(metrics, pausesOf(facts.segments)) : metrics),

@@ -103,6 +103,34 @@ export interface ServerCacheStats {
   after?: { hits: number; misses: number };
   /** Why the counters could not be read (then hits and misses are 0 and hitRate null). */
   error?: string;
+  /**
+   * A merged run: how the shards' counters were combined. `shared`: one endpoint for every shard (latest
+   * after − earliest before); `shard`: each shard's own (summed). From `cache.stats.scope`.
+   */
+  scope?: 'shard' | 'shared';
+}
+
+export interface RunStart {
+  /** ISO time the schedule started (after any wait for the start instant). */
+  at: string;
+  /** The start instant the run was given (ISO). */
+  plannedAt?: string;
+  /** How long the instant had passed when the run got to it, ms (it then started at once). */
+  lateMs?: number;
+}
+
+/** What `troupe merge` says about the shards' starts (all times ISO, spreads in ms). */
+export interface MergeReport {
+  shards: number;
+  /** The start instant every shard was given, when they were given one and the same. */
+  plannedAt?: string;
+  starts: Array<{ index: number; startedAt: string; firstRequestAt: string | null; lateMs?: number }>;
+  /** Latest minus earliest schedule start. */
+  startSpreadMs: number;
+  /** Latest minus earliest first request sent; null when a shard sent none. */
+  firstRequestSpreadMs: number | null;
+  /** The first requests relative to plannedAt: earliest and latest offset (ms, negative: before it). */
+  firstRequestFromPlannedMs?: { min: number; max: number };
 }
 
 export type { ThresholdResult, ThresholdVerdict } from '../metrics/thresholds.js';
@@ -131,6 +159,10 @@ export interface RunSummary extends RunMetricsSummary {
   serverCache?: ServerCacheStats;
   /** Open model only: the arrival schedule and what came of it (arrivals, started, dropped, rates). */
   load?: OpenLoadReport;
+  /** When the schedule started (`at`); with a start instant (`--start-at`, `startAt:`), that instant and, when it had passed, by how much. */
+  start?: RunStart;
+  /** Set by `troupe merge`: how far apart the shards started. */
+  merge?: MergeReport;
   /** Set when `abortOn` stopped the run early (status `interrupted`). */
   abortedBy?: AbortVerdict;
   /** troupe's own health during the run: event-loop delay, CPU, whether it was saturated. */

@@ -8,7 +8,7 @@ import type { LoadedInputs } from '../inputs/types.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
-import { partitionPlan, type Shard } from './shard.js';
+import { partitionPlan, shareOf, type Shard } from './shard.js';
 
 export interface PlanDescription {
   ok: true;
@@ -39,13 +39,12 @@ export function describePlan(inputs: LoadedInputs, options: { shard?: Shard; thr
     ...(options.shard ? { shard: options.shard } : {}),
     thresholds: options.thresholds.map((t) => t.expression),
   };
-  const shardCount = options.shard?.count ?? 1;
   if (config.load) {
     return {
       ...shared,
       model: 'open',
       unit: 'arrivals',
-      planned: Math.round(expectedArrivals(config.load.phases) / shardCount),
+      planned: shareOf(Math.round(expectedArrivals(config.load.phases)), options.shard ?? { index: 1, count: 1 }),
       durationSeconds: scheduleDurationMs(config.load.phases) / 1000,
       arrival: config.load.arrival,
     };

@@ -17,7 +17,7 @@ import type { Redactor } from '../redact.js';
 /** What differs between the main thread and a worker thread. */
 export type EngineRunOptions = Pick<
   WorkloadOptions,
-  'load' | 'plan' | 'seed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock' | 'setupVars' | 'setupSecrets'
+  'load' | 'plan' | 'seed' | 'scheduleSeed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock' | 'setupVars' | 'setupSecrets'
 >;
 
 export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: Redactor, run: EngineRunOptions): WorkloadOptions {

@@ -32,7 +32,8 @@ import { describeResumeNote, resumeNote } from './resume-note.js';
 import { SegmentTracker } from '../run-dir/segments.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { dispatcherFor, engineOptions } from './engine-options.js';
-import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
+import { arrivalNumbering, partitionLoad, partitionPlan, shareOf, type Shard } from './shard.js';
+import { waitForStart, type CountdownStyle } from './start-wait.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
 
@@ -71,6 +72,8 @@ export interface ExecuteOptions {
   warn?: (message: string) => void;
   /** The generator-health probe of this thread (tests script one); default: perf_hooks and process.cpuUsage. */
   healthProbe?: HealthProbe;
+  /** How the wait for `startAt` shows on the progress stream. Default: live on a TTY with progress, a line with progress, else none. */
+  countdown?: CountdownStyle;
 }
 
 export interface StartedRun {
@@ -125,9 +128,11 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     // A resumed shard stays the shard it was.
     const shard = (resumed ? resumed.manifest.shard : options.shard) ?? null;
     const plan = partitionPlan(buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed }), shard ?? { index: 1, count: 1 });
-    const load = config.load && shard ? partitionLoad(config.load, shard) : config.load;
-    // The open model plans arrivals, not personas × locations.
-    const planned = load ? Math.round(expectedArrivals(load.phases)) : plan.size;
+    // The engine runs the whole schedule's share (see shard.ts); progress and live metrics show the share's rate.
+    const load = config.load;
+    const shown = load && shard ? partitionLoad(load, shard) : load;
+    // The open model plans arrivals, not personas × locations; the shards' shares add up to one process's.
+    const planned = load ? shareOf(Math.round(expectedArrivals(load.phases)), shard ?? { index: 1, count: 1 }) : plan.size;
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
@@ -184,12 +189,12 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
         command: 'run',
         runDir: runDir.path,
         clock,
-        load: load ? { model: 'open', phases: load.phases } : { model: 'closed', concurrency: config.concurrency },
+        load: shown ? { model: 'open', phases: shown.phases } : { model: 'closed', concurrency: config.concurrency },
         snapshots: { slugs: new Map(inputs.personas.map((p) => [p.name, p.slug])), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 500 },
         progress: {
           stream: options.progress.stream,
           terminal: options.progress.terminal,
-          planned: load ? expectedPerPersona(inputs.personas, load) : plan.perPersona,
+          planned: shown ? expectedPerPersona(inputs.personas, shown) : plan.perPersona,
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
@@ -225,6 +230,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     let status: RunStatus = 'complete';
     let reason: string | undefined;
     let summary: RunSummary | undefined;
+    let start: RunSummary['start'];
     // Visits, not result lines: a journey writes a line per step and attempt.
     let completed = resumed?.done.size ?? 0;
     let aborted = 0;
@@ -256,6 +262,13 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       const setupVars = runSession ? Object.freeze({ ...runSession.session.vars }) : undefined;
       const setupSecrets = runSession?.session.secretValues();
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
+      // Last thing before the engine, so shards given one instant send their first requests at it. A resumed run starts at once.
+      const plannedStart = resumed ? null : config.startAt;
+      const progress = options.progress;
+      const waited = plannedStart === null ? null : await waitForStart({ at: plannedStart, clock, signal: stop, stream: progress.stream, style: options.countdown ?? (progress.enabled ? (progress.terminal.isTTY ? 'live' : 'line') : 'none') });
+      const scheduleStart = waited?.startedAt ?? clock.wallNow();
+      metrics.startAt(scheduleStart);
+      start = { at: new Date(scheduleStart).toISOString(), ...(plannedStart !== null ? { plannedAt: new Date(plannedStart).toISOString() } : {}), ...(waited?.lateMs ? { lateMs: waited.lateMs } : {}) };
       const workers = options.workers ?? 1;
       // The run-level teardown follows the load however it ended (its requests are cut with the rest after the grace period).
       let outcome: WorkloadOutcome;
@@ -267,8 +280,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
             setupSecrets,
             load,
             plan,
-            // Open-model shards draw different persona picks; the closed plan (seeded above) is the same in every shard.
+            // Think-time jitter differs per shard; the closed plan (seeded above) and the open schedule are the same in every shard.
             seed: config.seed + (shard ? shard.index - 1 : 0),
+            scheduleSeed: config.seed,
             arrivalNumbering: arrivalNumbering(shard),
             concurrency: config.concurrency,
             dispatcher,
@@ -334,6 +348,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           segments: sessions.segments(),
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
+          ...(start ? { start } : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
           generator,
         },

@@ -6,10 +6,12 @@
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { once } from 'node:events';
+import { expectedArrivals } from '../engine/arrivals.js';
 import { compareCacheRates } from '../engine/cache-stats.js';
+import type { ResultRecord } from '../engine/records.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import { ExitCode, RunDirError } from '../errors.js';
+import { JourneyMetrics } from '../metrics/journey-metrics.js';
 import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { readManifest, readSummary } from '../run-dir/json-files.js';
@@ -17,12 +19,11 @@ import { runDirPaths } from '../run-dir/layout.js';
 import { buildManifest } from '../run-dir/manifest.js';
 import { personaLocationsFromResults } from '../run-dir/persona-locations.js';
 import { rebuildSummary } from '../run-dir/rebuild.js';
-import { readResultEntries } from '../run-dir/results.js';
-import { openResults } from '../run-dir/results-writer.js';
 import { buildSummary } from '../run-dir/summary.js';
 import { mergeGeneratorHealth } from '../metrics/generator.js';
-import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
+import type { MergeReport, RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
 import { writeManifest, writeSnapshot, writeSummary } from '../run-dir/write.js';
+import { mergeResultFiles } from './merge-results.js';
 
 export interface ShardRun {
   dir: string;
@@ -95,69 +96,95 @@ export function mergedStatus(statuses: RunStatus[]): RunStatus {
 }
 
 /**
- * The target's own cache counters. Separate demo servers (one per shard): their counts add up. A shared
- * cache-stats endpoint: the shards' windows overlap, so the whole run's delta is the latest `after`
- * minus the earliest `before` (summing the deltas would count traffic twice).
+ * The target's own cache counters over the whole run. `cache.stats.scope: shared` (the default: every
+ * shard read one endpoint): the shards' windows overlap, so the run's delta is the latest `after` minus
+ * the earliest `before` (summing the deltas would count traffic twice). `shard` (each shard read its own
+ * endpoint, a sidecar per pod at the same URL), and the demo server of each shard: the counts add up.
+ * `observed` is every response the target sent, retried attempts included, as one process counts them.
  */
-export function mergeServerCache(stats: ServerCacheStats[], observed: { hits: number; misses: number }): ServerCacheStats | undefined {
+export function mergeServerCache(stats: ServerCacheStats[], observed: { hits: number; misses: number }, scope: 'shard' | 'shared' = 'shared'): ServerCacheStats | undefined {
   if (stats.length === 0) return undefined;
   const withRates = (s: ServerCacheStats): ServerCacheStats => ({ ...s, ...compareCacheRates(s, observed) });
   const failed = stats.find((s) => s.error);
   if (failed) return { source: failed.source, hits: 0, misses: 0, hitRate: null, error: `a shard could not read them: ${failed.error}` };
-  if (stats.every((s) => s.before && s.after)) {
+  const endpoint = stats.every((s) => s.before && s.after);
+  if (endpoint && scope === 'shared') {
     const before = { hits: Math.min(...stats.map((s) => s.before!.hits)), misses: Math.min(...stats.map((s) => s.before!.misses)) };
     const after = { hits: Math.max(...stats.map((s) => s.after!.hits)), misses: Math.max(...stats.map((s) => s.after!.misses)) };
-    return withRates({ source: stats[0]!.source, hits: after.hits - before.hits, misses: after.misses - before.misses, hitRate: null, before, after });
+    return withRates({ source: `${stats[0]!.source} (one endpoint for ${stats.length} shards: latest after − earliest before; cache.stats.scope: shared)`, scope: 'shared', hits: after.hits - before.hits, misses: after.misses - before.misses, hitRate: null, before, after });
   }
   const hits = stats.reduce((n, s) => n + s.hits, 0);
   const misses = stats.reduce((n, s) => n + s.misses, 0);
-  return withRates({ source: `${stats[0]!.source} (sum over ${stats.length} shards)`, hits, misses, hitRate: null });
+  const how = endpoint ? 'each shard read its own endpoint; cache.stats.scope: shard' : 'a demo server per shard';
+  return withRates({ source: `${stats[0]!.source} (sum over ${stats.length} shards: ${how})`, scope: 'shard', hits, misses, hitRate: null });
 }
 
-/** Open model: the shards ran 1/n of each phase's rate each, so arrivals and rates add up. */
+const round3 = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * Open model: each part (shard or worker thread) ran its share of one schedule (arrival k when k mod
+ * stride = offset), so arrivals, starts and drops add up, and the expected arrivals and target rate are
+ * the schedule's, computed as one process computes them. Parts of a troupe before shares were kept ran
+ * 1/n of each phase's rate: their rates add up.
+ */
 export function mergeLoad(loads: OpenLoadReport[]): OpenLoadReport | undefined {
   if (loads.length === 0) return undefined;
-  const sum = (f: (l: OpenLoadReport) => number) => Math.round(loads.reduce((n, l) => n + f(l), 0) * 1000) / 1000;
+  const sum = (f: (l: OpenLoadReport) => number) => round3(loads.reduce((n, l) => n + f(l), 0));
   const droppedByPersona: Record<string, number> = {};
   for (const l of loads) for (const [p, n] of Object.entries(l.droppedByPersona)) droppedByPersona[p] = (droppedByPersona[p] ?? 0) + n;
   const first = loads[0]!;
   const elapsedMs = Math.max(...loads.map((l) => l.elapsedMs));
   const started = sum((l) => l.started);
+  const { share: _share, ...rest } = first;
+  const stride = first.share ? Math.max(1, Math.round(first.share.stride / loads.length)) : 1;
+  const expected = first.share ? expectedArrivals(first.phases) / stride : sum((l) => l.expectedArrivals);
   return {
-    ...first,
-    phases: first.phases.map((p, i) => ({ ...p, rate: loads.reduce((n, l) => n + (l.phases[i]?.rate ?? 0), 0), ...(p.rampTo !== undefined ? { rampTo: loads.reduce((n, l) => n + (l.phases[i]?.rampTo ?? 0), 0) } : {}) })),
+    ...rest,
+    phases: first.share ? first.phases : first.phases.map((p, i) => ({ ...p, rate: loads.reduce((n, l) => n + (l.phases[i]?.rate ?? 0), 0), ...(p.rampTo !== undefined ? { rampTo: loads.reduce((n, l) => n + (l.phases[i]?.rampTo ?? 0), 0) } : {}) })),
+    ...(stride > 1 ? { share: { stride, offset: Math.min(...loads.map((l) => l.share!.offset)) % stride } } : {}),
     maxInFlight: sum((l) => l.maxInFlight),
-    expectedArrivals: sum((l) => l.expectedArrivals),
+    ...(first.concurrency !== undefined ? { concurrency: sum((l) => l.concurrency ?? 0) } : {}),
+    expectedArrivals: round3(expected),
     arrivals: sum((l) => l.arrivals),
     started,
     dropped: sum((l) => l.dropped),
-    droppedByPersona,
+    droppedByPersona: Object.fromEntries(Object.entries(droppedByPersona).sort(([a], [b]) => (a < b ? -1 : 1))),
     ...(loads.some((l) => l.resumed !== undefined) ? { resumed: sum((l) => l.resumed ?? 0), unrecordedBeforeResume: sum((l) => l.unrecordedBeforeResume ?? 0) } : {}),
     // Peaks of different processes need not coincide: this is an upper bound.
     peakInFlight: sum((l) => l.peakInFlight),
     elapsedMs,
-    targetRate: sum((l) => l.targetRate),
-    achievedRate: elapsedMs > 0 ? Math.round((started / (elapsedMs / 1000)) * 1000) / 1000 : null,
+    targetRate: first.share ? (first.scheduledMs > 0 ? round3(expected / (first.scheduledMs / 1000)) : 0) : sum((l) => l.targetRate),
+    achievedRate: elapsedMs > 0 ? round3(started / (elapsedMs / 1000)) : null,
   };
 }
 
-/** Concatenates the shards' results.ndjson, skipping a cut-off last line; returns the lines written. */
-async function concatResults(shards: ShardRun[], out: string): Promise<number> {
-  const stream = await openResults(out, 'new');
-  let lines = 0;
-  try {
-    for (const shard of shards) {
-      // Every line is checked (a damaged shard stops the merge, exit 2), and copied as written.
-      for await (const entry of readResultEntries(runDirPaths(shard.dir).results, { missingIsEmpty: true })) {
-        if (!stream.write(`${entry.text}\n`)) await once(stream, 'drain');
-        lines++;
-      }
-    }
-  } finally {
-    stream.end();
-    await once(stream, 'close');
-  }
-  return lines;
+/**
+ * How far apart the shards started: each one's schedule start (after its wait for the start instant)
+ * and its first request sent; with one start instant for all, the first requests' offsets from it.
+ */
+export function mergeStarts(shards: ShardRun[]): MergeReport {
+  const starts = shards.map((s) => {
+    const first = s.summary.global.startedAt;
+    return {
+      index: s.manifest.shard!.index,
+      startedAt: s.summary.start?.at ?? s.manifest.startedAt,
+      firstRequestAt: first === null ? null : new Date(first).toISOString(),
+      ...(s.summary.start?.lateMs ? { lateMs: s.summary.start.lateMs } : {}),
+    };
+  });
+  const spread = (values: number[]) => round3(Math.max(...values) - Math.min(...values));
+  const firsts = shards.map((s) => s.summary.global.startedAt);
+  const planned = new Set(shards.map((s) => s.summary.start?.plannedAt ?? null));
+  const plannedAt = planned.size === 1 ? [...planned][0] : null;
+  const known = firsts.every((f): f is number => f !== null) ? firsts : null;
+  return {
+    shards: shards.length,
+    ...(plannedAt ? { plannedAt } : {}),
+    starts,
+    startSpreadMs: spread(starts.map((s) => Date.parse(s.startedAt))),
+    firstRequestSpreadMs: known ? spread(known) : null,
+    ...(plannedAt && known ? { firstRequestFromPlannedMs: { min: round3(Math.min(...known) - Date.parse(plannedAt)), max: round3(Math.max(...known) - Date.parse(plannedAt)) } } : {}),
+  };
 }
 
 export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
@@ -174,8 +201,13 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const metrics = RunMetrics.fromSummary(shards[0]!.summary);
   for (const shard of shards.slice(1)) metrics.merge(RunMetrics.fromSummary(shard.summary));
   let lines: number;
+  // The warm-up curve is rebuilt from the result lines on one time axis from the earliest shard's start
+  // (each shard's curve starts at its own start), in the merged completion order.
+  const warmup = new JourneyMetrics();
+  const origins = shards.map((s) => s.summary.warmup?.originAt ?? Date.parse(s.summary.start?.at ?? s.manifest.startedAt)).filter(Number.isFinite);
+  if (origins.length) warmup.warmup.startAt(Math.min(...origins));
   try {
-    lines = await concatResults(shards, out);
+    lines = await mergeResultFiles(shards.map((s) => s.dir), out, (line) => warmup.observe({ type: 'result', ...line } as ResultRecord));
   } catch (err) {
     // A damaged shard: leave no half-merged run directory behind (--out was empty, so all of it is ours).
     await Promise.all([paths.results, paths.personas].map((p) => rm(p, { recursive: true, force: true })));
@@ -192,10 +224,15 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const aborted = sum((s) => s.summary.aborted);
   const targets = [...new Set(shards.map((s) => s.manifest.target))];
   const metricsSummary = metrics.toSummary();
-  const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), { hits: metrics.global.hit, misses: metrics.global.miss });
+  const curve = warmup.warmup.toSummary();
+  if (curve && metricsSummary.warmup) metricsSummary.warmup = curve;
+  const scope = (first.manifest.config.cacheStats as { scope?: 'shard' | 'shared' } | null | undefined)?.scope;
+  const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), metrics.targetCacheCounts(), scope);
   const load = mergeLoad(shards.flatMap((s) => (s.summary.load ? [s.summary.load] : [])));
   const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
   const generator = mergeGeneratorHealth(shards.flatMap((s) => (s.summary.generator ? [s.summary.generator] : [])));
+  // The open model plans the schedule's arrivals (rounded once, as one process rounds them); the closed model the plan's items.
+  const planned = load && first.summary.load?.share ? Math.round(expectedArrivals(load.phases)) : sum((s) => s.manifest.planned);
   const runId = basename(out);
 
   const summary: RunSummary = buildSummary(
@@ -206,12 +243,13 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
       target: targets.join(', '),
       startedAt,
       endedAt,
-      planned: sum((s) => s.manifest.planned),
+      planned,
       completed: sum((s) => s.summary.completed ?? 0),
       concurrency: sum((s) => s.summary.concurrency ?? s.manifest.config.concurrency),
       aborted,
       ...(serverCache ? { serverCache } : {}),
       ...(load ? { load } : {}),
+      merge: mergeStarts(shards),
       ...(abortedBy ? { abortedBy } : {}),
       ...(generator ? { generator } : {}),
     },

@@ -11,8 +11,11 @@ import type { RecordedInvocation } from '../run-dir/types.js';
 
 export type { RecordedInvocation };
 
-/** Display-only flags: they change what this invocation prints, never what runs. Not recorded, free to change. */
-const NOT_RECORDED = new Set(['resume', 'progress', 'verbose', 'json']);
+/**
+ * Display-only flags: they change what this invocation prints, never what runs. Not recorded, free to
+ * change. The start instant neither: a resumed run starts at once (and --start-after's reference may be gone).
+ */
+const NOT_RECORDED = new Set(['resume', 'progress', 'verbose', 'json', 'startAt', 'startAfter', 'startReference']);
 /** Recorded relative to the current directory, so that the run directory does not hold a home path. */
 const PATH_FLAGS = new Set(['config', 'personas', 'locations', 'out', 'baseline', 'junit', 'envFile', 'history']);
 

@@ -5,7 +5,8 @@
  *
  * Closed model: shard i of n (1-based) takes the plan items whose index k has k mod n = i − 1. The plan is
  * index-addressed, so the shard is a view over it (no list is materialised) and each shard keeps the
- * plan's order. Open model: each shard runs the whole schedule at 1/n of every phase's rate.
+ * plan's order. Open model: every shard draws the whole schedule (same seed) and runs arrival k of it
+ * when k mod n = i − 1, so the shards together run exactly one process's arrivals.
  */
 import type { ArrivalNumbering } from '../engine/open-model.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +21,11 @@ export interface Shard {
 }
 
 export const SHARD_ENV = 'JOB_COMPLETION_INDEX';
+
+/** Part i's share of n things (part i of count takes k with k mod count = i − 1): sizes differ by at most one and add up to n. */
+export function shareOf(total: number, part: Shard): number {
+  return Math.floor((total + part.count - part.index) / part.count);
+}
 
 /** `--shard 2/8` → { index: 2, count: 8 }. */
 export function parseShard(value: string): Shard {
@@ -76,7 +82,10 @@ export function partitionPlan(plan: Plan, part: Shard): Plan {
   };
 }
 
-/** The open model's share of one part: every phase at rate / count (ramps too); maxInFlight stays per process. */
+/**
+ * The rate one part sees, for what is shown while it runs (live metrics, progress): every phase at
+ * rate / count (ramps too). The engine runs the whole schedule's every count-th arrival instead.
+ */
 export function partitionLoad(load: LoadConfig, part: Shard): LoadConfig {
   if (part.count === 1) return load;
   return {
@@ -86,8 +95,8 @@ export function partitionLoad(load: LoadConfig, part: Shard): LoadConfig {
 }
 
 /**
- * Open-model arrival numbers that stay unique across every shard and worker thread: each (shard, part)
- * pair numbers its arrivals with the same stride and its own offset.
+ * The open-model arrivals of one (shard, worker) pair: k mod stride = offset. The ids (numbered k) stay
+ * unique across every shard and worker thread, and the pairs together cover every arrival once.
  */
 export function arrivalNumbering(shard: Shard | null, part: Shard = { index: 1, count: 1 }): ArrivalNumbering {
   const s = shard ?? { index: 1, count: 1 };

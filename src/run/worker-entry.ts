@@ -70,6 +70,7 @@ try {
       load: init.load,
       plan,
       seed: init.seed,
+      scheduleSeed: config.seed,
       arrivalNumbering: arrivalNumbering(init.shard ?? null, init.part),
       concurrency: init.concurrency,
       dispatcher,

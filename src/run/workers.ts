@@ -1,6 +1,6 @@
 /**
  * `--workers N`: the engine in N worker threads of one process. Worker w (1-based) runs the plan items
- * whose index k (within this shard's plan) has k mod N = w − 1, or 1/N of the open model's rate, with
+ * whose index k (within this shard's plan) has k mod N = w − 1, or every N-th arrival of the open model's schedule, with
  * its own connection pool and 1/N of the concurrency. Records stream back in batches; this thread feeds
  * them to the same metrics and sinks as a single-threaded run, so results.ndjson gets every line and the
  * totals are those of `--workers 1` for the same plan.
@@ -15,7 +15,7 @@ import type { LoadedInputs } from '../inputs/types.js';
 import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
 import type { Plan } from '../plan/plan.js';
 import { mergeLoad } from './merge.js';
-import { partitionLoad, type Shard } from './shard.js';
+import { shareOf, type Shard } from './shard.js';
 
 /** What a worker thread is started with: plain data only (structured clone). */
 export interface WorkerInit {
@@ -49,7 +49,7 @@ export interface WorkersOptions {
   shard: Shard | null;
   /** This shard's plan (already partitioned by shard). */
   plan: Plan;
-  /** This shard's open-model schedule; null: the closed model. */
+  /** The run's open-model schedule (each worker runs its share); null: the closed model. */
   load: LoadConfig | null;
   seed: number;
   skip: ReadonlySet<string> | null;
@@ -65,10 +65,7 @@ export interface WorkersOptions {
   setupSecrets?: readonly string[];
 }
 
-/** Worker w's share of n: sizes differ by at most one and add up to n. */
-export function shareOf(total: number, part: Shard): number {
-  return Math.floor((total + part.count - part.index) / part.count);
-}
+export { shareOf } from './shard.js';
 
 const WORKER_URL = new URL('./worker-entry.js', import.meta.url);
 
@@ -123,7 +120,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       shard: options.shard,
       part,
       concurrency: shareOf(config.concurrency, part),
-      load: load ? { ...partitionLoad(load, part), maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
+      load: load ? { ...load, maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
       seed: options.seed * 1000 + i,
       skip,
       ...(options.setupVars ? { setupVars: { ...options.setupVars } } : {}),

@@ -93,6 +93,7 @@ export class ProgressSink implements Output {
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
   private cancel: (() => void) | null = null;
+  private begun = false;
   private completed = 0;
   private requests = 0;
   private startedAt = 0;
@@ -115,6 +116,13 @@ export class ProgressSink implements Output {
   }
 
   async start(): Promise<void> {
+    if (!this.options.terminal.isTTY) this.begin();
+  }
+
+  // Bars are drawn from the first record on, not at start: a run waiting for its start instant
+  // (--start-at) counts down on this terminal meanwhile, and bars redrawn over it would garble both.
+  private begin(): void {
+    this.begun = true;
     const { terminal, stream } = this.options;
     this.startedAt = this.clock.now();
     if (terminal.isTTY) {
@@ -156,6 +164,7 @@ export class ProgressSink implements Output {
   }
 
   write(record: EngineRecord): void {
+    if (!this.begun) this.begin();
     if (record.type !== 'result') return;
     this.requests++;
     if ((record.attempt ?? 1) !== 1) return;

@@ -364,3 +364,61 @@ export async function startRawServer(): Promise<TestServer> {
   const port = await listen(server);
   return { url: `http://127.0.0.1:${port}`, port, close: () => teardown.close(server) };
 }
+
+/** The target's cache, shared by the servers given it: a sidecar per pod in front of one cache. */
+export class KeyCache {
+  readonly seen = new Map<string, number>();
+}
+
+export interface CacheCountingServer extends TestServer {
+  /** What this server answered, by cache status, as its /api/cache/stats says. */
+  readonly hits: number;
+  readonly misses: number;
+  /** Every request received, /api/cache/stats excluded. */
+  readonly requests: number;
+}
+
+/**
+ * A target with a cache whose answers do not depend on timing: the first request for a path is a MISS,
+ * every later one a HIT (no eviction), so the hit and miss counts of a run depend only on which paths it
+ * asks for, never on the order. `/flaky/...` answers its first request 503 (a retryable failure), later
+ * ones 200. Every answer has the same body, so bytes depend only on the count. GET /api/cache/stats →
+ * {hits, misses} of this server (several servers may share one KeyCache and count apart).
+ */
+export async function startCacheCountingServer(cache = new KeyCache(), delayMs = 1): Promise<CacheCountingServer> {
+  const teardown = new Teardown();
+  let hits = 0;
+  let misses = 0;
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (path === '/api/cache/stats') return sendJson(res, 200, { hits, misses });
+    requests++;
+    const n = (cache.seen.get(path) ?? 0) + 1;
+    cache.seen.set(path, n);
+    const hit = n > 1;
+    if (hit) hits++;
+    else misses++;
+    const status = path.startsWith('/flaky/') && n === 1 ? 503 : 200;
+    teardown.timeout(delayMs, () => {
+      if (!res.destroyed) sendJson(res, status, { ok: status === 200 }, { 'x-cache': hit ? 'HIT' : 'MISS' });
+    });
+  });
+  teardown.track(server);
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    get hits() {
+      return hits;
+    },
+    get misses() {
+      return misses;
+    },
+    get requests() {
+      return requests;
+    },
+    close: () => teardown.close(server),
+  };
+}

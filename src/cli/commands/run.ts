@@ -10,6 +10,7 @@ import { collect, durationOption, examples, integer, order, positiveInt, positiv
 import { outputNames } from '../../sinks/registry.js';
 import type { StartedRun } from '../../run/execute.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
+import { START_REFERENCE_ENV, startFromFlags } from '../../inputs/start-time.js';
 import { addGateOptions, judgeGate, prepareGate, printGate, type GateFlags } from './compare.js';
 import type { GateOutcome } from '../../reports/gate.js';
 
@@ -43,6 +44,10 @@ export interface RunFlags extends GateFlags {
   shards?: number;
   workers?: number;
   envFile?: string;
+  /** --start-at as written; --start-after in ms; --start-reference as written (see src/inputs/start-time.ts). */
+  startAt?: string;
+  startAfter?: number;
+  startReference?: string;
 }
 
 export function addInputOptions(command: Command): Command {
@@ -72,8 +77,9 @@ export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, history: _h, ...overrides } = flags;
-  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, history: _h, startAt, startAfter, startReference, ...overrides } = flags;
+  const at = startFromFlags({ startAt, startAfter, startReference });
+  return Object.fromEntries(Object.entries({ ...overrides, startAt: at }).filter(([, v]) => v !== undefined));
 }
 
 /** Every flag of `troupe run`; `troupe validate` takes the same ones, so a CI line can be checked as written. */
@@ -89,7 +95,10 @@ export function addRunOptions(command: Command): Command {
     .option('--insecure', 'do not verify TLS certificates (prints a warning)')
     .option('--shard <i/n>', 'run shard i of n (1-based) of the plan, or 1/n of the open model\'s rate; merge with troupe merge')
     .option('--shards <n>', 'like --shard, with i from JOB_COMPLETION_INDEX (0-based, Kubernetes Indexed Jobs)', positiveInt)
-    .option('--workers <n>', 'run the engine in n worker threads (default: 1)', positiveInt);
+    .option('--workers <n>', 'run the engine in n worker threads (default: 1)', positiveInt)
+    .option('--start-at <time>', 'wait, with a countdown, until this instant (ISO 8601 with a zone, or Unix seconds), then start; shards given one instant start together')
+    .addOption(durationOption('--start-after <duration>', `start this long after --start-reference (or ${START_REFERENCE_ENV}), e.g. 30s`, { allowZero: true }))
+    .option('--start-reference <time>', `the time --start-after counts from, the same for every shard (default: ${START_REFERENCE_ENV})`);
 }
 
 /** `--shard i/n`, or `--shards n` with i from JOB_COMPLETION_INDEX; undefined when neither is given. */
@@ -168,6 +177,8 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.verbose ? { verbose: process.stderr } : {}),
           ...(shard ? { shard } : {}),
           ...(flags.workers ? { workers: flags.workers } : {}),
+          // --json keeps stderr to one line per event; a countdown rewrites its line only on a terminal.
+          countdown: flags.json || !flags.progress || !terminal.isTTY ? 'line' : 'live',
           onRunDirectory: (run) => {
             started = run;
             if (run.resumeNote) process.stderr.write(`troupe: ${run.resumeNote}\n`);
