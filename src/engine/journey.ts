@@ -43,6 +43,8 @@ export interface JourneyJob {
   persona: Persona;
   location: Location;
   iteration: number;
+  /** The closed model's virtual user running the visit (1-based); 0: none (the open model). */
+  vu: number;
   /** Open model: when the visit was due, on the clock's monotonic scale. Records then carry response times. */
   dueAt?: number;
 }

@@ -1,7 +1,8 @@
 /**
  * Load models registered by name behind one interface: the engine picks one by the config and hands
- * it the same options. `closed` (a concurrency bound over the plan) and `open` (an arrival rate in
- * phases) today; another model (the closed model for a duration with stages) is one more entry.
+ * it the same options: `closed` (VUs running `iterations` passes over the plan), `constant-vus` (VUs
+ * looping over the plan for a duration), `ramping-vus` (VUs ramped in stages) and `open` (an arrival
+ * rate in phases). The three closed ones are the same VU loops with a different controller.
  */
 import { setMaxListeners } from 'node:events';
 import { selectLocations } from '../inputs/locations.js';
@@ -31,7 +32,9 @@ export interface LoadModel {
   run(options: WorkloadOptions): Promise<WorkloadOutcome>;
 }
 
-const closed: LoadModel = { run: (options) => runClosedModel(options) };
+const closed: LoadModel = { run: (options) => runClosedModel({ ...options, vus: null }) };
+const constantVus: LoadModel = { run: (options) => runClosedModel(options) };
+const rampingVus: LoadModel = { run: (options) => runClosedModel(options) };
 
 const open: LoadModel = {
   run(options) {
@@ -56,12 +59,14 @@ const open: LoadModel = {
 
 export const LOAD_MODELS: ReadonlyMap<string, LoadModel> = new Map([
   ['closed', closed],
+  ['constant-vus', constantVus],
+  ['ramping-vus', rampingVus],
   ['open', open],
 ]);
 
-/** The model a run's options ask for: `open` with an arrival schedule (`load:`), else `closed`. */
-export function loadModelName(options: Pick<WorkloadOptions, 'load'>): string {
-  return options.load ? 'open' : 'closed';
+/** The model a run's options ask for: `open` with an arrival schedule (`load:`), the VU load's model with `duration`/`stages`, else `closed`. */
+export function loadModelName(options: Pick<WorkloadOptions, 'load' | 'vus'>): string {
+  return options.load ? 'open' : (options.vus?.model ?? 'closed');
 }
 
 /** Runs the workload with the load model its options ask for. */

@@ -153,7 +153,7 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       if (active > peak) peak = active;
       // Timers may fire a little early; a visit is never due after it started.
       const number = index * numbering.stride + numbering.offset;
-      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${number}`, persona: p.persona, location, iteration: number, dueAt: Math.min(dueAt, clock.now()) };
+      const job: JourneyJob = { id: `${p.persona.slug}/${location.id}/${number}`, persona: p.persona, location, iteration: number, vu: 0, dueAt: Math.min(dueAt, clock.now()) };
       const slot = acquire();
       const run = (slot ? slot.then(() => options.runJourney(job)) : options.runJourney(job)).then((result) => {
         if (result.aborted) aborted++;

@@ -91,6 +91,22 @@ const runIdentity = {
   target: z.string(),
 };
 
+/** `summary.vus`: a closed-model run for a duration or in stages (src/metrics/vu-timeline.ts VuReport). */
+const vuReport = z.looseObject({
+  model: z.enum(['constant-vus', 'ramping-vus']),
+  durationMs: z.number().optional(),
+  loop: z.boolean().optional(),
+  stages: z.array(z.looseObject({ durationMs: z.number(), target: z.number() })).optional(),
+  startVUs: z.number().optional(),
+  gracefulRampDownMs: z.number().optional(),
+  scheduledMs: z.number(),
+  scheduleStartedAt: z.number(),
+  resumedAfterMs: z.number().optional(),
+  peak: z.number(),
+  cut: z.number(),
+  perSecond: z.looseObject({ fromSecond: z.number(), active: z.array(z.number()) }).meta({ description: 'active[i]: VUs active at the end of the second starting at fromSecond + i × 1000 (epoch ms).' }),
+}).meta({ description: 'Closed model for a duration or in stages: the VU schedule and the active VUs per second.' });
+
 /** summary.json, every scope checked in full: the JSON Schema, and the tests. */
 export const summarySchema = z.looseObject({
   ...runIdentity,
@@ -104,6 +120,7 @@ export const summarySchema = z.looseObject({
   resumedAt: z.array(z.string()).optional(),
   serverCache: serverCache.optional(),
   load: objectOf<OpenLoadReport>('Open model only: the arrival schedule and what came of it.', (v) => v.model === 'open').optional(),
+  vus: vuReport.optional(),
   abortedBy: objectOf<AbortVerdict>('Set when abortOn stopped the run early.', (v) => typeof v.rule === 'string').optional(),
   global: scopeSummarySchema,
   personas: z.record(z.string(), scopeSummarySchema),

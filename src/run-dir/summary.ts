@@ -5,6 +5,7 @@
  */
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
+import type { VuReport } from '../metrics/vu-timeline.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
@@ -27,6 +28,7 @@ export interface SummaryFacts {
   resumedAt?: string[];
   serverCache?: ServerCacheStats;
   load?: OpenLoadReport;
+  vus?: VuReport;
   abortedBy?: AbortVerdict;
 }
 
@@ -49,6 +51,7 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.resumedAt ? { resumedAt: facts.resumedAt } : {}),
     ...(facts.serverCache ? { serverCache: facts.serverCache } : {}),
     ...(facts.load ? { load: facts.load } : {}),
+    ...(facts.vus ? { vus: facts.vus } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
     ...metrics,
   };

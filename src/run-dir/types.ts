@@ -5,6 +5,7 @@
 import type { InputDigests } from '../inputs/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
+import type { VuReport } from '../metrics/vu-timeline.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { ThresholdVerdict } from '../metrics/thresholds.js';
 
@@ -123,6 +124,8 @@ export interface RunSummary extends RunMetricsSummary {
   serverCache?: ServerCacheStats;
   /** Open model only: the arrival schedule and what came of it (arrivals, started, dropped, rates). */
   load?: OpenLoadReport;
+  /** Closed model for a duration or in stages: the VU schedule and the active VUs per second. */
+  vus?: VuReport;
   /** Set when `abortOn` stopped the run early (status `interrupted`). */
   abortedBy?: AbortVerdict;
   /** Present when thresholds were set; the PDF cover, JUnit and Markdown show it. */

@@ -14,7 +14,8 @@ import type { Redactor } from '../redact.js';
 /** What differs between the main thread and a worker thread. */
 export type EngineRunOptions = Pick<
   WorkloadOptions,
-  'load' | 'plan' | 'seed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock'
+  | 'load' | 'plan' | 'seed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock'
+  | 'vuNumbering' | 'elapsedMs' | 'graceMs' | 'onVu' | 'onVuStart' | 'onVuEnd'
 >;
 
 export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: Redactor, run: EngineRunOptions): WorkloadOptions {
@@ -22,6 +23,9 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
   return {
     ...run,
     allLocations: inputs.locations,
+    // The closed model's load over time (duration or stages); the open model's `load` wins when set.
+    vus: run.load ? null : config.vus,
+    iterations: config.iterations,
     randomLocations: config.order === 'shuffled',
     retries: config.retries,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,

@@ -27,7 +27,12 @@ import { checkReachable } from './preflight.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { engineOptions } from './engine-options.js';
-import { arrivalNumbering, partitionLoad, partitionPlan, type Shard } from './shard.js';
+import { arrivalNumbering, partitionLoad, partitionPlan, vuNumbering, type Shard } from './shard.js';
+import { timedResume } from './resume-timed.js';
+import { VuTimeline } from '../metrics/vu-timeline.js';
+import { localVUs } from '../engine/vu-schedule.js';
+import { maxVUs, vuLoadDurationMs } from '../inputs/stages.js';
+import { formatDuration } from '../inputs/duration.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
 
@@ -51,7 +56,7 @@ export interface ExecuteOptions {
   workers?: number;
   /** The flags the run was started with, recorded in run.json for `--resume` (a resumed run keeps its own). */
   invocation?: RecordedInvocation;
-  /** Called once the run directory exists and run.json says `running`. */
+  /** Called once the run directory exists and run.json says `running` (and any notice for the user, such as how much of a timed run is left). */
   onRunDirectory?: (run: StartedRun) => void;
   /** The outputs (src/sinks/registry.ts `selectOutputs`). Default: ndjson, snapshots, and progress when enabled. */
   outputs?: readonly OutputRequest[];
@@ -72,6 +77,8 @@ export interface StartedRun {
    * synchronously and atomically, so that no reader ever sees a run still `running` that is not.
    */
   markInterruptedSync(reason: string): void;
+  /** One line for the user, e.g. that a resumed duration run continues for the remaining time. */
+  notice?: string;
 }
 
 export interface ExecuteResult {
@@ -113,6 +120,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const shard = (resumed ? resumed.manifest.shard : options.shard) ?? null;
     const plan = partitionPlan(buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed }), shard ?? { index: 1, count: 1 });
     const load = config.load && shard ? partitionLoad(config.load, shard) : config.load;
+    // Closed model for a duration or in stages: a resumed run continues the schedule where it stopped.
+    const vus = load ? null : config.vus;
+    const timed = vus && resumed ? await timedResume(resumed.runDir.path, resumed.manifest, resumed.manifest.resumedAt ?? []) : null;
+    const vuTimeline = new VuTimeline();
+    const numbering = vuNumbering(shard, vus !== null, config.concurrency);
+    // Epoch ms of the schedule's second 0, once the load starts.
+    let scheduleStartedAt = 0;
+    if (timed?.earlier) vuTimeline.addSeries(timed.earlier.perSecond, timed.earlier.peak);
     // The open model plans arrivals, not personas × locations.
     const planned = load ? Math.round(expectedArrivals(load.phases)) : plan.size;
     const now = new Date(clock.wallNow());
@@ -143,9 +158,13 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     await writeManifest(runDir.path, manifest);
     // Once the final run.json is written it is the truth; an exit after that changes nothing.
     let finalWritten = false;
+    const scheduledMs = vus ? vuLoadDurationMs(vus) : 0;
     options.onRunDirectory?.({
       id: runDir.id,
       path: runDir.path,
+      ...(timed
+        ? { notice: `resuming a ${formatDuration(scheduledMs)} ${vus!.model} run after ${formatDuration(timed.elapsedMs)} of it: it runs for the remaining ${formatDuration(Math.max(0, scheduledMs - timed.elapsedMs))}` }
+        : {}),
       markInterruptedSync: (reason) => {
         if (!finalWritten) writeManifestSync(runDir.path, finishManifest(manifest, { status: 'interrupted', endedAt: new Date(clock.wallNow()), reason }));
       },
@@ -167,6 +186,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           firstStep: new Map(inputs.personas.map((p) => [p.name, firstStepName(p)])),
           ...(resumed ? { alreadyDone: resumed.visitsByPersona } : {}),
           source: { progress: (p) => metrics.personaProgress(p) },
+          ...(vus
+            ? { vus: { active: () => vuTimeline.current, max: maxVUs(vus, config.concurrency), scheduledMs, elapsedMs: () => (scheduleStartedAt ? clock.wallNow() - scheduleStartedAt : (timed?.elapsedMs ?? 0)) } }
+            : {}),
         },
         artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
       })),
@@ -193,6 +215,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const statsTimeout = Math.min(config.timeouts.totalMs, 10_000);
     const statsBefore = statsUrl ? await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout) : null;
     let openLoad: OpenLoadReport | undefined;
+    let vuCut = 0;
     let status: RunStatus = 'complete';
     let reason: string | undefined;
     let summary: RunSummary | undefined;
@@ -209,8 +232,11 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     try {
       const stop = abortMonitor && options.signal ? AbortSignal.any([options.signal, abortMonitor.signal]) : (abortMonitor?.signal ?? options.signal);
       const workers = options.workers ?? 1;
+      const elapsedMs = timed?.elapsedMs ?? 0;
+      const onVu = (record: Parameters<typeof vuTimeline.add>[0]) => vuTimeline.add(record);
+      scheduleStartedAt = clock.wallNow() - elapsedMs;
       const outcome = workers > 1
-        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
+        ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, onVu, vuNumbering: numbering, elapsedMs, graceMs: options.graceMs, ready: outputs.ready, signal: stop, abortInFlight: cut.signal })
         : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
           load,
           plan,
@@ -218,6 +244,10 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           seed: config.seed + (shard ? shard.index - 1 : 0),
           arrivalNumbering: arrivalNumbering(shard),
           concurrency: config.concurrency,
+          vuNumbering: numbering,
+          elapsedMs,
+          ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+          onVu,
           dispatcher,
           onRecord,
           ready: outputs.ready,
@@ -229,6 +259,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       completed += outcome.completed;
       aborted = outcome.aborted;
       openLoad = outcome.load;
+      vuCut = outcome.cut ?? 0;
       if (abortMonitor?.verdict) {
         status = 'interrupted';
         reason = `stopped early by ${abortMonitor.verdict.message}`;
@@ -271,11 +302,26 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           endedAt,
           planned,
           completed,
-          concurrency: config.concurrency,
+          // A shard of a timed run runs its share of the VUs: the shards' concurrencies add up to the run's.
+          concurrency: vus ? localVUs(numbering, maxVUs(vus, config.concurrency)) : config.concurrency,
           aborted,
           ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
+          ...(vus
+            ? {
+                vus: {
+                  model: vus.model,
+                  ...(vus.model === 'constant-vus' ? { durationMs: vus.durationMs, loop: vus.loop } : { stages: vus.stages, startVUs: vus.startVUs, gracefulRampDownMs: vus.gracefulRampDownMs }),
+                  scheduledMs,
+                  scheduleStartedAt,
+                  ...(timed ? { resumedAfterMs: timed.elapsedMs } : {}),
+                  peak: vuTimeline.peak,
+                  cut: vuCut + (timed?.earlier?.cut ?? 0),
+                  perSecond: vuTimeline.perSecond() ?? { fromSecond: Math.floor(scheduleStartedAt / 1000) * 1000, active: [] },
+                },
+              }
+            : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
         },
         metrics.toSummary(),

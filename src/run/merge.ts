@@ -12,6 +12,7 @@ import type { OpenLoadReport } from '../engine/open-model.js';
 import { ExitCode, RunDirError } from '../errors.js';
 import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { Threshold } from '../metrics/thresholds.js';
+import { mergeVuReports } from '../metrics/vu-timeline.js';
 import { readManifest, readSummary } from '../run-dir/json-files.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { buildManifest } from '../run-dir/manifest.js';
@@ -191,6 +192,8 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const metricsSummary = metrics.toSummary();
   const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), { hits: metrics.global.hit, misses: metrics.global.miss });
   const load = mergeLoad(shards.flatMap((s) => (s.summary.load ? [s.summary.load] : [])));
+  // Shards of a timed run split the VUs: their per-second curves add up to the single run's.
+  const vus = mergeVuReports(shards.flatMap((s) => (s.summary.vus ? [s.summary.vus] : [])));
   const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
   const runId = basename(out);
 
@@ -208,6 +211,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
       aborted,
       ...(serverCache ? { serverCache } : {}),
       ...(load ? { load } : {}),
+      ...(vus ? { vus } : {}),
       ...(abortedBy ? { abortedBy } : {}),
     },
     metricsSummary,

@@ -8,7 +8,9 @@
 import { Worker } from 'node:worker_threads';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { WorkloadOutcome } from '../engine/load-models.js';
-import type { EngineRecord } from '../engine/records.js';
+import type { EngineRecord, VuRecord } from '../engine/records.js';
+import { splitNumbering, type VuNumbering } from '../engine/vu-schedule.js';
+import { maxVUs } from '../inputs/stages.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { Plan } from '../plan/plan.js';
@@ -27,10 +29,18 @@ export interface WorkerInit {
   seed: number;
   /** Work item ids already done (resume). */
   skip: string[] | null;
+  /** This worker's VU ids (the shard's, split round-robin), the timed run's load time already run, the grace after it. */
+  vuNumbering: VuNumbering;
+  elapsedMs: number;
+  graceMs?: number;
 }
 
 export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
-export type FromWorker = { type: 'records'; records: EngineRecord[] } | { type: 'done'; outcome: WorkloadOutcome } | { type: 'failed'; message: string };
+export type FromWorker =
+  | { type: 'records'; records: EngineRecord[] }
+  | { type: 'vu'; record: VuRecord }
+  | { type: 'done'; outcome: WorkloadOutcome }
+  | { type: 'failed'; message: string };
 
 export interface WorkersOptions {
   workers: number;
@@ -44,6 +54,11 @@ export interface WorkersOptions {
   seed: number;
   skip: ReadonlySet<string> | null;
   onRecord: (record: EngineRecord) => void;
+  onVu?: (record: VuRecord) => void;
+  /** This shard's VU ids; each worker runs a round-robin part of them. */
+  vuNumbering: VuNumbering;
+  elapsedMs: number;
+  graceMs?: number;
   ready?: () => Promise<void> | undefined;
   signal?: AbortSignal;
   abortInFlight?: AbortSignal;
@@ -60,12 +75,15 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
   const { inputs, plan, load } = options;
   const { config } = inputs;
   // Never more threads than requests in flight: each worker needs at least one.
-  const count = Math.max(1, Math.min(options.workers, load ? options.workers : config.concurrency));
+  const vus = load ? null : config.vus;
+  const count = Math.max(1, Math.min(options.workers, load ? options.workers : vus ? maxVUs(vus, config.concurrency) : config.concurrency));
+  // Timed closed-model runs end personas when the run ends, as the open model does.
+  const perRun = load !== null || vus !== null;
 
   // Persona start/end as one run would emit them: start on the first worker's start, end when every
   // worker that has items of the persona ended it (open model: when the run ends).
   const expected = new Map<string, number>();
-  if (!load) {
+  if (!perRun) {
     const per = Array.from({ length: count }, () => new Set<string>());
     for (let k = 0; k < plan.size; k++) {
       const item = plan.itemAt(k);
@@ -75,7 +93,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     for (const set of per) for (const p of set) expected.set(p, (expected.get(p) ?? 0) + 1);
   }
   const plannedOf = new Map<string, number>();
-  for (let k = 0; !load && k < plan.size; k++) {
+  for (let k = 0; !perRun && k < plan.size; k++) {
     const item = plan.itemAt(k);
     if (!options.skip?.has(item.id)) plannedOf.set(item.persona, (plannedOf.get(item.persona) ?? 0) + 1);
   }
@@ -86,11 +104,11 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     if (record.type === 'persona-start') {
       if (started.has(record.persona)) return;
       started.add(record.persona);
-      options.onRecord(load ? record : { ...record, planned: plannedOf.get(record.persona) ?? record.planned });
+      options.onRecord(perRun ? record : { ...record, planned: plannedOf.get(record.persona) ?? record.planned });
     } else if (record.type === 'persona-end') {
       const n = (ended.get(record.persona) ?? 0) + 1;
       ended.set(record.persona, n);
-      if (!load && n === expected.get(record.persona) && !endEmitted.has(record.persona)) {
+      if (!perRun && n === expected.get(record.persona) && !endEmitted.has(record.persona)) {
         endEmitted.add(record.persona);
         options.onRecord(record);
       }
@@ -106,7 +124,11 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       baseUrl: options.baseUrl,
       shard: options.shard,
       part,
-      concurrency: shareOf(config.concurrency, part),
+      // The VU numbering splits the concurrency (or the stages' targets) between the workers.
+      concurrency: config.concurrency,
+      vuNumbering: splitNumbering(options.vuNumbering, part),
+      elapsedMs: options.elapsedMs,
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       load: load ? { ...partitionLoad(load, part), maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
       seed: options.seed * 1000 + i,
       skip,
@@ -124,7 +146,8 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
             const pause = options.ready?.();
             if (pause) await pause;
             worker.postMessage({ type: 'ack' } satisfies ToWorker);
-          } else if (message.type === 'done') outcome = message.outcome;
+          } else if (message.type === 'vu') options.onVu?.(message.record);
+          else if (message.type === 'done') outcome = message.outcome;
           else reject(new Error(`worker ${i + 1} of ${count} failed: ${message.message}`));
         });
       });
@@ -155,7 +178,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     options.abortInFlight?.removeEventListener('abort', cut);
   }
   // Open model: every worker ends its personas when its schedule ends; the run ends them once.
-  for (const p of started) if (load && !endEmitted.has(p)) options.onRecord({ type: 'persona-end', persona: p, at: Date.now() });
+  for (const p of started) if (perRun && !endEmitted.has(p)) options.onRecord({ type: 'persona-end', persona: p, at: Date.now() });
   const sum = (f: (o: WorkloadOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
   const loads = outcomes.flatMap((o) => (o.load ? [o.load] : []));
   const merged: OpenLoadReport | undefined = mergeLoad(loads);
@@ -165,6 +188,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     completed: sum((o) => o.completed),
     aborted: sum((o) => o.aborted),
     stoppedEarly: outcomes.some((o) => o.stoppedEarly),
+    ...(vus ? { cut: sum((o) => o.cut ?? 0) } : {}),
     ...(merged ? { load: { ...merged, maxInFlight: load!.maxInFlight } } : {}),
   };
 }

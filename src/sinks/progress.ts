@@ -31,6 +31,17 @@ export interface ProgressOptions {
   lineIntervalMs?: number;
   /** Refreshes and plain lines run on this clock's timers. Default: the system clock. */
   clock?: Pick<Clock, 'timeout'>;
+  /** A closed-model run for a duration or in stages: active VUs and the time against the schedule, instead of a share of the plan. */
+  vus?: VuProgress;
+}
+
+export interface VuProgress {
+  active(): number;
+  /** The most VUs the schedule asks for (the bar's length). */
+  max: number;
+  scheduledMs: number;
+  /** Load time run so far, ms (a resumed run counts its earlier sessions). */
+  elapsedMs(): number;
 }
 
 const fmtMs = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
@@ -47,6 +58,7 @@ export class ProgressSink implements Output {
   readonly when = 'live' as const;
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
+  private vuBar: cliProgress.SingleBar | null = null;
   private cancel: (() => void) | null = null;
   private completed = 0;
   private readonly visits = new Map<string, number>();
@@ -80,6 +92,8 @@ export class ProgressSink implements Output {
       for (const [persona, planned] of this.options.planned) {
         this.bars.set(persona, this.multibar.create(planned, this.visits.get(persona) ?? 0, { persona: printable(persona).padEnd(width).slice(0, 40), errors: 0, p95: '-', hit: '-' }));
       }
+      const vus = this.options.vus;
+      if (vus) this.vuBar = this.multibar.create(vus.max, vus.active(), { persona: 'active VUs'.padEnd(width).slice(0, 40), errors: '-', p95: '-', hit: '-' });
       this.every(250, () => this.refreshBars());
     } else {
       this.every(this.options.lineIntervalMs ?? 5000, () => this.printLine());
@@ -107,11 +121,18 @@ export class ProgressSink implements Output {
       const p = this.options.source.progress(persona);
       bar.update(this.visits.get(persona) ?? 0, { errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
     }
+    this.vuBar?.update(this.options.vus!.active());
   }
 
   private printLine(): void {
     let errors = 0;
     for (const persona of this.options.planned.keys()) errors += this.options.source.progress(persona).errors;
+    const vus = this.options.vus;
+    if (vus) {
+      const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
+      this.options.stream.write(`progress: ${this.completed} requests, ${errors} errors, ${vus.active()} VUs active, ${seconds(Math.min(vus.elapsedMs(), vus.scheduledMs))} of ${seconds(vus.scheduledMs)}\n`);
+      return;
+    }
     const pct = this.total ? ((this.completed / this.total) * 100).toFixed(0) : '100';
     this.options.stream.write(`progress: ${this.completed}/${this.total} requests (${pct}%), ${errors} errors\n`);
   }

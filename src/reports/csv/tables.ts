@@ -5,6 +5,7 @@ import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { PersonaLocations } from '../run-data.js';
 import type { SecondRow } from '../timeseries.js';
+import { activeAt, type VuReport } from '../../metrics/vu-timeline.js';
 import type { Cell } from './writer.js';
 
 export interface Table {
@@ -150,9 +151,10 @@ export function errorsTable(errors: ErrorRow[], totalRequests: number, status: s
   };
 }
 
-export function timeseriesTable(series: SecondRow[], status: string): Table {
-  return {
-    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'run_status'],
-    rows: series.map((s) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, status]),
-  };
+/** With `vus` (a timed closed-model run): an `active_vus` column, VUs active at the end of each second. */
+export function timeseriesTable(series: SecondRow[], status: string, vus?: VuReport['perSecond']): Table {
+  const header = ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate'];
+  const row = (s: SecondRow) => [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate];
+  if (!vus) return { header: [...header, 'run_status'], rows: series.map((s) => [...row(s), status]) };
+  return { header: [...header, 'active_vus', 'run_status'], rows: series.map((s) => [...row(s), activeAt(vus, s.at), status]) };
 }
