@@ -92,15 +92,17 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
   }
   const loops = vus !== null && (vus.model === 'ramping-vus' || vus.loop);
   // Count what will actually run per persona (after skips) so persona-end fires at the right moment.
-  let planned = 0;
-  if (!loops) {
+  let planned = plan.size;
+  // Without skips the plan's own counts are right; with them, one streamed pass counts what is left.
+  if (!loops && options.skip) {
+    planned = 0;
     for (const state of personas.values()) state.planned = 0;
     for (const item of plan) {
       if (options.skip?.(item)) continue;
       personas.get(item.persona)!.planned++;
       planned++;
     }
-  } else planned = plan.size;
+  }
 
   const source = loops ? loopedPlan(plan, options.iterations ?? 1) : plan[Symbol.iterator]();
   let exhausted = false;

@@ -62,8 +62,10 @@ export function* targetChanges(stages: readonly Stage[], startVUs: number, after
   for (const stage of stages) {
     const diff = stage.target - from;
     const steps = Math.abs(diff);
-    for (let i = 1; i <= steps; i++) {
-      const atMs = stage.durationMs === 0 ? start : start + (i * stage.durationMs) / steps;
+    // A stage of no length jumps to its target at once.
+    if (stage.durationMs === 0 && steps > 0 && start > afterMs) yield { atMs: start, target: stage.target };
+    for (let i = 1; stage.durationMs > 0 && i <= steps; i++) {
+      const atMs = start + (i * stage.durationMs) / steps;
       if (atMs > afterMs) yield { atMs, target: from + Math.sign(diff) * i };
     }
     from = stage.target;
