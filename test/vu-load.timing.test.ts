@@ -2,15 +2,17 @@
  * Load over time on real time, through the in-process API against a loopback counting server:
  * `concurrency 20, duration 10s` (the issue's own figure: the server never sees more than 20 in flight,
  * sees 20 for most of the run, and the run ends within 10 s + grace), and a short stages run whose
- * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured.
+ * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured. Then
+ * the README's "Load over time" config and commands, pasted (the one CLI test of the flags).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { targetAt } from '../src/engine/vu-schedule.js';
 import { run } from '../src/index.js';
-import { tempDir } from './helpers/cli.js';
+import { REPO_ROOT, tempDir } from './helpers/cli.js';
+import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
 
@@ -74,4 +76,40 @@ test('stages 0 → 30 → 0 VUs: csv/timeseries.csv has the active VUs within ±
   assert.ok(offs.every((d) => Math.abs(d) <= 1), offs.join(' '));
   assert.equal(result.summary.vus!.peak, 30);
   assert.ok(server.maxInFlight <= 30);
+});
+
+test('README "Load over time": the config and the commands, pasted, run (and the PDF charts the active VUs)', async () => {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  const yaml = /<!-- load-over-time-config -->\s*```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(yaml, 'README has the config block');
+  const withConfig = await tempDir('vu-readme-config-');
+  await writeFile(join(withConfig, 'troupe.config.yaml'), yaml);
+  await mkdir(join(withConfig, 'personas'));
+  for (const f of await readdir(join(REPO_ROOT, 'personas'))) await copyFile(join(REPO_ROOT, 'personas', f), join(withConfig, 'personas', f));
+  await mkdir(join(withConfig, 'fixtures'));
+  await copyFile(join(REPO_ROOT, 'fixtures', 'locations.csv'), join(withConfig, 'fixtures', 'locations.csv'));
+  const staged = await run({ cwd: withConfig, reports: true });
+  assert.equal(staged.status, 'complete');
+  assert.deepEqual(staged.artifactsFailed, []);
+  assert.equal(staged.summary.vus?.peak, 20);
+  assert.ok((await readdir(staged.runDir)).includes('report.pdf'));
+
+  const lines = await readmeCommands('load-over-time-commands');
+  assert.equal(lines.length, 3);
+  const project = await tempDir('vu-readme-cli-');
+  for (const line of lines) {
+    const r = await runShell(asCheckout(line), project, 30_000);
+    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+    if (line.includes('validate')) assert.match(r.stdout + r.stderr, /up to 10 VUs in 3 stage\(s\) for 120 s/);
+  }
+  const runs = await readdir(join(project, 'reports'));
+  assert.equal(runs.length, 2);
+  for (const dir of runs) {
+    const summary = JSON.parse(await readFile(join(project, 'reports', dir, 'summary.json'), 'utf8'));
+    assert.ok(summary.vus, `${dir} has vus`);
+  }
+  // A bad --stage is a usage error naming the flag and the value.
+  const bad = await runShell(asCheckout('npx troupe run --stage 30:10 --no-reports'), project, 30_000);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--stage.*30/);
 });

@@ -29,7 +29,6 @@ export function activeVusSpec(summary: RunSummary): Spec | null {
       x: { field: 't', type: 'quantitative', title: 'Time since the schedule started (s)', axis: { format: '~g' } },
       y: { field: 'vus', type: 'quantitative', title: 'VUs' },
       color: { field: 'series', type: 'nominal', title: null, sort: ['active', 'scheduled'], scale: { range: ['#2b6cb0', '#9aa5b1'] } },
-      strokeDash: { field: 'series', type: 'nominal', sort: ['active', 'scheduled'], scale: { range: [[1, 0], [4, 3]] }, legend: null },
     },
   };
 }
