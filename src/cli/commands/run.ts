@@ -177,6 +177,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           ...(flags.workers ? { workers: flags.workers } : {}),
           onRunDirectory: (run) => {
             started = run;
+            if (run.notice) process.stderr.write(`troupe: ${run.notice}\n`);
           },
           outputs,
           cwd,
