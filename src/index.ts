@@ -74,7 +74,7 @@ export interface ValidateResult extends PlanDescription {
   inputs: LoadedInputs;
 }
 
-const OVERRIDE_KEYS = ['target', 'personas', 'locations', 'concurrency', 'iterations', 'order', 'seed', 'out', 'name', 'insecure', 'rate', 'duration', 'rampUp', 'startAt'] as const satisfies readonly (keyof Overrides)[];
+const OVERRIDE_KEYS = ['target', 'personas', 'locations', 'concurrency', 'iterations', 'order', 'seed', 'out', 'name', 'insecure', 'rate', 'duration', 'rampUp', 'startAt', 'stages'] as const satisfies readonly (keyof Overrides)[];
 
 function loadOptions(options: InputOptions): LoadInputsOptions {
   const cwd = resolve(options.cwd ?? process.cwd());

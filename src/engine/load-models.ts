@@ -1,7 +1,8 @@
 /**
  * Load models registered by name behind one interface: the engine picks one by the config and hands
- * it the same options. `closed` (a concurrency bound over the plan) and `open` (an arrival rate in
- * phases) today; another model (the closed model for a duration with stages) is one more entry.
+ * it the same options: `closed` (VUs running `iterations` passes over the plan), `constant-vus` (VUs
+ * looping over the plan for a duration), `ramping-vus` (VUs ramped in stages) and `open` (an arrival
+ * rate in phases). The three closed ones are the same VU loops with a different controller.
  */
 import { setMaxListeners } from 'node:events';
 import { SetupError } from '../errors.js';
@@ -51,17 +52,27 @@ function itemOf(id: string): WorkItem {
   return { id, persona: id.slice(0, first), location: id.slice(first + 1, last), iteration: Number(id.slice(last + 1)) };
 }
 
-const closed: LoadModel = {
-  async run(options, sessions) {
-    const outcome = await runClosedModel({ ...options, onVuEnd: (vu) => sessions.endVu(vu) });
-    await sessions.close();
-    // Nothing could run: every VU stopped at its setup. Said as an error, not as a run that passed with no requests.
-    if (sessions.everyVuStopped && outcome.started < outcome.planned && !options.signal?.aborted) {
-      throw new SetupError(`every virtual user stopped: its setup failed (setupFailure.then: stop); ${outcome.planned - outcome.started} planned visit(s) were not run; first failure: ${sessions.firstFailure}`);
-    }
-    return outcome;
-  },
-};
+/**
+ * The closed models (one pass, constant-vus, ramping-vus) share their sessions' lifecycle: each VU's
+ * teardown when its loop ends, and E_SETUP when every VU stopped at its setup.
+ */
+function closedModel(timed: boolean): LoadModel {
+  return {
+    async run(options, sessions) {
+      const outcome = await runClosedModel({ ...options, ...(timed ? {} : { vus: null }), onVuEnd: (vu) => sessions.endVu(vu) });
+      await sessions.close();
+      // Nothing could run: every VU stopped at its setup. Said as an error, not as a run that passed with no requests.
+      if (sessions.everyVuStopped && outcome.started < outcome.planned && !options.signal?.aborted) {
+        throw new SetupError(`every virtual user stopped: its setup failed (setupFailure.then: stop); ${outcome.planned - outcome.started} planned visit(s) were not run; first failure: ${sessions.firstFailure}`);
+      }
+      return outcome;
+    },
+  };
+}
+
+const closed = closedModel(false);
+const constantVus = closedModel(true);
+const rampingVus = closedModel(true);
 
 const open: LoadModel = {
   async run(options, sessions) {
@@ -94,12 +105,14 @@ const open: LoadModel = {
 
 export const LOAD_MODELS: ReadonlyMap<string, LoadModel> = new Map([
   ['closed', closed],
+  ['constant-vus', constantVus],
+  ['ramping-vus', rampingVus],
   ['open', open],
 ]);
 
-/** The model a run's options ask for: `open` with an arrival schedule (`load:`), else `closed`. */
-export function loadModelName(options: Pick<WorkloadOptions, 'load'>): string {
-  return options.load ? 'open' : 'closed';
+/** The model a run's options ask for: `open` with an arrival schedule (`load:`), the VU load's model with `duration`/`stages`, else `closed`. */
+export function loadModelName(options: Pick<WorkloadOptions, 'load' | 'vus'>): string {
+  return options.load ? 'open' : (options.vus?.model ?? 'closed');
 }
 
 /** Runs the workload with the load model its options ask for. */

@@ -99,4 +99,16 @@ export interface SessionRecord {
   results: ResultRecord[];
 }
 
+/**
+ * A closed-model virtual user started or ended its loop: the active-VU curve is the running sum. Apart
+ * from EngineRecord (`onVu`, not `onRecord`): no sink of results sees it.
+ */
+export interface VuRecord {
+  type: 'vu';
+  vu: number;
+  event: 'start' | 'end';
+  /** Epoch ms. */
+  at: number;
+}
+
 export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord | SessionRecord;

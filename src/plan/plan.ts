@@ -127,3 +127,23 @@ export function seededPermutation(n: number, seed: number): Uint32Array {
   }
   return order;
 }
+
+/**
+ * The plan run over and over (a closed-model run for a duration or in stages): pass p (0-based) is the
+ * plan in its order with every iteration number moved up by p × `iterations`, so that the items of later
+ * passes get distinct, deterministic ids (`persona/location/iteration`) and resume and sharding stay
+ * filters over the same ids. Ends at once for an empty plan.
+ */
+export function* loopedPlan(plan: Plan, iterations: number): Generator<WorkItem> {
+  if (plan.size === 0) return;
+  const slugs = new Map(plan.personas.map((p) => [p.name, p.slug]));
+  for (let pass = 0; ; pass++) {
+    for (const item of plan) {
+      if (pass === 0) yield item;
+      else {
+        const iteration = item.iteration + pass * iterations;
+        yield { ...item, iteration, id: `${slugs.get(item.persona)}/${item.location}/${iteration}` };
+      }
+    }
+  }
+}

@@ -48,6 +48,16 @@ export function openModelFigures(data: RunData): Headline[] {
   return out;
 }
 
+/** Closed model for a duration or in stages: the most VUs at once, and the schedule's length. Empty otherwise. */
+export function vuFigures(data: RunData): Headline[] {
+  const vus = data.summary.vus;
+  if (!vus) return [];
+  return [
+    { label: 'Peak VUs', value: fmtInt(vus.peak) },
+    { label: vus.model === 'ramping-vus' ? `${vus.stages?.length ?? 0} stages` : 'Duration', value: `${vus.scheduledMs / 1000} s` },
+  ];
+}
+
 export const RESPONSE_TIME_NOTE =
   'Latency is service time (sent → last byte). Response time counts from when a request was due, so a stalled server shows.';
 

@@ -126,6 +126,22 @@ const runIdentity = {
   target: z.string(),
 };
 
+/** `summary.vus`: a closed-model run for a duration or in stages (src/metrics/vu-timeline.ts VuReport). */
+const vuReport = z.looseObject({
+  model: z.enum(['constant-vus', 'ramping-vus']),
+  durationMs: z.number().optional(),
+  loop: z.boolean().optional(),
+  stages: z.array(z.looseObject({ durationMs: z.number(), target: z.number() })).optional(),
+  startVUs: z.number().optional(),
+  gracefulRampDownMs: z.number().optional(),
+  scheduledMs: z.number(),
+  scheduleStartedAt: z.number(),
+  resumedAfterMs: z.number().optional(),
+  peak: z.number(),
+  cut: z.number(),
+  perSecond: z.looseObject({ fromSecond: z.number(), active: z.array(z.number()) }).meta({ description: 'active[i]: VUs active at the end of the second starting at fromSecond + i × 1000 (epoch ms).' }),
+}).meta({ description: 'Closed model for a duration or in stages: the VU schedule and the active VUs per second.' });
+
 /** summary.json, every scope checked in full: the JSON Schema, and the tests. */
 export const summarySchema = z.looseObject({
   ...runIdentity,
@@ -141,6 +157,7 @@ export const summarySchema = z.looseObject({
   activeMs: z.number().min(0).optional().meta({ description: 'A resumed run: the sum of its segments (ms); rates use it, durationMs is wall time.' }),
   serverCache: serverCache.optional(),
   load: objectOf<OpenLoadReport>('Open model only: the arrival schedule and what came of it.', (v) => v.model === 'open').optional(),
+  vus: vuReport.optional(),
   abortedBy: objectOf<AbortVerdict>('Set when abortOn stopped the run early.', (v) => typeof v.rule === 'string').optional(),
   generator: generator.optional(),
   start: z.looseObject({ at: z.string(), plannedAt: z.string().optional(), lateMs: z.number().optional() })

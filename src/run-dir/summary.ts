@@ -7,6 +7,7 @@ import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import type { GeneratorHealth } from '../metrics/generator.js';
+import type { VuReport } from '../metrics/vu-timeline.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import { evaluateThresholds, type Threshold } from '../metrics/thresholds.js';
 import { TROUPE_VERSION } from '../version.js';
@@ -34,6 +35,7 @@ export interface SummaryFacts {
   load?: OpenLoadReport;
   start?: RunStart;
   merge?: MergeReport;
+  vus?: VuReport;
   abortedBy?: AbortVerdict;
   /** troupe's own event-loop delay and CPU during the run (src/run/generator-health.ts). */
   generator?: GeneratorHealth;
@@ -61,6 +63,7 @@ export function buildSummary(facts: SummaryFacts, metrics: RunMetricsSummary, th
     ...(facts.load ? { load: facts.load } : {}),
     ...(facts.start ? { start: facts.start } : {}),
     ...(facts.merge ? { merge: facts.merge } : {}),
+    ...(facts.vus ? { vus: facts.vus } : {}),
     ...(facts.abortedBy ? { abortedBy: facts.abortedBy } : {}),
     ...(facts.generator ? { generator: facts.generator } : {}),
     ...(facts.segments && facts.segments.length > 1 ? overActiveTime(metrics, pausesOf(facts.segments)) : metrics),

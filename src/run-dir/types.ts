@@ -6,6 +6,7 @@ import type { InputDigests } from '../inputs/types.js';
 import type { AbortVerdict } from '../engine/abort-on.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { GeneratorHealth } from '../metrics/generator.js';
+import type { VuReport } from '../metrics/vu-timeline.js';
 import type { RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { ThresholdVerdict } from '../metrics/thresholds.js';
 import type { RunSegment } from './segments.js';
@@ -163,6 +164,8 @@ export interface RunSummary extends RunMetricsSummary {
   start?: RunStart;
   /** Set by `troupe merge`: how far apart the shards started. */
   merge?: MergeReport;
+  /** Closed model for a duration or in stages: the VU schedule and the active VUs per second. */
+  vus?: VuReport;
   /** Set when `abortOn` stopped the run early (status `interrupted`). */
   abortedBy?: AbortVerdict;
   /** troupe's own health during the run: event-loop delay, CPU, whether it was saturated. */

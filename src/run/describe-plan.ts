@@ -4,6 +4,7 @@
  * so the numbers are the run's numbers.
  */
 import { expectedArrivals, scheduleDurationMs } from '../inputs/load.js';
+import { maxVUs, vuLoadDurationMs } from '../inputs/stages.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
@@ -22,6 +23,8 @@ export interface PlanDescription {
   /** Closed: work items (of this shard, if any). Open: expected arrivals, rounded. */
   planned: number;
   iterations?: number;
+  /** Closed model for a duration or in stages: its model, length (s) and most VUs. */
+  vus?: { model: 'constant-vus' | 'ramping-vus'; durationSeconds: number; maxVUs: number; stages?: number };
   /** Open model: the schedule's length in seconds, and the arrival process. */
   durationSeconds?: number;
   arrival?: 'uniform' | 'poisson';
@@ -51,7 +54,10 @@ export function describePlan(inputs: LoadedInputs, options: { shard?: Shard; thr
   }
   const plan = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
   const planned = options.shard ? partitionPlan(plan, options.shard).size : plan.size;
-  return { ...shared, model: 'closed', unit: config.journey || inputs.personas.some((p) => p.journey) ? 'journeys' : 'requests', planned, iterations: config.iterations };
+  const vus = config.vus
+    ? { vus: { model: config.vus.model, durationSeconds: vuLoadDurationMs(config.vus) / 1000, maxVUs: maxVUs(config.vus, config.concurrency), ...(config.vus.model === 'ramping-vus' ? { stages: config.vus.stages.length } : {}) } }
+    : {};
+  return { ...shared, ...vus, model: 'closed', unit: config.journey || inputs.personas.some((p) => p.journey) ? 'journeys' : 'requests', planned, iterations: config.iterations };
 }
 
 /** The one line `troupe validate` prints. */
@@ -62,7 +68,9 @@ export function describePlanLine(d: PlanDescription): string {
   const plan =
     d.model === 'open'
       ? `open model → about ${d.planned} ${d.arrival} arrivals over ${d.durationSeconds} s`
-      : `${d.iterations} iteration(s) → ${d.planned} ${d.unit}`;
+      : d.vus
+        ? `${d.vus.model === 'ramping-vus' ? `up to ${d.vus.maxVUs} VUs in ${d.vus.stages} stage(s)` : `${d.vus.maxVUs} VUs`} for ${d.vus.durationSeconds} s, looping over ${d.planned} ${d.unit}`
+        : `${d.iterations} iteration(s) → ${d.planned} ${d.unit}`;
   const gate = d.thresholds.length > 0 ? `; ${d.thresholds.length} threshold(s)` : '';
   return `ok: ${inputs}, ${plan}${shard} against ${target}${gate}`;
 }

@@ -17,7 +17,8 @@ import type { Redactor } from '../redact.js';
 /** What differs between the main thread and a worker thread. */
 export type EngineRunOptions = Pick<
   WorkloadOptions,
-  'load' | 'plan' | 'seed' | 'scheduleSeed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock' | 'setupVars' | 'setupSecrets'
+  | 'load' | 'plan' | 'seed' | 'scheduleSeed' | 'arrivalNumbering' | 'concurrency' | 'dispatcher' | 'onRecord' | 'ready' | 'signal' | 'abortInFlight' | 'skip' | 'clock'
+  | 'setupVars' | 'setupSecrets' | 'vuNumbering' | 'elapsedMs' | 'graceMs' | 'onVu' | 'onVuStart' | 'onVuEnd'
 >;
 
 export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: Redactor, run: EngineRunOptions): WorkloadOptions {
@@ -25,6 +26,9 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
   return {
     ...run,
     allLocations: inputs.locations,
+    // The closed model's load over time (duration or stages); the open model's `load` wins when set.
+    vus: run.load ? null : config.vus,
+    iterations: config.iterations,
     randomLocations: config.order === 'shuffled',
     retries: config.retries,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,

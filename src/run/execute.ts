@@ -32,8 +32,13 @@ import { describeResumeNote, resumeNote } from './resume-note.js';
 import { SegmentTracker } from '../run-dir/segments.js';
 import type { RecordedInvocation } from './resume-flags.js';
 import { dispatcherFor, engineOptions } from './engine-options.js';
-import { arrivalNumbering, partitionLoad, partitionPlan, shareOf, type Shard } from './shard.js';
+import { arrivalNumbering, partitionLoad, partitionPlan, shareOf, vuNumbering, type Shard } from './shard.js';
 import { waitForStart, type CountdownStyle } from './start-wait.js';
+import { timedResume } from './resume-timed.js';
+import { VuTimeline } from '../metrics/vu-timeline.js';
+import { localVUs } from '../engine/vu-schedule.js';
+import { maxVUs, vuLoadDurationMs } from '../inputs/stages.js';
+import { formatDuration } from '../inputs/duration.js';
 import { VerboseFailureSink } from './verbose.js';
 import { runInWorkers } from './workers.js';
 
@@ -57,7 +62,7 @@ export interface ExecuteOptions {
   workers?: number;
   /** The flags the run was started with, recorded in run.json for `--resume` (a resumed run keeps its own). */
   invocation?: RecordedInvocation;
-  /** Called once the run directory exists and run.json says `running`. */
+  /** Called once the run directory exists and run.json says `running` (and any notice for the user, such as how much of a timed run is left). */
   onRunDirectory?: (run: StartedRun) => void;
   /** The outputs (src/sinks/registry.ts `selectOutputs`). Default: ndjson, snapshots, and progress when enabled. */
   outputs?: readonly OutputRequest[];
@@ -86,6 +91,8 @@ export interface StartedRun {
    * synchronously and atomically, so that no reader ever sees a run still `running` that is not.
    */
   markInterruptedSync(reason: string): void;
+  /** One line for the user, e.g. that a resumed duration run continues for the remaining time. */
+  notice?: string;
 }
 
 export interface ExecuteResult {
@@ -133,6 +140,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const shown = load && shard ? partitionLoad(load, shard) : load;
     // The open model plans arrivals, not personas × locations; the shards' shares add up to one process's.
     const planned = load ? shareOf(Math.round(expectedArrivals(load.phases)), shard ?? { index: 1, count: 1 }) : plan.size;
+    // Closed model for a duration or in stages: a resumed run continues the schedule where it stopped.
+    const vus = load ? null : config.vus;
+    const timed = vus && resumed ? await timedResume(resumed.runDir.path, resumed.manifest, resumed.manifest.resumedAt ?? []) : null;
+    const vuTimeline = new VuTimeline();
+    const numbering = vuNumbering(shard, vus !== null, config.concurrency);
+    // Epoch ms of the schedule's second 0, once the load starts.
+    let scheduleStartedAt = 0;
+    if (timed?.earlier) vuTimeline.addSeries(timed.earlier.perSecond, timed.earlier.peak);
     const now = new Date(clock.wallNow());
     const startedAt = resumed ? new Date(resumed.manifest.startedAt) : now;
     const runDir = resumed ? resumed.runDir : await createRunDirectory(config.outDir, config.name, startedAt);
@@ -173,10 +188,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     await writeManifest(runDir.path, manifest);
     // Once the final run.json is written it is the truth; an exit after that changes nothing.
     let finalWritten = false;
+    const scheduledMs = vus ? vuLoadDurationMs(vus) : 0;
     options.onRunDirectory?.({
       id: runDir.id,
       path: runDir.path,
       ...(note ? { resumeNote: describeResumeNote(note) } : {}),
+      ...(timed
+        ? { notice: `resuming a ${formatDuration(scheduledMs)} ${vus!.model} run after ${formatDuration(timed.elapsedMs)} of it: it runs for the remaining ${formatDuration(Math.max(0, scheduledMs - timed.elapsedMs))}` }
+        : {}),
       markInterruptedSync: (reason) => {
         if (!finalWritten) writeManifestSync(runDir.path, finishManifest(withSegments(manifest), { status: 'interrupted', endedAt: new Date(clock.wallNow()), reason }));
       },
@@ -200,6 +219,9 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           source: { progress: (p) => metrics.personaProgress(p) },
           clock,
           ...(load ? { scheduleMs: scheduleDurationMs(load.phases) } : {}),
+          ...(vus
+            ? { vus: { active: () => vuTimeline.current, max: maxVUs(vus, config.concurrency), scheduledMs, elapsedMs: () => (scheduleStartedAt ? clock.wallNow() - scheduleStartedAt : (timed?.elapsedMs ?? 0)) } }
+            : {}),
         },
         artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
       })),
@@ -227,6 +249,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const statsTimeout = Math.min(config.timeouts.totalMs, 10_000);
     const statsBefore = statsUrl ? await readCacheCounters(dispatcher, statsUrl, config.cacheStats!, statsTimeout) : null;
     let openLoad: OpenLoadReport | undefined;
+    let vuCut = 0;
     let status: RunStatus = 'complete';
     let reason: string | undefined;
     let summary: RunSummary | undefined;
@@ -270,11 +293,14 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       metrics.startAt(scheduleStart);
       start = { at: new Date(scheduleStart).toISOString(), ...(plannedStart !== null ? { plannedAt: new Date(plannedStart).toISOString() } : {}), ...(waited?.lateMs ? { lateMs: waited.lateMs } : {}) };
       const workers = options.workers ?? 1;
+      const elapsedMs = timed?.elapsedMs ?? 0;
+      const onVu = (record: Parameters<typeof vuTimeline.add>[0]) => vuTimeline.add(record);
+      scheduleStartedAt = clock.wallNow() - elapsedMs;
       // The run-level teardown follows the load however it ended (its requests are cut with the rest after the grace period).
       let outcome: WorkloadOutcome;
       try {
         outcome = workers > 1
-          ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, setupVars, setupSecrets, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
+          ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, onVu, vuNumbering: numbering, elapsedMs, graceMs: options.graceMs, setupVars, setupSecrets, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
           : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
             setupVars,
             setupSecrets,
@@ -285,6 +311,10 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
             scheduleSeed: config.seed,
             arrivalNumbering: arrivalNumbering(shard),
             concurrency: config.concurrency,
+            vuNumbering: numbering,
+            elapsedMs,
+            ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+            onVu,
             dispatcher,
             onRecord,
             ready: outputs.ready,
@@ -299,6 +329,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       completed += outcome.completed;
       aborted = outcome.aborted;
       openLoad = outcome.load;
+      vuCut = outcome.cut ?? 0;
       if (abortMonitor?.verdict) {
         status = 'interrupted';
         reason = `stopped early by ${abortMonitor.verdict.message}`;
@@ -342,13 +373,28 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
           endedAt,
           planned,
           completed,
-          concurrency: config.concurrency,
+          // A shard of a timed run runs its share of the VUs: the shards' concurrencies add up to the run's.
+          concurrency: vus ? localVUs(numbering, maxVUs(vus, config.concurrency)) : config.concurrency,
           aborted,
           ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
           segments: sessions.segments(),
           ...(serverCache ? { serverCache } : {}),
           ...(openLoad ? { load: openLoad } : {}),
           ...(start ? { start } : {}),
+          ...(vus
+            ? {
+                vus: {
+                  model: vus.model,
+                  ...(vus.model === 'constant-vus' ? { durationMs: vus.durationMs, loop: vus.loop } : { stages: vus.stages, startVUs: vus.startVUs, gracefulRampDownMs: vus.gracefulRampDownMs }),
+                  scheduledMs,
+                  scheduleStartedAt,
+                  ...(timed ? { resumedAfterMs: timed.elapsedMs } : {}),
+                  peak: vuTimeline.peak,
+                  cut: vuCut + (timed?.earlier?.cut ?? 0),
+                  perSecond: vuTimeline.perSecond() ?? { fromSecond: Math.floor(scheduleStartedAt / 1000) * 1000, active: [] },
+                },
+              }
+            : {}),
           ...(abortMonitor?.verdict ? { abortedBy: abortMonitor.verdict } : {}),
           generator,
         },

@@ -14,6 +14,7 @@ import { ExitCode, RunDirError } from '../errors.js';
 import { JourneyMetrics } from '../metrics/journey-metrics.js';
 import { RunMetrics, type RunMetricsSummary } from '../metrics/run-metrics.js';
 import type { Threshold } from '../metrics/thresholds.js';
+import { mergeVuReports } from '../metrics/vu-timeline.js';
 import { readManifest, readSummary } from '../run-dir/json-files.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { buildManifest } from '../run-dir/manifest.js';
@@ -229,6 +230,8 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
   const scope = (first.manifest.config.cacheStats as { scope?: 'shard' | 'shared' } | null | undefined)?.scope;
   const serverCache = mergeServerCache(shards.flatMap((s) => (s.summary.serverCache ? [s.summary.serverCache] : [])), metrics.targetCacheCounts(), scope);
   const load = mergeLoad(shards.flatMap((s) => (s.summary.load ? [s.summary.load] : [])));
+  // Shards of a timed run split the VUs: their per-second curves add up to the single run's.
+  const vus = mergeVuReports(shards.flatMap((s) => (s.summary.vus ? [s.summary.vus] : [])));
   const abortedBy = shards.find((s) => s.summary.abortedBy)?.summary.abortedBy;
   const generator = mergeGeneratorHealth(shards.flatMap((s) => (s.summary.generator ? [s.summary.generator] : [])));
   // The open model plans the schedule's arrivals (rounded once, as one process rounds them); the closed model the plan's items.
@@ -250,6 +253,7 @@ export async function mergeRuns(options: MergeOptions): Promise<MergeResult> {
       ...(serverCache ? { serverCache } : {}),
       ...(load ? { load } : {}),
       merge: mergeStarts(shards),
+      ...(vus ? { vus } : {}),
       ...(abortedBy ? { abortedBy } : {}),
       ...(generator ? { generator } : {}),
     },

@@ -6,9 +6,10 @@
  * Closed model: shard i of n (1-based) takes the plan items whose index k has k mod n = i − 1. The plan is
  * index-addressed, so the shard is a view over it (no list is materialised) and each shard keeps the
  * plan's order. Open model: every shard draws the whole schedule (same seed) and runs arrival k of it
- * when k mod n = i − 1, so the shards together run exactly one process's arrivals.
+ * when k mod n = i − 1, so the shards together run exactly one process's arrivals. VUs of a timed closed-model run: see `vuNumbering`.
  */
 import type { ArrivalNumbering } from '../engine/open-model.js';
+import { SINGLE_PROCESS, type VuNumbering } from '../engine/vu-schedule.js';
 import { UsageError } from '../errors.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { Plan } from '../plan/plan.js';
@@ -101,4 +102,15 @@ export function partitionLoad(load: LoadConfig, part: Shard): LoadConfig {
 export function arrivalNumbering(shard: Shard | null, part: Shard = { index: 1, count: 1 }): ArrivalNumbering {
   const s = shard ?? { index: 1, count: 1 };
   return { stride: s.count * part.count, offset: s.index - 1 + s.count * (part.index - 1) };
+}
+
+/**
+ * The closed model's VU ids of a shard. A run for a duration or in stages splits its VUs round-robin
+ * (shard i of n runs VUs i, i + n, i + 2n, …), so that at every moment the shards' VUs add up to the
+ * single run's; an iterations run splits the plan instead, and each shard keeps the whole concurrency,
+ * its VU ids after the shards before it.
+ */
+export function vuNumbering(shard: Shard | null, timed: boolean, concurrency: number): VuNumbering {
+  if (!shard || shard.count === 1) return SINGLE_PROCESS;
+  return timed ? { base: 0, stride: shard.count, offset: shard.index - 1 } : { base: (shard.index - 1) * concurrency, stride: 1, offset: 0 };
 }

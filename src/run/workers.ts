@@ -9,7 +9,9 @@ import { Worker } from 'node:worker_threads';
 import { SetupError } from '../errors.js';
 import type { OpenLoadReport } from '../engine/open-model.js';
 import type { WorkloadOutcome } from '../engine/load-models.js';
-import type { EngineRecord } from '../engine/records.js';
+import type { EngineRecord, VuRecord } from '../engine/records.js';
+import { splitNumbering, type VuNumbering } from '../engine/vu-schedule.js';
+import { maxVUs } from '../inputs/stages.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
@@ -32,11 +34,16 @@ export interface WorkerInit {
   /** The run-level setup's captures and secrets (it ran in the main thread). */
   setupVars?: Record<string, unknown>;
   setupSecrets?: readonly string[];
+  /** This worker's VU ids (the shard's, split round-robin), the timed run's load time already run, the grace after it. */
+  vuNumbering: VuNumbering;
+  elapsedMs: number;
+  graceMs?: number;
 }
 
 export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
 export type FromWorker =
   | { type: 'records'; records: EngineRecord[] }
+  | { type: 'vu'; record: VuRecord }
   | { type: 'done'; outcome: WorkloadOutcome; health: ThreadHealth }
   | { type: 'failed'; message: string; setup?: boolean }
   /** The worker's generator-health monitor found it saturated (sent once). */
@@ -54,6 +61,11 @@ export interface WorkersOptions {
   seed: number;
   skip: ReadonlySet<string> | null;
   onRecord: (record: EngineRecord) => void;
+  onVu?: (record: VuRecord) => void;
+  /** This shard's VU ids; each worker runs a round-robin part of them. */
+  vuNumbering: VuNumbering;
+  elapsedMs: number;
+  graceMs?: number;
   ready?: () => Promise<void> | undefined;
   signal?: AbortSignal;
   abortInFlight?: AbortSignal;
@@ -73,12 +85,15 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
   const { inputs, plan, load } = options;
   const { config } = inputs;
   // Never more threads than requests in flight: each worker needs at least one.
-  const count = Math.max(1, Math.min(options.workers, load ? options.workers : config.concurrency));
+  const vus = load ? null : config.vus;
+  const count = Math.max(1, Math.min(options.workers, load ? options.workers : vus ? maxVUs(vus, config.concurrency) : config.concurrency));
+  // Timed closed-model runs end personas when the run ends, as the open model does.
+  const perRun = load !== null || vus !== null;
 
   // Persona start/end as one run would emit them: start on the first worker's start, end when every
   // worker that has items of the persona ended it (open model: when the run ends).
   const expected = new Map<string, number>();
-  if (!load) {
+  if (!perRun) {
     const per = Array.from({ length: count }, () => new Set<string>());
     for (let k = 0; k < plan.size; k++) {
       const item = plan.itemAt(k);
@@ -88,7 +103,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     for (const set of per) for (const p of set) expected.set(p, (expected.get(p) ?? 0) + 1);
   }
   const plannedOf = new Map<string, number>();
-  for (let k = 0; !load && k < plan.size; k++) {
+  for (let k = 0; !perRun && k < plan.size; k++) {
     const item = plan.itemAt(k);
     if (!options.skip?.has(item.id)) plannedOf.set(item.persona, (plannedOf.get(item.persona) ?? 0) + 1);
   }
@@ -99,11 +114,11 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     if (record.type === 'persona-start') {
       if (started.has(record.persona)) return;
       started.add(record.persona);
-      options.onRecord(load ? record : { ...record, planned: plannedOf.get(record.persona) ?? record.planned });
+      options.onRecord(perRun ? record : { ...record, planned: plannedOf.get(record.persona) ?? record.planned });
     } else if (record.type === 'persona-end') {
       const n = (ended.get(record.persona) ?? 0) + 1;
       ended.set(record.persona, n);
-      if (!load && n === expected.get(record.persona) && !endEmitted.has(record.persona)) {
+      if (!perRun && n === expected.get(record.persona) && !endEmitted.has(record.persona)) {
         endEmitted.add(record.persona);
         options.onRecord(record);
       }
@@ -119,7 +134,11 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       baseUrl: options.baseUrl,
       shard: options.shard,
       part,
-      concurrency: shareOf(config.concurrency, part),
+      // The VU numbering splits the concurrency (or the stages' targets) between the workers.
+      concurrency: config.concurrency,
+      vuNumbering: splitNumbering(options.vuNumbering, part),
+      elapsedMs: options.elapsedMs,
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       load: load ? { ...load, maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
       seed: options.seed * 1000 + i,
       skip,
@@ -139,7 +158,8 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
             const pause = options.ready?.();
             if (pause) await pause;
             worker.postMessage({ type: 'ack' } satisfies ToWorker);
-          } else if (message.type === 'done') {
+          } else if (message.type === 'vu') options.onVu?.(message.record);
+          else if (message.type === 'done') {
             outcome = message.outcome;
             options.onWorkerHealth?.({ worker: i + 1, ...message.health });
           } else if (message.type === 'saturated') options.onSaturated?.(message.reason);
@@ -174,7 +194,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     options.abortInFlight?.removeEventListener('abort', cut);
   }
   // Open model: every worker ends its personas when its schedule ends; the run ends them once.
-  for (const p of started) if (load && !endEmitted.has(p)) options.onRecord({ type: 'persona-end', persona: p, at: Date.now() });
+  for (const p of started) if (perRun && !endEmitted.has(p)) options.onRecord({ type: 'persona-end', persona: p, at: Date.now() });
   const sum = (f: (o: WorkloadOutcome) => number) => outcomes.reduce((n, o) => n + f(o), 0);
   const loads = outcomes.flatMap((o) => (o.load ? [o.load] : []));
   const merged: OpenLoadReport | undefined = mergeLoad(loads);
@@ -184,6 +204,7 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
     completed: sum((o) => o.completed),
     aborted: sum((o) => o.aborted),
     stoppedEarly: outcomes.some((o) => o.stoppedEarly),
+    ...(vus ? { cut: sum((o) => o.cut ?? 0) } : {}),
     ...(merged ? { load: { ...merged, maxInFlight: load!.maxInFlight } } : {}),
   };
 }

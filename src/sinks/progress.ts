@@ -36,6 +36,17 @@ export interface ProgressOptions {
   clock?: Pick<Clock, 'timeout' | 'now'>;
   /** Open model: the schedule's length (ms). Its share elapsed is the progress, its remainder the ETA. */
   scheduleMs?: number;
+  /** A closed-model run for a duration or in stages: active VUs and the time against the schedule, instead of a share of the plan. */
+  vus?: VuProgress;
+}
+
+export interface VuProgress {
+  active(): number;
+  /** The most VUs the schedule asks for (the bar's length). */
+  max: number;
+  scheduledMs: number;
+  /** Load time run so far, ms (a resumed run counts its earlier sessions). */
+  elapsedMs(): number;
 }
 
 const fmtMs = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v.toFixed(1)}ms`);
@@ -92,6 +103,7 @@ export class ProgressSink implements Output {
   readonly when = 'live' as const;
   private multibar: cliProgress.MultiBar | null = null;
   private bars = new Map<string, cliProgress.SingleBar>();
+  private vuBar: cliProgress.SingleBar | null = null;
   private cancel: (() => void) | null = null;
   private begun = false;
   private completed = 0;
@@ -145,6 +157,8 @@ export class ProgressSink implements Output {
         const done = this.visits.get(persona) ?? 0;
         this.bars.set(persona, this.multibar.create(Math.max(planned, done), done, { persona: printable(persona).padEnd(width).slice(0, 40), unit: this.unit, speed: '0.0', ran: '0:00', left: '-', errors: 0, p95: '-', hit: '-' }));
       }
+      const vus = this.options.vus;
+      if (vus) this.vuBar = this.multibar.create(vus.max, vus.active(), { persona: 'active VUs'.padEnd(width).slice(0, 40), errors: '-', p95: '-', hit: '-' });
       this.every(250, () => this.refreshBars());
     } else {
       this.every(this.options.lineIntervalMs ?? 5000, () => this.printLine());
@@ -185,16 +199,25 @@ export class ProgressSink implements Output {
       bar.setTotal(f.total);
       bar.update(f.done, { speed: f.rate.toFixed(1), ran: fmtClock(elapsed), left: fmtClock(f.etaMs), errors: p.errors, p95: fmtMs(p.p95Ms), hit: fmtRate(p.hitRate) });
     }
+    this.vuBar?.update(this.options.vus!.active());
   }
 
   /** The plain line: `progress: 412/639 visits (64%), 1230 requests, 3 errors, 12.3/s, elapsed 0:32, ETA 0:18`. */
   progressLine(): string {
     let errors = 0;
     for (const persona of this.options.planned.keys()) errors += this.options.source.progress(persona).errors;
+    const requests = this.journeys ? `, ${this.requests} requests` : '';
+    const vus = this.options.vus;
+    if (vus) {
+      // A timed run has no planned total: the schedule's time is its progress.
+      const ran = Math.min(vus.elapsedMs(), vus.scheduledMs);
+      const elapsed = this.elapsed();
+      const rate = elapsed > 0 ? ((this.completed - this.before) * 1000) / elapsed : 0;
+      return `progress: ${this.completed} ${this.unit}${requests}, ${errors} errors, ${rate.toFixed(1)}/s, ${vus.active()} VUs active, ${fmtClock(ran)} of ${fmtClock(vus.scheduledMs)}, ETA ${fmtClock(vus.scheduledMs - ran)}`;
+    }
     const f = progressFigures(this.completed, this.total, this.before, this.elapsed(), this.options.scheduleMs);
     // The open model's total is an expectation: the arrivals are random.
     const total = this.options.scheduleMs !== undefined ? `~${f.total}` : String(f.total);
-    const requests = this.journeys ? `, ${this.requests} requests` : '';
     return `progress: ${f.done}/${total} ${this.unit} (${Math.floor(f.percent)}%)${requests}, ${errors} errors, ${f.rate.toFixed(1)}/s, elapsed ${fmtClock(f.elapsedMs)}, ETA ${fmtClock(f.etaMs)}`;
   }
 

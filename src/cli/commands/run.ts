@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
+import { ExitCode, mostImportantExit, TroupeError, UsageError } from '../../errors.js';
 import type { Order } from '../../inputs/types.js';
 import { formatDuration } from '../../inputs/duration.js';
 import { detectTerminal, paint } from '../../sinks/terminal.js';
 import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
 import { collect, durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
+import { InvalidArgumentError } from 'commander';
+import { parseStageFlag } from '../../inputs/stages.js';
 import { outputNames } from '../../sinks/registry.js';
 import type { StartedRun } from '../../run/execute.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
@@ -28,6 +30,8 @@ export interface RunFlags extends GateFlags {
   rate?: number;
   duration?: number;
   rampUp?: number;
+  /** `--stage 30s:10`, repeatable: the closed model's VUs ramped in stages. */
+  stage?: Array<{ duration: string; target: number }>;
   out?: string;
   name?: string;
   progress: boolean;
@@ -61,7 +65,8 @@ export function addInputOptions(command: Command): Command {
     .option('--order <order>', 'persona | interleaved | shuffled (default: config order, else persona)', order)
     .option('--seed <n>', 'seed for --order shuffled and the open model (default: config seed, else 1)', integer)
     .option('--rate <n>', 'open model: arrivals per second (with --duration)', positiveRate)
-    .addOption(durationOption('--duration <duration>', 'open model: how long arrivals come at --rate, e.g. 2m'))
+    .addOption(durationOption('--duration <duration>', 'how long: with --rate the open model\'s arrivals, else the closed model\'s VUs loop over the plan, e.g. 2m'))
+    .option('--stage <duration:target>', 'closed model: ramp the VUs to target over duration, e.g. 30s:10 (repeatable, in order)', stageOption)
     .addOption(durationOption('--ramp-up <duration>', 'open model: ramp from 0 to --rate over this long first, e.g. 30s'))
     .option('-o, --out <dir>', 'folder that receives run directories (default: config out, else reports)')
     .option('-n, --name <name>', 'run name, part of the run id (default: config name, else run)')
@@ -77,9 +82,9 @@ export async function inputEnvFrom(flags: Pick<RunFlags, 'envFile'>, cwd: string
 }
 
 export function overridesFrom(flags: RunFlags) {
-  const { config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, history: _h, startAt, startAfter, startReference, ...overrides } = flags;
+  const { stage, config: _c, progress: _p, reports: _rp, output: _o, resume: _r, grace: _g, verbose: _v, threshold: _t, json: _j, junit: _u, baseline: _b, maxRegression: _m, shard: _sh, shards: _ss, workers: _w, envFile: _e, history: _h, startAt, startAfter, startReference, ...overrides } = flags;
   const at = startFromFlags({ startAt, startAfter, startReference });
-  return Object.fromEntries(Object.entries({ ...overrides, startAt: at }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries({ ...overrides, stages: stage, startAt: at }).filter(([, v]) => v !== undefined));
 }
 
 /** Every flag of `troupe run`; `troupe validate` takes the same ones, so a CI line can be checked as written. */
@@ -114,6 +119,8 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
       'troupe run                                        # troupe.config.yaml here',
       'troupe run --config staging.yaml --concurrency 20 --threshold "p95 < 500ms" --json > summary.json',
       'troupe run --rate 50 --duration 2m --ramp-up 30s  # open model: 50 arrivals/s for 2 minutes',
+      'troupe run --concurrency 20 --duration 10m        # 20 VUs loop over the plan for 10 minutes',
+      'troupe run --stage 2m:50 --stage 5m:50 --stage 1m:0  # VUs ramped up to 50, held, ramped down',
       'troupe run --resume reports/demo-20261123-101700  # continue an interrupted run with its own flags',
     ))
     .action(async (typed: RunFlags, command: Command) => {
@@ -182,6 +189,7 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
           onRunDirectory: (run) => {
             started = run;
             if (run.resumeNote) process.stderr.write(`troupe: ${run.resumeNote}\n`);
+            if (run.notice) process.stderr.write(`troupe: ${run.notice}\n`);
           },
           outputs,
           cwd,
@@ -213,4 +221,15 @@ export function registerRun(program: Command, setExit: ExitSetter): void {
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** `--stage 30s:10`, repeatable: checked here, kept in the config's form (`{ duration: '30s', target: 10 }`). */
+function stageOption(value: string, previous: Array<{ duration: string; target: number }> = []): Array<{ duration: string; target: number }> {
+  try {
+    const stage = parseStageFlag(value);
+    return [...previous, { duration: value.slice(0, value.lastIndexOf(':')).trim(), target: stage.target }];
+  } catch (err) {
+    if (err instanceof TroupeError) throw new InvalidArgumentError(err.message.replace(/^--stage: /, ''));
+    throw err;
+  }
 }

@@ -22,7 +22,7 @@ export const csvFormat: FormatBuilder = {
       ['steps.csv', stepsTable(summary, status)],
       ['percentiles.csv', percentilesTable(summary, status)],
       ['errors.csv', errorsTable(facts.errors, summary.global.requests, status)],
-      ['timeseries.csv', timeseriesTable(facts.timeseries, status, summary.generator?.seconds)],
+      ['timeseries.csv', timeseriesTable(facts.timeseries, status, summary.generator?.seconds, summary.vus?.perSecond)],
       ['cache.csv', cacheTable(summary, status)],
     ];
     // Only when summary.json has their part: a closed-model run without these features gets the set above.

@@ -6,6 +6,7 @@ import type { ErrorRow } from '../errors-table.js';
 import type { PersonaLocations } from '../run-data.js';
 import type { SecondRow } from '../timeseries.js';
 import type { GeneratorSecond } from '../../metrics/generator.js';
+import { activeAt, type VuReport } from '../../metrics/vu-timeline.js';
 import type { Cell } from './writer.js';
 
 export interface Table {
@@ -149,14 +150,18 @@ export function errorsTable(errors: ErrorRow[], totalRequests: number, status: s
   };
 }
 
-/** `generator`: troupe's own health per second (summary.json `generator.seconds`), joined on the second; empty cells where it was not sampled. */
-export function timeseriesTable(series: SecondRow[], status: string, generator: readonly GeneratorSecond[] = []): Table {
+/**
+ * `generator`: troupe's own health per second (summary.json `generator.seconds`), joined on the second;
+ * empty cells where it was not sampled. With `vus` (a timed closed-model run): an `active_vus` column,
+ * VUs active at the end of each second.
+ */
+export function timeseriesTable(series: SecondRow[], status: string, generator: readonly GeneratorSecond[] = [], vus?: VuReport['perSecond']): Table {
   const health = new Map(generator.map((g) => [g.at, g]));
   return {
-    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', 'segment', 'generator_lag_p99_ms', 'generator_lag_max_ms', 'generator_busy_pct', 'generator_cpu_pct', 'run_status'],
+    header: ['second', 'elapsed_s', 'started', 'completed', 'errors', 'in_flight', 'p50_ms', 'p95_ms', 'p99_ms', 'hits', 'misses', 'hit_rate', ...(vus ? ['active_vus'] : []), 'segment', 'generator_lag_p99_ms', 'generator_lag_max_ms', 'generator_busy_pct', 'generator_cpu_pct', 'run_status'],
     rows: series.map((s) => {
       const g = health.get(s.at);
-      return [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, s.segment, g?.lagP99Ms ?? null, g?.lagMaxMs ?? null, g?.busyPct ?? null, g?.cpuPct ?? null, status];
+      return [iso(s.at), s.elapsed, s.started, s.completed, s.errors, s.inFlight, s.p50, s.p95, s.p99, s.hits, s.misses, s.hitRate, ...(vus ? [activeAt(vus, s.at)] : []), s.segment, g?.lagP99Ms ?? null, g?.lagMaxMs ?? null, g?.busyPct ?? null, g?.cpuPct ?? null, status];
     }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, windowSeries, CHART_CONFIG, SEGMENT, type Spec } from '../pdf/charts.js';
 import type { RunData } from '../run-data.js';
+import { activeVusSpec } from '../pdf/vu-chart.js';
 import { specToSvg } from '../svg-charts.js';
 import type { SecondRow } from '../timeseries.js';
 
@@ -63,6 +64,7 @@ export async function reportCharts(data: RunData): Promise<Chart[]> {
     ['latency-over-time', seconds >= MIN_SECONDS_FOR_TIME_CHART ? latencyOverTimeSpec(facts.timeseries) : null, timeNote],
     // One sentence for both time charts when the run is too short for them.
     ['load-over-time', seconds >= MIN_SECONDS_FOR_TIME_CHART ? loadAndHitRateSpec(facts.timeseries, Boolean(summary.load)) : null, ''],
+    ...(summary.vus ? [['active-vus', activeVusSpec(summary), 'The run spans too few seconds to draw its active VUs over time; summary.json has them (vus.perSecond).'] as [string, Spec | null, string]] : []),
     ['hit-rate-per-persona', g.hit + g.miss > 0 ? hitRatePerPersonaSpec(summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.'],
     ['hit-vs-miss', hitVsMissSpec(summary), `Hit vs miss latency needs both cache hits and misses; this run had ${g.hit} hits and ${g.miss} misses.`],
     ['errors', errorBreakdownSpec(facts.errors), 'No errors: every request succeeded.'],

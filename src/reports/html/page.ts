@@ -3,7 +3,7 @@
  * that opens from disk or a CI artifact and makes no network request of any kind. Pure: data in, text out.
  */
 import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
-import { generatorWarning, headlineFigures, highlights, methodNotes, openModelFigures, RESPONSE_TIME_NOTE, verdict } from '../content.js';
+import { generatorWarning, headlineFigures, highlights, methodNotes, openModelFigures, RESPONSE_TIME_NOTE, vuFigures, verdict } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { Chart } from './charts.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './assets.js';
@@ -53,7 +53,7 @@ function notesBlock(data: RunData): string {
 
 function tilesBlock(data: RunData): string {
   const open = openModelFigures(data);
-  const tiles = [...headlineFigures(data), ...open]
+  const tiles = [...headlineFigures(data), ...open, ...vuFigures(data)]
     .map((t) => `<div class="tile" data-label="${esc(t.label)}"><div class="label">${esc(t.label)}</div><div class="value">${esc(t.value)}</div></div>`)
     .join('');
   return `<section class="tiles" id="tiles">${tiles}</section>${open.length ? `<p class="muted">${esc(RESPONSE_TIME_NOTE)}</p>` : ''}`;

@@ -1,6 +1,6 @@
 /** Page 1: what was run, the verdict and the headline figures (their content: ../content.ts). */
 import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
-import { generatorWarning, headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, verdict, type Headline } from '../content.js';
+import { generatorWarning, headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, vuFigures, verdict, type Headline } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
 import { COLORS, contentWidth, heading, left, paragraph } from './layout.js';
@@ -76,7 +76,7 @@ export const coverSection: PdfSection = {
     }
     doc.moveDown(0.4);
     const open = openModelFigures(data);
-    drawTiles(doc, [...headlineFigures(data), ...open]);
+    drawTiles(doc, [...headlineFigures(data), ...open, ...vuFigures(data)]);
     if (open.length > 0) paragraph(doc, RESPONSE_TIME_NOTE, { size: 8.5, color: COLORS.muted });
     const lines = highlights(data);
     if (lines.length > 0) {

@@ -1,5 +1,6 @@
 /** The PDF's sections after the cover: charts, tables and how the figures were measured. */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
+import { activeVusSpec } from './vu-chart.js';
 import { hasJourneySteps, methodNotes } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
@@ -51,6 +52,8 @@ export const chartsSection: PdfSection = {
       seconds >= MIN_SECONDS_FOR_TIME_CHART ? latencyOverTimeSpec(data.facts.timeseries) : null,
       `Latency over time: the run spans ${seconds} second(s), too short to draw over time; the per-second figures are in csv/timeseries.csv.`,
     );
+    const vus = activeVusSpec(data.summary);
+    if (vus) await chart(ctx, vus, '');
     const g = data.summary.global.cache;
     await chart(ctx, g.hit + g.miss > 0 ? hitRatePerPersonaSpec(data.summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.');
     await chart(ctx, hitVsMissSpec(data.summary), 'Hit vs miss latency needs both cache hits and misses; this run had ' + `${g.hit} hits and ${g.miss} misses.`);

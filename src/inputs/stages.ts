@@ -1,0 +1,75 @@
+/**
+ * Load over time in the closed model: `duration:` (a constant number of virtual users for a time, k6's
+ * constant-vus) and `stages:` (the number of VUs ramped linearly from stage to stage, k6's ramping-vus,
+ * with `startVUs` and `gracefulRampDown`). Schemas, the `--stage 30s:10` flag form, and the typed value
+ * the engine sees.
+ */
+import { z } from 'zod';
+import { UsageError, quote } from '../errors.js';
+import { DURATION_EXPECTED, durationProblem, isBareNumber, parseDuration } from './duration.js';
+import { durationField, intBetween, LIMITS, strictObject } from './issues.js';
+
+export interface Stage {
+  durationMs: number;
+  /** VUs at the end of the stage; the count moves linearly towards it from the stage before. */
+  target: number;
+}
+
+/** A closed-model run that lasts a time instead of a number of passes over the plan. */
+export type VuLoad =
+  | {
+      model: 'constant-vus';
+      durationMs: number;
+      /**
+       * True: the VUs loop over the plan until the time is up. False (`iterations` was given too): one
+       * run of the plan, cut short when the time is up (k6's shared-iterations with maxDuration).
+       */
+      loop: boolean;
+    }
+  | { model: 'ramping-vus'; stages: Stage[]; startVUs: number; gracefulRampDownMs: number };
+
+/** As k6: a VU ramped down gets this long to finish its visit before it is cut. */
+export const DEFAULT_GRACEFUL_RAMP_DOWN_MS = 30_000;
+/** As k6's ramping-vus: one VU runs from the start unless `startVUs` says otherwise. */
+export const DEFAULT_START_VUS = 1;
+
+const vus = intBetween(0, LIMITS.concurrency);
+
+export const stageSchema = strictObject({ duration: durationField(false), target: vus }).transform((s): Stage => ({ durationMs: s.duration, target: s.target }));
+export const stagesSchema = z.array(stageSchema).min(1, { error: 'at least one stage such as { duration: 30s, target: 10 }' });
+export const startVUsSchema = vus;
+export const gracefulRampDownSchema = durationField(false);
+
+/** `--stage 30s:10` → { durationMs: 30000, target: 10 }; the message names the flag and quotes the value. */
+export function parseStageFlag(value: string): Stage {
+  const at = value.lastIndexOf(':');
+  const expected = 'DURATION:TARGET such as 30s:10 (ramp to 10 VUs over 30 s)';
+  if (at < 0) throw new UsageError(`--stage: got ${quote(value)}, expected ${expected}`);
+  const durationText = value.slice(0, at).trim();
+  const targetText = value.slice(at + 1).trim();
+  const durationMs = parseDuration(durationText);
+  if (durationMs === null) {
+    const why = isBareNumber(durationText) ? durationProblem(durationText) : `expected ${DURATION_EXPECTED} before the colon`;
+    throw new UsageError(`--stage: got ${quote(value)}: ${why}`);
+  }
+  const target = Number(targetText);
+  if (targetText === '' || !Number.isInteger(target) || target < 0 || target > LIMITS.concurrency) {
+    throw new UsageError(`--stage: got ${quote(value)}, expected a whole number of VUs from 0 to ${LIMITS.concurrency} after the colon, as in ${expected}`);
+  }
+  return { durationMs, target };
+}
+
+/** The whole schedule's length: the sum of the stages. */
+export function stagesDurationMs(stages: readonly Stage[]): number {
+  return stages.reduce((sum, s) => sum + s.durationMs, 0);
+}
+
+/** The most VUs the schedule ever asks for. */
+export function maxVUs(load: VuLoad, concurrency: number): number {
+  return load.model === 'constant-vus' ? concurrency : Math.max(load.startVUs, ...load.stages.map((s) => s.target));
+}
+
+/** How long the load lasts (the schedule), ms. */
+export function vuLoadDurationMs(load: VuLoad): number {
+  return load.model === 'constant-vus' ? load.durationMs : stagesDurationMs(load.stages);
+}

@@ -1,0 +1,143 @@
+/**
+ * Load over time on real time, through the in-process API against a loopback counting server:
+ * `concurrency 20, duration 10s` (the issue's own figure: the server never sees more than 20 in flight,
+ * sees 20 for most of the run, and the run ends within 10 s + grace), and a short stages run whose
+ * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured. Then
+ * the README's "Load over time" config and commands, pasted (the one CLI test of the flags).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { targetAt } from '../src/engine/vu-schedule.js';
+import { run } from '../src/index.js';
+import { REPO_ROOT, tempDir } from './helpers/cli.js';
+import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
+import { locationsCsv, writeProject } from './helpers/project.js';
+import { startCountingServer } from './helpers/servers.js';
+
+async function project(target: string, extra = ''): Promise<string> {
+  return writeProject({
+    config: `name: vus\ntarget: ${target}\npersonas: personas\nlocations: locations.csv\nrequest: { method: GET, path: "/item/{{location.id}}" }\n${extra}`,
+    personas: { 'p.yaml': 'name: Pat\n' },
+    locations: locationsCsv(50),
+  });
+}
+
+test('--concurrency 20 --duration 10s: never more than 20 in flight, 20 for most of the run, ends within 10 s + grace', async (t) => {
+  const server = await startCountingServer({ delayMs: 200 });
+  t.after(() => server.close());
+  const cwd = await project(server.url);
+  const samples: number[] = [];
+  // Measurement only: the server's own in-flight count, every 50 ms while the run lasts.
+  const sampler = setInterval(() => {
+    if (server.requests > 0) samples.push(server.inFlight);
+  }, 50);
+  t.after(() => clearInterval(sampler));
+  const graceMs = 2000;
+  const began = performance.now();
+  const result = await run({ cwd, concurrency: 20, duration: 10_000, graceMs, out: await tempDir('vu-duration-') });
+  const tookMs = performance.now() - began;
+  clearInterval(sampler);
+  const at20 = samples.filter((n) => n === 20).length / samples.length;
+  console.log(`duration run: ${tookMs.toFixed(0)} ms, ${result.summary.global.requests} requests, server max in flight ${server.maxInFlight}, in flight 20 in ${(at20 * 100).toFixed(1)} % of ${samples.length} samples (range ${Math.min(...samples)}..${Math.max(...samples)}), peak VUs ${result.summary.vus?.peak}`);
+  assert.equal(result.status, 'complete');
+  assert.ok(server.maxInFlight <= 20, `max in flight ${server.maxInFlight}`);
+  // "Most of the run": the samples include the first and the last second (VUs starting, the grace draining).
+  assert.ok(at20 >= 0.6, `20 in flight in only ${(at20 * 100).toFixed(1)} % of the samples`);
+  assert.ok(tookMs >= 10_000 && tookMs <= 10_000 + graceMs + 1500, `took ${tookMs.toFixed(0)} ms`);
+  assert.equal(result.summary.vus?.peak, 20);
+  assert.equal(result.summary.global.requests, server.requests);
+});
+
+test('stages 0 → 30 → 0 VUs: csv/timeseries.csv has the active VUs within ±1 of the schedule each second', async (t) => {
+  const server = await startCountingServer({ delayMs: 10 });
+  t.after(() => server.close());
+  const stages = [{ durationMs: 2000, target: 30 }, { durationMs: 1000, target: 30 }, { durationMs: 3000, target: 0 }];
+  const cwd = await project(server.url, 'startVUs: 0\nstages:\n  - { duration: 2s, target: 30 }\n  - { duration: 1s, target: 30 }\n  - { duration: 3s, target: 0 }\n');
+  const result = await run({ cwd, outputs: ['csv'], out: await tempDir('vu-stages-') });
+  assert.equal(result.status, 'complete');
+  const csv = (await readFile(join(result.runDir, 'csv', 'timeseries.csv'), 'utf8')).trim().split('\n');
+  const header = csv[0]!.split(',');
+  const second = header.indexOf('second');
+  const active = header.indexOf('active_vus');
+  assert.ok(active > 0, header.join(','));
+  const start = result.summary.vus!.scheduleStartedAt;
+  const offs: number[] = [];
+  for (const line of csv.slice(1)) {
+    const cells = line.split(',');
+    // The value is at the end of the second: compare with the schedule just before the next one starts.
+    const end = Date.parse(cells[second]!) + 1000 - start;
+    const scheduled = targetAt(stages, 0, Math.min(end - 1, 6000));
+    offs.push(Number(cells[active]) - scheduled);
+  }
+  console.log(`stages run: ${csv.length - 1} seconds, active − scheduled per second: ${offs.join(' ')} (range ${Math.min(...offs)}..${Math.max(...offs)}), peak ${result.summary.vus!.peak}`);
+  assert.ok(offs.length >= 5);
+  assert.ok(offs.every((d) => Math.abs(d) <= 1), offs.join(' '));
+  assert.equal(result.summary.vus!.peak, 30);
+  assert.ok(server.maxInFlight <= 30);
+});
+
+test('README "Load over time": the config and the commands, pasted, run (and the PDF charts the active VUs)', async () => {
+  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+  const yaml = /<!-- load-over-time-config -->\s*```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.ok(yaml, 'README has the config block');
+  const withConfig = await tempDir('vu-readme-config-');
+  await writeFile(join(withConfig, 'troupe.config.yaml'), yaml);
+  await mkdir(join(withConfig, 'personas'));
+  for (const f of await readdir(join(REPO_ROOT, 'personas'))) await copyFile(join(REPO_ROOT, 'personas', f), join(withConfig, 'personas', f));
+  await mkdir(join(withConfig, 'fixtures'));
+  await copyFile(join(REPO_ROOT, 'fixtures', 'locations.csv'), join(withConfig, 'fixtures', 'locations.csv'));
+  const staged = await run({ cwd: withConfig, reports: true });
+  assert.equal(staged.status, 'complete');
+  assert.deepEqual(staged.artifactsFailed, []);
+  assert.equal(staged.summary.vus?.peak, 20);
+  assert.ok((await readdir(staged.runDir)).includes('report.pdf'));
+
+  const lines = await readmeCommands('load-over-time-commands');
+  assert.equal(lines.length, 3);
+  const project = await tempDir('vu-readme-cli-');
+  for (const line of lines) {
+    const r = await runShell(asCheckout(line), project, 30_000);
+    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
+    if (line.includes('validate')) assert.match(r.stdout + r.stderr, /up to 10 VUs in 3 stage\(s\) for 120 s/);
+  }
+  const runs = await readdir(join(project, 'reports'));
+  assert.equal(runs.length, 2);
+  for (const dir of runs) {
+    const summary = JSON.parse(await readFile(join(project, 'reports', dir, 'summary.json'), 'utf8'));
+    assert.ok(summary.vus, `${dir} has vus`);
+  }
+  // A bad --stage is a usage error naming the flag and the value.
+  const bad = await runShell(asCheckout('npx troupe run --stage 30:10 --no-reports'), project, 30_000);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--stage.*30/);
+});
+
+test('shards of a duration run split the VUs (sum = the single run) with disjoint ids; a resumed duration run runs the remaining time and says so', async (t) => {
+  const server = await startCountingServer({ delayMs: 20 });
+  t.after(() => server.close());
+  const cwd = await project(server.url);
+  const out = await tempDir('vu-shards-');
+  const shards = [];
+  for (const index of [1, 2]) shards.push(await run({ cwd, concurrency: 3, duration: 1000, shard: { index, count: 2 }, out }));
+  assert.deepEqual(shards.map((s) => s.summary.concurrency), [2, 1]);
+  assert.deepEqual(shards.map((s) => s.summary.vus!.peak), [2, 1]);
+  const ids = shards.map((s) => readFile(join(s.runDir, 'results.ndjson'), 'utf8').then((text) => text.trim().split('\n').map((l) => JSON.parse(l).id as string)));
+  const [a, b] = await Promise.all(ids);
+  assert.equal(new Set([...a!, ...b!]).size, a!.length + b!.length, 'no id in both shards, none twice');
+
+  // Interrupted after about a second of a 3 s run, then resumed: the rest of the time, not 3 s again.
+  const first = await run({ cwd, concurrency: 2, duration: 3000, graceMs: 1000, signal: AbortSignal.timeout(1000), out: await tempDir('vu-resume-') });
+  assert.equal(first.status, 'interrupted');
+  const began = performance.now();
+  const resumed = await run({ cwd, concurrency: 2, duration: 3000, resume: first.runDir });
+  const tookMs = performance.now() - began;
+  const after = resumed.summary.vus!.resumedAfterMs!;
+  console.log(`resume: earlier session ran ${after} ms of 3000; the resumed one took ${tookMs.toFixed(0)} ms`);
+  assert.equal(resumed.status, 'complete');
+  assert.ok(after >= 900 && after <= 1600, `${after} ms already run`);
+  assert.ok(tookMs < 3000 - after + 1200, `resumed session took ${tookMs.toFixed(0)} ms`);
+  const lines = (await readFile(join(resumed.runDir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).id as string);
+  assert.equal(new Set(lines).size, lines.length, 'no visit twice across the sessions');
+});
