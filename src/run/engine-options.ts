@@ -24,6 +24,8 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     allLocations: inputs.locations,
     randomLocations: config.order === 'shuffled',
     retries: config.retries,
+    // The run's seed itself, not the shard's or the worker's: a visit draws the same values wherever it runs.
+    valuesSeed: config.seed,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
     locations: new Map(inputs.locations.map((l) => [l.id, l])),
     buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
