@@ -1,9 +1,11 @@
 import type { EngineRecord } from '../engine/records.js';
 import type { Redactor } from '../redact.js';
 import type { Output } from '../sinks/output.js';
+import { printable } from '../util/printable.js';
 
 /**
- * `--verbose`: one stderr line per failed request — method, URL, code and message. Records already
+ * `--verbose`: one stderr line per failed request — method, URL, code and message — and one per failed
+ * check (`check failed ID step STEP: CHECK: what was found`). Records already
  * carry redacted URLs and messages; they pass through the redactor once more because this text goes
  * to a terminal or a CI log that outlives the run.
  */
@@ -19,10 +21,17 @@ export class VerboseFailureSink implements Output {
   async start(): Promise<void> {}
 
   write(record: EngineRecord): void {
-    if (record.type !== 'result' || record.ok) return;
-    const status = record.status === null ? '' : ` (HTTP ${record.status})`;
-    const line = `troupe: failed ${record.id}: ${record.method || '-'} ${this.redactor.url(record.url) || '-'} → ${record.error}${status}: ${record.message ?? ''}`;
-    this.stream.write(`${this.redactor.text(line)}\n`);
+    if (record.type !== 'result') return;
+    if (!record.ok) {
+      const status = record.status === null ? '' : ` (HTTP ${record.status})`;
+      const line = `troupe: failed ${record.id}: ${record.method || '-'} ${this.redactor.url(record.url) || '-'} → ${record.error}${status}: ${record.message ?? ''}`;
+      this.stream.write(`${this.redactor.text(printable(line))}\n`);
+    }
+    for (const check of record.checks ?? []) {
+      if (check.ok) continue;
+      const line = `troupe: check failed ${record.id} step ${record.step}: ${check.name}${check.message ? `: ${check.message}` : ''}`;
+      this.stream.write(`${this.redactor.text(printable(line))}\n`);
+    }
   }
 
   async stop(): Promise<void> {}
