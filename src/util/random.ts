@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * mulberry32: a tiny, fast, seeded generator, uniform in [0, 1). Good enough for ordering, jitter and
  * deterministic demo data; seeded so runs (and failing tests) repeat.
@@ -15,16 +13,36 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/** cyrb128: a fast 128-bit string hash (four 32-bit words), the usual seed for sfc32. Not cryptographic. */
+function cyrb128(text: string): [number, number, number, number] {
+  let h1 = 1779033703;
+  let h2 = 3144134277;
+  let h3 = 1013904242;
+  let h4 = 2773480762;
+  for (let i = 0; i < text.length; i++) {
+    const k = text.charCodeAt(i);
+    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
+    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
+    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
+    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
+  }
+  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
+  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
+  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
+  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
+  h1 ^= h2 ^ h3 ^ h4;
+  h2 ^= h1;
+  h3 ^= h1;
+  h4 ^= h1;
+  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
+}
+
 /**
- * A stream of its own for one key under a seed: SHA-256 of both seeds sfc32's 128-bit state, so that
- * keys never share a stream and a million visits' UUIDs do not collide the way 32-bit states would.
+ * A stream of its own for one key under a seed: a 128-bit hash of both seeds sfc32's 128-bit state, so
+ * that keys never share a stream and a million visits' UUIDs do not collide the way 32-bit states would.
  */
 export function streamFor(seed: number, key: string): () => number {
-  const digest = createHash('sha256').update(`${seed}\u0000${key}`).digest();
-  let a = digest.readUInt32LE(0);
-  let b = digest.readUInt32LE(4);
-  let c = digest.readUInt32LE(8);
-  let d = digest.readUInt32LE(12);
+  let [a, b, c, d] = cyrb128(`${seed}\u0000${key}`);
   const next = () => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;

@@ -96,7 +96,8 @@ export const tablesSection: PdfSection = {
       heading(doc, 'Slowest locations by step');
       const rows = perStep.rows.slice(0, TABLE_MAX_LOCATIONS);
       const capped = perStep.capped ? ` Only the first ${fmtInt(perStep.pairs)} step × location pairs seen are ranked.` : '';
-      paragraph(doc, `Step × location pairs by p95 latency. ${topNote(rows.length, perStep.pairs, 'pairs', 'results.ndjson')}${capped}`.trim(), { color: COLORS.muted });
+      const shown = rows.length < perStep.pairs ? ` ${rows.length} of ${fmtInt(perStep.pairs)} pairs shown.` : '';
+      paragraph(doc, `Step × location pairs by p95 latency: a location is ranked within each step.${shown}${capped}`, { color: COLORS.muted });
       table(
         doc,
         [
