@@ -99,12 +99,12 @@ test('a three-step journey captures a token and an id and uses them; checks are 
   assert.ok(detail.every((r) => r.ok && r.checks!.every((c) => c.ok)), JSON.stringify(detail));
 
   const steps = summary.checks!.steps;
-  assert.deepEqual(steps['list']!['json items count >= 10'], { passed: 0, failed: 2 });
+  assert.deepEqual(steps['list']!['json items count >= 10'], { passed: 0, failed: 2, firstFailure: '3 item(s)' });
   assert.deepEqual(steps['list']!['json items count >= 3'], { passed: 2, failed: 0 });
   assert.deepEqual(steps['detail']!['json item.id equals "b2"'], { passed: 2, failed: 0 });
   assert.deepEqual(steps['login']!['capture session'], { passed: 2, failed: 0 });
   // login: Jo passes 2 checks + 2 captures per visit; Max fails status 201 and still captures the token.
-  assert.deepEqual(steps['login']!['status 201'], { passed: 0, failed: 2 });
+  assert.deepEqual(steps['login']!['status 201'], { passed: 0, failed: 2, firstFailure: 'status 200' });
   assert.deepEqual(summary.checks!.personaSteps['Jo'], { login: { passed: 8, failed: 0 }, list: { passed: 6, failed: 2 }, detail: { passed: 10, failed: 0 } });
   assert.deepEqual(summary.checks!.personas['Jo'], { passed: 24, failed: 2 });
   assert.deepEqual(summary.checks!.personas['Max'], { passed: 2, failed: 2 });

@@ -30,5 +30,5 @@ test('README: the Sessions example logs in once per VU and once for the run; eve
   assert.equal(api.stats.byPath.get('/api/cart'), 6);
   assert.match(last, /setup: 5 session\(s\) incl\. the run-level one; 0 failed; 5 request\(s\), 0 error\(s\)/);
   assert.match(last, /teardown: 5 session\(s\)/);
-  assert.match(last, /throughput .*, 0 errors/);
+  assert.match(last, /throughput .*, 0 request errors, 0 of \d+ checks failed/);
 });

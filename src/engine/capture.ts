@@ -27,6 +27,12 @@ export class ResponseView {
     const value = this.headers?.[name.toLowerCase()];
     return Array.isArray(value) ? value[0] : value;
   }
+
+  /** Every value of a header (Set-Cookie comes as several); empty when it is absent. */
+  headerValues(name: string): string[] {
+    const value = this.headers?.[name.toLowerCase()];
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  }
 }
 
 /** `data.items[0].id`, `$.token`, `items.0.id`: dot keys and [index] segments. */

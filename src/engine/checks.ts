@@ -1,12 +1,45 @@
 /** Judging a step's response against its `expect` list. Pure: a response in, results out. */
-import type { Check } from '../inputs/journey.js';
+import type { ValidateFunction } from 'ajv';
+import { compileBodySchema, describeSchemaError } from '../inputs/body-schema.js';
+import { statusAccepted, type Check } from '../inputs/journey.js';
 import { valueAtJsonPath, type ResponseView } from './capture.js';
 import type { CheckResult } from './records.js';
+import { compileValue, type RenderContext } from './template.js';
 
 export interface CheckInput {
   status: number | null;
   latencyMs: number;
   view: ResponseView;
+  /** What `equals` values and `contains` text render with (placeholders); without it they are used as written. */
+  render?: RenderContext;
+  /** A failed check on such a header says `[redacted]` instead of the value it got. */
+  isSensitiveHeader?: (name: string) => boolean;
+}
+
+/** What a check needs at judging time, built once per check (regular expressions, schemas, templates). */
+interface Compiled {
+  expected?: (ctx: RenderContext) => unknown;
+  regex?: RegExp;
+  validate?: ValidateFunction;
+}
+
+const compiledChecks = new WeakMap<Check, Compiled>();
+
+function compiledFor(check: Check): Compiled {
+  let c = compiledChecks.get(check);
+  if (c) return c;
+  c = {};
+  if ((check.kind === 'json' || check.kind === 'header') && check.op === 'equals') c.expected = compileValue(check.equals);
+  if (check.kind === 'contains') c.expected = compileValue(check.text);
+  if ((check.kind === 'json' || check.kind === 'header') && check.pattern !== undefined) c.regex = new RegExp(check.pattern);
+  if (check.kind === 'schema') {
+    const validate = compileBodySchema(check.schema);
+    // Refused at load already; a schema reaching here compiles.
+    if (typeof validate === 'string') throw new Error(validate);
+    c.validate = validate;
+  }
+  compiledChecks.set(check, c);
+  return c;
 }
 
 const show = (value: unknown): string => {
@@ -25,17 +58,49 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+const rendered = (c: Compiled, input: CheckInput, fallback: unknown): unknown => (c.expected && input.render ? c.expected(input.render) : fallback);
+
 export function runCheck(check: Check, input: CheckInput): CheckResult {
   const fail = (message: string): CheckResult => ({ name: check.label, ok: false, message });
   const pass: CheckResult = { name: check.label, ok: true };
   switch (check.kind) {
     case 'status':
-      return input.status !== null && check.codes.includes(input.status) ? pass : fail(input.status === null ? 'no response' : `status ${input.status}`);
+      return input.status !== null && statusAccepted(check, input.status) ? pass : fail(input.status === null ? 'no response' : `status ${input.status}`);
     case 'latency':
       return input.latencyMs < check.maxMs ? pass : fail(`took ${Math.round(input.latencyMs)} ms`);
-    case 'contains':
+    case 'contains': {
       if (input.view.bodyText === undefined) return fail('no body');
-      return input.view.bodyText.includes(check.text) ? pass : fail('not in the body');
+      const text = String(rendered(compiledFor(check), input, check.text));
+      return input.view.bodyText.includes(text) ? pass : fail(text === check.text ? 'not in the body' : `${show(text)} not in the body`);
+    }
+    case 'header': {
+      const values = input.view.headerValues(check.name);
+      const secret = input.isSensitiveHeader?.(check.name) ?? false;
+      const got = () => `got ${secret ? '[redacted]' : show(values.length === 1 ? values[0] : values)}`;
+      switch (check.op) {
+        case 'exists':
+          return values.length > 0 ? pass : fail('missing');
+        case 'absent':
+          return values.length === 0 ? pass : fail(`present: ${secret ? '[redacted]' : show(values[0])}`);
+        case 'equals': {
+          if (values.length === 0) return fail('missing');
+          const expected = String(rendered(compiledFor(check), input, check.equals));
+          return values.some((v) => v === expected) ? pass : fail(got());
+        }
+        case 'matches': {
+          if (values.length === 0) return fail('missing');
+          const re = compiledFor(check).regex!;
+          return values.some((v) => re.test(v)) ? pass : fail(got());
+        }
+      }
+      break;
+    }
+    case 'schema': {
+      const body = input.view.json();
+      if (body === undefined) return fail('the body is not JSON');
+      const validate = compiledFor(check).validate!;
+      return validate(body) ? pass : fail(validate.errors?.[0] ? describeSchemaError(validate.errors[0]) : 'does not match');
+    }
     case 'json': {
       const body = input.view.json();
       if (body === undefined) return fail('the body is not JSON');
@@ -47,10 +112,10 @@ export function runCheck(check: Check, input: CheckInput): CheckResult {
           return at.found ? fail(`present: ${show(at.value)}`) : pass;
         case 'equals':
           if (!at.found) return fail('missing');
-          return deepEqual(at.value, check.equals) ? pass : fail(`got ${show(at.value)}`);
+          return deepEqual(at.value, rendered(compiledFor(check), input, check.equals)) ? pass : fail(`got ${show(at.value)}`);
         case 'matches':
           if (!at.found) return fail('missing');
-          return new RegExp(check.pattern!).test(typeof at.value === 'string' ? at.value : show(at.value)) ? pass : fail(`got ${show(at.value)}`);
+          return compiledFor(check).regex!.test(typeof at.value === 'string' ? at.value : show(at.value)) ? pass : fail(`got ${show(at.value)}`);
         case 'minCount': {
           if (!at.found) return fail('missing');
           const v = at.value;
@@ -61,6 +126,7 @@ export function runCheck(check: Check, input: CheckInput): CheckResult {
       }
     }
   }
+  return fail('unknown check');
 }
 
 export function runChecks(checks: readonly Check[], input: CheckInput): CheckResult[] {

@@ -13,6 +13,8 @@ import type { HostAllowList } from './allow-hosts.js';
 import { classifyCache, detectorsFor } from './cache-status.js';
 import { ResponseView, captureValue } from './capture.js';
 import { runChecks } from './checks.js';
+import { compileValue, type RenderContext } from './template.js';
+import { visitValues } from './visit-values.js';
 import { systemClock, type Clock } from './clock.js';
 import { HarnessCache } from './dedupe.js';
 import { sendRequest, type CookieHandler, type HttpOutcome, type RedirectPolicy, type SendOptions } from './http.js';
@@ -20,6 +22,7 @@ import type { CheckResult, ResultRecord } from './records.js';
 import type { BuiltRequest, RequestBuilder } from './request-builder.js';
 import { isRetryable, retryDelay } from './retry.js';
 import { maskRecord } from './session.js';
+import { statusAccepted, type Capture } from '../inputs/journey.js';
 
 export interface JourneyEngineOptions {
   buildRequest: RequestBuilder;
@@ -44,6 +47,8 @@ export interface JourneyEngineOptions {
   sessions?: SessionLayer | null;
   /** The run-level setup's captures, `{{setup.NAME}}` (absent: none). */
   setupVars?: Readonly<Record<string, unknown>>;
+  /** The run's seed: each visit's `$` template functions draw from a stream of (this, visit id). Default 1. */
+  valuesSeed?: number;
 }
 
 /** What the journey runner asks of the sessions: a runner of visits in sessions, built over the step runner. */
@@ -59,7 +64,7 @@ export interface JourneyJob {
   iteration: number;
   /** Open model: when the visit was due, on the clock's monotonic scale. Records then carry response times. */
   dueAt?: number;
-  /** The virtual user (1-based, stable for its life); 0: none (an open-model arrival). Sessions are kept per VU. */
+  /** The virtual user (1-based, stable for its life; `{{vu}}`); 0: none (an open-model arrival). Sessions are kept per VU. */
   vu: number;
 }
 
@@ -146,6 +151,7 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
   // Dedupe hands one response to many steps, whose checks may need the body.
   const keepAllBodies = Boolean(options.cache.jsonPath) || harness !== null;
   const cacheDetectors = detectorsFor(options.cache);
+  const sensitive = (name: string) => redactor.isSensitiveHeader(name);
 
   // The same for every attempt: built once, not per request.
   const sendWithoutBody: SendOptions = {
@@ -238,6 +244,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     const { vars } = ctx;
     const cookies = ctx.cookies ?? null;
     let failure: string | null = null;
+    const visit = visitValues(options.valuesSeed ?? 1, job.id, job.vu ?? 0, () => clock.wallNow());
+    const render: RenderContext = { persona: job.persona, location: job.location, iteration: job.iteration, vars, visit, ...(ctx.setup ? { setup: ctx.setup } : {}) };
     let dueAt = job.dueAt;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -251,7 +259,7 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
 
       let out: BuiltRequest;
       try {
-        out = options.buildRequest(job.persona, job.location, job.iteration, step, vars, ctx.setup);
+        out = options.buildRequest(job.persona, job.location, job.iteration, step, vars, ctx.setup, visit);
       } catch (err) {
         records.push(templateFailure(job, step?.name ?? 'request', err));
         if (ctx.mask) maskRecord(records[records.length - 1]!, ctx.mask);
@@ -278,13 +286,16 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
       if (step) {
         // A listed status is an expected answer, not an error (e.g. a 404 a step asks for).
         const statusCheck = step.expect.find((c) => c.kind === 'status');
-        if (statusCheck && final.status !== null && statusCheck.codes.includes(final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
+        if (statusCheck?.kind === 'status' && final.status !== null && statusAccepted(statusCheck, final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
           sent = { ...sent, outcome: { ...final, ok: true, error: null, message: undefined } };
         }
         const latencyMs = source === 'origin' ? final.latencyMs : end - started;
-        checks = runChecks(step.expect, { status: final.status, latencyMs, view });
+        checks = runChecks(step.expect, { status: final.status, latencyMs, view, render, isSensitiveHeader: sensitive });
+        // Messages quote the response; they go to results.ndjson and the summary, so secrets come out here.
+        for (const c of checks) if (c.message !== undefined) c.message = redactor.text(c.message);
         for (const capture of step.capture) {
-          const value = sent.outcome.ok ? captureValue(capture, view) : undefined;
+          let value = sent.outcome.ok ? captureValue(capture, view) : undefined;
+          if (value === undefined && 'default' in capture) value = defaultOf(capture)(render);
           if (value === undefined) checks.push({ name: `capture ${capture.name}`, ok: false, message: 'not found in the response' });
           else {
             vars[capture.name] = value;
@@ -322,5 +333,14 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
 }
 
 function stepNeedsBody(step: JourneyStep): boolean {
-  return step.expect.some((c) => c.kind === 'json' || c.kind === 'contains') || step.capture.some((c) => !('header' in c.source));
+  return step.expect.some((c) => c.kind === 'json' || c.kind === 'contains' || c.kind === 'schema') || step.capture.some((c) => !('header' in c.source));
+}
+
+const defaults = new WeakMap<Capture, (ctx: RenderContext) => unknown>();
+
+/** A capture's default, compiled once (it may hold placeholders). */
+function defaultOf(capture: Capture): (ctx: RenderContext) => unknown {
+  let render = defaults.get(capture);
+  if (!render) defaults.set(capture, (render = compileValue(capture.default)));
+  return render;
 }

@@ -3,6 +3,7 @@ import type { JourneyStep } from '../inputs/journey.js';
 import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 import type { OutgoingRequest } from './http.js';
+import type { VisitValues } from './visit-values.js';
 
 export interface BuiltRequest extends OutgoingRequest {
   /** Step name for per-step metrics (`request` for a single-request persona). */
@@ -11,8 +12,8 @@ export interface BuiltRequest extends OutgoingRequest {
   displayUrl: string;
 }
 
-/** With `step`, builds that journey step's request, `{{vars.NAME}}` taken from `vars`, `{{setup.NAME}}` from `setup`. */
-export type RequestBuilder = (persona: Persona, location: Location, iteration: number, step?: JourneyStep, vars?: Record<string, unknown>, setup?: Readonly<Record<string, unknown>>) => BuiltRequest;
+/** With `step`, builds that journey step's request, `{{vars.NAME}}` taken from `vars`, `{{setup.NAME}}` from `setup`; `visit` feeds `{{vu}}`, `{{visit}}` and the `$` functions. */
+export type RequestBuilder = (persona: Persona, location: Location, iteration: number, step?: JourneyStep, vars?: Record<string, unknown>, setup?: Readonly<Record<string, unknown>>, visit?: VisitValues) => BuiltRequest;
 
 /**
  * Builds the request of one work item from the persona's effective template (its own `request` merged
@@ -22,14 +23,14 @@ export function createRequestBuilder(baseUrl: string, defaultTemplate: RequestTe
   const compiled = new Map<string, CompiledTemplate>();
   const compiledSteps = new WeakMap<JourneyStep, CompiledTemplate>();
   const base = baseUrl.replace(/\/+$/, '');
-  return (persona, location, iteration, step, vars, setup) => {
+  return (persona, location, iteration, step, vars, setup, visit) => {
     let render = step ? compiledSteps.get(step) : compiled.get(persona.name);
     if (!render) {
       render = compileTemplate(step ? step.request : (persona.request ?? { ...defaultTemplate, headers: { ...defaultTemplate.headers, ...persona.headers } }));
       if (step) compiledSteps.set(step, render);
       else compiled.set(persona.name, render);
     }
-    const r = render({ persona, location, iteration, ...(vars ? { vars } : {}), ...(setup ? { setup } : {}) });
+    const r = render({ persona, location, iteration, ...(vars ? { vars } : {}), ...(setup ? { setup } : {}), ...(visit ? { visit } : {}) });
     let url = r.url ?? `${base}${r.path?.startsWith('/') ? '' : '/'}${r.path ?? ''}`;
     if (r.query.length) {
       const search = new URLSearchParams(r.query).toString();

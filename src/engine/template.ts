@@ -5,9 +5,10 @@
  * number); a placeholder inside a longer string is stringified.
  */
 import { InputError } from '../errors.js';
-import { EXACTLY_ONE, lookup, parsePlaceholder, PLACEHOLDER } from '../inputs/template.js';
+import { EXACTLY_ONE, lookup, parsePlaceholder, PLACEHOLDER, type PlaceholderRef } from '../inputs/template.js';
 import type { Location, Persona, RequestTemplate } from '../inputs/types.js';
 import { multipartBody, type RenderedPart, type StreamedBody } from './multipart.js';
+import { randomInt, randomString, randomUuid, visitValues, type VisitValues } from './visit-values.js';
 
 export interface RenderContext {
   persona: Persona;
@@ -16,6 +17,8 @@ export interface RenderContext {
   vars?: Record<string, unknown>;
   /** The run-level setup's captures (`{{setup.NAME}}`). */
   setup?: Readonly<Record<string, unknown>>;
+  /** `{{vu}}`, `{{visit}}` and the `$` functions; without it they draw from seed 1 under an empty visit id. */
+  visit?: VisitValues;
 }
 
 export interface RenderedRequest {
@@ -42,10 +45,50 @@ export type CompiledTemplate = (ctx: RenderContext) => RenderedRequest;
 type Getter = (ctx: RenderContext) => unknown;
 type Part = string | ((ctx: RenderContext) => string);
 
+let noVisit: VisitValues | null = null;
+const visitOf = (c: RenderContext): VisitValues => c.visit ?? (noVisit ??= visitValues(1, '', 0, Date.now));
+
 function getterFor(expression: string): Getter {
   const ref = parsePlaceholder(expression);
   if (typeof ref === 'string') throw new InputError('E_TEMPLATE', { file: 'request template' }, `placeholder {{${expression}}}: ${ref}`);
+  return getterOf(ref);
+}
+
+function getterOf(ref: PlaceholderRef): Getter {
   switch (ref.root) {
+    case 'vu':
+      return (c) => visitOf(c).vu;
+    case 'visit':
+      return (c) => visitOf(c).visit;
+    case 'fn':
+      switch (ref.fn) {
+        case 'uuid':
+          return (c) => randomUuid(visitOf(c).random);
+        case 'now':
+          return (c) => new Date(visitOf(c).wallNow()).toISOString();
+        case 'timestamp':
+          return (c) => Math.floor(visitOf(c).wallNow());
+        case 'lbrace':
+          return () => '{';
+        case 'randomInt': {
+          const { min, max } = ref;
+          return (c) => randomInt(visitOf(c).random, min, max);
+        }
+        case 'randomString': {
+          const { length } = ref;
+          return (c) => randomString(visitOf(c).random, length);
+        }
+        case 'randomFrom': {
+          const list = getterOf(ref.from);
+          return (c) => {
+            const items = list(c);
+            // Checked at load for a persona param; a captured value is whatever the response held.
+            if (!Array.isArray(items) || items.length === 0) return undefined;
+            return items[Math.floor(visitOf(c).random() * items.length)];
+          };
+        }
+      }
+      break;
     case 'iteration':
       return (c) => c.iteration;
     case 'location':
@@ -139,6 +182,34 @@ function compileJson(value: unknown): Part[] {
     return [...parts, '}'];
   }
   return [JSON.stringify(value ?? null)];
+}
+
+/**
+ * A value from the inputs (an `expect` value, a capture default): a string that is exactly one
+ * placeholder keeps the value's type, other strings are rendered as text, lists and maps item by item.
+ * A value without placeholders is returned as it is, with no work per call.
+ */
+export function compileValue(value: unknown): (ctx: RenderContext) => unknown {
+  if (!hasPlaceholder(value)) return () => value;
+  if (typeof value === 'string') {
+    const single = singlePlaceholder(value);
+    if (single) return single;
+    const text = compileString(value);
+    return (c) => renderPart(text, c);
+  }
+  if (Array.isArray(value)) {
+    const items = value.map(compileValue);
+    return (c) => items.map((item) => item(c));
+  }
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, compileValue(v)] as const);
+  return (c) => Object.fromEntries(entries.map(([k, v]) => [k, v(c)]));
+}
+
+function hasPlaceholder(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('{{');
+  if (Array.isArray(value)) return value.some(hasPlaceholder);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(hasPlaceholder);
+  return false;
 }
 
 type QueryEntry = (ctx: RenderContext, out: Array<[string, string]>) => void;

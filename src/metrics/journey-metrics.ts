@@ -11,7 +11,12 @@ import { WarmupCurve, type WarmupSummary } from './warmup.js';
 export interface CheckCounts {
   passed: number;
   failed: number;
+  /** Per step and check only: the message of the first failure seen (secrets redacted), e.g. `got "MISS"`. */
+  firstFailure?: string;
 }
+
+/** A first-failure message is kept short: it is a hint for the table, results.ndjson has them all. */
+const MAX_FAILURE_MESSAGE = 200;
 
 export interface ChecksSummary {
   /** step → check label → counts. */
@@ -47,12 +52,15 @@ export interface JourneyMetricsSummary {
 const count = (map: Map<string, number>, key: string, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 const sorted = <V>(map: Map<string, V>): Record<string, V> => Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
-function addCounts(into: Map<string, CheckCounts>, key: string, passed: number, failed: number): void {
-  const c = into.get(key);
+function addCounts(into: Map<string, CheckCounts>, key: string, passed: number, failed: number, firstFailure?: string): void {
+  let c = into.get(key);
   if (c) {
     c.passed += passed;
     c.failed += failed;
-  } else into.set(key, { passed, failed });
+  } else into.set(key, (c = { passed, failed }));
+  if (firstFailure !== undefined && c.firstFailure === undefined) {
+    c.firstFailure = firstFailure.length > MAX_FAILURE_MESSAGE ? `${firstFailure.slice(0, MAX_FAILURE_MESSAGE - 3)}...` : firstFailure;
+  }
 }
 
 export class JourneyMetrics {
@@ -76,7 +84,7 @@ export class JourneyMetrics {
       let passed = 0;
       for (const c of r.checks) {
         if (c.ok) passed++;
-        this.countStepCheck(r.step, c.name, c.ok ? 1 : 0, c.ok ? 0 : 1);
+        this.countStepCheck(r.step, c.name, c.ok ? 1 : 0, c.ok ? 0 : 1, c.ok ? undefined : (c.message ?? 'failed'));
       }
       this.countChecks(r.persona, r.step, passed, r.checks.length - passed);
     }
@@ -102,10 +110,10 @@ export class JourneyMetrics {
     addCounts(ps, step, passed, failed);
   }
 
-  private countStepCheck(step: string, label: string, passed: number, failed: number): void {
+  private countStepCheck(step: string, label: string, passed: number, failed: number, firstFailure?: string): void {
     let labels = this.stepChecks.get(step);
     if (!labels) this.stepChecks.set(step, (labels = new Map()));
-    addCounts(labels, label, passed, failed);
+    addCounts(labels, label, passed, failed, firstFailure);
   }
 
   /** Target cache hits and misses seen on retried attempts (they reached the target too). */
@@ -114,7 +122,7 @@ export class JourneyMetrics {
   }
 
   merge(other: JourneyMetrics): void {
-    for (const [step, labels] of other.stepChecks) for (const [label, c] of labels) this.countStepCheck(step, label, c.passed, c.failed);
+    for (const [step, labels] of other.stepChecks) for (const [label, c] of labels) this.countStepCheck(step, label, c.passed, c.failed, c.firstFailure);
     for (const [persona, steps] of other.personaStepChecks) for (const [step, c] of steps) this.countChecks(persona, step, c.passed, c.failed);
     if (other.retries) (this.retries ??= new ScopeAggregate()).merge(other.retries);
     for (const [p, n] of other.retriesByPersona) count(this.retriesByPersona, p, n);
@@ -144,7 +152,7 @@ export class JourneyMetrics {
 
   static fromSummary(s: JourneyMetricsSummary): JourneyMetrics {
     const m = new JourneyMetrics();
-    for (const [step, labels] of Object.entries(s.checks?.steps ?? {})) for (const [label, c] of Object.entries(labels)) m.countStepCheck(step, label, c.passed, c.failed);
+    for (const [step, labels] of Object.entries(s.checks?.steps ?? {})) for (const [label, c] of Object.entries(labels)) m.countStepCheck(step, label, c.passed, c.failed, c.firstFailure);
     for (const [persona, steps] of Object.entries(s.checks?.personaSteps ?? {})) for (const [step, c] of Object.entries(steps)) m.countChecks(persona, step, c.passed, c.failed);
     if (s.retries) {
       const { byPersona, ...scope } = s.retries;

@@ -9,6 +9,11 @@ import { scanResults, type ResultSink } from './scan.js';
 import { shownPath } from '../run-dir/paths.js';
 import { endsInCutOffLine } from '../run-dir/results.js';
 import { readComparison } from './compare.js';
+import { hasJourneySteps } from './content.js';
+import { StepLocationTally } from './step-locations.js';
+
+/** Rows of the slowest step × location pairs the reports may show (the PDF shows 25, the HTML more). */
+const STEP_LOCATION_ROWS = 200;
 
 export interface FormatBuilder {
   /** Optional per-result sink fed during the single pass over results.ndjson (requests.csv). */
@@ -84,8 +89,10 @@ export async function buildReports(dir: string, formats: string[] = DEFAULT_FORM
         }
       },
     }));
+    const stepLocations = hasJourneySteps(summary) ? new StepLocationTally() : null;
     // A damaged results.ndjson is not an artifact failure: it throws (exit 2) from here.
-    const facts = await scanResults(dir, guarded, summary.load?.phases, summary.segments);
+    const facts = await scanResults(dir, stepLocations ? [...guarded, stepLocations] : guarded, summary.load?.phases, summary.segments);
+    if (stepLocations) facts.stepLocations = stepLocations.facts(STEP_LOCATION_ROWS);
     for (const [name, sink] of [...sinks]) {
       sinks.delete(name);
       if (failed.has(name)) await sink.abort().catch(() => undefined);

@@ -1,13 +1,49 @@
 import type { ChalkInstance } from 'chalk';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { SATURATED_NOTE, worstLoopDelay, type GeneratorHealth } from '../metrics/generator.js';
+import type { CheckCounts } from '../metrics/journey-metrics.js';
 import type { RunSummary } from '../run-dir/types.js';
 import { printable } from '../util/printable.js';
+import { checkRows, checkTotals, stepRows } from './content.js';
 import { completionText, textMs as formatMs, textPct as pct } from './format.js';
 import { startNote } from './start-note.js';
 
-function row(label: string, s: ScopeSummary): string[] {
-  return [printable(label), String(s.requests), pct(s.successRate), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
+/** The console lists this many checks, worst first; csv/checks.csv has every one. */
+export const CONSOLE_MAX_CHECKS = 30;
+const MAX_MESSAGE = 70;
+
+function row(label: string, s: ScopeSummary, checks?: CheckCounts | null): string[] {
+  const cells = [printable(label), String(s.requests), pct(s.successRate)];
+  if (checks !== undefined) cells.push(checks ? pct(checks.passed + checks.failed === 0 ? null : checks.passed / (checks.passed + checks.failed)) : '-');
+  return [...cells, formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate), `${s.cache.hit}/${s.cache.hit + s.cache.miss}`];
+}
+
+const short = (text: string) => (text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE - 3)}...` : text);
+
+/** The checks table: each check's passed, failed, % and first failure, worst first. */
+export function renderChecksTable(summary: RunSummary, c: ChalkInstance): string {
+  const totals = checkTotals(summary);
+  if (!totals) return '';
+  const rows = checkRows(summary);
+  const shown = rows.slice(0, CONSOLE_MAX_CHECKS);
+  const lines = alignColumns(
+    [['step', 'check', 'passed', 'failed', '%', 'first failure'], ...shown.map((r) => [printable(r.step), printable(r.check), String(r.passed), String(r.failed), pct(r.passRate), r.firstFailure === null ? '' : printable(short(r.firstFailure))])],
+    { left: [0, 1, 5], trimEnd: true },
+  );
+  const title = `checks: ${totals.passed} passed, ${totals.failed} failed (${pct(totals.passRate)} passed)`;
+  const more = rows.length > shown.length ? `\n${shown.length} of ${rows.length} checks shown (worst first); all are in csv/checks.csv` : '';
+  return `${c.bold(totals.failed > 0 ? c.red(title) : title)}\n${c.bold(lines[0]!)}\n${lines.slice(1).map((l, i) => (shown[i]!.failed > 0 ? c.red(l) : l)).join('\n')}${more}\n`;
+}
+
+/** The steps table: per journey step requests, errors, p50/p95/p99 and hit rate. */
+export function renderStepsTable(summary: RunSummary, c: ChalkInstance): string {
+  const steps = stepRows(summary);
+  if (steps.length === 0) return '';
+  const lines = alignColumns([
+    ['step', 'requests', 'errors', 'p50', 'p95', 'p99', 'hit rate'],
+    ...steps.map(([name, s]) => [printable(name), String(s.requests), String(s.errors), formatMs(s.latency.p50), formatMs(s.latency.p95), formatMs(s.latency.p99), pct(s.cache.hitRate)]),
+  ]);
+  return `${c.bold(lines[0]!)}\n${lines.slice(1).join('\n')}\n`;
 }
 
 /**
@@ -25,15 +61,23 @@ export function alignColumns(rows: string[][], options: { left?: readonly number
 
 /** The end-of-run table: one row per persona and a total. Pure: summary in, text out. */
 export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
-  const header = ['persona', 'requests', 'success', 'p50', 'p95', 'p99', 'hit rate', 'hits'];
-  const rows = [header, ...Object.entries(summary.personas).map(([name, s]) => row(name, s)), row('all', summary.global)];
+  // With checks, `success` (no HTTP or transport error) stands beside the checks' pass rate, never alone.
+  const checks = summary.checks;
+  const totals = checkTotals(summary);
+  const header = ['persona', 'requests', checks ? 'http ok' : 'success', ...(checks ? ['checks'] : []), 'p50', 'p95', 'p99', 'hit rate', 'hits'];
+  const rows = [
+    header,
+    ...Object.entries(summary.personas).map(([name, s]) => row(name, s, checks ? (checks.personas[name] ?? null) : undefined)),
+    row('all', summary.global, totals ?? undefined),
+  ];
   const lines = alignColumns(rows);
   const out = [c.bold(lines[0]!), ...lines.slice(1, -1), c.bold(lines[lines.length - 1]!)];
   const g = summary.global;
   const extra: string[] = [];
   extra.push(
-    `throughput ${g.rps === null ? '-' : `${g.rps.toFixed(1)} req/s`}, ${g.errors} errors` +
-      (Object.keys(g.errorCodes).length ? ` (${Object.entries(g.errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''),
+    `throughput ${g.rps === null ? '-' : `${g.rps.toFixed(1)} req/s`}, ${g.errors} ${totals ? 'request errors' : 'errors'}` +
+      (Object.keys(g.errorCodes).length ? ` (${Object.entries(g.errorCodes).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
+      (totals ? `, ${totals.failed} of ${totals.passed + totals.failed} checks failed` : ''),
   );
   extra.push(`cache: ${g.cache.hit} hits, ${g.cache.miss} misses, ${g.cache.unknown + g.cache.stale + g.cache.bypass} other → hit rate ${pct(g.cache.hitRate)}`);
   const { load, harnessCache, retries } = summary;
@@ -50,7 +94,8 @@ export function renderRunTable(summary: RunSummary, c: ChalkInstance): string {
   if (started) extra.push(started);
   // A partial table must not pass for a whole one.
   const label = summary.status === 'complete' ? '' : `${c.yellow(`partial results (${summary.status}): ${completionText(summary)}; the figures cover only those`)}\n`;
-  return `${label}${out.join('\n')}\n\n${extra.join('\n')}\n`;
+  const tables = [renderStepsTable(summary, c), renderChecksTable(summary, c)].filter((t) => t !== '');
+  return `${label}${out.join('\n')}\n\n${extra.join('\n')}\n${tables.map((t) => `\n${t}`).join('')}`;
 }
 
 /** troupe's own health in one line, and a warning when it was the bottleneck. */

@@ -3,7 +3,9 @@
  * figures were measured. The PDF and the HTML report both render these, so they cannot disagree.
  */
 import { SATURATED_NOTE, worstLoopDelay } from '../metrics/generator.js';
+import type { ScopeSummary } from '../metrics/aggregate.js';
 import { HISTOGRAM_PRECISION } from '../metrics/histogram.js';
+import type { CheckCounts } from '../metrics/journey-metrics.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as fmtArrivals, fmtRps } from './format.js';
 import type { RunData } from './run-data.js';
 import { startNote } from './start-note.js';
@@ -94,11 +96,9 @@ export function highlights(data: RunData): string[] {
   if (summary.load && summary.load.dropped > 0) {
     out.push(`${fmtInt(summary.load.dropped)} of ${fmtInt(summary.load.arrivals)} arrivals were dropped: ${fmtInt(summary.load.maxInFlight)} journeys were already in flight.`);
   }
-  if (summary.checks) {
-    let passed = 0;
-    let failed = 0;
-    for (const c of Object.values(summary.checks.personas)) (passed += c.passed), (failed += c.failed);
-    out.push(failed === 0 ? `All ${fmtInt(passed)} journey checks passed.` : `${fmtInt(failed)} of ${fmtInt(passed + failed)} journey checks failed (see Checks).`);
+  const checks = checkTotals(summary);
+  if (checks) {
+    out.push(checks.failed === 0 ? `All ${fmtInt(checks.passed)} journey checks passed.` : `${fmtInt(checks.failed)} of ${fmtInt(checks.passed + checks.failed)} journey checks failed (see Checks).`);
   }
   if (summary.harnessCache) {
     out.push(`troupe's own cache (cache.dedupe) answered ${fmtInt(summary.harnessCache.hits)} requests; they are not in the target's figures.`);
@@ -109,6 +109,41 @@ export function highlights(data: RunData): string[] {
     out.push(`Most frequent error: ${top.code}${top.status === null ? '' : ` (HTTP ${top.status})`}, ${fmtInt(top.count)} of ${fmtInt(g.errors)} errors.`);
   } else if (g.requests > 0) out.push('No request failed.');
   return out;
+}
+
+export interface CheckRow {
+  step: string;
+  check: string;
+  passed: number;
+  failed: number;
+  /** passed / (passed + failed); null when neither. */
+  passRate: number | null;
+  /** The first failure's message; null when the check never failed (or the summary predates the field). */
+  firstFailure: string | null;
+}
+
+const passRate = (c: CheckCounts) => (c.passed + c.failed === 0 ? null : c.passed / (c.passed + c.failed));
+
+/** The checks table, step × check, worst first: lowest pass rate, then most failures. The console, PDF and HTML show these rows. */
+export function checkRows(summary: RunData['summary']): CheckRow[] {
+  const rows = Object.entries(summary.checks?.steps ?? {}).flatMap(([step, labels]) =>
+    Object.entries(labels).map(([check, c]): CheckRow => ({ step, check, passed: c.passed, failed: c.failed, passRate: passRate(c), firstFailure: c.firstFailure ?? null })),
+  );
+  return rows.sort((a, b) => (a.passRate ?? 1) - (b.passRate ?? 1) || b.failed - a.failed || (a.step + a.check < b.step + b.check ? -1 : 1));
+}
+
+/** All checks of the run; null when it ran none. */
+export function checkTotals(summary: RunData['summary']): { passed: number; failed: number; passRate: number | null } | null {
+  if (!summary.checks) return null;
+  let passed = 0;
+  let failed = 0;
+  for (const c of Object.values(summary.checks.personas)) (passed += c.passed), (failed += c.failed);
+  return { passed, failed, passRate: passRate({ passed, failed }) };
+}
+
+/** The steps table: per step requests, errors, p50/p95/p99 and hit rate; empty for a run without journey steps. */
+export function stepRows(summary: RunData['summary']): Array<[string, ScopeSummary]> {
+  return hasJourneySteps(summary) ? Object.entries(summary.steps) : [];
 }
 
 /** Whether the run had journey steps worth a table: a run without journeys has one implicit step, `request`, whose row would repeat the total. */

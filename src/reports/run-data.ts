@@ -11,6 +11,7 @@ import { rebuildSummary } from '../run-dir/rebuild.js';
 import type { ArrivalFacts } from './arrivals.js';
 import type { ErrorRow } from './errors-table.js';
 import type { SecondRow } from './timeseries.js';
+import type { StepLocationFacts } from './step-locations.js';
 import type { Comparison } from './compare.js';
 import { completionText } from './format.js';
 
@@ -23,6 +24,8 @@ export interface RunFacts {
   timeseries: SecondRow[];
   /** Open model only: arrivals per phase and per persona, from results.ndjson. */
   arrivals?: ArrivalFacts;
+  /** Journey runs only: the slowest step × location pairs (see step-locations.ts). */
+  stepLocations?: StepLocationFacts;
 }
 
 export type { PersonaLocations };

@@ -176,7 +176,7 @@ export const summarySchema = z.looseObject({
   steps: z.record(z.string(), scopeSummarySchema),
   cacheStatus: z.record(z.string(), scopeSummarySchema),
   personaLocations: z.record(z.string(), z.record(z.string(), scopeSummarySchema)).optional().meta({ description: 'Older runs only: persona → location → light scope (latency only, 2 significant digits). Now left out (100 × 1,000 of them made summary.json ~90 MB); csv/locations.csv rebuilds them from results.ndjson.' }),
-  checks: objectOf<ChecksSummary>('Journey checks per step and persona.').optional(),
+  checks: objectOf<ChecksSummary>("Journey checks: steps[STEP][CHECK] = {passed, failed, firstFailure?} (the first failure's message), personas[PERSONA] and personaSteps[PERSONA][STEP] = {passed, failed}.").optional(),
   retries: objectOf<RetriesSummary>('Retried attempts, apart from first attempts.').optional(),
   harnessCache: objectOf<HarnessCacheSummary>("troupe's own response cache (cache.dedupe).").optional(),
   warmup: objectOf<WarmupSummary>('Warm-up requests, apart from the measured ones.').optional(),

@@ -31,6 +31,8 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     iterations: config.iterations,
     randomLocations: config.order === 'shuffled',
     retries: config.retries,
+    // The run's seed itself, not the shard's or the worker's: a visit draws the same values wherever it runs.
+    valuesSeed: config.seed,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
     locations: visitedLocations(inputs),
     buildRequest: createRequestBuilder(baseUrl, config.request, redactor),

@@ -4,7 +4,7 @@
  */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
-import { hasJourneySteps } from '../content.js';
+import { checkRows, stepRows } from '../content.js';
 import type { RunData } from '../run-data.js';
 
 export type Cell = { t: string; v: number | string | null };
@@ -55,16 +55,21 @@ export function reportTables(data: RunData): TableData[] {
   const personas = scopeTable('personas', 'Personas', 'Persona', summary.personas, 'csv/personas.csv');
   personas.footer = scopeRow('All personas', summary.global);
   const tables: TableData[] = [personas, scopeTable('locations', 'Locations', 'Location', summary.locations, 'csv/locations.csv')];
-  if (hasJourneySteps(summary)) tables.push(scopeTable('steps', 'Journey steps', 'Step', summary.steps, 'csv/steps.csv'));
+  const perStep = facts.stepLocations;
+  if (perStep) {
+    tables.push({
+      id: 'step-locations',
+      title: 'Slowest locations by step',
+      columns: ['Step', 'Location', 'Requests', 'Errors', 'p50', 'p95', 'p99', 'Hit rate'].map((label, i) => ({ label, numeric: i > 1 })),
+      rows: perStep.rows.map((r) => [str(r.step), str(r.location), int(r.requests), int(r.errors), num(r.p50, fmtMs), num(r.p95, fmtMs), num(r.p99, fmtMs), num(r.hitRate, fmtPct)]),
+      note: `Step × location pairs, the ${fmtInt(perStep.rows.length)} slowest by p95 of ${fmtInt(perStep.pairs)}${perStep.capped ? ' (only the first pairs seen are ranked)' : ''}.`,
+    });
+  }
+  const steps = stepRows(summary);
+  if (steps.length > 0) tables.push(scopeTable('steps', 'Journey steps', 'Step', Object.fromEntries(steps), 'csv/steps.csv'));
   if (summary.checks) {
-    const rows: Cell[][] = [];
-    for (const [step, checks] of Object.entries(summary.checks.steps)) {
-      for (const [label, c] of Object.entries(checks)) {
-        const total = c.passed + c.failed;
-        rows.push([str(step), str(label), int(c.passed), int(c.failed), num(total === 0 ? null : c.passed / total, fmtPct)]);
-      }
-    }
-    tables.push({ id: 'checks', title: 'Checks', columns: ['Step', 'Check', 'Passed', 'Failed', 'Pass rate'].map((label, i) => ({ label, numeric: i > 1 })), rows });
+    const rows: Cell[][] = checkRows(summary).map((r) => [str(r.step), str(r.check), int(r.passed), int(r.failed), num(r.passRate, fmtPct), str(r.firstFailure ?? '–')]);
+    tables.push({ id: 'checks', title: 'Checks', columns: ['Step', 'Check', 'Passed', 'Failed', 'Pass rate', 'First failure'].map((label, i) => ({ label, numeric: i > 1 && i < 5 })), rows });
   }
   const totalErrors = facts.errors.reduce((n, e) => n + e.count, 0);
   tables.push({

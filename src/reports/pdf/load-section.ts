@@ -5,6 +5,7 @@
  */
 import type { CheckCounts } from '../../metrics/journey-metrics.js';
 import type { RunSummary } from '../../run-dir/types.js';
+import { checkRows, checkTotals } from '../content.js';
 import { fmtInt, fmtMs, fmtPct, fmtPerSecond as rate } from '../format.js';
 import type { PdfSection } from './document.js';
 import { COLORS, ensureSpace, heading, paragraph, table } from './layout.js';
@@ -14,12 +15,6 @@ import { chart } from './sections.js';
 export const TABLE_MAX_CHECKS = 30;
 
 const passRate = (c: CheckCounts) => (c.passed + c.failed === 0 ? null : c.passed / (c.passed + c.failed));
-
-/** Step × check rows, worst first: lowest pass rate, then most failures. */
-export function worstChecks(summary: RunSummary): { step: string; check: string; counts: CheckCounts }[] {
-  const rows = Object.entries(summary.checks?.steps ?? {}).flatMap(([step, labels]) => Object.entries(labels).map(([check, counts]) => ({ step, check, counts })));
-  return rows.sort((a, b) => (passRate(a.counts) ?? 1) - (passRate(b.counts) ?? 1) || b.counts.failed - a.counts.failed || (a.step + a.check < b.step + b.check ? -1 : 1));
-}
 
 /** The cache section's sentences: the target's hit rate, its own counters, and troupe's cache, each apart. */
 export function cacheLines(summary: RunSummary): string[] {
@@ -101,20 +96,20 @@ export const loadSection: PdfSection = {
 
     if (summary.checks) {
       heading(doc, 'Checks');
-      const rows = worstChecks(summary);
-      const failed = rows.reduce((n, r) => n + r.counts.failed, 0);
-      const passed = rows.reduce((n, r) => n + r.counts.passed, 0);
-      paragraph(doc, `${fmtInt(passed)} checks passed, ${fmtInt(failed)} failed, worst first.${rows.length > TABLE_MAX_CHECKS ? ` ${TABLE_MAX_CHECKS} of ${fmtInt(rows.length)} shown; all are in csv/checks.csv.` : ''}`, { color: COLORS.muted });
+      const rows = checkRows(summary);
+      const totals = checkTotals(summary)!;
+      paragraph(doc, `${fmtInt(totals.passed)} checks passed, ${fmtInt(totals.failed)} failed (${fmtPct(totals.passRate)} passed), worst first.${rows.length > TABLE_MAX_CHECKS ? ` ${TABLE_MAX_CHECKS} of ${fmtInt(rows.length)} shown; all are in csv/checks.csv.` : ''}`, { color: COLORS.muted });
       table(
         doc,
         [
-          { header: 'Step', width: 1.6 },
-          { header: 'Check', width: 4 },
-          { header: 'Passed', width: 0.9, align: 'right' },
-          { header: 'Failed', width: 0.9, align: 'right' },
-          { header: 'Pass rate', width: 1, align: 'right' },
+          { header: 'Step', width: 1.3 },
+          { header: 'Check', width: 3 },
+          { header: 'Passed', width: 0.8, align: 'right' },
+          { header: 'Failed', width: 0.8, align: 'right' },
+          { header: 'Pass rate', width: 0.9, align: 'right' },
+          { header: 'First failure', width: 2.6 },
         ],
-        rows.slice(0, TABLE_MAX_CHECKS).map((r) => [r.step, r.check, fmtInt(r.counts.passed), fmtInt(r.counts.failed), fmtPct(passRate(r.counts))]),
+        rows.slice(0, TABLE_MAX_CHECKS).map((r) => [r.step, r.check, fmtInt(r.passed), fmtInt(r.failed), fmtPct(r.passRate), r.firstFailure ?? '–']),
       );
       const personas = Object.entries(summary.checks.personas).sort((a, b) => (passRate(a[1]) ?? 1) - (passRate(b[1]) ?? 1) || (a[0] < b[0] ? -1 : 1));
       if (personas.length > 1) {

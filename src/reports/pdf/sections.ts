@@ -1,7 +1,7 @@
 /** The PDF's sections after the cover: charts, tables and how the figures were measured. */
 import type { ScopeSummary } from '../../metrics/aggregate.js';
 import { activeVusSpec } from './vu-chart.js';
-import { hasJourneySteps, methodNotes } from '../content.js';
+import { methodNotes, stepRows } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
 import type { PdfSection, SectionContext } from './document.js';
@@ -93,15 +93,40 @@ export const tablesSection: PdfSection = {
       ]),
     );
 
-    heading(doc, 'Slowest locations');
-    const locations = Object.entries(summary.locations).sort((a, b) => (b[1].latency.p95 ?? 0) - (a[1].latency.p95 ?? 0));
-    const shownLocations = locations.slice(0, TABLE_MAX_LOCATIONS);
-    paragraph(doc, `By p95 latency. ${topNote(shownLocations.length, locations.length, 'locations', 'csv/locations.csv')}`.trim(), { color: COLORS.muted });
-    scopeTable(doc, 'Location', shownLocations);
+    const perStep = facts.stepLocations;
+    if (perStep) {
+      // A journey's steps are different requests: a location is ranked within each step, never across them.
+      heading(doc, 'Slowest locations by step');
+      const rows = perStep.rows.slice(0, TABLE_MAX_LOCATIONS);
+      const capped = perStep.capped ? ` Only the first ${fmtInt(perStep.pairs)} step × location pairs seen are ranked.` : '';
+      const shown = rows.length < perStep.pairs ? ` ${rows.length} of ${fmtInt(perStep.pairs)} pairs shown.` : '';
+      paragraph(doc, `Step × location pairs by p95 latency: a location is ranked within each step.${shown}${capped}`, { color: COLORS.muted });
+      table(
+        doc,
+        [
+          { header: 'Step', width: 1.6 },
+          { header: 'Location', width: 2.2 },
+          { header: 'Requests', width: 1, align: 'right' },
+          { header: 'Errors', width: 0.9, align: 'right' },
+          { header: 'p50', width: 1, align: 'right' },
+          { header: 'p95', width: 1, align: 'right' },
+          { header: 'p99', width: 1, align: 'right' },
+          { header: 'Hit rate', width: 0.9, align: 'right' },
+        ],
+        rows.map((r) => [r.step, r.location, fmtInt(r.requests), fmtInt(r.errors), fmtMs(r.p50), fmtMs(r.p95), fmtMs(r.p99), fmtPct(r.hitRate)]),
+      );
+    } else {
+      heading(doc, 'Slowest locations');
+      const locations = Object.entries(summary.locations).sort((a, b) => (b[1].latency.p95 ?? 0) - (a[1].latency.p95 ?? 0));
+      const shownLocations = locations.slice(0, TABLE_MAX_LOCATIONS);
+      paragraph(doc, `By p95 latency. ${topNote(shownLocations.length, locations.length, 'locations', 'csv/locations.csv')}`.trim(), { color: COLORS.muted });
+      scopeTable(doc, 'Location', shownLocations);
+    }
 
-    if (hasJourneySteps(summary)) {
+    const steps = stepRows(summary);
+    if (steps.length > 0) {
       heading(doc, 'Journey steps');
-      scopeTable(doc, 'Step', Object.entries(summary.steps));
+      scopeTable(doc, 'Step', steps);
     }
 
     heading(doc, 'Errors');
