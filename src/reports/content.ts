@@ -169,15 +169,14 @@ export function generatorNote(data: Pick<RunData, 'summary'>): string | null {
   const workers = g.workers?.length ? ` Worker threads: ${g.workers.map((w) => `${w.worker}: delay p99 ${fmtMs(w.loopDelayMs.p99)}, busy ${pct(w.busyPct.mean)}`).join('; ')}.` : '';
   const verdictText = g.saturated
     ? `The generator was SATURATED (${g.reasons.join('; ')}): ${SATURATED_NOTE}.`
-    : `It was not saturated (limits: event-loop delay p99 below ${g.limits.lagP99Ms} ms, no thread busy ≥ ${g.limits.busyPct} % for ${g.limits.busySeconds} s in a row).`;
+    : `Not saturated (limits: delay p99 below ${g.limits.lagP99Ms} ms, no thread ≥ ${g.limits.busyPct} % busy for ${g.limits.busySeconds} s).`;
+  // Short on purpose: the method is in the README ("How troupe measures itself"); the report says the figures.
   return (
-    `Load generator health: troupe measured itself while it ran. Event-loop delay p50 ${fmtMs(d.p50)}, p99 ${fmtMs(d.p99)}, max ${fmtMs(d.max)}; ` +
-    `main thread busy ${pct(g.busyPct.mean)} on average (peak second ${pct(g.busyPct.max)}); process CPU ${pct(g.cpuPct.mean)} of one core on average (peak second ${pct(g.cpuPct.max)}).${workers} ` +
-    `${verdictText} A response's timestamp is taken on this event loop, so its delay adds to the latency measured. ${g.method} Per second in csv/timeseries.csv.`
+    `troupe's own health: event-loop delay p50 ${fmtMs(d.p50)}, p99 ${fmtMs(d.p99)}, max ${fmtMs(d.max)}; main thread busy ${pct(g.busyPct.mean)} (peak ${pct(g.busyPct.max)}); ` +
+    `process CPU ${pct(g.cpuPct.mean)} of a core (peak ${pct(g.cpuPct.max)}).${workers} ${verdictText} Per second in csv/timeseries.csv.`
   );
 }
 
-/** "How this was measured": the method behind every figure, one paragraph each. */
 export function methodNotes(data: RunData): string[] {
   const p = HISTOGRAM_PRECISION;
   const lines = [
