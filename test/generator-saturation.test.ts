@@ -90,7 +90,7 @@ test('a run whose event loop is blocked is saturated: summary.json, console, PDF
   const cover = pages[0]!.replace(/\s+/g, ' ');
   assert.match(cover, /Latency figures include load-generator delay: the load generator \(troupe\) was saturated/);
   const all = pages.join(' ').replace(/\s+/g, ' ');
-  assert.match(all, /Load generator health: troupe measured itself while it ran\. Event-loop delay p50 .* The generator was SATURATED/);
+  assert.match(all, /troupe's own health: event-loop delay p50 .* The generator was SATURATED/);
 
   const series = await readCsv(result.runDir, 'timeseries.csv');
   assert.ok(series.some((row) => row.generator_lag_p99_ms !== '' && Number(row.generator_lag_p99_ms) > 0), 'per-second delay in timeseries.csv');
@@ -122,7 +122,7 @@ test('a quiet run is not flagged: no warning, no cover note, the threshold passe
   assert.ok(!table.includes('saturated'), table);
   // What the PDF cover and "how measured" page print (the blocked run above reads them back from the PDF).
   assert.equal(generatorWarning({ summary: result.summary }), null, 'no note on the cover');
-  assert.match(generatorNote({ summary: result.summary })!, /It was not saturated \(limits: event-loop delay p99 below 10 ms/);
+  assert.match(generatorNote({ summary: result.summary })!, /Not saturated \(limits: delay p99 below 10 ms/);
 });
 
 test('--workers 2: each worker reports its own loop delay and busy share', async (t) => {
