@@ -110,7 +110,8 @@ describe('live metrics into Prometheus and OTLP', () => {
       outputs: [`prometheus=127.0.0.1:${metricsPort}`, `prometheus-rw=${promUrl}/api/v1/write`, `otlp=${otlpUrl}`],
     });
     assert.equal(result.status, 'complete');
-    assert.deepEqual(result.warnings, [], 'no push failed');
+    // A saturation warning depends on the machine (a loaded CI box); the point here is that no push failed.
+    assert.deepEqual(result.warnings.filter((w) => !/load generator was saturated/.test(w)), [], 'no push failed');
     const requests = result.summary.global.requests;
     assert.ok(requests >= 990 && requests <= 1010, `about 1,000 requests, got ${requests}`);
 
