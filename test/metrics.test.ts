@@ -7,6 +7,8 @@ import { mulberry32 } from '../src/util/random.js';
 import { ScopeAggregate } from '../src/metrics/aggregate.js';
 import { LatencyHistogram, PERCENTILE_KEYS, PERCENTILES, slotIndex, slotRange } from '../src/metrics/histogram.js';
 import { RunMetrics, type RunMetricsSummary } from '../src/metrics/run-metrics.js';
+import { PersonaLocationTable } from '../src/metrics/pair-table.js';
+import { PersonaLocationScopes } from '../src/metrics/persona-locations.js';
 
 /** Deterministic PRNG, so a failure can be replayed. */
 const prng = mulberry32;
@@ -395,5 +397,23 @@ describe('RunMetrics', () => {
     assert.deepEqual(empty.locations, {});
     assert.deepEqual(metrics.personaProgress('nobody'), { done: 0, errors: 0, p95Ms: null, hitRate: null });
     assert.equal(metrics.personaProgress('persona-1').done, mine.length);
+  });
+});
+
+describe('PersonaLocationTable', () => {
+  it('gives the rows PersonaLocationScopes gives: counts, statuses, errors, cache, decoded bytes and 2-digit latency', () => {
+    // 3 personas × 7 locations, ~570 requests a pair (chunked histograms), plus pairs of one request.
+    const all = [...records(12_000, 5), record({ persona: 'zed', location: '__proto__', status: null, ok: false, error: 'conn_reset' }), record({ persona: 'persona-0', location: 'a1', decodedBytes: 900, cache: 'hit' })];
+    const scopes = new PersonaLocationScopes();
+    const table = new PersonaLocationTable();
+    for (const r of all) {
+      scopes.add(r);
+      table.add(r);
+    }
+    assert.equal(table.size, scopes.size);
+    const rows = [...table.rows()];
+    assert.deepEqual(rows, [...scopes.rows()]);
+    assert.equal(rows.length, 23);
+    assert.ok(rows.some(([, , s]) => Object.keys(s.statusCodes).length > 1 && Object.keys(s.errorCodes).length > 1));
   });
 });

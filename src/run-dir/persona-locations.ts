@@ -6,6 +6,7 @@
 import type { ResultRecord } from '../engine/records.js';
 import type { ScopeStats } from '../metrics/aggregate.js';
 import { countsInFigures } from '../metrics/journey-metrics.js';
+import { PersonaLocationTable } from '../metrics/pair-table.js';
 import { PersonaLocationScopes } from '../metrics/persona-locations.js';
 import { runDirPaths } from './layout.js';
 import { readResults } from './results.js';
@@ -21,8 +22,13 @@ export async function personaLocationsFromResults(dir: string): Promise<PersonaL
 /** (persona, location, numbers) rows, sorted by persona then location. */
 export type PersonaLocations = () => AsyncIterable<[string, string, ScopeStats]>;
 
+/** For reports: the compact table (src/metrics/pair-table.ts), ~12 bytes a request and ~0.1 KiB a pair. */
 export function personaLocationsOf(dir: string): PersonaLocations {
   return async function* () {
-    yield* (await personaLocationsFromResults(dir)).rows();
+    const table = new PersonaLocationTable();
+    for await (const line of readResults(runDirPaths(dir).results, { missingIsEmpty: true })) {
+      if (countsInFigures(line)) table.add(line as ResultRecord);
+    }
+    yield* table.rows();
   };
 }
