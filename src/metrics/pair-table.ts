@@ -1,13 +1,13 @@
 /**
- * Per persona × location figures for reports, rebuilt from results in a compact table: a pair's counters
- * live in one shared Float64Array (~100 bytes a pair) and each request adds its latency and pair index
- * to two growing typed arrays (12 bytes a request), instead of a ScopeAggregate per pair (~0.7 KiB, and
- * 100,000 of them, promoted and garbage-collected, grew the report's heap by ~300 MB). A pair's light
- * scope is built only when its row is written, from exactly these numbers, so its figures are the ones
- * PersonaLocationScopes gives (same histogram, same rounding).
+ * Per persona × location counters in a compact table: a pair's counters live in one shared Float64Array
+ * (FIELDS numbers a pair), its first INLINE latencies in another, and only a pair with more requests
+ * than that gets a LatencyHistogram of its own. A ScopeAggregate per pair (~0.7 KiB, with 100,000 of them
+ * promoted and collected during a run and again in the report) cost ~190 MB of the 100 × 1,000 grid's
+ * peak; this table costs ~0.2 KiB a pair. A pair's light scope (ScopeAggregate.lightFrom) is built when
+ * it is asked for, from the same numbers add() would have counted, so its figures are unchanged.
  */
-import type { ResultRecord } from '../engine/records.js';
-import { ScopeAggregate, type ScopeStats } from './aggregate.js';
+import type { CacheStatus, ResultRecord } from '../engine/records.js';
+import { ScopeAggregate } from './aggregate.js';
 import { LatencyHistogram } from './histogram.js';
 
 // Counters per pair, in this order, FIELDS apart.
@@ -22,18 +22,25 @@ const BYPASS = 7;
 const UNKNOWN = 8;
 const FIRST_START = 9;
 const LAST_END = 10;
-const FIELDS = 11;
+/** The first status seen and its count inline (most pairs only ever see one); others go to a map. */
+const STATUS = 11;
+const STATUS_COUNT = 12;
+const FIELDS = 13;
+/** Latencies kept inline per pair before it gets a histogram (most grid pairs see 1–4 requests). */
+const INLINE = 4;
 
-export class PersonaLocationTable {
+const CACHE_FIELD: Record<CacheStatus, number> = { hit: HIT, miss: MISS, stale: STALE, bypass: BYPASS, unknown: UNKNOWN };
+
+export class PairTable {
   private readonly index = new Map<string, Map<string, number>>();
   private pairs = 0;
-  private counters = new Float64Array(1024 * FIELDS);
-  /** pair → status → count, and pair → error code → count. */
+  private counters = new Float64Array(256 * FIELDS);
+  private inline = new Float64Array(256 * INLINE);
+  /** pair → histogram, once it had more than INLINE latencies. */
+  private readonly histograms = new Map<number, LatencyHistogram>();
+  /** pair → other status → count, and pair → error code → count. */
   private readonly statuses = new Map<number, Map<number, number>>();
   private readonly errors = new Map<number, Map<string, number>>();
-  private latencyPair = new Uint32Array(4096);
-  private latencyMs = new Float64Array(4096);
-  private samples = 0;
   // One-entry cache: consecutive records mostly share persona and location.
   private lastPersona: string | null = null;
   private lastLocations: Map<string, number> | null = null;
@@ -43,91 +50,149 @@ export class PersonaLocationTable {
   }
 
   add(r: ResultRecord): void {
-    if (r.persona !== this.lastPersona) {
-      this.lastPersona = r.persona;
-      let locations = this.index.get(r.persona);
-      if (locations === undefined) this.index.set(r.persona, (locations = new Map()));
-      this.lastLocations = locations;
-    }
-    let pair = this.lastLocations!.get(r.location);
-    if (pair === undefined) this.lastLocations!.set(r.location, (pair = this.newPair()));
+    const pair = this.pairOf(r.persona, r.location);
     const c = this.counters;
     const at = pair * FIELDS;
-    c[at + REQUESTS]++;
     if (r.ok) c[at + OK]++;
     c[at + BYTES] += r.bytes;
     c[at + DECODED] += r.decodedBytes ?? r.bytes;
-    const field = r.cache === 'hit' ? HIT : r.cache === 'miss' ? MISS : r.cache === 'stale' ? STALE : r.cache === 'bypass' ? BYPASS : UNKNOWN;
-    c[at + field]++;
+    c[at + (CACHE_FIELD[r.cache] ?? UNKNOWN)]++;
     if (r.startedAt < c[at + FIRST_START]!) c[at + FIRST_START] = r.startedAt;
     if (r.startedAt + r.latencyMs > c[at + LAST_END]!) c[at + LAST_END] = r.startedAt + r.latencyMs;
-    if (r.status !== null) count(this.statuses, pair, r.status);
-    if (r.error !== null) count(this.errors, pair, r.error);
-    if (this.samples === this.latencyMs.length) {
-      this.latencyMs = grown(this.latencyMs, new Float64Array(this.samples * 2));
-      this.latencyPair = grown(this.latencyPair, new Uint32Array(this.samples * 2));
+    if (r.status !== null) this.countStatus(pair, r.status, 1);
+    if (r.error !== null) count(this.errors, pair, r.error, 1);
+    this.addLatency(pair, r.latencyMs);
+  }
+
+  /** Adds a whole light scope (another table's pair, or one from an older summary.json). */
+  absorb(persona: string, location: string, scope: ScopeAggregate): void {
+    const pair = this.pairOf(persona, location);
+    const c = this.counters;
+    const at = pair * FIELDS;
+    c[at + OK] += scope.ok;
+    c[at + BYTES] += scope.bytes;
+    c[at + DECODED] += scope.decodedBytes;
+    c[at + HIT] += scope.hit;
+    c[at + MISS] += scope.miss;
+    c[at + STALE] += scope.stale;
+    c[at + BYPASS] += scope.bypass;
+    c[at + UNKNOWN] += scope.unknown;
+    if (scope.firstStart < c[at + FIRST_START]!) c[at + FIRST_START] = scope.firstStart;
+    if (scope.lastEnd > c[at + LAST_END]!) c[at + LAST_END] = scope.lastEnd;
+    for (const [status, n] of scope.statusCounts()) this.countStatus(pair, status, n);
+    for (const [code, n] of scope.errorCounts()) count(this.errors, pair, code, n);
+    if (scope.latency.count === 0) return;
+    const histogram = this.histogramOf(pair);
+    c[at + REQUESTS] += scope.latency.count;
+    histogram.merge(scope.latency);
+  }
+
+  merge(other: PairTable): void {
+    for (const [persona, locations] of other.index) for (const [location, pair] of locations) this.absorb(persona, location, other.scope(pair));
+  }
+
+  /** A persona's pairs as light scopes, built now (one persona's worth at a time). */
+  of(persona: string): ReadonlyMap<string, ScopeAggregate> {
+    const out = new Map<string, ScopeAggregate>();
+    for (const [location, pair] of this.index.get(persona) ?? []) out.set(location, this.scope(pair));
+    return out;
+  }
+
+  /** (persona, location, light scope), sorted by persona then location, one at a time. */
+  *scopes(): Generator<[string, string, ScopeAggregate]> {
+    for (const [persona, locations] of sorted(this.index)) {
+      for (const [location, pair] of sorted(locations)) yield [persona, location, this.scope(pair)];
     }
-    this.latencyPair[this.samples] = pair;
-    this.latencyMs[this.samples++] = r.latencyMs;
+  }
+
+  private scope(pair: number): ScopeAggregate {
+    const c = this.counters;
+    const at = pair * FIELDS;
+    const statusCodes = new Map(this.statuses.get(pair) ?? []);
+    if (c[at + STATUS_COUNT]! > 0) statusCodes.set(c[at + STATUS]!, c[at + STATUS_COUNT]!);
+    let latency = this.histograms.get(pair);
+    if (latency === undefined) {
+      latency = new LatencyHistogram(2);
+      for (let i = 0; i < c[at + REQUESTS]!; i++) latency.record(this.inline[pair * INLINE + i]!);
+    }
+    return ScopeAggregate.lightFrom({
+      requests: c[at + REQUESTS]!,
+      ok: c[at + OK]!,
+      bytes: c[at + BYTES]!,
+      decodedBytes: c[at + DECODED]!,
+      hit: c[at + HIT]!,
+      miss: c[at + MISS]!,
+      stale: c[at + STALE]!,
+      bypass: c[at + BYPASS]!,
+      unknown: c[at + UNKNOWN]!,
+      firstStart: c[at + FIRST_START]!,
+      lastEnd: c[at + LAST_END]!,
+      statusCodes,
+      errorCodes: this.errors.get(pair) ?? new Map(),
+      latency,
+    });
+  }
+
+  private pairOf(persona: string, location: string): number {
+    if (persona !== this.lastPersona) {
+      this.lastPersona = persona;
+      let locations = this.index.get(persona);
+      if (locations === undefined) this.index.set(persona, (locations = new Map()));
+      this.lastLocations = locations;
+    }
+    let pair = this.lastLocations!.get(location);
+    if (pair === undefined) this.lastLocations!.set(location, (pair = this.newPair()));
+    return pair;
   }
 
   private newPair(): number {
-    if ((this.pairs + 1) * FIELDS > this.counters.length) this.counters = grown(this.counters, new Float64Array(this.counters.length * 2));
+    if ((this.pairs + 1) * FIELDS > this.counters.length) {
+      this.counters = grown(this.counters, new Float64Array(this.counters.length * 2));
+      this.inline = grown(this.inline, new Float64Array(this.inline.length * 2));
+    }
     const at = this.pairs * FIELDS;
     this.counters[at + FIRST_START] = Infinity;
     this.counters[at + LAST_END] = -Infinity;
     return this.pairs++;
   }
 
-  /**
-   * (persona, location, numbers), sorted by persona then location, one row at a time. The latencies are
-   * first regrouped by pair (a counting sort), so each row's histogram is filled from one slice.
-   */
-  *rows(): Generator<[string, string, ScopeStats]> {
-    const start = new Uint32Array(this.pairs + 1);
-    for (let i = 0; i < this.samples; i++) start[this.latencyPair[i]! + 1]!++;
-    for (let p = 0; p < this.pairs; p++) start[p + 1]! += start[p]!;
-    const next = start.slice(0, this.pairs);
-    const grouped = new Float64Array(this.samples);
-    for (let i = 0; i < this.samples; i++) grouped[next[this.latencyPair[i]!]!++] = this.latencyMs[i]!;
-    this.latencyPair = new Uint32Array(0);
-    this.latencyMs = new Float64Array(0);
-    this.samples = 0;
-    const c = this.counters;
-    for (const [persona, locations] of sorted(this.index)) {
-      for (const [location, pair] of sorted(locations)) {
-        const latency = new LatencyHistogram(2);
-        for (let i = start[pair]!; i < start[pair + 1]!; i++) latency.record(grouped[i]!);
-        const at = pair * FIELDS;
-        const scope = ScopeAggregate.lightFrom({
-          requests: c[at + REQUESTS]!,
-          ok: c[at + OK]!,
-          bytes: c[at + BYTES]!,
-          decodedBytes: c[at + DECODED]!,
-          hit: c[at + HIT]!,
-          miss: c[at + MISS]!,
-          stale: c[at + STALE]!,
-          bypass: c[at + BYPASS]!,
-          unknown: c[at + UNKNOWN]!,
-          firstStart: c[at + FIRST_START]!,
-          lastEnd: c[at + LAST_END]!,
-          statusCodes: this.statuses.get(pair) ?? new Map(),
-          errorCodes: this.errors.get(pair) ?? new Map(),
-          latency,
-        });
-        yield [persona, location, scope.toStats()];
-      }
+  private addLatency(pair: number, ms: number): void {
+    const at = pair * FIELDS;
+    const n = this.counters[at + REQUESTS]!;
+    this.counters[at + REQUESTS] = n + 1;
+    if (n < INLINE && !this.histograms.has(pair)) this.inline[pair * INLINE + n] = ms;
+    else this.histogramOf(pair, n).record(ms);
+  }
+
+  /** The pair's histogram, made from its inline latencies (the first `inlined` of them) on first use. */
+  private histogramOf(pair: number, inlined = Math.min(this.counters[pair * FIELDS + REQUESTS]!, INLINE)): LatencyHistogram {
+    let histogram = this.histograms.get(pair);
+    if (histogram === undefined) {
+      histogram = new LatencyHistogram(2);
+      for (let i = 0; i < inlined; i++) histogram.record(this.inline[pair * INLINE + i]!);
+      this.histograms.set(pair, histogram);
     }
+    return histogram;
+  }
+
+  private countStatus(pair: number, status: number, n: number): void {
+    const at = pair * FIELDS;
+    const c = this.counters;
+    if (c[at + STATUS_COUNT] === 0) {
+      c[at + STATUS] = status;
+      c[at + STATUS_COUNT] = n;
+    } else if (c[at + STATUS] === status) c[at + STATUS_COUNT] += n;
+    else count(this.statuses, pair, status, n);
   }
 }
 
-function count<K>(maps: Map<number, Map<K, number>>, pair: number, key: K): void {
+function count<K>(maps: Map<number, Map<K, number>>, pair: number, key: K, n: number): void {
   let map = maps.get(pair);
   if (map === undefined) maps.set(pair, (map = new Map()));
-  map.set(key, (map.get(key) ?? 0) + 1);
+  map.set(key, (map.get(key) ?? 0) + n);
 }
 
-function grown<T extends Float64Array | Uint32Array>(from: T, into: T): T {
+function grown(from: Float64Array, into: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   into.set(from);
   return into;
 }

@@ -1,12 +1,11 @@
 /**
  * Per persona × location figures of a run directory, rebuilt from results.ndjson (summary.json no longer
- * carries them; an older one that does is used as it is). One pass over the file; the scopes are light
- * (src/metrics/persona-locations.ts), ~0.7 KiB each with a few requests.
+ * carries them; an older one that does is used as it is). One pass over the file, into the compact
+ * table of src/metrics/persona-locations.ts (~0.2 KiB a pair with a few requests).
  */
 import type { ResultRecord } from '../engine/records.js';
 import type { ScopeStats } from '../metrics/aggregate.js';
 import { countsInFigures } from '../metrics/journey-metrics.js';
-import { PersonaLocationTable } from '../metrics/pair-table.js';
 import { PersonaLocationScopes } from '../metrics/persona-locations.js';
 import { runDirPaths } from './layout.js';
 import { readResults } from './results.js';
@@ -22,13 +21,8 @@ export async function personaLocationsFromResults(dir: string): Promise<PersonaL
 /** (persona, location, numbers) rows, sorted by persona then location. */
 export type PersonaLocations = () => AsyncIterable<[string, string, ScopeStats]>;
 
-/** For reports: the compact table (src/metrics/pair-table.ts), ~12 bytes a request and ~0.1 KiB a pair. */
 export function personaLocationsOf(dir: string): PersonaLocations {
   return async function* () {
-    const table = new PersonaLocationTable();
-    for await (const line of readResults(runDirPaths(dir).results, { missingIsEmpty: true })) {
-      if (countsInFigures(line)) table.add(line as ResultRecord);
-    }
-    yield* table.rows();
+    yield* (await personaLocationsFromResults(dir)).rows();
   };
 }
