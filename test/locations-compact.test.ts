@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InputError } from '../src/errors.js';
 import { loadInputs, run } from '../src/index.js';
-import { parseLocations } from '../src/inputs/locations.js';
+import { loadLocations, parseLocations } from '../src/inputs/locations.js';
 import { referencedColumns } from '../src/inputs/template.js';
 import { tempDir } from './helpers/cli.js';
 import { readCsv } from './fixtures/reports/read.js';
@@ -149,5 +150,36 @@ describe('summary.json without persona × location scopes', () => {
     const snapshot = JSON.parse(await readFile(join(result.runDir, 'personas', 'bob.json'), 'utf8')) as { locations: Record<string, { requests: number; p50: number | null }> };
     assert.deepEqual(Object.keys(snapshot.locations), ['a', 'c']);
     assert.ok(Object.values(snapshot.locations).every((l) => l.requests === 1 && l.p50 !== null));
+  });
+});
+
+describe('streamed CSV', () => {
+  let dir: string;
+  before(async () => (dir = await tempDir('troupe-stream-csv-')));
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  // ~2.6 MB: rows, quoted cells with commas and newlines, and multi-byte UTF-8 cross the 1 MB chunk edges.
+  const rows = Array.from({ length: 30_000 }, (_, i) => `r${i},"Straße ${i}, Köln","line one\nline two ☕",${10000 + i},${i % 3 ? 'urban' : 'rural'}`);
+  const text = `id,address,notes,zip,tags\n${rows.join('\n')}\n`;
+
+  it('reads a multi-chunk file as the whole-buffer parser does, with its size and sha256', async () => {
+    const path = join(dir, 'big.csv');
+    await writeFile(path, text);
+    const keep = new Set(['zip', 'notes']);
+    const loaded = await loadLocations(path, { cwd: dir, keep });
+    const whole = parseLocations(Buffer.from(text), 'big.csv', { keep });
+    assert.deepEqual(loaded.columns, whole.columns);
+    assert.deepEqual(loaded.locations, whole.locations);
+    assert.equal(loaded.locations[29_999]!.fields['notes'], 'line one\nline two ☕');
+    assert.equal(loaded.file.size, Buffer.byteLength(text));
+    assert.equal(loaded.file.sha256, createHash('sha256').update(text).digest('hex'));
+  });
+
+  it('names the first problem of the whole file: a bad byte late in the file before a short row early on', async () => {
+    const path = join(dir, 'bad.csv');
+    const lines = text.split('\n');
+    lines[2] = 'r1,short';
+    await writeFile(path, Buffer.concat([Buffer.from(lines.join('\n')), Buffer.from([0xff, 0x0a])]));
+    await assert.rejects(loadLocations(path, { cwd: dir }), (err: Error) => err instanceof InputError && /^bad\.csv, row 60002: is not valid UTF-8/.test(err.message));
   });
 });

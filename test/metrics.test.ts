@@ -4,9 +4,10 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type JsH
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../src/engine/records.js';
 import { TroupeError } from '../src/errors.js';
 import { mulberry32 } from '../src/util/random.js';
-import { ScopeAggregate } from '../src/metrics/aggregate.js';
+import { ScopeAggregate, type ScopeSummary } from '../src/metrics/aggregate.js';
 import { LatencyHistogram, PERCENTILE_KEYS, PERCENTILES, slotIndex, slotRange } from '../src/metrics/histogram.js';
 import { RunMetrics, type RunMetricsSummary } from '../src/metrics/run-metrics.js';
+import { PersonaLocationScopes } from '../src/metrics/persona-locations.js';
 
 /** Deterministic PRNG, so a failure can be replayed. */
 const prng = mulberry32;
@@ -395,5 +396,52 @@ describe('RunMetrics', () => {
     assert.deepEqual(empty.locations, {});
     assert.deepEqual(metrics.personaProgress('nobody'), { done: 0, errors: 0, p95Ms: null, hitRate: null });
     assert.equal(metrics.personaProgress('persona-1').done, mine.length);
+  });
+});
+
+describe('PersonaLocationScopes (compact table)', () => {
+  // 3 personas × 7 locations, ~570 requests a pair (chunked histograms), plus pairs of one request.
+  const all = [...records(12_000, 5), record({ persona: 'zed', location: '__proto__', status: null, ok: false, error: 'conn_reset' }), record({ persona: 'persona-0', location: 'a1', decodedBytes: 900, cache: 'hit' })];
+  const expected = (rs: ResultRecord[]) => {
+    const byPair = new Map<string, [string, string, ScopeAggregate]>();
+    for (const r of rs) {
+      const key = JSON.stringify([r.persona, r.location]);
+      if (!byPair.has(key)) byPair.set(key, [r.persona, r.location, new ScopeAggregate('light')]);
+      byPair.get(key)![2].add(r);
+    }
+    return [...byPair.values()].sort(([a, b], [c, d]) => (a < c ? -1 : a > c ? 1 : b < d ? -1 : b > d ? 1 : 0)).map(([p, l, s]) => [p, l, s.toStats()]);
+  };
+
+  it('gives the rows a ScopeAggregate per pair gives: counts, statuses, errors, cache, decoded bytes and 2-digit latency', () => {
+    const scopes = new PersonaLocationScopes();
+    for (const r of all) scopes.add(r);
+    assert.equal(scopes.size, 23);
+    const rows = [...scopes.rows()];
+    assert.deepEqual(rows, expected(all));
+    assert.ok(rows.some(([, , s]) => Object.keys(s.statusCodes).length > 1 && Object.keys(s.errorCodes).length > 1));
+    assert.deepEqual(scopes.of('zed').get('__proto__')!.toStats(), expected(all).find(([p]) => p === 'zed')![2]);
+  });
+
+  it('merges tables and older summaries exactly, pairs with a few requests and pairs with many alike', () => {
+    const parts = split(all, 3).map((part) => {
+      const scopes = new PersonaLocationScopes();
+      for (const r of part.slice(0, 3)) scopes.add(r); // inline latencies only, before the rest
+      for (const r of part.slice(3)) scopes.add(r);
+      return scopes;
+    });
+    const merged = new PersonaLocationScopes();
+    for (const part of parts) merged.merge(part);
+    assert.deepEqual([...merged.rows()], expected(all));
+    const fromOld = new PersonaLocationScopes();
+    fromOld.add(all[0]!);
+    const rest = all.slice(1).filter((r) => r.persona === 'persona-1');
+    const summaries: Record<string, ScopeSummary> = {};
+    for (const r of rest) {
+      const scope = ScopeAggregate.fromSummary(summaries[r.location] ?? new ScopeAggregate('light').toSummary());
+      scope.add(r);
+      summaries[r.location] = scope.toSummary();
+    }
+    fromOld.addSummaries('persona-1', summaries);
+    assert.deepEqual([...fromOld.rows()], expected([all[0]!, ...rest]));
   });
 });

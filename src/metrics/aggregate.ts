@@ -61,6 +61,24 @@ export interface ScopeSummary extends ScopeStats {
  */
 export type ScopeProfile = 'full' | 'light';
 
+/** What ScopeAggregate.lightFrom takes: a light scope's counters, status and error counts, and latency. */
+export interface LightParts {
+  requests: number;
+  ok: number;
+  bytes: number;
+  decodedBytes: number;
+  hit: number;
+  miss: number;
+  stale: number;
+  bypass: number;
+  unknown: number;
+  firstStart: number;
+  lastEnd: number;
+  statusCodes: ReadonlyMap<number, number>;
+  errorCodes: ReadonlyMap<string, number>;
+  latency: LatencyHistogram;
+}
+
 const round = (value: number, decimals: number): number => {
   const factor = 10 ** decimals;
   return Math.round(value * factor) / factor;
@@ -112,6 +130,30 @@ export class ScopeAggregate {
     this.profile = profile;
     this.latency = new LatencyHistogram(profile === 'full' ? 3 : 2);
     this.ttfb = profile === 'full' ? new LatencyHistogram(3) : null;
+  }
+
+  /**
+   * A light scope from counts gathered elsewhere (the reports' compact persona × location table,
+   * src/metrics/pair-table.ts): the same fields add() would have reached, so toStats() is the same.
+   */
+  static lightFrom(p: LightParts): ScopeAggregate {
+    const scope = new ScopeAggregate('light');
+    scope.requests = p.requests;
+    scope.ok = p.ok;
+    scope.errors = p.requests - p.ok;
+    scope.bytes = p.bytes;
+    scope.decodedBytes = p.decodedBytes;
+    scope.hit = p.hit;
+    scope.miss = p.miss;
+    scope.stale = p.stale;
+    scope.bypass = p.bypass;
+    scope.unknown = p.unknown;
+    scope.firstStart = p.firstStart;
+    scope.lastEnd = p.lastEnd;
+    for (const [status, n] of p.statusCodes) scope.countStatus(status, n);
+    if (p.errorCodes.size > 0) scope.errorCodes = new Map(p.errorCodes);
+    scope.latency.merge(p.latency);
+    return scope;
   }
 
   /** Runs once per scope per request: no allocation after a scope's first few records. */

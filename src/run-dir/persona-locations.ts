@@ -1,7 +1,7 @@
 /**
  * Per persona × location figures of a run directory, rebuilt from results.ndjson (summary.json no longer
- * carries them; an older one that does is used as it is). One pass over the file; the scopes are light
- * (src/metrics/persona-locations.ts), ~0.7 KiB each with a few requests.
+ * carries them; an older one that does is used as it is). One pass over the file, into the compact
+ * table of src/metrics/persona-locations.ts (~0.2 KiB a pair with a few requests).
  */
 import type { ResultRecord } from '../engine/records.js';
 import type { ScopeStats } from '../metrics/aggregate.js';
