@@ -50,9 +50,9 @@ describe('reports of the shipped demo run', () => {
       pages.forEach((page, i) => assert.ok(page.includes(`page ${i + 1} of ${pages.length}`)));
       // No near-empty page: sections flow on, each chart and table kept whole (5 pages before, 2 of them mostly blank).
       const fill = await pdfPageFill(pdf);
-      // On a loaded machine the demo (its server runs in troupe's process) can find the generator saturated: the cover's warning then takes a page's worth of flow.
-      const most = summary.generator?.saturated ? 4 : 3;
-      assert.ok(pages.length <= most, `the demo report fits ${most} pages, got ${pages.length} (fill ${fill.join(', ')})`);
+      // 3 pages on a quiet machine; on a loaded one the demo runs long enough to get its latency-over-time
+      // chart (and may find the generator saturated), a fourth page's worth. Either way no page is near-empty.
+      assert.ok(pages.length <= 4, `the demo report fits 3 or 4 pages, got ${pages.length} (fill ${fill.join(', ')})`);
       fill.slice(0, -1).forEach((f, i) => assert.ok(f > 0.6, `page ${i + 1} is filled to ${f} of its height`));
       assert.ok(fill.at(-1)! > 0.4, `the last page is filled to ${fill.at(-1)}`);
       const info = await pdfInfo(pdf);
