@@ -36,6 +36,11 @@ test('bad schedules are refused: key path, value and what was expected; the comb
   assert.match(await refused('load: { phases: [{ duration: 1s, rate: 5 }] }\n', { duration: 1000 }), /--rate and --duration go together/);
   const ok = await validate({ cwd: await writeProject({ config: 'target: demo\npersonas: personas\nlocations: locations.csv\n', personas: { 'p.yaml': 'name: Pat\nparams: { radius_miles: 5 }\n' }, locations: 'id,address\nl1,a\n' }), concurrency: 3, duration: 60_000 });
   assert.deepEqual(ok.inputs.config.vus, { model: 'constant-vus', durationMs: 60_000, loop: true });
+  // A project from `troupe init` says `iterations: 2`: `--duration` on the command line still loops for its time.
+  const initLike = await writeProject({ config: 'target: demo\npersonas: personas\nlocations: locations.csv\niterations: 2\nconcurrency: 4\n', personas: { 'p.yaml': 'name: Pat\nparams: { radius_miles: 5 }\n' }, locations: 'id,address\nl1,a\n' });
+  assert.deepEqual((await validate({ cwd: initLike, duration: 2_000 })).inputs.config.vus, { model: 'constant-vus', durationMs: 2_000, loop: true });
+  // Both given as flags (or both in the file): one run of the plan, whichever ends first.
+  assert.deepEqual((await validate({ cwd: initLike, duration: 2_000, iterations: 2 })).inputs.config.vus, { model: 'constant-vus', durationMs: 2_000, loop: false });
 });
 
 test("a persona's own concurrency keeps order: persona: the first persona misses every location, the next ones hit (0/100/100 %)", async () => {

@@ -2,7 +2,8 @@
  * Which closed model a run's config and flags ask for: a number of passes over the plan (`iterations`,
  * no VuLoad), a constant number of VUs for a time (`duration`), or VUs ramped in `stages`. The
  * combinations follow k6's shortcuts: `duration` with `iterations` is one run of the plan cut short
- * when the time is up (whichever ends first); `stages` with `duration` or with `iterations` is refused.
+ * when the time is up (whichever ends first) — unless `--duration` is a flag and `iterations` only in
+ * the file, where the flag's length wins; `stages` with `duration` or with `iterations` is refused.
  */
 import { InputError, UsageError } from '../errors.js';
 import { DEFAULT_GRACEFUL_RAMP_DOWN_MS, DEFAULT_START_VUS, stagesDurationMs, type Stage, type VuLoad } from './stages.js';
@@ -42,7 +43,11 @@ export function vuLoadFrom(file: FileKeys, flags: FlagKeys, source: string | nul
       if (file[key] !== undefined) throw new InputError('E_CONFIG', where(key), `${key}: belongs to stages:, and there are none; add stages: (or --stage) or remove ${key}:`);
     }
     if (durationMs === undefined) return null;
-    return { model: 'constant-vus', durationMs, loop: (flags.iterations ?? file.iterations) === undefined };
+    // `--duration` on the command line replaces the run length the file gives (its `iterations:`, which
+    // `troupe init` writes): the VUs loop for that long. Both in one place (file, or flags) is k6's
+    // shared-iterations with a maximum duration: one run of the plan, whichever ends first.
+    const iterations = flags.duration !== undefined ? flags.iterations : (flags.iterations ?? file.iterations);
+    return { model: 'constant-vus', durationMs, loop: iterations === undefined };
   }
   if (durationMs !== undefined) {
     throw new UsageError(`${stagesFrom} and ${flags.duration !== undefined ? '--duration' : `duration: in ${source}`}: give one of them (as in k6: the stages' durations add up to the run's length)`);
