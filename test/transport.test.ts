@@ -134,6 +134,13 @@ test('proxy: routes every request through the proxy, with its credentials as Pro
   const wrong = await run({ cwd: await project(`target: ${target.url}\nproxy: http://puser:not-it@127.0.0.1:${proxy.port}\n`) });
   assert.equal(wrong.summary.global.ok, 0);
   assert.ok(!(await allText(wrong.runDir)).includes('not-it'));
+  // …and each failure is the proxy's, with its status: `proxy`, not `unknown`.
+  const refused = await results(wrong.runDir);
+  assert.equal(refused.length, 6);
+  for (const line of refused) {
+    assert.equal(line.error, 'proxy');
+    assert.match(String(line.message), /Proxy response \(407\)/);
+  }
 });
 
 test('HTTPS_PROXY from the environment tunnels https (h2 inside the tunnel); NO_PROXY bypasses it; proxy: none ignores it', async (t) => {

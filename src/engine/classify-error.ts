@@ -80,6 +80,8 @@ const BY_CODE: Record<string, RequestErrorCode> = {
   UND_ERR_INVALID_ARG: 'protocol',
 };
 
+const PROXY_REFUSED = /^Proxy response \(\d+\)/;
+
 const TLS_CODE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH|ERR_OSSL)/;
 
 /** Map anything a request can throw to one stable code. Walks `cause` chains (undici and fetch wrap errors). */
@@ -91,6 +93,9 @@ export function classifyError(error: unknown): RequestErrorCode {
       // undici destroys the socket with "bad response" for an answer it cannot accept (a 1xx such as
       // 100 Continue where none was asked for, an unexpected upgrade): a protocol fault, not a reset.
       if (code === 'UND_ERR_SOCKET' && (current as { message?: unknown }).message === 'bad response') return 'protocol';
+      // undici's ProxyAgent aborts the request when the proxy answers CONNECT with anything but 200
+      // (407 for missing credentials, 403/502 for a refused target): the proxy's fault, not the target's.
+      if (code === 'UND_ERR_ABORTED' && PROXY_REFUSED.test(String((current as { message?: unknown }).message))) return 'proxy';
       const known = BY_CODE[code];
       if (known) return known;
       if (TLS_CODE.test(code)) return 'tls';

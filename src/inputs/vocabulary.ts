@@ -28,6 +28,8 @@ export type RequestErrorCode =
   | 'template'
   | 'too_many_redirects'
   | 'host_not_allowed'
+  /** The proxy refused or failed the tunnel (its status, e.g. 407, in the message). */
+  | 'proxy'
   /** Cut by the grace period after an interrupt. Never written to results.ndjson (a resume re-runs it). */
   | 'aborted'
   | 'unknown';
