@@ -41,6 +41,11 @@ test('bad schedules are refused: key path, value and what was expected; the comb
   assert.deepEqual((await validate({ cwd: initLike, duration: 2_000 })).inputs.config.vus, { model: 'constant-vus', durationMs: 2_000, loop: true });
   // Both given as flags (or both in the file): one run of the plan, whichever ends first.
   assert.deepEqual((await validate({ cwd: initLike, duration: 2_000, iterations: 2 })).inputs.config.vus, { model: 'constant-vus', durationMs: 2_000, loop: false });
+  // `--stage` likewise replaces the file's `iterations:` and `concurrency:`; with `--concurrency` as a flag too it is refused.
+  const staged = (await validate({ cwd: initLike, stages: [{ duration: '1s', target: 3 }, { duration: '1s', target: 0 }] })).inputs.config.vus;
+  assert.equal(staged?.model, 'ramping-vus');
+  assert.match(await refused('', { stages: [{ duration: '1s', target: 3 }], concurrency: 5 }), /--stage and --concurrency/);
+  assert.match(await refused('', { stages: [{ duration: '1s', target: 3 }], iterations: 5 }), /--stage and --iterations/);
 });
 
 test("a persona's own concurrency keeps order: persona: the first persona misses every location, the next ones hit (0/100/100 %)", async () => {

@@ -3,7 +3,8 @@
  * no VuLoad), a constant number of VUs for a time (`duration`), or VUs ramped in `stages`. The
  * combinations follow k6's shortcuts: `duration` with `iterations` is one run of the plan cut short
  * when the time is up (whichever ends first) — unless `--duration` is a flag and `iterations` only in
- * the file, where the flag's length wins; `stages` with `duration` or with `iterations` is refused.
+ * the file, where the flag's length wins (so does `--stage` over the file's `iterations`, `duration` and
+ * `concurrency`); `stages` with `duration`, `iterations` or `concurrency` from the same place is refused.
  */
 import { InputError, UsageError } from '../errors.js';
 import { DEFAULT_GRACEFUL_RAMP_DOWN_MS, DEFAULT_START_VUS, stagesDurationMs, type Stage, type VuLoad } from './stages.js';
@@ -49,13 +50,17 @@ export function vuLoadFrom(file: FileKeys, flags: FlagKeys, source: string | nul
     const iterations = flags.duration !== undefined ? flags.iterations : (flags.iterations ?? file.iterations);
     return { model: 'constant-vus', durationMs, loop: iterations === undefined };
   }
-  if (durationMs !== undefined) {
+  // `--stage` on the command line replaces the run length and VU count the file gives (`troupe init`
+  // writes `concurrency:` and `iterations:`), as `--duration` does; only flags that contradict each
+  // other, or a file that does, are refused.
+  const fromFile = flags.stages ? {} : file;
+  if ((flags.duration ?? fromFile.duration) !== undefined) {
     throw new UsageError(`${stagesFrom} and ${flags.duration !== undefined ? '--duration' : `duration: in ${source}`}: give one of them (as in k6: the stages' durations add up to the run's length)`);
   }
-  if ((flags.iterations ?? file.iterations) !== undefined) {
+  if ((flags.iterations ?? fromFile.iterations) !== undefined) {
     throw new UsageError(`${stagesFrom} and ${flags.iterations !== undefined ? '--iterations' : `iterations: in ${source}`}: give one of them (as in k6: VUs in stages loop over the plan until the last stage ends)`);
   }
-  if ((flags.concurrency ?? file.concurrency) !== undefined) {
+  if ((flags.concurrency ?? fromFile.concurrency) !== undefined) {
     throw new UsageError(`${stagesFrom} and ${flags.concurrency !== undefined ? '--concurrency' : `concurrency: in ${source}`}: the stages set the number of VUs over time; remove the concurrency (startVUs: sets where the first stage starts)`);
   }
   if (stagesDurationMs(stages) === 0) throw new UsageError(`${stagesFrom}: the stages last 0 s in all; give at least one stage a duration above 0`);
