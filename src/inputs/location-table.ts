@@ -243,6 +243,14 @@ function probe(data: Pick<LocationTableData, 'slots' | 'hashes'>, hash: number, 
   return -1;
 }
 
+/**
+ * The first `length` elements: a view when at most a quarter would be wasted (no copy of a 4 MB array
+ * beside itself at the end of a load), a copy otherwise.
+ */
+function trimmed<T extends Uint32Array | Uint8Array>(array: T, length: number): T {
+  return (length * 4 >= array.length * 3 ? array.subarray(0, length) : array.slice(0, length)) as T;
+}
+
 /** A growable Uint32Array (doubling), trimmed to its length by done(). */
 class U32 {
   array = new Uint32Array(1024);
@@ -256,7 +264,7 @@ class U32 {
     this.array[this.length++] = value;
   }
   done(): Uint32Array {
-    return this.array.slice(0, this.length);
+    return trimmed(this.array, this.length);
   }
 }
 
@@ -343,7 +351,7 @@ export class LocationTableBuilder {
       kept: [...this.kept],
       values: this.values,
       rows: this.rows.done(),
-      idBytes: new Uint8Array(this.bytes.subarray(0, this.used)),
+      idBytes: trimmed(new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length), this.used),
       idEnds: this.ends.done(),
       hashes: this.hashes.done(),
       slots: this.slots,
