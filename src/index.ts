@@ -141,6 +141,7 @@ export { ExitCode, TroupeError, InputError, UsageError, type TroupeErrorCode } f
 export { TROUPE_VERSION as version } from './version.js';
 export type { LoadInputsOptions, Overrides, TroupeConfigFile } from './inputs/config.js';
 export type { LoadedInputs, Location, Persona, RunConfig } from './inputs/types.js';
+export type { LocationTable } from './inputs/location-table.js';
 export type { PlanDescription } from './run/describe-plan.js';
 export type { Comparison } from './reports/compare.js';
 export type { RunManifest, RunStatus, RunSummary, ThresholdVerdict } from './run-dir/types.js';

@@ -154,32 +154,32 @@ describe('locations', () => {
     assert.ok(raw.includes('\r\n'), 'fixture uses CRLF');
     const { locations: rows, columns } = await loadLocations(at(`${VALID}/locations-bom-crlf.csv`), { cwd: ROOT });
     assert.deepEqual(columns, ['id', 'name', 'address', 'lat', 'lon', 'zip', 'tags']);
-    assert.deepEqual(rows.map((r) => [r.id, r.row]), [['chi-loop', 2], ['bos', 3], ['7', 4]]);
-    const chi = rows[0]!.fields;
+    assert.deepEqual(rows.toArray().map((r) => [r.id, r.row]), [['chi-loop', 2], ['bos', 3], ['7', 4]]);
+    const chi = rows.at(0)!.fields;
     assert.equal(chi['address'], '233 S Wacker Dr, Chicago, IL 60606');
     assert.equal(chi['lat'], 41.8789);
     assert.equal(chi['lon'], -87.6359);
     assert.equal(chi['zip'], 60606);
-    assert.equal(rows[1]!.fields['name'], 'Boston, Seaport');
-    assert.equal(rows[1]!.fields['zip'], '02210', 'a leading zero keeps the value a string');
-    assert.equal(rows[2]!.fields['lat'], '1e5', 'only plain decimals are cast');
-    assert.equal(rows[2]!.fields['id'], '7', 'ids stay strings');
+    assert.equal(rows.at(1)!.fields['name'], 'Boston, Seaport');
+    assert.equal(rows.at(1)!.fields['zip'], '02210', 'a leading zero keeps the value a string');
+    assert.equal(rows.at(2)!.fields['lat'], '1e5', 'only plain decimals are cast');
+    assert.equal(rows.at(2)!.fields['id'], '7', 'ids stay strings');
   });
 
   it('reads a JSON array: numbers and booleans kept, ids slugged from name or address and made unique', async () => {
     const { locations: rows, columns } = await loadLocations(at(`${VALID}/locations.json`), { cwd: ROOT });
-    assert.deepEqual(rows.map((r) => r.id), ['madison-capitol', 'madison-capitol-2', '100-state-st']);
-    assert.deepEqual(rows.map((r) => r.row), [1, 2, 3]);
-    assert.equal(rows[0]!.fields['lat'], 43.0747);
-    assert.equal(rows[1]!.fields['open'], false);
-    assert.equal(rows[2]!.fields['note'], null);
+    assert.deepEqual(rows.toArray().map((r) => r.id), ['madison-capitol', 'madison-capitol-2', '100-state-st']);
+    assert.deepEqual(rows.toArray().map((r) => r.row), [1, 2, 3]);
+    assert.equal(rows.at(0)!.fields['lat'], 43.0747);
+    assert.equal(rows.at(1)!.fields['open'], false);
+    assert.equal(rows.at(2)!.fields['note'], null);
     assert.deepEqual(columns, ['name', 'address', 'lat', 'lon', 'open', 'note']);
   });
 
   it('reads NDJSON with CRLF and blank lines; numeric ids become strings', async () => {
     const { locations: rows, columns } = await loadLocations(at(`${VALID}/locations.ndjson`), { cwd: ROOT });
-    assert.deepEqual(rows.map((r) => [r.id, r.row]), [['a1', 1], ['2', 3]]);
-    assert.equal(rows[1]!.fields['lat'], 39.74);
+    assert.deepEqual(rows.toArray().map((r) => [r.id, r.row]), [['a1', 1], ['2', 3]]);
+    assert.equal(rows.at(1)!.fields['lat'], 39.74);
     assert.deepEqual(columns, ['id', 'city', 'lat', 'extra']);
   });
 
@@ -325,14 +325,14 @@ describe('config and inputs', () => {
     assert.deepEqual(config.redact, ['x-api-key']);
     assert.equal(config.request.method, 'POST', 'a template with a json body defaults to POST');
 
-    assert.deepEqual(loaded.locations.map((l) => l.id), ['den 1', 'aus-2']);
+    assert.deepEqual(loaded.locations.toArray().map((l) => l.id), ['den 1', 'aus-2']);
     assert.deepEqual(loaded.secrets.sort(), ['s3cret', 'tok-123'], 'empty values are not secrets');
     const [pat, quinn] = loaded.personas as [Persona, Persona];
     assert.deepEqual(pat.headers, { 'X-Client': 'pat-app', 'X-Secret': 's3cret', 'X-Empty': '', 'X-Literal': '${env:NOT_RESOLVED}' });
     assert.equal(pat.request?.headers?.['Authorization'], 'Bearer tok-123');
     assert.equal(pat.request?.headers?.['X-Client'], 'pat-app', 'persona headers win over the config template');
 
-    const rendered = renderTemplate(pat.request!, { persona: pat, location: loaded.locations[0]!, iteration: 2 });
+    const rendered = renderTemplate(pat.request!, { persona: pat, location: loaded.locations.at(0)!, iteration: 2 });
     assert.equal(rendered.path, '/v2/score/den%201');
     assert.deepEqual(rendered.query, [['radius', '5'], ['tags', 'a'], ['tags', 'Denver']]);
     assert.deepEqual(JSON.parse(rendered.body as string), { where: 'Denver, CO', radius: 5, nested: ['cafe', 2, 1, true, null], who: 'Pat' });
@@ -340,7 +340,7 @@ describe('config and inputs', () => {
     assert.equal(quinn.request?.method, 'GET');
     assert.equal(quinn.request?.path, undefined, 'a persona url replaces the config path');
     assert.equal(quinn.request?.json, undefined, 'a persona body replaces the config json');
-    const q = renderTemplate(quinn.request!, { persona: quinn, location: loaded.locations[1]!, iteration: 1 });
+    const q = renderTemplate(quinn.request!, { persona: quinn, location: loaded.locations.at(1)!, iteration: 1 });
     assert.equal(q.url, 'https://other.example.com/q?city=Austin');
     assert.equal(q.body, 'plain Quinn');
     assert.equal(q.headers['X-Client'], 'config-default');
@@ -409,7 +409,7 @@ describe('config and inputs', () => {
     assert.ok(loaded.personas.every((p) => (p.thinkTime?.maxMs ?? 0) <= 50), 'think times stay small');
     assert.equal(new Set(loaded.personas.map((p) => p.headers['User-Agent'])).size, 5);
     // The demo request renders {{location.address}}: that column is kept, the file's other seven are dropped.
-    assert.deepEqual(Object.keys(loaded.locations[0]!.fields), ['address']);
+    assert.deepEqual(Object.keys(loaded.locations.at(0)!.fields), ['address']);
   });
 
   it('rejects bad flag values as usage errors naming the flag', async () => {

@@ -32,7 +32,7 @@ describe('compact locations', () => {
   it('keeps only the named columns; the header still lists every column', () => {
     const { locations, columns } = parseLocations(CSV, 'places.csv', { keep: new Set(['zip']) });
     assert.deepEqual(columns, ['id', 'name', 'address', 'zip', 'segment', 'notes']);
-    assert.deepEqual(locations.map((l) => [l.id, l.row, { ...l.fields }]), [
+    assert.deepEqual(locations.toArray().map((l) => [l.id, l.row, { ...l.fields }]), [
       ['a', 2, { zip: '02134' }],
       ['b', 3, { zip: 10001 }],
       ['c', 4, { zip: 60606 }],
@@ -41,13 +41,13 @@ describe('compact locations', () => {
 
   it('rows with no kept column share one empty fields object (no object per row)', () => {
     const { locations } = parseLocations(CSV, 'places.csv', { keep: new Set() });
-    assert.equal(Object.keys(locations[0]!.fields).length, 0);
-    assert.ok(locations.every((l) => l.fields === locations[0]!.fields));
+    assert.equal(Object.keys(locations.at(0)!.fields).length, 0);
+    assert.ok(locations.toArray().every((l) => l.fields === locations.at(0)!.fields));
   });
 
   it('without keep, every column stays (the programmatic default)', () => {
     const { locations } = parseLocations(CSV, 'places.csv');
-    assert.deepEqual(Object.keys(locations[0]!.fields), ['id', 'name', 'address', 'zip', 'segment', 'notes']);
+    assert.deepEqual(Object.keys(locations.at(0)!.fields), ['id', 'name', 'address', 'zip', 'segment', 'notes']);
   });
 
   it('a bad row is named by file and row even when its faulty columns are dropped', () => {
@@ -61,15 +61,15 @@ describe('compact locations', () => {
 
   it('NDJSON and JSON rows drop unused keys too, and still name a bad line', () => {
     const ndjson = '{"id":"a","zip":"02134","notes":"x"}\n\n{"id":"b","zip":1,"notes":"y"}\n';
-    assert.deepEqual(parseLocations(ndjson, 'p.ndjson', { keep: new Set(['zip']) }).locations.map((l) => ({ ...l.fields })), [{ zip: '02134' }, { zip: 1 }]);
+    assert.deepEqual(parseLocations(ndjson, 'p.ndjson', { keep: new Set(['zip']) }).locations.toArray().map((l) => ({ ...l.fields })), [{ zip: '02134' }, { zip: 1 }]);
     assert.match(inputError(() => parseLocations(`${ndjson}{oops\n`, 'p.ndjson', { keep: new Set() })).message, /^p\.ndjson, row 4: invalid JSON on line 4/);
-    assert.deepEqual(Object.keys(parseLocations('[{"id":"a","zip":1,"notes":"x"}]', 'p.json', { keep: new Set(['notes']) }).locations[0]!.fields), ['notes']);
+    assert.deepEqual(Object.keys(parseLocations('[{"id":"a","zip":1,"notes":"x"}]', 'p.json', { keep: new Set(['notes']) }).locations.at(0)!.fields), ['notes']);
   });
 
   it('without an id column, ids still come from name or address although those columns are dropped', () => {
     const { locations } = parseLocations('name,address,zip\nAlpha Store,1 Main St,1\n,2 Main St,2\n', 'p.csv', { keep: new Set(['zip']) });
-    assert.deepEqual(locations.map((l) => l.id), ['alpha-store', '2-main-st']);
-    assert.deepEqual(Object.keys(locations[0]!.fields), ['zip']);
+    assert.deepEqual(locations.toArray().map((l) => l.id), ['alpha-store', '2-main-st']);
+    assert.deepEqual(Object.keys(locations.at(0)!.fields), ['zip']);
   });
 
   it('referencedColumns finds {{location.COLUMN}} anywhere, never id, and skips malformed placeholders', () => {
@@ -96,7 +96,7 @@ describe('loadInputs keeps what the run renders or filters on', () => {
   it('a column used only by a persona journey step and a tag filter column are kept; the rest dropped', async () => {
     await config('name: walker\nlocations: { tag: urban, column: segment }\njourney:\n  - name: look\n    request:\n      method: GET\n      path: "/look"\n      query:\n        zip: "{{location.zip}}"\n');
     const inputs = await loadInputs({ cwd: dir, overrides: {}, env: {} });
-    assert.deepEqual(inputs.locations.map((l) => [l.id, Object.keys(l.fields).sort()]), [
+    assert.deepEqual(inputs.locations.toArray().map((l) => [l.id, Object.keys(l.fields).sort()]), [
       ['a', ['segment', 'zip']],
       ['b', ['segment', 'zip']],
       ['c', ['segment', 'zip']],
@@ -106,7 +106,7 @@ describe('loadInputs keeps what the run renders or filters on', () => {
   it('a column the config request uses is kept; an unknown column is still refused with the full column list', async () => {
     await config('name: reader\n', '  path: "/q/{{location.address}}"\n');
     const inputs = await loadInputs({ cwd: dir, overrides: {}, env: {} });
-    assert.deepEqual(Object.keys(inputs.locations[0]!.fields), ['address']);
+    assert.deepEqual(Object.keys(inputs.locations.at(0)!.fields), ['address']);
     await config('name: reader\n', '  path: "/q/{{location.nope}}"\n');
     await assert.rejects(loadInputs({ cwd: dir, overrides: {}, env: {} }), /the locations have no column "nope"; columns are: id, name, address, zip, segment, notes/);
   });
@@ -170,7 +170,7 @@ describe('streamed CSV', () => {
     const whole = parseLocations(Buffer.from(text), 'big.csv', { keep });
     assert.deepEqual(loaded.columns, whole.columns);
     assert.deepEqual(loaded.locations, whole.locations);
-    assert.equal(loaded.locations[29_999]!.fields['notes'], 'line one\nline two ☕');
+    assert.equal(loaded.locations.at(29_999)!.fields['notes'], 'line one\nline two ☕');
     assert.equal(loaded.file.size, Buffer.byteLength(text));
     assert.equal(loaded.file.sha256, createHash('sha256').update(text).digest('hex'));
   });

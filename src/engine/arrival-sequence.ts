@@ -8,6 +8,7 @@
  * another), so the sequence does not depend on how the target answered.
  */
 import type { ArrivalProcess, LoadPhase } from '../inputs/load.js';
+import type { LocationList } from '../inputs/location-table.js';
 import type { Location, Persona } from '../inputs/types.js';
 import { arrivalOffsets } from './arrivals.js';
 
@@ -33,13 +34,14 @@ export interface ArrivalSource {
   phases: readonly LoadPhase[];
   process: ArrivalProcess;
   personas: readonly Persona[];
-  locationsOf: (persona: Persona) => readonly Location[];
+  /** An array, or a location table's picks (a Location made when an arrival takes it). */
+  locationsOf: (persona: Persona) => LocationList;
   randomLocations: boolean;
   numbering: ArrivalNumbering;
 }
 
 /** Personas that can be picked (those with at least one location) and their total weight. */
-export function pickablePersonas(source: Pick<ArrivalSource, 'personas' | 'locationsOf'>): { persona: Persona; locations: readonly Location[] }[] {
+export function pickablePersonas(source: Pick<ArrivalSource, 'personas' | 'locationsOf'>): { persona: Persona; locations: LocationList }[] {
   return source.personas.map((persona) => ({ persona, locations: source.locationsOf(persona) })).filter((p) => p.locations.length > 0);
 }
 
@@ -64,8 +66,9 @@ export function* arrivalSequence(source: ArrivalSource, random: () => number): G
   for (const offset of arrivalOffsets(source.phases, source.process, random)) {
     k++;
     const p = pick();
-    const location = source.randomLocations ? p.locations[Math.floor(random() * p.locations.length)]! : p.locations[p.cursor++ % p.locations.length]!;
+    const at = source.randomLocations ? Math.floor(random() * p.locations.length) : p.cursor++ % p.locations.length;
     if (k % stride !== source.numbering.offset) continue;
+    const location = p.locations.at(at)!;
     yield { index, offset, persona: p.persona, location, number: k, id: `${p.persona.slug}/${location.id}/${k}` };
     index++;
   }

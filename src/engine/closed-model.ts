@@ -11,7 +11,8 @@ import { SINGLE_PROCESS, localVUs, targetAt, targetChanges, vuId, type VuNumberi
 /** The closed model's own options; how each visit is sent (timeouts, retries, redirects, …) is the journey runner's. */
 export interface ClosedModelOptions extends JourneyEngineOptions {
   plan: Plan;
-  locations: ReadonlyMap<string, Location>;
+  /** By id: a Map, or the location table (which makes the Location when asked). */
+  locations: Pick<ReadonlyMap<string, Location>, 'get'>;
   /** VUs (each runs one visit at a time), counted over every shard and thread that shares `vuNumbering`. */
   concurrency: number;
   onRecord: (record: EngineRecord) => void;

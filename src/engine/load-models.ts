@@ -6,9 +6,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { SetupError } from '../errors.js';
-import { selectLocations } from '../inputs/locations.js';
+import type { LocationTable } from '../inputs/location-table.js';
 import type { LoadConfig } from '../inputs/load.js';
-import type { Location } from '../inputs/types.js';
 import type { WorkItem } from '../plan/types.js';
 import { mulberry32 } from '../util/random.js';
 import { runClosedModel, type ClosedModelOptions, type ClosedModelOutcome } from './closed-model.js';
@@ -19,7 +18,7 @@ import { Sessions } from './sessions.js';
 export interface WorkloadOptions extends ClosedModelOptions {
   /** The open model's schedule; null: the closed model. */
   load: LoadConfig | null;
-  allLocations: readonly Location[];
+  allLocations: LocationTable;
   /** Open model: a persona's next location at random (`order: shuffled`) instead of in order. */
   randomLocations: boolean;
   /** Seeds jitter (think time) and, without scheduleSeed, the open model's schedule. */
@@ -87,7 +86,7 @@ const open: LoadModel = {
     const outcome = await runOpenModel({
       load,
       personas: options.plan.personas,
-      locationsOf: (persona) => selectLocations(options.allLocations, persona.locations),
+      locationsOf: (persona) => options.allLocations.pick(persona.locations),
       randomLocations: options.randomLocations,
       runJourney,
       onRecord: options.onRecord,

@@ -6,7 +6,8 @@
  * stalled target shows in the figures instead of quietly slowing the schedule (coordinated omission).
  */
 import type { LoadConfig } from '../inputs/load.js';
-import type { Location, Persona } from '../inputs/types.js';
+import type { LocationList } from '../inputs/location-table.js';
+import type { Persona } from '../inputs/types.js';
 import { arrivalSequence, pickablePersonas, scheduleProgress, type ArrivalNumbering, type ArrivalSource } from './arrival-sequence.js';
 import { expectedArrivals, scheduleDurationMs } from './arrivals.js';
 import { systemClock, type Clock } from './clock.js';
@@ -17,7 +18,7 @@ export interface OpenModelOptions {
   load: LoadConfig;
   personas: readonly Persona[];
   /** The locations each persona visits (its filter applied). */
-  locationsOf: (persona: Persona) => readonly Location[];
+  locationsOf: (persona: Persona) => LocationList;
   /** Next location at random instead of in order. */
   randomLocations: boolean;
   runJourney: (job: JourneyJob) => Promise<JourneyResult>;

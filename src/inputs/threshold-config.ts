@@ -3,6 +3,7 @@
  * expressions into Thresholds whose scopes exist, before anything is sent. Errors are exit 2 and
  * point at the expression's column.
  */
+import { LocationTable } from './location-table.js';
 import { z } from 'zod';
 import { InputError, UsageError } from '../errors.js';
 import { durationField, intAtLeast, strictObject } from './issues.js';
@@ -57,10 +58,10 @@ export function buildGateConfig(file: GateFile): GateConfig {
  */
 export function scopeCatalog(
   personas: ReadonlyArray<{ name: string; slug: string; journey?: ReadonlyArray<{ name: string }> }>,
-  locations: ReadonlyArray<{ id: string }>,
+  locations: LocationTable | ReadonlyArray<{ id: string }>,
 ): ScopeCatalog {
   const steps = new Set(personas.flatMap((p) => (p.journey?.length ? p.journey.map((s) => s.name) : ['request'])));
-  return { personas: personas.map(({ name, slug }) => ({ name, slug })), locations: locations.map((l) => l.id), steps: [...steps] };
+  return { personas: personas.map(({ name, slug }) => ({ name, slug })), locations: locations instanceof LocationTable ? locations.idList() : locations.map((l) => l.id), steps: [...steps] };
 }
 
 function parseChecked(expression: string, catalog: ScopeCatalog, onError: (err: ThresholdSyntaxError) => never): Threshold {

@@ -30,11 +30,12 @@ export function matchPersona(ref: string, personas: readonly PersonaRef[]): Pers
 /** What a run will have, known before it starts: scope names a threshold may refer to. */
 export interface ScopeCatalog {
   personas: readonly PersonaRef[];
-  locations: readonly string[];
+  /** A list, or a view of a location table's ids (no string per row made). */
+  locations: Pick<readonly string[], 'length' | 'includes' | 'slice'>;
   steps: readonly string[];
 }
 
-const listed = (names: readonly string[]): string => {
+const listed = (names: Pick<readonly string[], 'length' | 'slice'>): string => {
   const shown = names.slice(0, 8).map((n) => JSON.stringify(n)).join(', ');
   return names.length > 8 ? `${shown} and ${names.length - 8} more` : shown;
 };

@@ -1,4 +1,4 @@
-import { selectLocations } from '../inputs/locations.js';
+import { asLocationTable, type LocationPick, type LocationTable } from '../inputs/location-table.js';
 import type { Location, Order, Persona } from '../inputs/types.js';
 import type { WorkItem } from './types.js';
 import { mulberry32 } from '../util/random.js';
@@ -26,18 +26,20 @@ export interface PlanOptions {
 
 interface PersonaBlock {
   persona: Persona;
-  locations: Location[];
+  /** Row indices into the location table: an item's location id is read when the item is made. */
+  locations: LocationPick;
   /** Items of this persona = locations × iterations. */
   size: number;
 }
 
-export function workItemId(persona: Persona, location: Location, iteration: number): string {
+export function workItemId(persona: Persona, location: Pick<Location, 'id'>, iteration: number): string {
   return `${persona.slug}/${location.id}/${iteration}`;
 }
 
-export function buildPlan(personas: readonly Persona[], locations: readonly Location[], options: PlanOptions): Plan {
+export function buildPlan(personas: readonly Persona[], locations: LocationTable | readonly Location[], options: PlanOptions): Plan {
+  const table = asLocationTable(locations);
   const blocks: PersonaBlock[] = personas.map((persona) => {
-    const eligible = selectLocations(locations, persona.locations);
+    const eligible = table.pick(persona.locations);
     return { persona, locations: eligible, size: eligible.length * options.iterations };
   });
   const size = blocks.reduce((sum, b) => sum + b.size, 0);
@@ -46,9 +48,9 @@ export function buildPlan(personas: readonly Persona[], locations: readonly Loca
   // Within a persona the iteration is the outer loop: iteration 1 visits every location before iteration 2.
   const itemOf = (block: PersonaBlock, k: number): WorkItem => {
     const n = block.locations.length;
-    const location = block.locations[k % n]!;
+    const location = block.locations.id(k % n);
     const iteration = Math.floor(k / n) + 1;
-    return { id: workItemId(block.persona, location, iteration), persona: block.persona.name, location: location.id, iteration };
+    return { id: `${block.persona.slug}/${location}/${iteration}`, persona: block.persona.name, location, iteration };
   };
 
   const personaMajor = (index: number): WorkItem => {

@@ -8,10 +8,10 @@ import { HarnessCache } from '../engine/dedupe.js';
 import type { SentRequest } from '../engine/journey.js';
 import type { WorkloadOptions } from '../engine/load-models.js';
 import { createRequestBuilder } from '../engine/request-builder.js';
-import { selectLocations } from '../inputs/locations.js';
 import { createDispatcher } from '../engine/transport.js';
 import type { Dispatcher } from 'undici';
-import type { Location, LoadedInputs } from '../inputs/types.js';
+import { asLocationTable } from '../inputs/location-table.js';
+import type { LoadedInputs } from '../inputs/types.js';
 import type { Redactor } from '../redact.js';
 
 /** What differs between the main thread and a worker thread. */
@@ -25,7 +25,7 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
   const { config } = inputs;
   return {
     ...run,
-    allLocations: inputs.locations,
+    allLocations: asLocationTable(inputs.locations),
     // The closed model's load over time (duration or stages); the open model's `load` wins when set.
     vus: run.load ? null : config.vus,
     iterations: config.iterations,
@@ -34,7 +34,8 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     // The run's seed itself, not the shard's or the worker's: a visit draws the same values wherever it runs.
     valuesSeed: config.seed,
     harnessCache: config.dedupe ? new HarnessCache<SentRequest>() : null,
-    locations: visitedLocations(inputs),
+    // By id from the table: a Location is made for the visit that needs it (no map over the file's rows).
+    locations: asLocationTable(inputs.locations),
     buildRequest: createRequestBuilder(baseUrl, config.request, redactor),
     timeouts: config.timeouts,
     maxResponseBytes: config.maxResponseBytes,
@@ -45,17 +46,6 @@ export function engineOptions(inputs: LoadedInputs, baseUrl: string, redactor: R
     compression: config.transport.compression,
     http2: config.transport.http2,
   };
-}
-
-/**
- * The locations some persona visits, by id: every one when a persona has no filter, else the union of
- * the filters' picks (a persona that visits 1,000 rows of a 1M-row file does not index the other 999,000).
- */
-function visitedLocations(inputs: LoadedInputs): Map<string, Location> {
-  if (inputs.personas.some((p) => p.locations === undefined)) return new Map(inputs.locations.map((l) => [l.id, l]));
-  const visited = new Map<string, Location>();
-  for (const persona of inputs.personas) for (const l of selectLocations(inputs.locations, persona.locations)) visited.set(l.id, l);
-  return visited;
 }
 
 /** The run's dispatcher from its inputs: HTTP/2, TLS material and proxy as the config (or environment) says. */

@@ -11,7 +11,7 @@
  *   yet written at a `kill -9` (the loss window, RESULTS_FLUSH; per worker thread too).
  */
 import { arrivalSequence, scheduleProgress } from '../engine/arrival-sequence.js';
-import { selectLocations } from '../inputs/locations.js';
+import { pickLocations } from '../inputs/locations.js';
 import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { Plan } from '../plan/plan.js';
@@ -56,7 +56,7 @@ export function resumeNote(input: ResumeNoteInput): ResumeNote {
         phases: (threads > 1 ? partitionLoad(load, part) : load).phases,
         process: load.arrival,
         personas: inputs.personas,
-        locationsOf: (p: (typeof inputs.personas)[number]) => selectLocations(inputs.locations, p.locations),
+        locationsOf: (p: (typeof inputs.personas)[number]) => pickLocations(inputs.locations, p.locations),
         randomLocations: inputs.config.order === 'shuffled',
         numbering: arrivalNumbering(input.shard, part),
       };

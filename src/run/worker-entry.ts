@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../engine/clock.js';
 import { SetupError } from '../errors.js';
 import { runWorkload } from '../engine/load-models.js';
+import { LocationTable } from '../inputs/location-table.js';
 import { buildPlan } from '../plan/plan.js';
 import { RESULTS_FLUSH, WORKER_BATCH } from '../run-dir/results-writer.js';
 import { Redactor } from '../redact.js';
@@ -25,7 +26,8 @@ const MAX_UNACKED = 4;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const { inputs } = init;
+// The location table arrives as its structured clone (plain data): its methods are given back here.
+const inputs = { ...init.inputs, locations: LocationTable.revive(init.inputs.locations) };
 const { config } = inputs;
 
 const stop = new AbortController();
