@@ -14,6 +14,7 @@ import { Redactor } from '../redact.js';
 import { dispatcherFor, engineOptions } from './engine-options.js';
 import { GeneratorHealthMonitor } from './generator-health.js';
 import { warmClient } from './preflight.js';
+import { AckWindow } from './ack-window.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -30,30 +31,22 @@ const { config } = inputs;
 
 const stop = new AbortController();
 const cut = new AbortController();
-let unacked = 0;
-let waiting: (() => void) | null = null;
+const acks = new AckWindow(MAX_UNACKED);
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stop') stop.abort();
   else if (message.type === 'cut') cut.abort();
-  else if (message.type === 'ack') {
-    unacked--;
-    if (unacked < MAX_UNACKED && waiting) {
-      const wake = waiting;
-      waiting = null;
-      wake();
-    }
-  }
+  else if (message.type === 'ack') acks.acked();
 });
 const post = (message: FromWorker) => port.postMessage(message);
 
 // The engine keeps this thread alive while it runs, and the last batch is flushed when it ends.
 const batcher = new RecordBatcher((records) => {
-  unacked++;
+  acks.sent();
   post({ type: 'records', records });
 }, systemClock, BATCH, FLUSH_MS);
 const onRecord = batcher.add;
 const flush = batcher.flush;
-const ready = (): Promise<void> | undefined => (unacked >= MAX_UNACKED ? new Promise<void>((resolve) => (waiting = resolve)) : undefined);
+const ready = acks.ready;
 
 const redactor = new Redactor(inputs.secrets, config.redact);
 const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });
