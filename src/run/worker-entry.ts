@@ -15,6 +15,7 @@ import { dispatcherFor, engineOptions } from './engine-options.js';
 import { GeneratorHealthMonitor } from './generator-health.js';
 import { warmClient } from './preflight.js';
 import { AckWindow } from './ack-window.js';
+import { LeanBatcher } from './lean-batcher.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -23,6 +24,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 const BATCH = WORKER_BATCH;
 const FLUSH_MS = RESULTS_FLUSH.ms;
 const MAX_UNACKED = 4;
+/** With the recording here: the main thread's figures (snapshots) are at most this far behind. */
+const METRICS_MS = 250;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -40,12 +43,21 @@ port.on('message', (message: ToWorker) => {
 const post = (message: FromWorker) => port.postMessage(message);
 
 // The engine keeps this thread alive while it runs, and the last batch is flushed when it ends.
-const batcher = new RecordBatcher((records) => {
-  acks.sent();
-  post({ type: 'records', records });
-}, systemClock, BATCH, FLUSH_MS);
-const onRecord = batcher.add;
-const flush = batcher.flush;
+// Lean: this thread records its results (lines, metrics) itself; else it forwards every record.
+const lean = init.recording === 'worker'
+  ? new LeanBatcher((batch) => {
+    acks.sent();
+    post({ type: 'lines', batch });
+  }, systemClock, BATCH, FLUSH_MS, METRICS_MS, init.startAt)
+  : null;
+const batcher = lean
+  ? null
+  : new RecordBatcher((records) => {
+    acks.sent();
+    post({ type: 'records', records });
+  }, systemClock, BATCH, FLUSH_MS);
+const onRecord = lean ? lean.add : batcher!.add;
+const flush = lean ? () => lean.flush(true) : batcher!.flush;
 const ready = acks.ready;
 
 const redactor = new Redactor(inputs.secrets, config.redact);
