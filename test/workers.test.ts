@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../src/index.js';
+import { registerOutput } from '../src/sinks/registry.js';
 import { onlyRunDir, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 
@@ -80,4 +81,44 @@ test('--workers 2 gives the same totals, per-persona counts and result lines as 
   assert.deepEqual(two.snapshots, one.snapshots);
   const snapshot = await readJson(join(await onlyRunDir(join(out, 'w2')), 'personas', 'alpha.json'));
   assert.equal(snapshot.requests, 75, 'the snapshot covers both workers');
+});
+
+test('--workers 2 records in the workers unless this thread needs every record (a live output): both ways give the same lines, totals and snapshots', async (t) => {
+  const server = await startServer();
+  t.after(() => server.close());
+  const rows = Array.from({ length: 10 }, (_, k) => `l${k + 1},${k % 3 === 0 ? 'miss' : k % 4 === 0 ? 'fail' : 'hit'}-${k + 1}`);
+  const project = await writeProject({
+    config: `name: lean\ntarget: ${server.url}\npersonas: personas\nlocations: locations.csv\nrequest: { method: GET, path: "/{{location.route}}" }\nconcurrency: 4\niterations: 2\norder: persona\n`,
+    personas: { 'a.yaml': 'name: Alpha\n', 'b.yaml': 'name: Beta\n' },
+    locations: `id,route\n${rows.join('\n')}\n`,
+  });
+  const out = await tempDir('troupe-workers-lean-');
+  const seen: Record<string, { lines: string[]; summary: any; snapshot: any }> = {};
+  for (const mode of ['lean', 'records']) {
+    // A live output of its own needs every record in this thread: the workers forward them.
+    let results = 0;
+    const unregister = registerOutput('count-results', { description: 'test', when: 'live', create: () => ({ name: 'count-results', when: 'live', start: async () => undefined, write: (r) => { if (r.type === 'result') results++; }, stop: async () => undefined }) });
+    try {
+      const r = await run({ cwd: project, workers: 2, out: join(out, mode), ...(mode === 'records' ? { outputs: ['count-results'] } : {}) });
+      assert.equal(r.status, 'complete');
+    } finally {
+      unregister();
+    }
+    assert.equal(results, mode === 'records' ? 40 : 0, 'records reach this thread only when something here needs them');
+    const dir = await onlyRunDir(join(out, mode));
+    seen[mode] = {
+      lines: (await readFile(join(dir, 'results.ndjson'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l).id).sort(),
+      summary: await readJson(join(dir, 'summary.json')),
+      snapshot: await readJson(join(dir, 'personas', 'alpha.json')),
+    };
+  }
+  const [lean, records] = [seen['lean']!, seen['records']!];
+  assert.equal(lean.lines.length, 40);
+  assert.deepEqual(lean.lines, records.lines);
+  for (const key of ['requests', 'ok', 'errors', 'statusCodes', 'errorCodes', 'cache'] as const) assert.deepEqual(lean.summary.global[key], records.summary.global[key], key);
+  assert.deepEqual(Object.keys(lean.summary.locations), Object.keys(records.summary.locations));
+  assert.equal(lean.summary.segments?.[0]?.results ?? lean.summary.global.requests, 40, 'the run\'s segment counts every result');
+  assert.equal(lean.snapshot.requests, 20);
+  assert.deepEqual(Object.keys(lean.snapshot.locations).sort(), Object.keys(records.snapshot.locations).sort(), 'per-location numbers in the snapshot');
+  assert.equal(lean.snapshot.locations.l1.requests, 2);
 });

@@ -130,22 +130,18 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   try {
     if (options.signal?.aborted) throw new GraceAbortError();
     let hop: OutgoingRequest = out;
-    const seen = new Set<string>();
-    const checkHost = (url: string, hopNumber: number) => {
-      if (!options.allowHosts) return;
-      const parsed = new URL(url);
-      if (!options.allowHosts.allows(parsed)) throw new HostNotAllowedError(parsed.host, hopNumber);
-    };
-    checkHost(hop.url, 0);
+    // Made on the first redirect: most requests have none.
+    let seen: Set<string> | null = null;
+    if (options.allowHosts) checkHost(options.allowHosts, hop.url, 0);
     for (;;) {
       deadline.phaseAt = now() + timeouts.headersMs;
       deadline.phaseError = headersError;
       const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow, cookies ?? null);
       if (result.redirectTo !== null) {
-        seen.add(`${hop.method} ${hop.url}`);
+        (seen ??= new Set()).add(`${hop.method} ${hop.url}`);
         const next = redirectHop(hop, progress.status!, new URL(result.redirectTo, hop.url), options.isSensitiveHeader);
         if (redirects >= policy.max) throw new TooManyRedirectsError(policy.max, seen.has(`${next.method} ${next.url}`));
-        checkHost(next.url, redirects + 1);
+        if (options.allowHosts) checkHost(options.allowHosts, next.url, redirects + 1);
         redirects++;
         hop = next;
         continue;
@@ -178,6 +174,11 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   } finally {
     sweeper.delete(deadline);
   }
+}
+
+function checkHost(allowHosts: HostAllowList, url: string, hopNumber: number): void {
+  const parsed = new URL(url);
+  if (!allowHosts.allows(parsed)) throw new HostNotAllowedError(parsed.host, hopNumber);
 }
 
 interface HopProgress {

@@ -152,6 +152,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
   const keepAllBodies = Boolean(options.cache.jsonPath) || harness !== null;
   const cacheDetectors = detectorsFor(options.cache);
   const sensitive = (name: string) => redactor.isSensitiveHeader(name);
+  const wallNow = () => clock.wallNow();
+  const valuesSeed = options.valuesSeed ?? 1;
 
   // The same for every attempt: built once, not per request.
   const sendWithoutBody: SendOptions = {
@@ -186,8 +188,8 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     }
   };
 
-  const toRecord = (job: JourneyJob, out: BuiltRequest, attempt: Attempt, extra: Partial<ResultRecord>, dueAt: number | undefined): ResultRecord => {
-    const { outcome } = attempt;
+  // Built key by key in the order results.ndjson has always shown (no temporary objects per request).
+  const toRecord = (job: JourneyJob, out: BuiltRequest, attempt: Attempt, outcome: HttpOutcome, extra: Partial<ResultRecord> | null, dueAt: number | undefined): ResultRecord => {
     const cache = classifyCache({ headers: outcome.headers ?? undefined, bodyText: outcome.bodyText, detection: options.cache }, cacheDetectors);
     const record: ResultRecord = {
       type: 'result',
@@ -204,19 +206,19 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
       latencyMs: round3(outcome.latencyMs),
       ttfbMs: outcome.ttfbMs === null ? null : round3(outcome.ttfbMs),
       bytes: outcome.bytes,
-      ...(outcome.decodedBytes !== undefined ? { decodedBytes: outcome.decodedBytes } : {}),
-      ...(outcome.protocol ? { protocol: outcome.protocol } : {}),
-      cache,
-      ...(outcome.redirects > 0 ? { redirects: outcome.redirects } : {}),
-      startedAt: attempt.startedAt,
-    };
+    } as ResultRecord;
+    if (outcome.decodedBytes !== undefined) record.decodedBytes = outcome.decodedBytes;
+    if (outcome.protocol) record.protocol = outcome.protocol;
+    record.cache = cache;
+    if (outcome.redirects > 0) record.redirects = outcome.redirects;
+    record.startedAt = attempt.startedAt;
     if (dueAt !== undefined) {
       record.scheduledAt = round3(clock.wallNow() - (clock.now() - dueAt));
       record.responseTimeMs = round3(attempt.end - dueAt);
     }
     if (outcome.message) record.message = redactor.text(outcome.message);
     else if (outcome.error) record.message = `HTTP ${outcome.status}`;
-    return Object.assign(record, extra);
+    return extra === null ? record : Object.assign(record, extra);
   };
 
   const templateFailure = (job: JourneyJob, step: string, err: unknown): ResultRecord => ({
@@ -244,8 +246,9 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     const { vars } = ctx;
     const cookies = ctx.cookies ?? null;
     let failure: string | null = null;
-    const visit = visitValues(options.valuesSeed ?? 1, job.id, job.vu ?? 0, () => clock.wallNow());
-    const render: RenderContext = { persona: job.persona, location: job.location, iteration: job.iteration, vars, visit, ...(ctx.setup ? { setup: ctx.setup } : {}) };
+    const visit = visitValues(valuesSeed, job.id, job.vu ?? 0, wallNow);
+    const render: RenderContext = { persona: job.persona, location: job.location, iteration: job.iteration, vars, visit };
+    if (ctx.setup) render.setup = ctx.setup;
     let dueAt = job.dueAt;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -281,9 +284,9 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
       const end = clock.now();
 
       const final = sent.outcome;
-      const view = new ResponseView(final.bodyText, final.headers);
       let checks: CheckResult[] | undefined;
       if (step) {
+        const view = new ResponseView(final.bodyText, final.headers);
         // A listed status is an expected answer, not an error (e.g. a 404 a step asks for).
         const statusCheck = step.expect.find((c) => c.kind === 'status');
         if (statusCheck?.kind === 'status' && final.status !== null && statusAccepted(statusCheck, final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
@@ -304,19 +307,22 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
           }
         }
       }
-      const withChecks = (extra: Partial<ResultRecord>): Partial<ResultRecord> => (checks && checks.length > 0 ? { ...extra, checks } : extra);
+      const withChecks = (extra: Partial<ResultRecord> | null): Partial<ResultRecord> | null => (checks && checks.length > 0 ? { ...extra, checks } : extra);
       if (source === 'origin') {
-        sent.attempts.forEach((attempt, k) => {
-          const isFinal = k === sent.attempts.length - 1;
-          const a = isFinal ? { ...attempt, outcome: sent.outcome } : attempt;
-          const extra: Partial<ResultRecord> = retries ? { attempt: k + 1 } : {};
-          records.push(toRecord(job, out, a, isFinal ? withChecks(extra) : extra, dueAt));
-        });
+        const { attempts } = sent;
+        for (let k = 0; k < attempts.length; k++) {
+          const isFinal = k === attempts.length - 1;
+          const attempt = attempts[k]!;
+          // The final attempt's outcome may have been judged since (an expected status is no error).
+          const outcome = isFinal ? sent.outcome : attempt.outcome;
+          const extra: Partial<ResultRecord> | null = retries ? { attempt: k + 1 } : null;
+          records.push(toRecord(job, out, attempt, outcome, isFinal ? withChecks(extra) : extra, dueAt));
+        }
       } else {
         // Served by the harness: one record, the wait for it as latency, no bytes from the target.
         const { decodedBytes: _decoded, protocol: _protocol, ...served } = sent.outcome;
         const reused: HttpOutcome = { ...served, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
-        records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, withChecks({ harnessCache: source }), dueAt));
+        records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, reused, withChecks({ harnessCache: source }), dueAt));
       }
       const failedCheck = checks?.find((c) => !c.ok);
       const last = records[records.length - 1]!;

@@ -111,4 +111,13 @@ export interface VuRecord {
   at: number;
 }
 
-export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord | SessionRecord;
+/**
+ * `--workers N` with the recording in the workers: results of this persona were recorded elsewhere
+ * and merged into the run's metrics (its snapshot is due). Never written to results.ndjson.
+ */
+export interface PersonaProgressRecord {
+  type: 'persona-progress';
+  persona: string;
+}
+
+export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord | SessionRecord | PersonaProgressRecord;

@@ -40,7 +40,14 @@ export interface RenderedRequest {
   contentType?: string;
 }
 
-export type CompiledTemplate = (ctx: RenderContext) => RenderedRequest;
+export interface CompiledTemplate {
+  (ctx: RenderContext): RenderedRequest;
+  /**
+   * True when nothing in the template reads the context (no placeholder anywhere, no multipart body):
+   * every render gives the same request, so a caller may render it once and send that every time.
+   */
+  readonly constant: boolean;
+}
 
 type Getter = (ctx: RenderContext) => unknown;
 type Part = string | ((ctx: RenderContext) => string);
@@ -268,7 +275,7 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
   const addJsonType = template.json !== undefined && !configuredType;
   const addFormType = form !== null && !configuredType;
 
-  return (ctx) => {
+  const render = (ctx: RenderContext): RenderedRequest => {
     const renderedHeaders: Record<string, string> = {};
     for (const [name, value] of headers) renderedHeaders[name] = renderPart(value, ctx);
     if (addJsonType) renderedHeaders['content-type'] = 'application/json';
@@ -300,6 +307,8 @@ export function compileTemplate(template: RequestTemplate): CompiledTemplate {
     if (contentType !== undefined) out.contentType = contentType;
     return out;
   };
+  const { multipart: streamed, ...rest } = template;
+  return Object.assign(render, { constant: streamed === undefined && !hasPlaceholder(rest) });
 }
 
 const compiled = new WeakMap<RequestTemplate, CompiledTemplate>();

@@ -38,6 +38,11 @@ export class PersonaLocationScopes {
     return this.table.of(persona);
   }
 
+  /** (persona, location, summary with its encoded histogram), sorted by persona then location: what addSummaries reads back. */
+  *summaries(): Generator<[string, string, ScopeSummary]> {
+    for (const [persona, id, scope] of this.table.scopes()) yield [persona, id, scope.toSummary()];
+  }
+
   /** (persona, location, numbers), sorted by persona then location, one row at a time: each row's objects die young. */
   *rows(): Generator<[string, string, ScopeStats]> {
     for (const [persona, id, scope] of this.table.scopes()) yield [persona, id, scope.toStats()];

@@ -180,6 +180,22 @@ export class RunMetrics {
     };
   }
 
+  /**
+   * Everything add() counted, persona × location pairs included, as plain data another thread can
+   * take (`--workers N`: each worker records its own results and sends what it added since its last
+   * delta). `RunMetrics.fromSummary(delta)` merged into the main thread's metrics is exact.
+   */
+  toDelta(): RunMetricsSummary {
+    const byPersona = new Map<string, Array<[string, ScopeSummary]>>();
+    for (const [persona, location, summary] of this.pairs.summaries()) {
+      let locations = byPersona.get(persona);
+      if (locations === undefined) byPersona.set(persona, (locations = []));
+      locations.push([location, summary]);
+    }
+    const personaLocations = Object.fromEntries([...byPersona].map(([persona, locations]) => [persona, Object.fromEntries(locations)]));
+    return { ...this.toSummary(), personaLocations };
+  }
+
   static fromSummary(s: RunMetricsSummary): RunMetrics {
     const metrics = new RunMetrics();
     metrics.global.merge(ScopeAggregate.fromSummary(s.global));

@@ -84,13 +84,14 @@ export class SegmentTracker {
     return next;
   }
 
-  add(startedAt: number, latencyMs: number): void {
+  /** A result (or `count` results sent from `startedAt` on, the last one done `latencyMs` later: a worker's batch). */
+  add(startedAt: number, latencyMs: number, count = 1): void {
     let i = this.sessionStarts.length - 1;
     while (i > 0 && startedAt < this.sessionStarts[i]!) i--;
     if (startedAt < this.first[i]!) this.first[i] = startedAt;
     const end = startedAt + latencyMs;
     if (end > this.last[i]!) this.last[i] = end;
-    this.counts[i]!++;
+    this.counts[i]! += count;
   }
 
   /** The sessions that wrote at least one result. */

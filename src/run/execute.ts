@@ -16,7 +16,7 @@ import type { Threshold } from '../metrics/thresholds.js';
 import { buildPlan } from '../plan/plan.js';
 import { Redactor } from '../redact.js';
 import { OutputManager, type FinishReport } from '../sinks/output.js';
-import { createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
+import { OUTPUTS, createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
 import { reportArtifacts } from '../reports/outputs.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
 import { createRunDirectory } from '../run-dir/create.js';
@@ -40,6 +40,7 @@ import { localVUs } from '../engine/vu-schedule.js';
 import { maxVUs, vuLoadDurationMs } from '../inputs/stages.js';
 import { formatDuration } from '../inputs/duration.js';
 import { VerboseFailureSink } from './verbose.js';
+import type { LeanBatch } from './lean-batcher.js';
 import { runInWorkers } from './workers.js';
 
 export interface ExecuteOptions {
@@ -244,6 +245,18 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       emit(record);
     };
 
+    // --workers N: the workers record their own results (lines and metrics) unless something in this
+    // thread needs every record (progress, live metrics, --verbose, abortOn).
+    const leanWorkers = (options.workers ?? 1) > 1 && !abortMonitor && !options.verbose && requests.every((r) => OUTPUTS.get(r.name)?.when === 'end' || r.name === 'ndjson' || r.name === 'snapshots');
+    const onLines = (batch: LeanBatch) => {
+      if (batch.metrics) metrics.merge(RunMetrics.fromSummary(batch.metrics));
+      if (batch.count > 0) {
+        sessions.add(batch.firstStart, batch.lastEnd - batch.firstStart, batch.count);
+        outputs.writeLines(batch.lines, batch.count);
+      }
+      for (const persona of batch.personas) emit({ type: 'persona-progress', persona });
+    };
+
     dispatcher = dispatcherFor(inputs);
     const statsUrl = config.cacheStats ? cacheStatsUrl(baseUrl, config.cacheStats) : null;
     const statsTimeout = Math.min(config.timeouts.totalMs, 10_000);
@@ -300,7 +313,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       let outcome: WorkloadOutcome;
       try {
         outcome = workers > 1
-          ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ready: outputs.ready, signal: stop, abortInFlight: cut.signal, onVu, vuNumbering: numbering, elapsedMs, graceMs: options.graceMs, setupVars, setupSecrets, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
+          ? await runInWorkers({ workers, inputs, baseUrl, shard, plan, load, seed: config.seed + (shard ? shard.index - 1 : 0), skip: resumed?.done ?? null, onRecord, ...(leanWorkers ? { onLines, startAt: scheduleStart } : {}), ready: outputs.ready, signal: stop, abortInFlight: cut.signal, onVu, vuNumbering: numbering, elapsedMs, graceMs: options.graceMs, setupVars, setupSecrets, onWorkerHealth: (h) => workerHealth.push(h), onSaturated: saturated })
           : await runWorkload(engineOptions(inputs, baseUrl, redactor, {
             setupVars,
             setupSecrets,

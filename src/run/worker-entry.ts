@@ -15,6 +15,8 @@ import { Redactor } from '../redact.js';
 import { dispatcherFor, engineOptions } from './engine-options.js';
 import { GeneratorHealthMonitor } from './generator-health.js';
 import { warmClient } from './preflight.js';
+import { AckWindow } from './ack-window.js';
+import { LeanBatcher } from './lean-batcher.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -23,6 +25,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
 const BATCH = WORKER_BATCH;
 const FLUSH_MS = RESULTS_FLUSH.ms;
 const MAX_UNACKED = 4;
+/** With the recording here: the main thread's figures (snapshots) are at most this far behind. */
+const METRICS_MS = 250;
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -32,30 +36,31 @@ const { config } = inputs;
 
 const stop = new AbortController();
 const cut = new AbortController();
-let unacked = 0;
-let waiting: (() => void) | null = null;
+const acks = new AckWindow(MAX_UNACKED);
 port.on('message', (message: ToWorker) => {
   if (message.type === 'stop') stop.abort();
   else if (message.type === 'cut') cut.abort();
-  else if (message.type === 'ack') {
-    unacked--;
-    if (unacked < MAX_UNACKED && waiting) {
-      const wake = waiting;
-      waiting = null;
-      wake();
-    }
-  }
+  else if (message.type === 'ack') acks.acked();
 });
 const post = (message: FromWorker) => port.postMessage(message);
 
 // The engine keeps this thread alive while it runs, and the last batch is flushed when it ends.
-const batcher = new RecordBatcher((records) => {
-  unacked++;
-  post({ type: 'records', records });
-}, systemClock, BATCH, FLUSH_MS);
-const onRecord = batcher.add;
-const flush = batcher.flush;
-const ready = (): Promise<void> | undefined => (unacked >= MAX_UNACKED ? new Promise<void>((resolve) => (waiting = resolve)) : undefined);
+// Lean: this thread records its results (lines, metrics) itself; else it forwards every record.
+const lean = init.recording === 'worker'
+  ? new LeanBatcher((batch) => {
+    acks.sent();
+    post({ type: 'lines', batch });
+  }, systemClock, BATCH, FLUSH_MS, METRICS_MS, init.startAt)
+  : null;
+const batcher = lean
+  ? null
+  : new RecordBatcher((records) => {
+    acks.sent();
+    post({ type: 'records', records });
+  }, systemClock, BATCH, FLUSH_MS);
+const onRecord = lean ? lean.add : batcher!.add;
+const flush = lean ? () => lean.flush(true) : batcher!.flush;
+const ready = acks.ready;
 
 const redactor = new Redactor(inputs.secrets, config.redact);
 const whole = buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed });

@@ -16,6 +16,7 @@ import type { LoadConfig } from '../inputs/load.js';
 import type { LoadedInputs } from '../inputs/types.js';
 import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
 import type { Plan } from '../plan/plan.js';
+import type { LeanBatch } from './lean-batcher.js';
 import { mergeLoad } from './merge.js';
 import { shareOf, type Shard } from './shard.js';
 
@@ -38,11 +39,16 @@ export interface WorkerInit {
   vuNumbering: VuNumbering;
   elapsedMs: number;
   graceMs?: number;
+  /** `worker`: the worker records its results (lines and metrics, see lean-batcher.ts); `main`: it forwards every record. */
+  recording: 'worker' | 'main';
+  /** The schedule's start (epoch ms): the origin of the metrics' warm-up curve. */
+  startAt: number;
 }
 
 export type ToWorker = { type: 'stop' } | { type: 'cut' } | { type: 'ack' };
 export type FromWorker =
   | { type: 'records'; records: EngineRecord[] }
+  | { type: 'lines'; batch: LeanBatch }
   | { type: 'vu'; record: VuRecord }
   | { type: 'done'; outcome: WorkloadOutcome; health: ThreadHealth }
   | { type: 'failed'; message: string; setup?: boolean }
@@ -75,6 +81,14 @@ export interface WorkersOptions {
   onSaturated?: (reason: string) => void;
   setupVars?: Readonly<Record<string, unknown>>;
   setupSecrets?: readonly string[];
+  /**
+   * Given: the workers record their results themselves and this receives each batch (ready lines, their
+   * span, the metrics' delta) before the batch's other records reach `onRecord`; results then never
+   * reach `onRecord`. Absent: every record is forwarded to `onRecord`.
+   */
+  onLines?: (batch: LeanBatch) => void;
+  /** The schedule's start (epoch ms), with `onLines`. */
+  startAt?: number;
 }
 
 export { shareOf } from './shard.js';
@@ -141,6 +155,8 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       load: load ? { ...load, maxInFlight: Math.max(1, shareOf(load.maxInFlight, part)), ...(load.concurrency ? { concurrency: Math.max(1, shareOf(load.concurrency, part)) } : {}) } : null,
       seed: options.seed * 1000 + i,
+      recording: options.onLines ? 'worker' : 'main',
+      startAt: options.startAt ?? Date.now(),
       skip,
       ...(options.setupVars ? { setupVars: { ...options.setupVars } } : {}),
       ...(options.setupSecrets ? { setupSecrets: options.setupSecrets } : {}),
@@ -153,8 +169,11 @@ export async function runInWorkers(options: WorkersOptions): Promise<WorkloadOut
       worker.on('message', (message: FromWorker) => {
         // Batches are handled in order; the ack releases the worker's backpressure once the sinks took them.
         queue = queue.then(async () => {
-          if (message.type === 'records') {
-            for (const record of message.records) handle(record);
+          if (message.type === 'records' || message.type === 'lines') {
+            if (message.type === 'lines') {
+              options.onLines!(message.batch);
+              for (const record of message.batch.records) handle(record);
+            } else for (const record of message.records) handle(record);
             const pause = options.ready?.();
             if (pause) await pause;
             worker.postMessage({ type: 'ack' } satisfies ToWorker);

@@ -39,8 +39,12 @@ export class NdjsonSink implements Output {
 
   write(record: EngineRecord): void {
     if (record.type !== 'result') return;
-    this.batch += resultLine(record);
-    this.lines++;
+    this.writeLines(resultLine(record), 1);
+  }
+
+  writeLines(lines: string, count: number): void {
+    this.batch += lines;
+    this.lines += count;
     if (this.lines >= RESULTS_FLUSH.lines || this.batch.length >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;

@@ -21,6 +21,8 @@ export interface Output {
   readonly when: 'live' | 'end';
   start(): Promise<void>;
   write?(record: EngineRecord): void;
+  /** results.ndjson lines serialised elsewhere (`--workers N`: in the worker threads), `count` of them. */
+  writeLines?(lines: string, count: number): void;
   /** Optional backpressure: a promise while the output cannot keep up, undefined otherwise. */
   backpressure?(): Promise<void> | undefined;
   /**
@@ -70,6 +72,11 @@ export class OutputManager {
   /** Fan one record out to the live outputs. */
   readonly write = (record: EngineRecord): void => {
     for (const output of this.live) output.write!(record);
+  };
+
+  /** Ready-made result lines to the outputs that take them (results.ndjson). */
+  readonly writeLines = (lines: string, count: number): void => {
+    for (const output of this.live) output.writeLines?.(lines, count);
   };
 
   /** The first pending backpressure promise among the outputs, if any. */
