@@ -10,7 +10,7 @@ import type { ArrivalProcess, LoadPhase } from '../inputs/load.js';
 
 /** Arrivals a schedule produces on average: Σ (rate + rampTo) / 2 × duration. */
 // Pure arithmetic over the phases, which the inputs layer needs too (to refuse a plan of no arrivals).
-export { expectedArrivals, scheduleDurationMs } from '../inputs/load.js';
+export { expectedArrivals, scheduleDurationMs } from '../inputs/load-schedule.js';
 
 /** The rate (arrivals/s) the schedule asks for at offset `t` ms. */
 export function rateAt(phases: readonly LoadPhase[], t: number): number {

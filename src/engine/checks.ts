@@ -1,7 +1,7 @@
 /** Judging a step's response against its `expect` list. Pure: a response in, results out. */
 import type { ValidateFunction } from 'ajv';
 import { compileBodySchema, describeSchemaError } from '../inputs/body-schema.js';
-import { statusAccepted, type Check } from '../inputs/journey.js';
+import type { Check } from '../inputs/journey.js';
 import { valueAtJsonPath, type ResponseView } from './capture.js';
 import type { CheckResult } from './records.js';
 import { compileValue, type RenderContext } from './template.js';
@@ -131,4 +131,12 @@ export function runCheck(check: Check, input: CheckInput): CheckResult {
 
 export function runChecks(checks: readonly Check[], input: CheckInput): CheckResult[] {
   return checks.map((check) => runCheck(check, input));
+}
+
+/**
+ * Whether a status check accepts a status. Here, not beside the check's parser in inputs/journey.ts,
+ * so that the engine (and every worker thread) runs checks without loading zod.
+ */
+export function statusAccepted(check: Extract<Check, { kind: 'status' }>, status: number): boolean {
+  return check.ranges.some(([lo, hi]) => status >= lo && status <= hi);
 }

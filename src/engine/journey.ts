@@ -12,7 +12,7 @@ import type { Redactor } from '../redact.js';
 import type { HostAllowList } from './allow-hosts.js';
 import { classifyCache, detectorsFor } from './cache-status.js';
 import { ResponseView, captureValue } from './capture.js';
-import { runChecks } from './checks.js';
+import { runChecks, statusAccepted } from './checks.js';
 import { compileValue, type RenderContext } from './template.js';
 import { visitValues } from './visit-values.js';
 import { systemClock, type Clock } from './clock.js';
@@ -22,7 +22,7 @@ import type { CheckResult, ResultRecord } from './records.js';
 import type { BuiltRequest, RequestBuilder } from './request-builder.js';
 import { isRetryable, retryDelay } from './retry.js';
 import { maskRecord } from './session.js';
-import { statusAccepted, type Capture } from '../inputs/journey.js';
+import type { Capture } from '../inputs/journey.js';
 
 export interface JourneyEngineOptions {
   buildRequest: RequestBuilder;

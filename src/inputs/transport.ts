@@ -12,6 +12,9 @@ import { z } from 'zod';
 import { InputError, UsageError, quote } from '../errors.js';
 import { fullProblem, strictObject } from './issues.js';
 import type { ProxySettings, TransportConfig, TransportMaterial } from './types.js';
+import { redactUserinfo } from './proxy.js';
+
+export { proxyFor, redactUserinfo } from './proxy.js';
 
 const path = z.string().trim().min(1);
 
@@ -50,18 +53,6 @@ function proxyProblem(value: string): string | null {
   }
 }
 
-/** A proxy URL for artifacts and messages: user and password replaced, as Redactor.url does. */
-export function redactUserinfo(value: string): string {
-  try {
-    const url = new URL(value);
-    if (!url.username && !url.password) return value;
-    if (url.username) url.username = 'redacted';
-    if (url.password) url.password = 'redacted';
-    return url.toString();
-  } catch {
-    return value.replace(/\/\/[^/@]*@/, '//redacted@');
-  }
-}
 
 export interface TransportContext {
   /** The config file as displayed, or null when there is none (flags only). */
@@ -141,19 +132,3 @@ function proxySettings(configured: string | undefined, ctx: TransportContext): P
   return { http, https, noProxy: (ctx.env['no_proxy'] ?? ctx.env['NO_PROXY'] ?? '').trim(), from: 'env' };
 }
 
-/** The proxy a request to `target` goes through under these settings (NO_PROXY matched as undici matches it), or null. */
-export function proxyFor(target: URL, settings: ProxySettings | null): string | null {
-  if (!settings) return null;
-  const proxy = target.protocol === 'https:' ? settings.https : settings.http;
-  if (proxy === null || settings.noProxy === '*') return null;
-  const host = target.host.replace(/:\d*$/, '').toLowerCase();
-  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
-  for (const entry of settings.noProxy.split(/[,\s]/)) {
-    if (entry === '') continue;
-    const parsed = /^(.+):(\d+)$/.exec(entry);
-    const name = (parsed ? parsed[1]! : entry).replace(/^\*?\./, '').toLowerCase();
-    if (parsed && Number(parsed[2]) !== port) continue;
-    if (host === name || host.endsWith(`.${name}`)) return null;
-  }
-  return proxy;
-}

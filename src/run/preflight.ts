@@ -5,7 +5,7 @@ import type { Clock } from '../engine/clock.js';
 import { createDispatcher, sendRequest } from '../engine/http.js';
 import type { Timeouts } from '../inputs/types.js';
 import { TargetUnreachableError } from '../errors.js';
-import { proxyFor, redactUserinfo } from '../inputs/transport.js';
+import { proxyFor, redactUserinfo } from '../inputs/proxy.js';
 import type { ProxySettings } from '../inputs/types.js';
 
 /**
