@@ -24,7 +24,7 @@ async function project(target: string, extra = ''): Promise<string> {
   });
 }
 
-test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most of the run, ends within 10 s + grace', async (t) => {
+test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most of the run, ends within the duration + grace', async (t) => {
   const server = await startCountingServer({ delayMs: 200 });
   t.after(() => server.close());
   const cwd = await project(server.url);
