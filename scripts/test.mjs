@@ -7,9 +7,10 @@
 //   node scripts/test.mjs --smoke      the short subset CI runs on a second Node version
 //   node scripts/test.mjs --slowest=20 also list the 20 slowest files (where the time goes)
 //   node scripts/test.mjs --jobs=2     files at a time in the parallel group (default 2)
+//   node scripts/test.mjs --record-times  also write each file's time to scripts/test-times.json (the order)
 //   node scripts/test.mjs FILE...      only these files (names as in dist/test, e.g. capacity.test.js)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,7 +48,12 @@ if (missing.length > 0) {
   process.exit(2);
 }
 const timing = chosen.filter((f) => f.endsWith('.timing.test.js'));
-const parallel = chosen.filter((f) => !timing.includes(f));
+// Longest first, by the times in scripts/test-times.json (unknown files, new ones, first of all): two
+// long files left for the end would run while the other slot stands idle. `--record-times` rewrites it
+// from a full run.
+const timesFile = join('scripts', 'test-times.json');
+const lastTimes = readTimes(timesFile);
+const parallel = chosen.filter((f) => !timing.includes(f)).sort((a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b));
 
 const reporter = pathToFileURL(join('scripts', 'test-reporter.mjs')).href;
 const scratch = mkdtempSync(join(tmpdir(), 'troupe-test-'));
@@ -73,6 +79,10 @@ for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing
   totals.files.push(...counted.files);
 }
 rmSync(scratch, { recursive: true, force: true });
+if (argv.includes('--record-times') && named.length === 0 && !smoke) {
+  const times = Object.fromEntries(totals.files.sort((a, b) => a.name.localeCompare(b.name)).map((f) => [f.name, Math.round(f.ms)]));
+  writeFileSync(timesFile, `${JSON.stringify(times, null, 1)}\n`);
+}
 
 if (slowest > 0) {
   console.log(`\nslowest ${slowest} test files (sum of its top-level tests, s):`);
@@ -86,6 +96,15 @@ const cpu = childCpuSeconds() - cpuBefore;
 const parts = [...Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`), ...(Number.isFinite(cpu) ? [`cpu ${cpu.toFixed(1)} s`] : [])].join(', ');
 console.log(`\ntroupe tests${smoke ? ' (smoke)' : ''}: ${totals.pass} passed, ${totals.fail} failed in ${total.toFixed(1)} s (${parts})`);
 process.exit(totals.fail > 0 ? 1 : 0);
+
+/** File name → ms of its top-level tests in the last full run; {} when there was none. */
+function readTimes(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+}
 
 /** User + system CPU of waited-for descendants (Linux /proc; NaN elsewhere), at 100 ticks per second. */
 function childCpuSeconds() {

@@ -78,9 +78,14 @@ test('troupe capacity against a server that serves 4 at a time finds the knee at
   const levels: number[] = result.levels.map((l: LevelResult) => l.level);
   const index = levels.indexOf(result.knee.level);
   assert.ok(index >= 0 && Math.abs(index - levels.indexOf(limit)) <= 1, `knee at ${result.knee.level} (${result.knee.reason}), expected ${limit} ± one step`);
-  // Throughput near limit / service time past the limit (4 / 50 ms = 80 req/s); p95 grows with the queue.
+  // Past the limit, throughput is capped by limit / service time (4 / 50 ms = 80 req/s) and is several
+  // times one connection's (4× on an idle machine). Relative to the 1-connection level, not an absolute
+  // floor: on a loaded machine every level is slower alike (seen: 10 req/s at 1, 47 at 16, where an
+  // absolute "> 50" failed 2 in 7 runs beside a heavy neighbour). p95 grows with the queue.
   const top = result.levels.at(-1) as LevelResult;
-  assert.ok(top.rps > 50 && top.rps < 100, `16 connections: ${top.rps} req/s (4 / 50 ms = 80)`);
+  const one = result.levels[0] as LevelResult;
+  assert.ok(top.rps < 100, `16 connections: ${top.rps} req/s, above the server's 4 / 50 ms = 80`);
+  assert.ok(top.rps > 2 * one.rps, `16 connections: ${top.rps} req/s, not 2× 1 connection's ${one.rps} (4 at a time should give ~4×)`);
   assert.ok(top.p95! > 2 * serviceMs, `16 connections queue: p95 ${top.p95} ms`);
   const csv = await readFile(join(out, 'capacity.csv'), 'utf8');
   assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n/);

@@ -1,7 +1,8 @@
 /**
  * Live metrics against real receivers: Debian's Prometheus scrapes troupe's /metrics and receives its
- * remote writes; an OTLP/HTTP receiver here decodes the OpenTelemetry exports. After a 10 s run at
- * 100 req/s, each path's request count equals summary.json's.
+ * remote writes; an OTLP/HTTP receiver here decodes the OpenTelemetry exports. After a 3 s run at
+ * 100 req/s (three scrapes, the final push and export; long enough for every path, short for the suite's
+ * budget), each path's request count equals summary.json's.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,7 +97,7 @@ describe('live metrics into Prometheus and OTLP', () => {
     return first ? Number(first.value[1]) : undefined;
   };
 
-  it('a 10 s run at 100 req/s: Prometheus (scrape and remote write) and the OTLP receiver count what summary.json counts', async () => {
+  it('a 3 s run at 100 req/s: Prometheus (scrape and remote write) and the OTLP receiver count what summary.json counts', async () => {
     const project = await writeProject({
       // The demo target: cache hits and misses, and 5 % errors, so every dashboard query has data.
       config: `name: live\ntarget: demo\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\ndemo: { missLatency: 1ms, errorRate: 0.05 }\nrequest: { method: POST, path: /api/v1/analyze, json: { address: "{{location.id}} Main St", radius_miles: 5 } }\n`,
@@ -106,14 +107,14 @@ describe('live metrics into Prometheus and OTLP', () => {
     const result = await run({
       cwd: project,
       rate: 100,
-      duration: 10_000,
+      duration: 3_000,
       outputs: [`prometheus=127.0.0.1:${metricsPort}`, `prometheus-rw=${promUrl}/api/v1/write`, `otlp=${otlpUrl}`],
     });
     assert.equal(result.status, 'complete');
     // A saturation warning depends on the machine (a loaded CI box); the point here is that no push failed.
     assert.deepEqual(result.warnings.filter((w) => !/load generator was saturated/.test(w)), [], 'no push failed');
     const requests = result.summary.global.requests;
-    assert.ok(requests >= 990 && requests <= 1010, `about 1,000 requests, got ${requests}`);
+    assert.ok(requests >= 290 && requests <= 310, `about 300 requests, got ${requests}`);
 
     const scraped = await eventually('the scraped count', 15_000, async () => {
       const v = await promValue(`sum(troupe_requests_total{job="troupe-scrape",run_id="${result.runId}"})`);
@@ -169,7 +170,10 @@ describe('live metrics into Prometheus and OTLP', () => {
       const command = asCheckout(line)
         .replace(/(0\.0\.0\.0|127\.0\.0\.1):9464/, `127.0.0.1:${port}`)
         .replace('http://127.0.0.1:9090', promUrl)
-        .replace('http://127.0.0.1:4318', otlpUrl);
+        .replace('http://127.0.0.1:4318', otlpUrl)
+        // The outputs are the subject, not the reports (csv/ and report.pdf are the report tests'): the
+        // line's own comment goes, --no-reports comes in its place.
+        .replace(/\s+#.*$/, ' --no-reports');
       const r = await runShell(command, project, 60_000);
       assert.equal(r.code, 0, `${line}\n${r.stderr}`);
       assert.doesNotMatch(r.stderr, /failed|could not/, line);

@@ -1,6 +1,7 @@
 /**
  * The open model on real time against a loopback server: the achieved arrival rate, and honest latency
- * when the server stalls (coordinated omission). Bounded: 5 s of arrivals each, at most 60 s per run.
+ * when the server stalls (coordinated omission). Bounded: 3 s and 4 s of arrivals (as short as a 3 %
+ * rate and a 1 % tail allow), at most 60 s per run.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,14 +73,14 @@ async function openRun(target: string, load: string): Promise<{ summary: RunSumm
   return { summary, results, stderr: result.stderr, code: result.code };
 }
 
-test('200 arrivals/s for 5 s on real time achieve the rate within 3 %', async (t) => {
+test('200 arrivals/s for 3 s on real time achieve the rate within 3 %', async (t) => {
   const server = await startStallServer(null);
   t.after(() => server.close());
-  const { summary, results } = await openRun(server.url, 'load: { phases: [{ duration: 5s, rate: 200 }] }');
+  const { summary, results } = await openRun(server.url, 'load: { phases: [{ duration: 3s, rate: 200 }] }');
   const starts = results.map((r) => r.startedAt).sort((a, b) => a - b);
   const spanRate = (starts.length - 1) / ((starts.at(-1)! - starts[0]!) / 1000);
   console.log(`realtime: ${results.length} requests, summary.load ${JSON.stringify({ ...summary.load, phases: undefined })}, rate from send times ${spanRate.toFixed(2)}/s`);
-  assert.ok(Math.abs(results.length - 1000) <= 1, `${results.length} requests`);
+  assert.ok(Math.abs(results.length - 600) <= 1, `${results.length} requests`);
   assert.equal(server.requests, results.length);
   assert.equal(summary.load!.dropped, 0);
   assert.ok(Math.abs(summary.load!.achievedRate! - 200) / 200 <= 0.03, `achieved ${summary.load!.achievedRate}/s`);
@@ -90,10 +91,12 @@ test('200 arrivals/s for 5 s on real time achieve the rate within 3 %', async (t
 });
 
 test('a 1 s stall shows in the corrected response time, not in the service time', async (t) => {
-  const server = await startStallServer(2000, 1000);
+  // The stall (1.5 s to 2.5 s) is a quarter of the 800 arrivals; the four requests caught in it are
+  // 0.5 %, below the service time's p99.
+  const server = await startStallServer(1500, 1000);
   t.after(() => server.close());
   // Four journeys at once, like a client with four connections: what was due during the stall waits.
-  const { summary } = await openRun(server.url, 'load: { phases: [{ duration: 5s, rate: 200 }], concurrency: 4 }');
+  const { summary } = await openRun(server.url, 'load: { phases: [{ duration: 4s, rate: 200 }], concurrency: 4 }');
   const service = summary.global.latency;
   const corrected = summary.global.responseTime!;
   console.log(`stall: service p99 ${service.p99} ms (max ${service.max}), corrected p99 ${corrected.p99} ms (p90 ${corrected.p90}, max ${corrected.max}); requests ${summary.global.requests}, dropped ${summary.load!.dropped}`);

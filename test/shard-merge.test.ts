@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, startDemoServer } from '../src/index.js';
 import { shardFromEnvironment } from '../src/run/shard.js';
@@ -151,9 +151,12 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(new Set(ids).size, 80, 'no work item twice');
 
   const [merged, single] = await Promise.all([
-    runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json'], { cwd: REPO_ROOT }),
+    // --no-reports: the verdict is the subject here (the merge above builds csv/ and report.pdf).
+    runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json', '--no-reports'], { cwd: REPO_ROOT }),
     run({ cwd: REPO_ROOT, target: demo.url, out: join(out, 'single'), thresholds: expressions }),
   ]);
+  const mergedFiles = await readdir(join(out, 'merged'));
+  assert.ok(mergedFiles.includes('summary.json') && !mergedFiles.includes('csv') && !mergedFiles.includes('report.pdf'), `--no-reports: ${mergedFiles.join(', ')}`);
   const singleIds = (await resultLines(single.runDir)).map((r) => r.id);
   assert.deepEqual([...ids].sort(), [...singleIds].sort(), 'the shards together ran exactly the single run\'s plan');
   const verdict = (results: Array<{ expression: string; passed: boolean }>) => results.map((r) => `${r.expression}: ${r.passed}`);

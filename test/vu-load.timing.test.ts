@@ -1,18 +1,18 @@
 /**
  * Load over time on real time, through the in-process API against a loopback counting server:
- * `concurrency 20, duration 10s` (the issue's own figure: the server never sees more than 20 in flight,
- * sees 20 for most of the run, and the run ends within 10 s + grace), and a short stages run whose
- * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured. Then
- * the README's "Load over time" config and commands, pasted (the one CLI test of the flags).
+ * `concurrency 20, duration 4s` (the issue's figure was 10 s; 4 s of 200 ms visits keeps every
+ * assertion — the server never sees more than 20 in flight, sees 20 for most of the run, and the run
+ * ends within the duration + grace — at two fifths of the real time), and a short stages run whose
+ * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured. The
+ * README's "Load over time" commands are in readme-load-over-time.test.ts (not timing-sensitive).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { targetAt } from '../src/engine/vu-schedule.js';
 import { run } from '../src/index.js';
-import { REPO_ROOT, tempDir } from './helpers/cli.js';
-import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
+import { tempDir } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
 
@@ -24,7 +24,7 @@ async function project(target: string, extra = ''): Promise<string> {
   });
 }
 
-test('--concurrency 20 --duration 10s: never more than 20 in flight, 20 for most of the run, ends within 10 s + grace', async (t) => {
+test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most of the run, ends within the duration + grace', async (t) => {
   const server = await startCountingServer({ delayMs: 200 });
   t.after(() => server.close());
   const cwd = await project(server.url);
@@ -34,9 +34,10 @@ test('--concurrency 20 --duration 10s: never more than 20 in flight, 20 for most
     if (server.requests > 0) samples.push(server.inFlight);
   }, 50);
   t.after(() => clearInterval(sampler));
-  const graceMs = 2000;
+  const graceMs = 1000;
+  const durationMs = 4000;
   const began = performance.now();
-  const result = await run({ cwd, concurrency: 20, duration: 10_000, graceMs, out: await tempDir('vu-duration-') });
+  const result = await run({ cwd, concurrency: 20, duration: durationMs, graceMs, out: await tempDir('vu-duration-') });
   const tookMs = performance.now() - began;
   clearInterval(sampler);
   const at20 = samples.filter((n) => n === 20).length / samples.length;
@@ -45,7 +46,7 @@ test('--concurrency 20 --duration 10s: never more than 20 in flight, 20 for most
   assert.ok(server.maxInFlight <= 20, `max in flight ${server.maxInFlight}`);
   // "Most of the run": the samples include the first and the last second (VUs starting, the grace draining).
   assert.ok(at20 >= 0.6, `20 in flight in only ${(at20 * 100).toFixed(1)} % of the samples`);
-  assert.ok(tookMs >= 10_000 && tookMs <= 10_000 + graceMs + 1500, `took ${tookMs.toFixed(0)} ms`);
+  assert.ok(tookMs >= durationMs && tookMs <= durationMs + graceMs + 1500, `took ${tookMs.toFixed(0)} ms`);
   assert.equal(result.summary.vus?.peak, 20);
   assert.equal(result.summary.global.requests, server.requests);
 });
@@ -76,42 +77,6 @@ test('stages 0 → 30 → 0 VUs: csv/timeseries.csv has the active VUs within ±
   assert.ok(offs.every((d) => Math.abs(d) <= 1), offs.join(' '));
   assert.equal(result.summary.vus!.peak, 30);
   assert.ok(server.maxInFlight <= 30);
-});
-
-test('README "Load over time": the config and the commands, pasted, run (and the PDF charts the active VUs)', async () => {
-  const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
-  const yaml = /<!-- load-over-time-config -->\s*```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(yaml, 'README has the config block');
-  const withConfig = await tempDir('vu-readme-config-');
-  await writeFile(join(withConfig, 'troupe.config.yaml'), yaml);
-  await mkdir(join(withConfig, 'personas'));
-  for (const f of await readdir(join(REPO_ROOT, 'personas'))) await copyFile(join(REPO_ROOT, 'personas', f), join(withConfig, 'personas', f));
-  await mkdir(join(withConfig, 'fixtures'));
-  await copyFile(join(REPO_ROOT, 'fixtures', 'locations.csv'), join(withConfig, 'fixtures', 'locations.csv'));
-  const staged = await run({ cwd: withConfig, reports: true });
-  assert.equal(staged.status, 'complete');
-  assert.deepEqual(staged.artifactsFailed, []);
-  assert.equal(staged.summary.vus?.peak, 20);
-  assert.ok((await readdir(staged.runDir)).includes('report.pdf'));
-
-  const lines = await readmeCommands('load-over-time-commands');
-  assert.equal(lines.length, 3);
-  const project = await tempDir('vu-readme-cli-');
-  for (const line of lines) {
-    const r = await runShell(asCheckout(line), project, 30_000);
-    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
-    if (line.includes('validate')) assert.match(r.stdout + r.stderr, /up to 10 VUs in 3 stage\(s\) for 120 s/);
-  }
-  const runs = await readdir(join(project, 'reports'));
-  assert.equal(runs.length, 2);
-  for (const dir of runs) {
-    const summary = JSON.parse(await readFile(join(project, 'reports', dir, 'summary.json'), 'utf8'));
-    assert.ok(summary.vus, `${dir} has vus`);
-  }
-  // A bad --stage is a usage error naming the flag and the value.
-  const bad = await runShell(asCheckout('npx troupe run --stage 30:10 --no-reports'), project, 30_000);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--stage.*30/);
 });
 
 test('shards of a duration run split the VUs (sum = the single run) with disjoint ids; a resumed duration run runs the remaining time and says so', async (t) => {

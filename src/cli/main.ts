@@ -1,13 +1,41 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, TroupeError, UsageError } from '../errors.js';
 import { TROUPE_VERSION } from '../version.js';
-import { registerDemoServer } from './commands/demo-server.js';
-import { registerRun } from './commands/run.js';
-import { registerValidate } from './commands/validate.js';
 import { unexpectedErrorText } from './unexpected.js';
 
 /** Commands report their outcome by returning an exit code; only this entry calls process.exit. */
 export type ExitSetter = (code: number) => void;
+
+type Register = (program: Command, setExit: ExitSetter) => void;
+
+/**
+ * Every command, in --help order, by the module that defines it. Only the command being run is
+ * imported (each module loads its own code only in its action, see run.ts): `troupe validate` does not
+ * load bench or the report builders. The top-level --help, `troupe help` and an unknown command load
+ * them all (the list, and commander's suggestion, need every name).
+ */
+const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['demo-server', async () => (await import('./commands/demo-server.js')).registerDemoServer],
+  ['compare', async () => (await import('./commands/compare.js')).registerCompare],
+  ['report', async () => (await import('./commands/report.js')).registerReport],
+  ['merge', async () => (await import('./commands/merge.js')).registerMerge],
+  ['bench', async () => (await import('./commands/bench.js')).registerBench],
+  ['capacity', async () => (await import('./commands/capacity.js')).registerCapacity],
+  ['trend', async () => (await import('./commands/trend.js')).registerTrend],
+  ['init', async () => (await import('./commands/init.js')).registerInit],
+  ['schema', async () => (await import('./commands/schema.js')).registerSchema],
+];
+
+/**
+ * The commands to define for this argv: the one its first argument names (the program's own options,
+ * -h and -V, take no command after them), else (help, no command, a typo) all.
+ */
+function commandsFor(argv: readonly string[]): ReadonlyArray<[string, () => Promise<Register>]> {
+  const named = COMMANDS.filter(([name]) => name === argv[2]);
+  return named.length === 1 ? named : COMMANDS;
+}
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -26,17 +54,8 @@ async function main(argv: string[]): Promise<number> {
   program.hook('preAction', (_program, actionCommand) => {
     active = actionCommand;
   });
-  registerRun(program, setExit);
-  registerValidate(program, setExit);
-  registerDemoServer(program, setExit);
-  (await import('./commands/compare.js')).registerCompare(program, setExit);
-  (await import('./commands/report.js')).registerReport(program, setExit);
-  (await import('./commands/merge.js')).registerMerge(program, setExit);
-  (await import('./commands/bench.js')).registerBench(program, setExit);
-  (await import('./commands/capacity.js')).registerCapacity(program, setExit);
-  (await import('./commands/trend.js')).registerTrend(program, setExit);
-  (await import('./commands/init.js')).registerInit(program, setExit);
-  (await import('./commands/schema.js')).registerSchema(program, setExit);
+  const chosen = commandsFor(argv);
+  for (const register of await Promise.all(chosen.map(([, load]) => load()))) register(program, setExit);
   try {
     await program.parseAsync(argv);
     return exitCode;

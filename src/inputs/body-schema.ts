@@ -4,24 +4,24 @@
  * thread and reused for every response; a schema ajv refuses (an unknown keyword or format, a bad type)
  * is an input error at load. Schemas travel to worker threads as plain data and compile there again.
  */
-import * as ajvDraft7 from 'ajv';
-import * as ajv2019 from 'ajv/dist/2019.js';
-import * as ajv2020 from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
 type AjvLike = { compile(schema: object): ValidateFunction };
 type AjvClass = new (options: object) => AjvLike;
 
-// ajv is CommonJS: under NodeNext its class is the namespace's default, or that default's default.
-const classOf = (ns: unknown): AjvClass => {
-  const d = (ns as { default: AjvClass & { default?: AjvClass } }).default;
-  return d.default ?? d;
+// ajv is CommonJS and costs ~90 ms to load: required (synchronously, as the loader is) only when a
+// config has a schema check, and only the draft it names. Its class is the export or its default.
+const require = createRequire(import.meta.url);
+const classOf = (id: string): AjvClass => {
+  const m = require(id) as AjvClass & { default?: AjvClass };
+  return m.default ?? m;
 };
 
 const DRAFTS: ReadonlyArray<{ match: RegExp; make: () => AjvLike }> = [
-  { match: /2020-12/, make: () => new (classOf(ajv2020))({ strict: true }) },
-  { match: /2019-09/, make: () => new (classOf(ajv2019))({ strict: true }) },
-  { match: /draft-07|^$/, make: () => new (classOf(ajvDraft7))({ strict: true }) },
+  { match: /2020-12/, make: () => new (classOf('ajv/dist/2020.js'))({ strict: true }) },
+  { match: /2019-09/, make: () => new (classOf('ajv/dist/2019.js'))({ strict: true }) },
+  { match: /draft-07|^$/, make: () => new (classOf('ajv'))({ strict: true }) },
 ];
 
 const instances = new Map<RegExp, AjvLike>();

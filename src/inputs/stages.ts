@@ -5,8 +5,6 @@
  * the engine sees.
  */
 import { z } from 'zod';
-import { UsageError, quote } from '../errors.js';
-import { DURATION_EXPECTED, durationProblem, isBareNumber, parseDuration } from './duration.js';
 import { durationField, intBetween, LIMITS, strictObject } from './issues.js';
 
 export interface Stage {
@@ -40,26 +38,8 @@ export const stagesSchema = z.array(stageSchema).min(1, { error: 'at least one s
 export const startVUsSchema = vus;
 export const gracefulRampDownSchema = durationField(false);
 
-/** `--stage 30s:10` → { durationMs: 30000, target: 10 }; the message names the flag and quotes the value. */
-export function parseStageFlag(value: string): Stage {
-  const at = value.lastIndexOf(':');
-  const expected = 'DURATION:TARGET such as 30s:10 (ramp to 10 VUs over 30 s)';
-  if (at < 0) throw new UsageError(`--stage: got ${quote(value)}, expected ${expected}`);
-  const durationText = value.slice(0, at).trim();
-  const targetText = value.slice(at + 1).trim();
-  const durationMs = parseDuration(durationText);
-  if (durationMs === null) {
-    const why = isBareNumber(durationText) ? durationProblem(durationText) : `expected ${DURATION_EXPECTED} before the colon`;
-    throw new UsageError(`--stage: got ${quote(value)}: ${why}`);
-  }
-  const target = Number(targetText);
-  if (targetText === '' || !Number.isInteger(target) || target < 0 || target > LIMITS.concurrency) {
-    throw new UsageError(`--stage: got ${quote(value)}, expected a whole number of VUs from 0 to ${LIMITS.concurrency} after the colon, as in ${expected}`);
-  }
-  return { durationMs, target };
-}
+export { parseStageFlag } from './stage-flag.js';
 
-/** The whole schedule's length: the sum of the stages. */
 export function stagesDurationMs(stages: readonly Stage[]): number {
   return stages.reduce((sum, s) => sum + s.durationMs, 0);
 }

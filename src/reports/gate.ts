@@ -10,9 +10,9 @@ import { runDirPaths } from '../run-dir/layout.js';
 import type { RunSummary } from '../run-dir/types.js';
 import { shownPath } from '../run-dir/paths.js';
 import { attemptArtifact } from './artifacts.js';
-import { compareSummaries, readSummary, writeComparison, type ComparableSummary, type CompareOptions, type Comparison } from './compare.js';
-import { renderJunit, writeJunit } from './junit.js';
-import { renderMarkdown, writeMarkdown } from './markdown.js';
+// compare (and the histograms under it), junit and markdown load when a baseline or a CI file is
+// asked for: `troupe validate` prepares the gate without them.
+import type { ComparableSummary, CompareOptions, Comparison } from './compare.js';
 
 export interface Gate {
   thresholds: Threshold[];
@@ -33,7 +33,7 @@ export async function prepareGate(inputs: LoadedInputs, request: GateRequest): P
   const catalog = scopeCatalog(inputs.personas, inputs.locations);
   const { gate, source } = inputs.config;
   const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(request.thresholds, catalog)];
-  const baseline = request.baselinePath ? { summary: await readSummary(request.baselinePath, '--baseline'), source: request.baselinePath } : null;
+  const baseline = request.baselinePath ? { summary: await (await import('./compare.js')).readSummary(request.baselinePath, '--baseline'), source: request.baselinePath } : null;
   const compare = { ...gate.compare, ...(request.maxRegression !== undefined ? { maxRegression: request.maxRegression } : {}) } as CompareOptions;
   return { thresholds, baseline, compare };
 }
@@ -50,9 +50,10 @@ export interface GateOutcome {
  * junit.xml and summary.md are outputs (src/sinks/registry.ts) that show this comparison.
  */
 export async function finishGate(runDir: string, summary: RunSummary, gate: Gate): Promise<GateOutcome> {
-  const comparison = gate.baseline ? compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
+  const compare = gate.baseline ? await import('./compare.js') : null;
+  const comparison = gate.baseline && compare ? compare.compareSummaries(gate.baseline.summary, summary, gate.compare, { baseline: gate.baseline.source, current: runDir }) : null;
   const artifactsFailed: ArtifactError[] = [];
-  if (comparison) await attemptArtifact(shownPath(runDirPaths(runDir).compare), artifactsFailed, () => writeComparison(runDir, comparison));
+  if (comparison) await attemptArtifact(shownPath(runDirPaths(runDir).compare), artifactsFailed, () => compare!.writeComparison(runDir, comparison));
   return { comparison, failed: summary.thresholds?.passed === false || comparison?.passed === false, artifactsFailed };
 }
 
@@ -62,6 +63,7 @@ export async function finishGate(runDir: string, summary: RunSummary, gate: Gate
  * could not be written (each is tried).
  */
 export async function writeCiFiles(runDir: string, summary: RunSummary, comparison: Comparison | null, outputs: readonly string[], junitPath: string | null): Promise<{ warning?: string; failed: ArtifactError[] }> {
+  const [{ renderJunit, writeJunit }, { renderMarkdown, writeMarkdown }] = await Promise.all([import('./junit.js'), import('./markdown.js')]);
   const failed: ArtifactError[] = [];
   let warning: string | undefined;
   if (outputs.includes('markdown')) {

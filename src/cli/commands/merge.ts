@@ -9,6 +9,8 @@ interface MergeFlags {
   threshold?: string[];
   json?: boolean;
   junit?: string;
+  /** --no-reports: skip csv/ and report.pdf, as `troupe run --no-reports`. */
+  reports?: boolean;
 }
 
 export function registerMerge(program: Command, setExit: ExitSetter): void {
@@ -21,6 +23,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
     .option('--threshold <expr>', 'judge this too, besides the thresholds the shards were run with (repeatable)', collect)
     .option('--json', 'print the merged summary with its verdict as one JSON document on stdout')
     .option('--junit <file>', 'write a JUnit XML file: one testcase per threshold')
+    .option('--no-reports', 'skip csv/ and report.pdf (build them later with troupe report DIR)')
     .action(async (dirs: string[], flags: MergeFlags) => {
       // Loaded here so that `troupe --help` does not load the merge and report code.
       const [{ mergeRuns }, { parseFlagThresholds }, { buildReports }, { renderVerdictLines }, { writeCiFiles }, { detectTerminal, paint }, { renderRunTable }] =
@@ -57,7 +60,7 @@ export function registerMerge(program: Command, setExit: ExitSetter): void {
       const outputs = (await readOutputs(result.runDir)) ?? ['markdown'];
       const ci = await writeCiFiles(result.runDir, result.summary, null, outputs, flags.junit ? resolve(cwd, flags.junit) : null);
       if (ci.warning) process.stderr.write(`troupe: ${ci.warning}\n`);
-      const built = await buildReports(result.runDir);
+      const built = flags.reports === false ? { notes: [], failed: [] } : await buildReports(result.runDir);
       for (const note of built.notes) process.stderr.write(`troupe: ${note}\n`);
       const artifactsFailed = [...ci.failed, ...built.failed];
       for (const err of artifactsFailed) process.stderr.write(`troupe: ${err.message}\n`);

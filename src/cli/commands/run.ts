@@ -8,7 +8,7 @@ import { exitNow } from '../exit.js';
 import type { ExitSetter } from '../main.js';
 import { collect, durationOption, examples, integer, order, positiveInt, positiveRate } from '../options.js';
 import { InvalidArgumentError } from 'commander';
-import { parseStageFlag } from '../../inputs/stages.js';
+import { parseStageFlag } from '../../inputs/stage-flag.js';
 import { outputNames } from '../../sinks/registry.js';
 import type { StartedRun } from '../../run/execute.js';
 import { parseShard, shardFromEnvironment } from '../../run/shard.js';
