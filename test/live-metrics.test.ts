@@ -70,6 +70,12 @@ describe('live metrics into Prometheus and OTLP', () => {
     prometheus = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver'], { stdio: 'ignore' });
     promUrl = `http://127.0.0.1:${promPort}`;
     await eventually('Prometheus ready', 30_000, async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined));
+    // Ready is not scraping: Prometheus hands discovered targets to its scrape pools at most every 5 s,
+    // so a run shorter than that could end before the first scrape. Wait until the target is known.
+    await eventually('Prometheus has the scrape target', 30_000, async () => {
+      const body = (await (await fetch(`${promUrl}/api/v1/targets`)).json()) as { data: { activeTargets: unknown[] } };
+      return body.data.activeTargets.length > 0 ? true : undefined;
+    });
 
     otlp = createServer((req, res) => {
       let body = '';
