@@ -4,10 +4,12 @@
  * thread and reused for every response; a schema ajv refuses (an unknown keyword or format, a bad type)
  * is an input error at load. Schemas travel to worker threads as plain data and compile there again.
  */
-import * as ajvDraft7 from 'ajv';
-import * as ajv2019 from 'ajv/dist/2019.js';
-import * as ajv2020 from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+
+// Loaded on the first schema check, not with the engine: ajv weighs ~10 MB of resident memory in every
+// run, and most have no schema check (issue 12, peak RSS). It is CommonJS, so require() loads it in place.
+const load = createRequire(import.meta.url);
 
 type AjvLike = { compile(schema: object): ValidateFunction };
 type AjvClass = new (options: object) => AjvLike;
@@ -19,9 +21,9 @@ const classOf = (ns: unknown): AjvClass => {
 };
 
 const DRAFTS: ReadonlyArray<{ match: RegExp; make: () => AjvLike }> = [
-  { match: /2020-12/, make: () => new (classOf(ajv2020))({ strict: true }) },
-  { match: /2019-09/, make: () => new (classOf(ajv2019))({ strict: true }) },
-  { match: /draft-07|^$/, make: () => new (classOf(ajvDraft7))({ strict: true }) },
+  { match: /2020-12/, make: () => new (classOf(load('ajv/dist/2020.js')))({ strict: true }) },
+  { match: /2019-09/, make: () => new (classOf(load('ajv/dist/2019.js')))({ strict: true }) },
+  { match: /draft-07|^$/, make: () => new (classOf(load('ajv')))({ strict: true }) },
 ];
 
 const instances = new Map<RegExp, AjvLike>();

@@ -1,4 +1,4 @@
-import type { EngineRecord } from '../engine/records.js';
+import type { EngineRecord, ResultRecord } from '../engine/records.js';
 import { openResultsAppender, resultLine, RESULTS_FLUSH, type ResultsAppender } from '../run-dir/results-writer.js';
 import type { Output } from './output.js';
 
@@ -6,6 +6,13 @@ export { resultLine };
 
 /** Lines are flushed at least every RESULTS_FLUSH.ms, or sooner when RESULTS_FLUSH.lines or FLUSH_BYTES wait. */
 const FLUSH_BYTES = 256 * 1024;
+
+export interface NdjsonOptions {
+  /** The line of a record (default: resultLine); must return what resultLine would. */
+  line?: (record: ResultRecord) => string;
+  /** When a batch is written (default: RESULTS_FLUSH). */
+  flush?: { lines: number; ms: number };
+}
 
 /**
  * Appends one line per result to results.ndjson as results complete. Lines are batched (one write per
@@ -23,9 +30,16 @@ export class NdjsonSink implements Output {
   private timer: NodeJS.Timeout | undefined;
   private failure: Error | null = null;
   private readonly flushNow = () => this.flush();
+  private readonly line: (record: ResultRecord) => string;
+  private readonly maxLines: number;
+  private readonly maxMs: number;
 
   /** `runDir`: the run directory whose results.ndjson receives the lines (appended to). */
-  constructor(private readonly runDir: string) {}
+  constructor(private readonly runDir: string, options: NdjsonOptions = {}) {
+    this.line = options.line ?? resultLine;
+    this.maxLines = options.flush?.lines ?? RESULTS_FLUSH.lines;
+    this.maxMs = options.flush?.ms ?? RESULTS_FLUSH.ms;
+  }
 
   async start(): Promise<void> {
     this.file = await openResultsAppender(this.runDir);
@@ -33,12 +47,12 @@ export class NdjsonSink implements Output {
 
   write(record: EngineRecord): void {
     if (record.type !== 'result') return;
-    this.batch += resultLine(record);
+    this.batch += this.line(record);
     this.lines++;
-    if (this.lines >= RESULTS_FLUSH.lines || this.batch.length >= FLUSH_BYTES) this.flush();
+    if (this.lines >= this.maxLines || this.batch.length >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      this.timer = setTimeout(this.flushNow, RESULTS_FLUSH.ms).unref();
+      this.timer = setTimeout(this.flushNow, this.maxMs).unref();
     }
   }
 
