@@ -17,6 +17,7 @@ test('bench lines are the lines resultLine writes, for responses, errors and odd
     response(2, 503, 0.5, 'miss'),
     response(3, 404, 1234567.891, 'unknown', '/a\\b\u2028"c"'),
     response(4, 200, 0, 'stale'),
+    { ...response(6, 200, 3, 'hit'), redirects: 1 },
     { ...response(5, 200, 2, 'hit'), status: null, ok: false, error: 'timeout_total', message: 'timed out "x"', protocol: undefined } as ResultRecord,
   ];
   delete (records[4] as Partial<ResultRecord>).protocol;

@@ -96,7 +96,10 @@ let shape: { persona: string; location: string; step: string; method: string; ur
  * shape (an error with its message, fields bench never sets) goes to resultLine.
  */
 export function benchResultLine(r: ResultRecord): string {
-  if (r.message !== undefined || r.protocol !== 'http/1.1' || r.ttfbMs !== null || Object.keys(r).length !== 17) return resultLine(r);
+  if (
+    r.message !== undefined || r.protocol !== 'http/1.1' || r.ttfbMs !== null || r.decodedBytes !== undefined || r.redirects !== undefined ||
+    r.scheduledAt !== undefined || r.responseTimeMs !== undefined || r.attempt !== undefined || r.checks !== undefined || r.harnessCache !== undefined
+  ) return resultLine(r);
   if (shape === null || shape.persona !== r.persona || shape.location !== r.location || shape.step !== r.step || shape.method !== r.method || shape.url !== r.url) {
     shape = {
       persona: r.persona,
