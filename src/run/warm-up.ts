@@ -73,10 +73,12 @@ function onlyTo(dispatcher: Dispatcher, origin: string): Dispatcher {
 /**
  * Runs up to WARM_PATH.visits visits of `plan` (its first ones) through the real engine against a
  * throwaway server, and feeds their records to scratch metrics, result lines and a persona snapshot.
+ * Resolves with the number of results it made (0 when it could not run).
  */
-export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan: Plan, signal?: AbortSignal): Promise<void> {
+export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan: Plan, signal?: AbortSignal): Promise<number> {
   const visits = Math.min(WARM_PATH.visits, Math.ceil(plan.size / WARM_PATH.share));
-  if (visits <= 0 || signal?.aborted) return;
+  let results = 0;
+  if (visits <= 0 || signal?.aborted) return results;
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -90,11 +92,11 @@ export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan
     const url = await listen(server);
     dispatcher = createDispatcher(config.timeouts);
     const metrics = new RunMetrics();
-    let bytes = 0;
     const onRecord = (record: EngineRecord) => {
       if (record.type === 'result') {
+        results++;
         metrics.add(record);
-        bytes += resultLine(record).length;
+        resultLine(record);
       } else if (record.type === 'session') metrics.addSession(record);
     };
     const options = engineOptions(inputs, url, redactor, {
@@ -108,8 +110,7 @@ export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan
       clock: noWaitClock,
     });
     await runWorkload({ ...options, vus: null });
-    for (const persona of plan.personas) bytes += snapshotText('warm-up', metrics.personaSnapshot(persona.name)).length;
-    void bytes;
+    for (const persona of plan.personas) snapshotText('warm-up', metrics.personaSnapshot(persona.name));
   } catch {
     // Best effort: the run itself reports whatever is wrong with its inputs or the target.
   } finally {
@@ -117,4 +118,5 @@ export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+  return results;
 }
