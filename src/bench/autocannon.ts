@@ -5,8 +5,10 @@
  * autocannon is loaded on first use: `troupe --help` does not pay for it.
  */
 import { classifyError, errorForStatus } from '../engine/classify-error.js';
-import { cacheStatusFromHeaders, type ResponseHeaders } from '../engine/cache-status.js';
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
+import { benchRecord, CacheMemo } from './recorder.js';
+
+export { cacheFromRawHeaders } from './recorder.js';
 
 export interface BenchOptions {
   url: string;
@@ -43,22 +45,6 @@ interface Client {
   troupeBodyBytes?: number;
 }
 
-/**
- * The cache status of a response from its raw header list [name, value, name, value, …], by the same
- * rules as `troupe run` (header priority, then Age).
- */
-export function cacheFromRawHeaders(raw: (string | Buffer)[]): CacheStatus {
-  const headers: ResponseHeaders = {};
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i]).toLowerCase();
-    // A repeated header (two proxies' X-Cache) keeps every value, in order, as undici gives them to `run`.
-    const value = String(raw[i + 1]);
-    const seen = headers[name];
-    headers[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return cacheStatusFromHeaders(headers, {});
-}
-
 /** autocannon reports its own request timeouts without a code; everything else is classified as for `run`. */
 export function errorCode(error: Error & { code?: string }): RequestErrorCode {
   if (/timeout/i.test(error.name) || /timed? ?out/i.test(error.message)) return 'timeout_total';
@@ -67,35 +53,38 @@ export function errorCode(error: Error & { code?: string }): RequestErrorCode {
 
 /**
  * Runs autocannon and calls `onResult` once per response or failed request. Aborting `signal` stops it
- * early (autocannon then reports what it did). Resolves with autocannon's own totals.
+ * early (autocannon then reports what it did). Resolves with autocannon's own totals. The record handed
+ * to `onResult` for a response is one object rewritten for the next one (see recorder.ts): copy it to keep it.
  */
 export async function runAutocannon(options: BenchOptions, onResult: (record: ResultRecord) => void, signal?: AbortSignal): Promise<AutocannonTotals> {
   const { default: autocannon } = (await import('autocannon')) as unknown as { default: (opts: Record<string, unknown>, cb: (err: Error | null, result: any) => void) => any };
   const url = new URL(options.url);
   const location = url.pathname + url.search;
   const method = options.method.toUpperCase();
+  const memo = new CacheMemo();
+  const scratch = benchRecord(options.url, location, method);
   let n = 0;
-  const record = (status: number | null, error: RequestErrorCode | null, latencyMs: number, bytes: number, cache: CacheStatus, message?: string, protocol?: 'http/1.1'): void => {
+  const response = (status: number, latencyMs: number, bytes: number, cache: CacheStatus): void => {
+    n++;
+    const error = errorForStatus(status);
+    scratch.id = `bench/${n}`;
+    scratch.iteration = n;
+    scratch.status = status;
+    scratch.ok = error === null;
+    scratch.error = error;
+    // To the microsecond, as `run` records it (and a short number is quicker to write than 17 digits).
+    const ms = Math.round(latencyMs * 1000) / 1000;
+    scratch.latencyMs = ms;
+    scratch.bytes = bytes;
+    scratch.cache = cache;
+    scratch.startedAt = Math.round(Date.now() - ms);
+    onResult(scratch);
+  };
+  const failure = (error: RequestErrorCode, latencyMs: number, message: string): void => {
     n++;
     onResult({
-      type: 'result',
-      id: `bench/${n}`,
-      persona: 'bench',
-      location,
-      iteration: n,
-      step: 'request',
-      method,
-      url: options.url,
-      status,
-      ok: error === null,
-      error,
-      ...(message ? { message } : {}),
-      latencyMs,
-      ttfbMs: null,
-      bytes,
-      ...(protocol ? { protocol } : {}),
-      cache,
-      startedAt: Math.round(Date.now() - latencyMs),
+      type: 'result', id: `bench/${n}`, persona: 'bench', location, iteration: n, step: 'request', method, url: options.url,
+      status: null, ok: false, error, message, latencyMs, ttfbMs: null, bytes: 0, cache: 'unknown', startedAt: Math.round(Date.now() - latencyMs),
     });
   };
   const timeoutMs = options.timeoutS * 1000;
@@ -115,7 +104,7 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
         // counts that response's body (a client parses one response at a time, pipelined or not).
         setupClient: (client: Client) => {
           client.on('headers', (opts) => {
-            client.troupeCache = cacheFromRawHeaders(opts.headers);
+            client.troupeCache = memo.status(opts.headers);
             client.troupeBodyBytes = 0;
           });
           client.on('body', (chunk) => (client.troupeBodyBytes = (client.troupeBodyBytes ?? 0) + chunk.length));
@@ -137,12 +126,12 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
       },
     );
     instance.on('response', (client: Client, statusCode: number, _resBytes: number, responseTime: number) => {
-      record(statusCode, errorForStatus(statusCode), responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown', undefined, 'http/1.1');
+      response(statusCode, responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown');
     });
     // autocannon reports no duration for a failed request; a timeout took the timeout, others count 0.
     instance.on('reqError', (error: Error & { code?: string }) => {
       const code = errorCode(error);
-      record(null, code, code === 'timeout_total' ? timeoutMs : 0, 0, 'unknown', error.message);
+      failure(code, code === 'timeout_total' ? timeoutMs : 0, error.message);
     });
     const stop = () => instance.stop();
     if (signal?.aborted) stop();

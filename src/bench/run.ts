@@ -20,6 +20,7 @@ import { reportArtifacts } from '../reports/outputs.js';
 import { OutputManager, type FinishReport } from '../sinks/output.js';
 import { createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
 import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
+import { BENCH_FLUSH, benchResultLine, uniformSnapshot } from './recorder.js';
 import { runBenchWorkers } from './workers.js';
 
 export const BENCH_PERSONA = 'bench';
@@ -72,21 +73,25 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await writeManifest(runDir.path, manifest);
 
   const metrics = new RunMetrics();
+  const benchUrl = new URL(bench.url);
+  const location = benchUrl.pathname + benchUrl.search;
   const requests = options.outputs ?? selectOutputs({ command: 'bench', progress: false, reports: false });
   const outputs = new OutputManager(
     await createOutputs(requests, {
       command: 'bench',
       runDir: runDir.path,
       clock: systemClock,
-      snapshots: { slugs: new Map([[BENCH_PERSONA, BENCH_PERSONA]]), source: { snapshot: (p) => metrics.personaSnapshot(p) }, intervalMs: 1000 },
+      snapshots: { slugs: new Map([[BENCH_PERSONA, BENCH_PERSONA]]), source: { snapshot: (p) => uniformSnapshot(metrics, p, location) }, intervalMs: 1000 },
+      results: { line: benchResultLine, flush: BENCH_FLUSH },
       progress: null,
       artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
     }),
   );
   await outputs.start();
   outputs.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
+  // One persona, one location, one step: global and cache-status scopes only, mirrored at the end (recorder.ts).
   const onResult = (record: ResultRecord) => {
-    metrics.add(record);
+    metrics.addUniform(record);
     outputs.write(record);
   };
   let status: RunStatus = 'complete';
@@ -100,6 +105,7 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     manifest.reason = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    metrics.mirrorGlobal(BENCH_PERSONA, location, 'request');
     outputs.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
     await outputs.stopLive().catch(async (err: unknown) => {
       await outputs.abandon();

@@ -16,7 +16,8 @@ const flush = () => {
 const timer = setInterval(flush, 50);
 try {
   const totals = await runAutocannon(workerData as BenchOptions, (record) => {
-    batch.push(record);
+    // The record is rewritten for the next response (see runAutocannon): a copy crosses the thread.
+    batch.push({ ...record });
     if (batch.length >= 512) flush();
   }, stop.signal);
   flush();

@@ -40,6 +40,8 @@ export interface HttpOutcome {
   message?: string;
   latencyMs: number;
   ttfbMs: number | null;
+  /** When the last byte arrived, on the sender's clock (`now()`); absent when none did. */
+  endedAt?: number;
   /** Body bytes as they came over the wire (compressed when the response was). */
   bytes: number;
   /** Body bytes after decoding; present only when the body was decoded (a Content-Encoding troupe undid). */
@@ -108,7 +110,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
   const now = options.clock.now;
   const policy = options.redirects ?? DEFAULT_REDIRECTS;
   const started = now();
-  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0, wireEnd: null };
+  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0, wireEnd: null, sentAt: null };
   let redirects = 0;
   const headersError = headersTimeout(timeouts.headersMs);
   const deadline: ActiveDeadline = {
@@ -149,7 +151,8 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       const { status, headers, bytes, ttfbMs } = progress;
       const error = errorForStatus(status!);
       // Latency ends with the last byte on the wire: decoding is troupe's work, not the target's.
-      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: (progress.wireEnd ?? now()) - started, ttfbMs, bytes, headers, bodyText: result.bodyText, redirects };
+      const endedAt = progress.wireEnd ?? now();
+      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: endedAt - (progress.sentAt ?? started), ttfbMs, bytes, headers, bodyText: result.bodyText, redirects, endedAt };
       if (result.decodedBytes !== undefined) outcome.decodedBytes = result.decodedBytes;
       if (progress.protocol) outcome.protocol = progress.protocol;
       const retryAfter = headers?.['retry-after'];
@@ -164,7 +167,7 @@ export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, 
       ok: false,
       error: classifyError(reason),
       message: describeError(reason),
-      latencyMs: now() - started,
+      latencyMs: now() - (progress.sentAt ?? started),
       ttfbMs: progress.ttfbMs,
       bytes: progress.bytes,
       headers: progress.headers,
@@ -189,6 +192,11 @@ interface HopProgress {
   protocol?: Protocol;
   /** When the last body byte arrived (before any decoding finished). */
   wireEnd: number | null;
+  /**
+   * When undici wrote the first hop to its connection: latency starts here, not when the request was
+   * queued, so a connection's handshake and troupe's own work before the write are not the target's.
+   */
+  sentAt: number | null;
 }
 
 interface ActiveDeadline extends Deadline {
@@ -264,12 +272,13 @@ function dispatchHop(
     let decoded = 0;
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
+        progress.sentAt ??= now();
         deadline.abortHop = (reason) => controller.abort(reason);
         if (deadline.expired) controller.abort(deadline.expired);
       },
       onResponseStart(controller, statusCode, headers, statusMessage) {
         if (statusCode < 200) return; // 1xx informational: the real response follows
-        progress.ttfbMs = now() - started;
+        progress.ttfbMs = now() - (progress.sentAt ?? started);
         progress.status = statusCode;
         progress.headers = headers as ResponseHeaders;
         const setCookie = headers['set-cookie'];
@@ -328,7 +337,9 @@ function dispatchHop(
           resolve(result);
         };
         if (decoder) decoder.end().then(done, reject);
-        else done();
+        // After the poll phase: responses that arrived together are each timestamped before any one's
+        // continuation (its record, the next request) runs, so they do not wait on each other's work.
+        else setImmediate(done);
       },
       onResponseError(_controller, error) {
         deadline.abortHop = null;
@@ -344,8 +355,11 @@ function dispatchHop(
           method: hop.method as Dispatcher.HttpMethod,
           headers,
           body,
-          headersTimeout: timeouts.headersMs,
-          bodyTimeout: timeouts.bodyMs,
+          // The sweep above enforces both phases; undici's own timers would cost two timer objects per
+          // request that outlive it (its fast timers are swept every 0.5-1 s), enough to fill the old
+          // generation with garbage at a few thousand requests a second (issue 12: RSS).
+          headersTimeout: 0,
+          bodyTimeout: 0,
         },
         handler,
       );

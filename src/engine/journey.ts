@@ -173,7 +173,7 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
   const sendOnce = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null): Promise<Attempt> => {
     const startedAt = clock.wallNow();
     const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody, cookies);
-    return { outcome, startedAt, end: clock.now() };
+    return { outcome, startedAt, end: outcome.endedAt ?? clock.now() };
   };
 
   const sendWithRetries = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null = null): Promise<SentRequest> => {

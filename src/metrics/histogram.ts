@@ -17,7 +17,10 @@
  * (encode() writes its V2 compressed base64 byte for byte, see hdr-codec.ts). Counts only ever move between
  * identical slot layouts, so merging decoded histograms is exact: same counts, same numbers.
  */
-import { build, type JsHistogram } from 'hdr-histogram-js';
+import type { JsHistogram } from 'hdr-histogram-js';
+// The JS classes only: the package's index also loads its WebAssembly build, ~11 MB of resident memory
+// in every run that troupe never uses (issue 12, peak RSS).
+import { constructorFromBucketSize } from 'hdr-histogram-js/dist/JsHistogramFactory.js';
 import { RunDirError } from '../errors.js';
 import { decodeSlots, encodeSlots, type DecodedSlots } from './hdr-codec.js';
 
@@ -77,14 +80,8 @@ const layouts = new Map<SignificantDigits, Layout>();
 
 function newLibraryHistogram(digits: SignificantDigits): JsHistogram {
   // Only read for its layout, so the smallest count size will do.
-  return build({
-    bitBucketSize: 8,
-    autoResize: false,
-    lowestDiscernibleValue: LOWEST_DISCERNIBLE_US,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: digits,
-    useWebAssembly: false,
-  }) as JsHistogram;
+  const Histogram = constructorFromBucketSize(8);
+  return new Histogram(LOWEST_DISCERNIBLE_US, HIGHEST_TRACKABLE_US, digits) as unknown as JsHistogram;
 }
 
 function layoutFor(digits: SignificantDigits): Layout {

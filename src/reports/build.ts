@@ -6,11 +6,11 @@ import { ArtifactError, UsageError } from '../errors.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
-import { shownPath } from '../run-dir/paths.js';
 import { endsInCutOffLine } from '../run-dir/results.js';
 import { readComparison } from './compare.js';
 import { hasJourneySteps } from './content.js';
 import { StepLocationTally } from './step-locations.js';
+import { artifactName } from './artifact-name.js';
 
 /** Rows of the slowest step × location pairs the reports may show (the PDF shows 25, the HTML more). */
 const STEP_LOCATION_ROWS = 200;
@@ -50,8 +50,7 @@ export interface BuildResult {
 }
 
 /** How a format's files are named to the user when they could not be written. */
-export const artifactName = (dir: string, format: string) =>
-  format === 'csv' ? `${shownPath(runDirPaths(dir).csv)}/` : format === 'pdf' ? shownPath(runDirPaths(dir).pdf) : format === 'html' ? shownPath(runDirPaths(dir).html) : `${format} report`;
+export { artifactName };
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));
 

@@ -10,7 +10,8 @@ import type { RunSummary } from '../run-dir/types.js';
 import { shownPath } from '../run-dir/paths.js';
 import type { ArtifactBuild, OutputRequest } from '../sinks/registry.js';
 import type { RunEnd } from '../sinks/output.js';
-import { artifactName, type BuildResult } from './build.js';
+import type { BuildResult } from './build.js';
+import { artifactName } from './artifact-name.js';
 import type { Comparison } from './compare.js';
 
 const reason = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -17,6 +17,7 @@ import { GeneratorHealthMonitor } from './generator-health.js';
 import { warmClient } from './preflight.js';
 import { AckWindow } from './ack-window.js';
 import { LeanBatcher } from './lean-batcher.js';
+import { warmRunPath } from './warm-up.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -69,6 +70,7 @@ const skip = init.skip ? new Set(init.skip) : null;
 const dispatcher = dispatcherFor(inputs);
 // Each thread has its own JIT and parser: warmed here, not only in the main thread.
 await warmClient(config.timeouts, systemClock);
+await warmRunPath(inputs, redactor, plan, stop.signal);
 const health = new GeneratorHealthMonitor({ clock: systemClock, label: `worker ${init.part.index}`, onSaturated: (reason) => post({ type: 'saturated', reason }) });
 health.start();
 try {

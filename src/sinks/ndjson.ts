@@ -1,7 +1,5 @@
-import type { WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { EngineRecord } from '../engine/records.js';
-import { openResults, resultLine, RESULTS_FLUSH } from '../run-dir/results-writer.js';
+import type { EngineRecord, ResultRecord } from '../engine/records.js';
+import { openResultsAppender, resultLine, RESULTS_FLUSH, type ResultsAppender } from '../run-dir/results-writer.js';
 import type { Output } from './output.js';
 
 export { resultLine };
@@ -9,74 +7,78 @@ export { resultLine };
 /** Lines are flushed at least every RESULTS_FLUSH.ms, or sooner when RESULTS_FLUSH.lines or FLUSH_BYTES wait. */
 const FLUSH_BYTES = 256 * 1024;
 
+export interface NdjsonOptions {
+  /** The line of a record (default: resultLine); must return what resultLine would. */
+  line?: (record: ResultRecord) => string;
+  /** When a batch is written (default: RESULTS_FLUSH). */
+  flush?: { lines: number; ms: number };
+}
+
 /**
- * Appends one line per result to results.ndjson as results complete. Lines are batched (one write call
- * per 10 ms, 16 lines or 256 KiB, not per request: small writes cost more CPU than the requests they
- * record; few enough that a `kill -9` loses only a handful, see RESULTS_FLUSH) and the stream's backpressure reaches the engine through
- * `backpressure()`, so a slow disk slows the run instead of filling memory.
+ * Appends one line per result to results.ndjson as results complete. Lines are batched (one write per
+ * 10 ms, 16 lines or 256 KiB, not per request: small writes cost more CPU than the requests they
+ * record; few enough that a `kill -9` loses only a handful, see RESULTS_FLUSH). Each batch is one
+ * synchronous append (see openResultsAppender for why): a slow disk slows the run, it never fills memory.
  */
 export class NdjsonSink implements Output {
   readonly name = 'ndjson';
   readonly when = 'live' as const;
-  private stream: WriteStream | null = null;
+  private file: ResultsAppender | null = null;
   private batch = '';
   private lines = 0;
   private scheduled = false;
   private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> | undefined;
   private failure: Error | null = null;
+  private readonly flushNow = () => this.flush();
+  private readonly line: (record: ResultRecord) => string;
+  private readonly maxLines: number;
+  private readonly maxMs: number;
 
   /** `runDir`: the run directory whose results.ndjson receives the lines (appended to). */
-  constructor(private readonly runDir: string) {}
+  constructor(private readonly runDir: string, options: NdjsonOptions = {}) {
+    this.line = options.line ?? resultLine;
+    this.maxLines = options.flush?.lines ?? RESULTS_FLUSH.lines;
+    this.maxMs = options.flush?.ms ?? RESULTS_FLUSH.ms;
+  }
 
   async start(): Promise<void> {
-    const stream = await openResults(this.runDir);
-    stream.on('error', (err) => {
-      this.failure = err;
-    });
-    this.stream = stream;
+    this.file = await openResultsAppender(this.runDir);
   }
 
   write(record: EngineRecord): void {
     if (record.type !== 'result') return;
-    this.writeLines(resultLine(record), 1);
+    this.writeLines(this.line(record), 1);
   }
 
   writeLines(lines: string, count: number): void {
     this.batch += lines;
     this.lines += count;
-    if (this.lines >= RESULTS_FLUSH.lines || this.batch.length >= FLUSH_BYTES) this.flush();
+    if (this.lines >= this.maxLines || this.batch.length >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      this.timer = setTimeout(() => this.flush(), RESULTS_FLUSH.ms).unref();
+      this.timer = setTimeout(this.flushNow, this.maxMs).unref();
     }
-  }
-
-  backpressure(): Promise<void> | undefined {
-    return this.draining;
   }
 
   private flush(): void {
     if (this.scheduled) clearTimeout(this.timer);
     this.scheduled = false;
-    if (!this.batch || !this.stream) return;
-    const ok = this.stream.write(this.batch);
+    const text = this.batch;
     this.batch = '';
     this.lines = 0;
-    if (!ok && !this.draining) {
-      this.draining = once(this.stream, 'drain').then(() => {
-        this.draining = undefined;
-      });
+    if (!text || !this.file || this.failure) return;
+    try {
+      this.file.append(text);
+    } catch (err) {
+      this.failure = err as Error;
     }
   }
 
   async stop(): Promise<void> {
     this.flush();
-    const stream = this.stream;
-    this.stream = null;
-    if (stream) {
-      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    }
+    const file = this.file;
+    this.file = null;
+    await file?.close();
     if (this.failure) throw this.failure;
   }
 }

@@ -11,6 +11,7 @@ import { InputError, UsageError } from '../errors.js';
 import type { Output, RunEnd } from './output.js';
 import type { ProgressOptions } from './progress.js';
 import type { SnapshotSource } from './snapshots.js';
+import type { NdjsonOptions } from './ndjson.js';
 
 /** Builds one end-of-run artifact (supplied by the caller: the builders live in src/reports/). Returns a warning, if any. */
 export type ArtifactBuild = (end: RunEnd) => Promise<string | void>;
@@ -24,6 +25,8 @@ export interface OutputContext {
   load?: LoadLevel;
   clock: Clock;
   snapshots: { slugs: ReadonlyMap<string, string>; source: SnapshotSource; intervalMs: number };
+  /** results.ndjson's line for a record and its batching, when the command has its own (bench). Default: resultLine, RESULTS_FLUSH. */
+  results?: NdjsonOptions;
   /** The progress display's settings, or null where there is none (bench). */
   progress: ProgressOptions | null;
   /** The end-of-run artifact `name` (with its ARG) as a function of the finished run. */
@@ -63,7 +66,7 @@ const artifact = (name: string, description: string, arg?: string): OutputDefini
 });
 
 const registry = new Map<string, OutputDefinition>([
-  ['ndjson', { description: 'results.ndjson: one line per request, appended as it completes', when: 'live', create: async (c) => new (await import('./ndjson.js')).NdjsonSink(c.runDir) }],
+  ['ndjson', { description: 'results.ndjson: one line per request, appended as it completes', when: 'live', create: async (c) => new (await import('./ndjson.js')).NdjsonSink(c.runDir, c.results) }],
   [
     'snapshots',
     {
