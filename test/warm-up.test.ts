@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadInputs } from '../src/inputs/config.js';
 import { buildPlan } from '../src/plan/plan.js';
 import { Redactor } from '../src/redact.js';
-import { WARM_PATH, warmRunPath } from '../src/run/warm-up.js';
+import { WARM_PATH, uploadsFiles, warmRunPath } from '../src/run/warm-up.js';
 import { run as runInProcess } from '../src/index.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { startCountingServer } from './helpers/servers.js';
@@ -54,4 +54,11 @@ test('a run\'s target and other hosts see exactly the planned requests: the warm
   const result = await runInProcess({ cwd: dir, config: join(dir, 'troupe.config.yaml'), out: join(dir, 'out') });
   assert.equal(result.status, 'complete');
   assert.deepEqual([target.requests, other.requests], [40, 40]);
+});
+
+test('personas that upload files are not warmed (no file is read and pushed before the run)', () => {
+  assert.equal(uploadsFiles({ name: 'a', journey: [{ name: 's', request: { method: 'POST', multipart: { note: 'hi', data: { file: '/tmp/x.bin', size: 5 } } } }] }), true);
+  assert.equal(uploadsFiles({ name: 'b', setup: [{ request: { multipart: { f: { file: 'y' } } } }] }), true);
+  assert.equal(uploadsFiles({ name: 'c', request: { method: 'POST', multipart: { note: 'only fields' } } }), false);
+  assert.equal(uploadsFiles({ name: 'd', request: { method: 'POST', json: { file: 'not a part' } } }), false);
 });

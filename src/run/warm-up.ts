@@ -39,12 +39,27 @@ const WARM_BODY = JSON.stringify({ ok: true, items: [{ id: 1, name: 'warm' }] })
 /** Think times and retry waits of the warm-up do not wait: only the code is wanted, not the pacing. */
 const noWaitClock: Clock = { ...systemClock, sleep: () => Promise.resolve() };
 
-/** The first `count` items of `plan`, as a plan (the warm-up's). */
-function headOf(plan: Plan, count: number): Plan {
+/**
+ * Whether anything in `value` (a persona, with its request, journey, setup and teardown) uploads a
+ * file: a `multipart:` part with `file:`. Such personas are not warmed — a warm-up must not read and
+ * push files (a 5 MB upload per visit, up to 200 visits) before the run has sent anything.
+ */
+export function uploadsFiles(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== 'object' || depth > 12) return false;
+  if (Array.isArray(value)) return value.some((v) => uploadsFiles(v, depth + 1));
+  const multipart = (value as { multipart?: unknown }).multipart;
+  if (multipart && typeof multipart === 'object' && Object.values(multipart).some((part) => part !== null && typeof part === 'object' && 'file' in part)) return true;
+  return Object.values(value).some((v) => uploadsFiles(v, depth + 1));
+}
+
+/** The first `count` items of `plan` whose persona may be warmed, as a plan (the warm-up's). */
+function headOf(plan: Plan, count: number, skipPersonas: ReadonlySet<string>): Plan {
   const items: WorkItem[] = [];
-  for (const item of plan) {
-    if (items.length >= count) break;
-    items.push(item);
+  if (skipPersonas.size < plan.personas.length) {
+    for (const item of plan) {
+      if (items.length >= count) break;
+      if (!skipPersonas.has(item.persona)) items.push(item);
+    }
   }
   const perPersona = new Map<string, number>();
   for (const item of items) perPersona.set(item.persona, (perPersona.get(item.persona) ?? 0) + 1);
@@ -78,7 +93,9 @@ function onlyTo(dispatcher: Dispatcher, origin: string): Dispatcher {
 export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan: Plan, signal?: AbortSignal): Promise<number> {
   const visits = Math.min(WARM_PATH.visits, Math.ceil(plan.size / WARM_PATH.share));
   let results = 0;
-  if (visits <= 0 || signal?.aborted) return results;
+  // A persona without a request or journey of its own sends the config's `request:`.
+  const uploaders = new Set(plan.personas.filter((p) => uploadsFiles(p) || (!p.request && !p.journey && uploadsFiles(inputs.config.request))).map((p) => p.name));
+  if (visits <= 0 || signal?.aborted || uploaders.size === plan.personas.length) return results;
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -101,7 +118,7 @@ export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan
     };
     const options = engineOptions(inputs, url, redactor, {
       load: null,
-      plan: headOf(plan, visits),
+      plan: headOf(plan, visits, uploaders),
       seed: config.seed,
       concurrency: Math.min(config.concurrency, WARM_PATH.concurrency),
       dispatcher: onlyTo(dispatcher, url),
