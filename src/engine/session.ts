@@ -4,7 +4,8 @@
  * jar (tough-cookie), and the persona it plays. Cookie values and values captured from credential
  * headers are the session's secrets: masked in every record its requests produce.
  */
-import { CookieJar } from 'tough-cookie';
+import { createRequire } from 'node:module';
+import type { CookieJar } from 'tough-cookie';
 import type { Location, Persona } from '../inputs/types.js';
 import { REDACTED } from '../redact.js';
 import type { CookieHandler } from './http.js';
@@ -19,6 +20,13 @@ export const NO_LOCATION: Location = Object.freeze({ id: '', row: 0, fields: Obj
 
 /** The run-level setup and teardown play no persona: this one stands in (templates there may not name it). */
 export const RUN_PERSONA: Persona = Object.freeze({ name: '', slug: 'run', weight: 1, headers: {}, params: {}, source: 'config' });
+
+// tough-cookie (~12 MB resident, ~150 ms to load) is required on the first Set-Cookie of the run, not
+// with the engine: most runs never get a cookie. Its CommonJS build loads synchronously, as the jar is
+// made in the middle of a response.
+const require = createRequire(import.meta.url);
+let jarClass: (new () => CookieJar) | null = null;
+const newJar = (): CookieJar => new (jarClass ??= (require('tough-cookie') as typeof import('tough-cookie')).CookieJar)();
 
 /** A jar created on the first Set-Cookie: a session that never gets a cookie costs nothing per request. */
 class SessionCookies implements CookieHandler {
@@ -36,7 +44,7 @@ class SessionCookies implements CookieHandler {
   }
 
   storeSetCookie(url: string, values: string | string[]): void {
-    this.jar ??= new CookieJar();
+    this.jar ??= newJar();
     for (const value of Array.isArray(values) ? values : [values]) {
       // A cookie the jar refuses (bad domain, malformed) is dropped, as a browser drops it.
       const cookie = this.jar.setCookieSync(value, url, { ignoreError: true });

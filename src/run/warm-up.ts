@@ -12,6 +12,7 @@
  * records go to scratch metrics that are dropped, and a failure of any kind ends the warm-up silently.
  */
 import { createServer, type Server } from 'node:http';
+import { isMainThread } from 'node:worker_threads';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../engine/clock.js';
@@ -24,7 +25,6 @@ import type { Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 import type { Redactor } from '../redact.js';
 import { resultLine } from '../run-dir/results-writer.js';
-import { snapshotText } from '../run-dir/write.js';
 import { engineOptions } from './engine-options.js';
 
 /**
@@ -127,7 +127,12 @@ export async function warmRunPath(inputs: LoadedInputs, redactor: Redactor, plan
       clock: noWaitClock,
     });
     await runWorkload({ ...options, vus: null });
-    for (const persona of plan.personas) snapshotText('warm-up', metrics.personaSnapshot(persona.name));
+    // Snapshots are the main thread's to write (a worker thread sends its figures there), and their
+    // schema check is what would load zod into a worker: only the main thread warms them.
+    if (isMainThread) {
+      const { snapshotText } = await import('../run-dir/write.js');
+      for (const persona of plan.personas) snapshotText('warm-up', metrics.personaSnapshot(persona.name));
+    }
   } catch {
     // Best effort: the run itself reports whatever is wrong with its inputs or the target.
   } finally {
