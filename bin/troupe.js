@@ -1,2 +1,13 @@
 #!/usr/bin/env node
-import '../dist/src/cli/main.js';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 "pretenures" objects from allocation sites whose objects mostly survived a young-generation GC:
+// it allocates them in old space directly. With many requests in flight, troupe's per-request objects
+// look long-lived at first, get pretenured, and then die in old space, which fills with garbage between
+// full collections: measured against nginx at 50 connections, ~2.5 MB promoted per scavenge and a peak
+// RSS of ~182 MB, against ~127 MB (nothing promoted) with pretenuring off. Set before anything is
+// loaded; V8 flags are per process, so worker threads get it too. Only the CLI sets it: a program that
+// imports troupe's API keeps its own V8 settings.
+setFlagsFromString('--no-allocation-site-pretenuring');
+
+await import('../dist/src/cli/main.js');
