@@ -66,7 +66,8 @@ async function openRun(target: string, load: string): Promise<{ summary: RunSumm
     personas: { 'p.yaml': 'name: Pat\n' },
     locations: locationsCsv(20),
   });
-  const result = await run({ cwd: dir, out: await tempDir('troupe-open-') });
+  // The 60 s bound the spawn had: a run past it is stopped and fails the status assertion.
+  const result = await run({ cwd: dir, out: await tempDir('troupe-open-'), signal: AbortSignal.timeout(60_000) });
   assert.equal(result.status, 'complete');
   const results = (await readFile(join(result.runDir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ResultRecord);
   return { summary: result.summary, results };
