@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheFromRawHeaders, errorCode } from '../src/bench/autocannon.js';
-import { onlyRunDir, runCli, startCli, tempDir } from './helpers/cli.js';
+import { executeBench } from '../src/bench/run.js';
+import { runCli, startCli, tempDir } from './helpers/cli.js';
 import { waitForText } from './helpers/streams.js';
 import { makeRunDir, sampleRecords } from './fixtures/reports/make-run-dir.js';
 
@@ -27,9 +28,16 @@ test('bench reads the cache status by the engine rules: X-Cache before CF-Cache-
   const server = await startServer([['CF-Cache-Status', 'MISS'], ['X-Cache', 'HIT']]);
   t.after(() => server.close());
   const out = await tempDir('troupe-fix-bench-');
-  const r = await runCli(['bench', server.url, '-c', '2', '--amount', '50', '-o', out, '--no-reports']);
-  assert.equal(r.code, 0, r.stderr);
-  const dir = await onlyRunDir(out);
+  // In-process (what `troupe bench URL -c 2 --amount 50` calls; bench.test.ts spawns the command).
+  const r = await executeBench({
+    bench: { url: server.url, connections: 2, durationS: 10, amount: 50, method: 'GET', headers: {}, pipelining: 1, timeoutS: 10 },
+    workers: 1,
+    outDir: out,
+    name: 'bench',
+    thresholds: [],
+  });
+  assert.equal(r.status, 'complete');
+  const dir = r.runDir;
   const lines = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(lines.length >= 50, String(lines.length));
   assert.deepEqual([...new Set(lines.map((l) => l.cache))], ['hit']);

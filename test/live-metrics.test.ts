@@ -16,7 +16,7 @@ import { run } from '../src/index.js';
 import { REPO_ROOT, tempDir } from './helpers/cli.js';
 import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
-import { startCountingServer, type CountingServer } from './helpers/servers.js';
+import { startCountingServer } from './helpers/servers.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -26,6 +26,15 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** `n` distinct free ports: all held open at once, so two callers at the same moment cannot get one port twice. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
 }
 
 /** Polls `check` every 200 ms until it returns a value or `ms` pass. */
@@ -51,11 +60,15 @@ interface OtlpPoint {
   timeUnixNano?: string;
 }
 
-describe('live metrics into Prometheus and OTLP', () => {
+// The refusal test needs no Prometheus and mostly waits (the OTLP exporter retries a refused connection
+// until its export timeout), so it runs beside the Prometheus suite's start-up rather than after it.
+describe('live metrics', { concurrency: true }, () => {
+// One at a time inside (subtests would inherit the outer concurrency): the README lines must not load the
+// machine while the 100 req/s run is measured.
+describe('live metrics into Prometheus and OTLP', { concurrency: false }, () => {
   let prometheus: ChildProcess;
   let promUrl: string;
   let metricsPort: number;
-  let target: CountingServer;
   let otlp: Server;
   let otlpUrl: string;
   const otlpBodies: unknown[] = [];
@@ -87,12 +100,10 @@ describe('live metrics into Prometheus and OTLP', () => {
     });
     await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
     otlpUrl = `http://127.0.0.1:${(otlp.address() as AddressInfo).port}`;
-    target = await startCountingServer({ delayMs: 2 });
   });
 
   after(async () => {
     prometheus?.kill('SIGTERM');
-    await target?.close();
     await new Promise<void>((resolve) => (otlp ? otlp.close(() => resolve()) : resolve()));
   });
 
@@ -170,8 +181,11 @@ describe('live metrics into Prometheus and OTLP', () => {
     assert.equal(lines.length, 4);
     const project = await tempDir('troupe-readme-live-');
     const before = otlpBodies.length;
-    for (const line of lines) {
-      const port = await freePort();
+    // The four lines at once: each is a separate process on its own port (or pushing to its own run id),
+    // and most of each one's time is start-up and the demo's waits, not CPU.
+    const ports = await freePorts(lines.length);
+    await Promise.all(lines.map(async (line, i) => {
+      const port = ports[i]!;
       // Tests send traffic to loopback only: the README's 0.0.0.0 line binds 127.0.0.1 here.
       const command = asCheckout(line)
         .replace(/(0\.0\.0\.0|127\.0\.0\.1):9464/, `127.0.0.1:${port}`)
@@ -183,11 +197,14 @@ describe('live metrics into Prometheus and OTLP', () => {
       const r = await runShell(command, project, 60_000);
       assert.equal(r.code, 0, `${line}\n${r.stderr}`);
       assert.doesNotMatch(r.stderr, /failed|could not/, line);
-    }
+    }));
     assert.ok(otlpBodies.length > before, 'the otlp line exported');
   });
+});
 
-  it('an endpoint that refuses is reported and counted; the run completes', async () => {
+  it('an endpoint that refuses is reported and counted; the run completes', async (t) => {
+    const target = await startCountingServer({ delayMs: 2 });
+    t.after(() => target.close());
     const closed = await freePort();
     const project = await writeProject({
       config: `name: refused\ntarget: ${target.url}\npersonas: personas\nlocations: locations.csv\nout: ${JSON.stringify(await tempDir())}\nrequest: { method: GET, path: "/{{location.id}}" }\n`,

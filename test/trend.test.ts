@@ -88,10 +88,9 @@ test('troupe trend exits 1 when the latest night regressed, 0 when it did not', 
 
 test('troupe run --history DIR keeps summaries that troupe trend DIR reads', async () => {
   const project = await tempDir('troupe-history-');
-  for (let i = 0; i < 2; i++) {
-    const result = await run({ cwd: project, outputs: ['history=history'] });
-    assert.deepEqual(result.artifactsFailed, []);
-  }
+  // Two runs at once (each starts its own demo target; run ids of the same second get a suffix).
+  const results = await Promise.all([0, 1].map(() => run({ cwd: project, outputs: ['history=history'] })));
+  for (const result of results) assert.deepEqual(result.artifactsFailed, []);
   const kept = (await readdir(join(project, 'history'))).filter((f) => f.endsWith('.json'));
   assert.equal(kept.length, 2);
   const runs = await loadTrendRuns([join(project, 'history')]);
