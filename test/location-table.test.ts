@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '../src/errors.js';
+import { inputError } from './helpers/refused.js';
 import { LocationTable } from '../src/inputs/location-table.js';
 import { csvReader, parseLocations, pickLocations } from '../src/inputs/locations.js';
 import { uniqueSlugs } from '../src/inputs/slug.js';
@@ -14,15 +14,6 @@ import type { Persona } from '../src/inputs/types.js';
 
 const CSV = 'id,name,zip,tags,notes\nnorth,North Store,02134,urban;retail,x\n\nsouth,South Store,10001,suburban,y\n  east  ,East Store,60606,URBAN,z\n';
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an InputError');
-}
 
 const persona = (name: string, extra: Partial<Persona> = {}): Persona => ({ name, slug: name, weight: 1, headers: {}, params: {}, source: 'test', ...extra });
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InputError } from '../src/errors.js';
+import { inputError } from './helpers/refused.js';
 import { loadInputs, run } from '../src/index.js';
 import { loadLocations, parseLocations } from '../src/inputs/locations.js';
 import { referencedColumns } from '../src/inputs/template.js';
@@ -18,15 +19,6 @@ import { startCountingServer, type CountingServer } from './helpers/servers.js';
 
 const CSV = 'id,name,address,zip,segment,notes\na,Alpha,1 Main St,02134,urban;retail,x\nb,Beta,2 Main St,10001,suburban,y\nc,Gamma,3 Main St,60606,urban,z\n';
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected an InputError');
-}
 
 describe('compact locations', () => {
   it('keeps only the named columns; the header still lists every column', () => {

@@ -12,7 +12,7 @@
  */
 import { cacheStatusFromHeaders, type ResponseHeaders } from '../engine/cache-status.js';
 import type { CacheStatus, ResultRecord } from '../engine/records.js';
-import type { LocationSnapshot, PersonaSnapshot, RunMetrics } from '../metrics/run-metrics.js';
+import { locationSnapshotOf, type PersonaSnapshot, type RunMetrics } from '../metrics/run-metrics.js';
 import { resultLine } from '../run-dir/results-writer.js';
 
 /**
@@ -120,16 +120,5 @@ const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
 /** The bench persona's snapshot from the global scope (addUniform fills no other while it runs). */
 export function uniformSnapshot(metrics: RunMetrics, persona: string, location: string): PersonaSnapshot {
   const g = metrics.global;
-  const empty = g.latency.count === 0;
-  const at: LocationSnapshot = {
-    requests: g.requests,
-    ok: g.ok,
-    errors: g.errors,
-    p50: empty ? null : g.latency.percentileMs(50),
-    p95: empty ? null : g.latency.percentileMs(95),
-    hit: g.hit,
-    miss: g.miss,
-    hitRate: g.hitRate,
-  };
-  return { persona, ...g.toStats(), locations: g.requests > 0 ? { [location]: at } : {} };
+  return { persona, ...g.toStats(), locations: g.requests > 0 ? { [location]: locationSnapshotOf(g) } : {} };
 }

@@ -40,6 +40,21 @@ export interface LocationSnapshot {
   hitRate: number | null;
 }
 
+/** What a snapshot keeps of one location's figures (a persona × location pair, or a whole scope). */
+export function locationSnapshotOf(figures: { requests: number; ok: number; errors: number; hit: number; miss: number; hitRate: number | null; latency: { count: number; percentileMs(p: number): number } }): LocationSnapshot {
+  const empty = figures.latency.count === 0;
+  return {
+    requests: figures.requests,
+    ok: figures.ok,
+    errors: figures.errors,
+    p50: empty ? null : figures.latency.percentileMs(50),
+    p95: empty ? null : figures.latency.percentileMs(95),
+    hit: figures.hit,
+    miss: figures.miss,
+    hitRate: figures.hitRate,
+  };
+}
+
 /** Live numbers for a progress display; cheap enough to ask a few times a second per persona. */
 export interface PersonaProgressStats {
   done: number;
@@ -256,19 +271,7 @@ export class RunMetrics {
   personaSnapshot(persona: string): PersonaSnapshot {
     const scope = this.personaScopes.get(persona) ?? new ScopeAggregate();
     const entries: Array<[string, LocationSnapshot]> = [];
-    for (const [id, pair] of byKey(this.pairs.of(persona))) {
-      const empty = pair.latency.count === 0;
-      entries.push([id, {
-        requests: pair.requests,
-        ok: pair.ok,
-        errors: pair.errors,
-        p50: empty ? null : pair.latency.percentileMs(50),
-        p95: empty ? null : pair.latency.percentileMs(95),
-        hit: pair.hit,
-        miss: pair.miss,
-        hitRate: pair.hitRate,
-      }]);
-    }
+    for (const [id, pair] of byKey(this.pairs.of(persona))) entries.push([id, locationSnapshotOf(pair)]);
     return { persona, ...scope.toStats(), locations: Object.fromEntries(entries) };
   }
 }

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ExitCode, run, TroupeError, type RunOptions } from '../../src/index.js';
+import { InputError } from '../../src/errors.js';
 import { listDir, REPO_ROOT, tempDir } from './cli.js';
 
 export const BAD = 'test/fixtures/bad';
@@ -40,4 +41,15 @@ export async function expectRefused(options: RunOptions, file: string, where: Re
   assert.doesNotMatch(error.message, /\n\s+at /, 'no stack trace in the message');
   assert.deepEqual(await listDir(out), [], 'no run directory');
   return error;
+}
+
+/** The InputError a synchronous loader throws (a unit test of the parser, below the API). */
+export function inputError(fn: () => unknown): InputError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected an InputError');
 }
