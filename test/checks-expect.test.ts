@@ -1,7 +1,7 @@
 /** expect: header checks, status classes and ranges, JSON Schema of the body, placeholders in expected values; their load-time errors. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResponseView } from '../src/engine/capture.js';
 import { runCheck, type CheckInput } from '../src/engine/checks.js';
@@ -9,7 +9,7 @@ import { visitValues } from '../src/engine/visit-values.js';
 import { TroupeError, validate } from '../src/index.js';
 import { journeySchema, type Check } from '../src/inputs/journey.js';
 import type { Persona } from '../src/inputs/types.js';
-import { tempDir } from './helpers/cli.js';
+import { writeProject } from './helpers/project.js';
 
 /** The checks of one step, parsed as the loader parses them. */
 function checks(...expect: unknown[]): Check[] {
@@ -113,10 +113,7 @@ describe('expect: placeholders in expected values', () => {
 
 describe('expect: load-time errors name the key path, the value and what was expected', () => {
   it('bad headers, statuses and schemas are exit 2 before anything is sent', async () => {
-    const dir = await tempDir('checks-expect-');
-    await mkdir(join(dir, 'personas'));
-    await writeFile(join(dir, 'locations.csv'), 'id\nx\n');
-    await writeFile(join(dir, 'troupe.config.yaml'), 'name: t\ntarget: http://127.0.0.1:9\npersonas: personas\nlocations: locations.csv\n');
+    const dir = await writeProject({ config: 'name: t\ntarget: http://127.0.0.1:9\npersonas: personas\nlocations: locations.csv\n', personas: {}, locations: 'id\nx\n' });
     const cases: Array<[string, RegExp]> = [
       ['{ status: 2xy }', /journey\[0\]\.expect\[0\].*status: a status code \(200\), a class \(2xx\), a range \(200-299\)/],
       ['{ status: "300-200" }', /journey\[0\]\.expect\[0\].*a range \(200-299\)/],

@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary } from '../src/run-dir/types.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { writeProject } from './helpers/project.js';
 import { pdfPages } from './fixtures/reports/read.js';
 import { startRealisticApi } from './helpers/realistic-api.js';
 
@@ -28,11 +29,7 @@ journey:
 test('half the header checks fail: the console shows 50 %, --verbose each failure, exit 1 on checks >= 99%; the PDF has the tables', async (t) => {
   const api = await startRealisticApi();
   t.after(() => api.close());
-  const dir = await tempDir('checks-visible-');
-  await mkdir(join(dir, 'personas'));
-  await writeFile(join(dir, 'personas', 'shopper.yaml'), PERSONA);
-  await writeFile(join(dir, 'locations.csv'), `id\n${Array.from({ length: LOCATIONS }, (_, i) => `p${i + 1}`).join('\n')}\n`);
-  await writeFile(join(dir, 'troupe.config.yaml'), `name: cdn\ntarget: ${api.url}\npersonas: personas\nlocations: locations.csv\nconcurrency: 3\niterations: 2\n`);
+  const dir = await writeProject({ config: `name: cdn\ntarget: ${api.url}\npersonas: personas\nlocations: locations.csv\nconcurrency: 3\niterations: 2\n`, personas: { 'shopper.yaml': PERSONA }, locations: `id\n${Array.from({ length: LOCATIONS }, (_, i) => `p${i + 1}`).join('\n')}\n` });
   const out = await tempDir('checks-visible-out-');
 
   const started = performance.now();

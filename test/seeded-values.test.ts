@@ -5,10 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { run } from '../src/index.js';
 import { tempDir } from './helpers/cli.js';
+import { writeProject } from './helpers/project.js';
 import { startRealisticApi } from './helpers/realistic-api.js';
 
 // The delay differs per visit (seeded too), so completions, and the order later visits start in, interleave.
@@ -27,11 +26,7 @@ journey:
 test('the same seed sends byte-identical bodies; another seed other ones', async (t) => {
   const api = await startRealisticApi();
   t.after(() => api.close());
-  const dir = await tempDir('checks-seed-');
-  await mkdir(join(dir, 'personas'));
-  await writeFile(join(dir, 'personas', 'buyer.yaml'), PERSONA);
-  await writeFile(join(dir, 'locations.csv'), `id\n${Array.from({ length: 6 }, (_, i) => `l${i}`).join('\n')}\n`);
-  await writeFile(join(dir, 'troupe.config.yaml'), `name: seeded\ntarget: ${api.url}\npersonas: personas\nlocations: locations.csv\nconcurrency: 4\niterations: 3\nseed: 11\n`);
+  const dir = await writeProject({ config: `name: seeded\ntarget: ${api.url}\npersonas: personas\nlocations: locations.csv\nconcurrency: 4\niterations: 3\nseed: 11\n`, personas: { 'buyer.yaml': PERSONA }, locations: `id\n${Array.from({ length: 6 }, (_, i) => `l${i}`).join('\n')}\n` });
   const out = await tempDir('checks-seed-out-');
 
   const bodiesOf = async (seed?: number): Promise<string[]> => {

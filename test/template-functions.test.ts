@@ -1,7 +1,7 @@
 /** Template functions and VU/visit values: parsing, load-time errors, rendering from a per-visit seeded stream. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compileTemplate, compileValue } from '../src/engine/template.js';
 import { visitValues } from '../src/engine/visit-values.js';
@@ -9,7 +9,7 @@ import { InputError } from '../src/errors.js';
 import { TroupeError, validate } from '../src/index.js';
 import { parsePlaceholder, validateTemplate } from '../src/inputs/template.js';
 import type { Location, Persona } from '../src/inputs/types.js';
-import { tempDir } from './helpers/cli.js';
+import { writeProject } from './helpers/project.js';
 
 const persona: Persona = { name: 'Pat', slug: 'pat', weight: 1, headers: {}, params: { items: ['a', 'b', 'c'], one: 'x', empty: [] }, source: 'p.yaml' };
 const location: Location = { id: 'l1', row: 2, fields: {} };
@@ -117,10 +117,7 @@ describe('template functions', () => {
   });
 
   it('validate refuses unknown functions in requests, expect values and capture defaults, with their key paths (exit 2)', async () => {
-    const dir = await tempDir('checks-tpl-');
-    await mkdir(join(dir, 'personas'));
-    await writeFile(join(dir, 'locations.csv'), 'id\nx\n');
-    await writeFile(join(dir, 'troupe.config.yaml'), 'name: t\ntarget: http://127.0.0.1:9\npersonas: personas\nlocations: locations.csv\n');
+    const dir = await writeProject({ config: 'name: t\ntarget: http://127.0.0.1:9\npersonas: personas\nlocations: locations.csv\n', personas: {}, locations: 'id\nx\n' });
     const cases: Array<[string, RegExp]> = [
       ['request: { path: "/x/{{$nope}}" }', /journey\[0\]\.request\.path.*unknown function "\$nope"/],
       ['request: { path: /x }\n    expect: [{ status: 200 }, { json: id, equals: "{{$randomInt 2 1}}" }]', /journey\[0\]\.expect\[1\]\.equals.*MIN is above MAX/],
