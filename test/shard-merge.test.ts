@@ -71,7 +71,8 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   t.after(() => server.close());
   const project = await mixedProject(server.url);
   const out = await tempDir('troupe-shards-');
-  // The shards run in-process (what `troupe run --shard i/3` calls); `troupe merge` is the subject here.
+  // The shards run in-process (what `troupe run --shard i/3` calls), and so does the merge (what
+  // `troupe merge` calls; its exit codes and --json are the next test's, its refusals cli-damaged-files').
   // All three at once, as shards on three machines would run (the target is one server).
   const shardDirs = await Promise.all([1, 2, 3].map(async (i) => {
     const r = await run({ cwd: project, shard: { index: i, count: 3 }, out: join(out, `s${i}`) });
@@ -79,8 +80,8 @@ test('merge of 3 shards: histograms equal those built from every result line; co
     return onlyRunDir(join(out, `s${i}`));
   }));
   const merged = join(out, 'merged');
-  const m = await runCli(['merge', ...shardDirs, '--out', merged], { cwd: project });
-  assert.equal(m.code, 0, m.stderr);
+  const m = await mergeRuns({ dirs: shardDirs, out: merged, thresholds: () => [] });
+  assert.equal(m.runDir, merged);
   for (const dir of [...shardDirs, merged]) await assertRunDirValid(dir);
 
   const all = (await Promise.all(shardDirs.map(resultLines))).flat();
@@ -121,11 +122,9 @@ test('merge of 3 shards: histograms equal those built from every result line; co
   // A missing shard, a duplicate, and a shard of another config are refused (exit 2) naming the problem.
   const other = await run({ cwd: project, shard: { index: 3, count: 3 }, concurrency: 3, out: join(out, 'other') });
   assert.equal(other.status, 'complete');
-  // The CLI once (the exit code), the merge function for the other two (the same check, without a process each).
-  const missing = await runCli(['merge', shardDirs[0]!, shardDirs[1]!, '--out', join(out, 'm-missing')], { cwd: project });
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /missing shard 3\/3/);
+  // The merge function (exit code 2 on the error; the CLI's exit 2 for a refused merge is cli-damaged-files').
   const refused = (dirs: string[], name: string) => mergeRuns({ dirs, out: join(out, name), thresholds: () => [] }).then(() => assert.fail('merged'), (e: { exitCode?: number; message: string }) => (assert.equal(e.exitCode, 2), e.message));
+  assert.match(await refused([shardDirs[0]!, shardDirs[1]!], 'm-missing'), /missing shard 3\/3/);
   assert.match(await refused([shardDirs[0]!, shardDirs[0]!, shardDirs[1]!], 'm-dup'), /duplicate shard 1\/3/);
   assert.match(await refused([shardDirs[0]!, shardDirs[1]!, other.runDir], 'm-other'), /configHash differs/);
 });
@@ -151,7 +150,7 @@ test('--shards 4 with JOB_COMPLETION_INDEX 0–3 covers every work item once; me
   assert.equal(new Set(ids).size, 80, 'no work item twice');
 
   const [merged, single] = await Promise.all([
-    // --no-reports: the verdict is the subject here (the merge above builds csv/ and report.pdf).
+    // --no-reports: the verdict is the subject here (csv/ and report.pdf are the report tests').
     runCli(['merge', ...dirs, '--out', join(out, 'merged'), '--json', '--no-reports'], { cwd: REPO_ROOT }),
     run({ cwd: REPO_ROOT, target: demo.url, out: join(out, 'single'), thresholds: expressions }),
   ]);
