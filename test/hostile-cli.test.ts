@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../src/index.js';
+import { run, TroupeError, type RunOptions } from '../src/index.js';
 import { listDir, onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { writeProject } from './helpers/project.js';
 import { walk } from './helpers/run-files.js';
@@ -26,21 +26,24 @@ test('hostile input at the CLI: exit 2, one "troupe:" message naming file and ke
   await writeFile(join(dir, 'a-file'), 'not a folder');
   await writeFile(join(dir, 'ok.yaml'), 'target: http://127.0.0.1:9\n');
   const out = join(dir, 'out');
-  // One case per way a refusal reaches the CLI: a config key (InputError), a flag (UsageError) and the
-  // new check on --out; the alias bombs, deep files and the rest are in hostile-inputs.test.ts.
-  const cases: Array<[string[], RegExp]> = [
-    [['--config', 'crlf.yaml'], /^troupe: crlf\.yaml, at request\.headers\.X-A: the value contains a carriage return/],
-    [['--config', 'crlf.yaml', '--rate', '1000000000000', '--duration', '1s'], /^troupe: --rate: got 1000000000000, expected a rate of at most 100000/],
-    [['--config', 'ok.yaml', '--out', 'a-file'], /^troupe: --out "a-file": a-file is a file; expected a folder/],
+  // The CLI once, for the way only it refuses: a flag value (checked while commander parses). A config
+  // key (InputError) and the check on --out are refused by the API before the CLI prints the message
+  // after "troupe: " (cli-bad-input.test.ts shows that per loader): in-process, the same assertions.
+  const result = await runCli(['run', '--no-reports', '--out', out, '--config', 'crlf.yaml', '--rate', '1000000000000', '--duration', '1s'], { cwd: dir });
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^troupe: --rate: got 1000000000000, expected a rate of at most 100000/);
+  assert.doesNotMatch(result.stderr, NO_STACK, 'no stack trace');
+  assert.equal(result.stdout, '');
+  const cases: Array<[RunOptions, RegExp]> = [
+    [{ config: 'crlf.yaml', out }, /^crlf\.yaml, at request\.headers\.X-A: the value contains a carriage return/],
+    [{ config: 'ok.yaml', out: 'a-file' }, /^--out "a-file": a-file is a file; expected a folder/],
   ];
-  // Independent processes: run them side by side, each bounded by runCli's own timeout.
-  const results = await Promise.all(cases.map(([flags]) => runCli(['run', '--no-reports', ...(flags.includes('--out') ? [] : ['--out', out]), ...flags], { cwd: dir })));
-  for (const [i, result] of results.entries()) {
-    const [flags, message] = cases[i]!;
-    assert.equal(result.code, 2, `${flags.join(' ')}: ${result.stderr}`);
-    assert.match(result.stderr, message);
-    assert.doesNotMatch(result.stderr, NO_STACK, 'no stack trace');
-    assert.equal(result.stdout, '');
+  for (const [options, message] of cases) {
+    const error = await run({ cwd: dir, ...options }).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof TroupeError, `${JSON.stringify(options)}: ${String(error)}`);
+    assert.equal(error.exitCode, 2, error.message);
+    assert.match(error.message, message);
+    assert.doesNotMatch(error.message, NO_STACK, 'no stack trace in the message');
   }
   assert.deepEqual(await listDir(out), [], 'no run directory');
   assert.deepEqual((await readdir(dir)).sort(), ['a-file', 'crlf.yaml', 'ok.yaml'], 'nothing else written');
@@ -79,10 +82,12 @@ test('a ${env:} secret in the query, run name, persona name and URL userinfo is 
 
   // The same secret as a bad value: the message names the key, not the value.
   await writeFile(join(project, 'troupe.config.yaml'), 'target: demo\nconcurrency: "${env:TROUPE_SENTINEL}"\nlocations: locations.csv\nout: out2\n');
-  const bad = await runCli(['run'], { cwd: project, env: { TROUPE_SENTINEL: SENTINEL } });
-  assert.equal(bad.code, 2, bad.stderr);
-  assert.match(bad.stderr, /troupe\.config\.yaml, at concurrency: got "\[secret\]", expected a number/);
-  assert.ok(!bad.stderr.includes(SENTINEL) && !bad.stdout.includes(SENTINEL));
+  // In-process: the CLI prints exactly this message after "troupe: " (cli-bad-input.test.ts).
+  const bad = await run({ cwd: project, env: { TROUPE_SENTINEL: SENTINEL } }).then(() => null, (e: unknown) => e);
+  assert.ok(bad instanceof TroupeError, String(bad));
+  assert.equal(bad.exitCode, 2, bad.message);
+  assert.match(bad.message, /troupe\.config\.yaml, at concurrency: got "\[secret\]", expected a number/);
+  assert.ok(!bad.message.includes(SENTINEL));
   assert.deepEqual(await listDir(join(project, 'out2')), []);
 });
 
