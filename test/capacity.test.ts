@@ -4,7 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { findKnee, geometricLevels, type LevelResult } from '../src/bench/capacity.js';
+import { capacityCsv, findKnee, geometricLevels, renderCapacityTable, type LevelResult } from '../src/bench/capacity.js';
+import { measureUrl } from '../src/bench/sweep.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 /** Serves at most `limit` requests at a time, each for `serviceMs`; the rest wait in a queue. */
@@ -60,7 +61,7 @@ test('findKnee: last level before a p95 or error limit, or before throughput gai
   assert.deepEqual(geometricLevels(1, 20, 2), [1, 2, 4, 8, 16, 20]);
 });
 
-test('troupe capacity against a server that serves 4 at a time finds the knee at 4 (± one step)', async (t) => {
+test('a capacity sweep against a server that serves 4 at a time finds the knee at 4 (± one step)', async (t) => {
   // 50 ms of service, so scheduling jitter on a busy machine (a neighbouring test rendering a PDF)
   // stays small against it; a 20% gain rule, so a level measured a little low cannot hide the
   // knee: below the limit each level doubles the throughput, past it (8 → 16) nothing is gained.
@@ -68,30 +69,32 @@ test('troupe capacity against a server that serves 4 at a time finds the knee at
   const serviceMs = 50;
   const server = await startLimitedServer(limit, serviceMs);
   t.after(() => server.close());
-  const out = await tempDir('troupe-capacity-');
+  // In-process: what `troupe capacity URL --connections 1,2,4,8,16 --step-duration 1s --min-gain 20%`
+  // measures and judges, level by level as sweep() does, without its capacity.pdf (the command, its
+  // files and exit code are the next test's). The knee is the subject here.
+  const measure = measureUrl({ url: server.url, connections: 1, durationS: 1, method: 'GET', headers: {}, pipelining: 1, timeoutS: 10 }, 'connections', 1000);
   const started = Date.now();
-  const r = await runCli(['capacity', server.url, '--connections', '1,2,4,8,16', '--step-duration', '1s', '--min-gain', '20%', '--out', out], { timeoutMs: 60_000 });
-  console.log(`capacity sweep: exit ${r.code} in ${Date.now() - started} ms\n${r.stdout}`);
-  assert.equal(r.code, 0, r.stderr);
+  const levels: LevelResult[] = [];
+  for (const connections of [1, 2, 4, 8, 16]) levels.push(await measure(connections));
+  const knee = findKnee(levels, { minGain: 0.2 });
+  const table = renderCapacityTable('connections', levels, knee);
+  console.log(`capacity sweep in ${Date.now() - started} ms\n${table}`);
   assert.equal(server.maxInFlight(), limit, 'the server never served more than its limit at once');
-  const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
-  const levels: number[] = result.levels.map((l: LevelResult) => l.level);
-  const index = levels.indexOf(result.knee.level);
-  assert.ok(index >= 0 && Math.abs(index - levels.indexOf(limit)) <= 1, `knee at ${result.knee.level} (${result.knee.reason}), expected ${limit} ± one step`);
+  const index = levels.findIndex((l) => l.level === knee.level);
+  assert.ok(index >= 0 && Math.abs(index - 2) <= 1, `knee at ${knee.level} (${knee.reason}), expected ${limit} ± one step`);
   // Past the limit, throughput is capped by limit / service time (4 / 50 ms = 80 req/s) and is several
   // times one connection's (4× on an idle machine). Relative to the 1-connection level, not an absolute
   // floor: on a loaded machine every level is slower alike (seen: 10 req/s at 1, 47 at 16, where an
   // absolute "> 50" failed 2 in 7 runs beside a heavy neighbour). p95 grows with the queue.
-  const top = result.levels.at(-1) as LevelResult;
-  const one = result.levels[0] as LevelResult;
+  const top = levels.at(-1)!;
+  const one = levels[0]!;
   assert.ok(top.rps < 100, `16 connections: ${top.rps} req/s, above the server's 4 / 50 ms = 80`);
   assert.ok(top.rps > 2 * one.rps, `16 connections: ${top.rps} req/s, not 2× 1 connection's ${one.rps} (4 at a time should give ~4×)`);
   assert.ok(top.p95! > 2 * serviceMs, `16 connections queue: p95 ${top.p95} ms`);
-  const csv = await readFile(join(out, 'capacity.csv'), 'utf8');
+  const csv = capacityCsv('connections', levels, knee);
   assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n/);
   assert.equal(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).length, 1, 'one knee row');
-  assert.ok((await readFile(join(out, 'capacity.pdf'))).subarray(0, 5).toString() === '%PDF-');
-  assert.match(r.stdout, /knee: connections \d+/);
+  assert.match(table, /knee: connections \d+/);
 });
 
 test('troupe capacity against a URL that answers 401 to everything refuses a knee and exits 1 with the reason', async (t) => {
@@ -108,4 +111,7 @@ test('troupe capacity against a URL that answers 401 to everything refuses a kne
   assert.match(r.stdout, /knee: none \(no knee: at the first level \(1\) 100\.0% of requests failed/);
   const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
   assert.deepEqual([result.knee.verdict, result.knee.level], ['refused', null]);
+  // The command's files: capacity.json above, capacity.csv and capacity.pdf beside it.
+  assert.match(await readFile(join(out, 'capacity.csv'), 'utf8'), /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n1,/);
+  assert.ok((await readFile(join(out, 'capacity.pdf'))).subarray(0, 5).toString() === '%PDF-');
 });

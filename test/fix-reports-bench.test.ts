@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cacheFromRawHeaders, errorCode } from '../src/bench/autocannon.js';
 import { executeBench } from '../src/bench/run.js';
-import { runCli, startCli, tempDir } from './helpers/cli.js';
+import { startCli, tempDir } from './helpers/cli.js';
 import { waitForText } from './helpers/streams.js';
-import { makeRunDir, sampleRecords } from './fixtures/reports/make-run-dir.js';
 
 async function startServer(headers: [string, string][]): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -58,17 +57,7 @@ test('errorCode: autocannon timeouts, then the engine classification', () => {
   assert.equal(errorCode(Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' })), 'protocol');
 });
 
-test('troupe report --format pdf writes no csv/ folder', async () => {
-  // A run directory made in-process (the bench run that made one before is tested above).
-  const dir = await tempDir('troupe-fix-pdf-');
-  await makeRunDir(dir, sampleRecords());
-  assert.ok(!(await readdir(dir)).includes('csv'), 'no reports yet');
-  const rep = await runCli(['report', dir, '--format', 'pdf']);
-  assert.equal(rep.code, 0, rep.stderr);
-  const entries = await readdir(dir);
-  assert.ok(entries.includes('report.pdf'), JSON.stringify(entries));
-  assert.ok(!entries.includes('csv'), JSON.stringify(entries));
-});
+// `troupe report --format pdf` writes no csv/ folder: asserted on the PDF rebuild in reports-cli.test.ts.
 
 test('Ctrl-C during troupe capacity: the cut level is left out, capacity.json says interrupted, exit 130', { timeout: 60_000 }, async (t) => {
   const server = await startServer([]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunSummary } from '../src/run-dir/types.js';
@@ -25,9 +25,12 @@ describe('reports of the shipped demo run', () => {
 
       const pdf = join(dir, 'report.pdf');
       const before = (await stat(pdf)).size;
+      // Without csv/, `--format pdf` rebuilds the PDF alone (fix-reports-bench rendered one more PDF for that).
+      await rm(join(dir, 'csv'), { recursive: true });
       const rebuilt = await runCli(['report', dir, '--format', 'pdf']);
       assert.equal(rebuilt.code, 0, rebuilt.stderr);
       assert.equal((await stat(pdf)).size, before, 'rebuilding the PDF from the run directory gives the same document size');
+      assert.ok(!(await readdir(dir)).includes('csv'), '--format pdf writes no csv/ folder');
       await assertRunDirValid(dir);
 
       const pages = await pdfPages(pdf);
