@@ -6,6 +6,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LatencyHistogram } from '../src/metrics/histogram.js';
 import { buildReports } from '../src/reports/build.js';
+import { executeBench } from '../src/bench/run.js';
+import { COMPARE_DEFAULTS, compareSummaries, readSummary } from '../src/reports/compare.js';
+import { selectOutputs } from '../src/sinks/registry.js';
 import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
@@ -29,7 +32,8 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   const server = await startServer();
   t.after(() => server.close());
   const out = await tempDir('troupe-bench-');
-  const r = await runCli(['bench', server.url, '-c', '4', '--amount', '400', '-o', join(out, 'a'), '--threshold', 'error_rate < 50%', '--threshold', 'error_rate < 5%', '--json']);
+  // --no-reports: report.pdf is the report tests'; what bench selects without the flag is asserted below.
+  const r = await runCli(['bench', server.url, '-c', '4', '--amount', '400', '-o', join(out, 'a'), '--threshold', 'error_rate < 50%', '--threshold', 'error_rate < 5%', '--json', '--no-reports']);
   // Every 10th answer is a 503: error_rate is 10 % on any machine, so the second threshold fails, always.
   assert.equal(r.code, 1, r.stderr);
   const dir = await onlyRunDir(join(out, 'a'));
@@ -44,19 +48,31 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   for (const l of lines) h.record(l.latencyMs);
   assert.equal(summary.global.histograms.latency, h.encode(), 'the encoded histogram holds every response latency');
   assert.deepEqual(JSON.parse(r.stdout).thresholds.results.map((x: { passed: boolean }) => x.passed), [true, false]);
-  assert.ok((await readdir(join(dir, 'csv'))).includes('requests.csv'));
-  assert.ok((await readdir(dir)).includes('report.pdf'));
+  assert.ok(!(await readdir(dir)).some((f) => f === 'csv' || f === 'report.pdf'), '--no-reports');
+  // Without --no-reports the command selects csv and pdf, as `troupe run` does.
+  assert.deepEqual(selectOutputs({ command: 'bench', progress: false, reports: true }).map((o) => o.name), ['ndjson', 'snapshots', 'csv', 'pdf']);
 
   // `troupe report` reads a bench run directory (in-process: the command is tested in reports*.test.ts).
   const rebuilt = await buildReports(dir, ['csv']);
   assert.deepEqual(rebuilt.failed, []);
+  assert.ok((await readdir(join(dir, 'csv'))).includes('requests.csv'));
   await assertRunDirValid(dir);
-  const w = await runCli(['bench', server.url, '-c', '4', '--workers', '2', '--amount', '400', '-o', join(out, 'b'), '--no-reports']);
-  assert.equal(w.code, 0, w.stderr);
+  // Two workers, in-process: what `troupe bench URL -c 4 --workers 2 --amount 400 --no-reports` calls.
+  const w = await executeBench({
+    bench: { url: server.url, connections: 4, durationS: 10, amount: 400, method: 'GET', headers: {}, pipelining: 1, timeoutS: 10 },
+    workers: 2,
+    outDir: join(out, 'b'),
+    name: 'bench',
+    thresholds: [],
+    outputs: selectOutputs({ command: 'bench', progress: false, reports: false }),
+  });
+  assert.equal(w.status, 'complete');
   const dirB = await onlyRunDir(join(out, 'b'));
+  assert.equal(dirB, w.runDir);
   const linesB = (await readFile(join(dirB, 'results.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(new Set(linesB.map((l) => l.id)).size, linesB.length, 'ids unique across bench workers');
   assert.ok(linesB.length >= 400 && linesB.length <= 408, `${linesB.length}`);
-  const cmp = await runCli(['compare', dir, dirB, '--min-samples', '100000']);
-  assert.equal(cmp.code, 0, cmp.stderr);
+  // `troupe compare A B --min-samples 100000` (exit 0 when it passes; the command is spawned in ci-gate.test.ts).
+  const cmp = compareSummaries(await readSummary(dir, 'baseline'), await readSummary(dirB, 'current'), { ...COMPARE_DEFAULTS, minSamples: 100000 });
+  assert.equal(cmp.passed, true, JSON.stringify(cmp.rows.filter((row) => row.regressed)));
 });
