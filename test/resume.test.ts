@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, run as runInProcess, TroupeError } from '../src/index.js';
-import { runCli, startCli } from './helpers/cli.js';
+import { runCli, startCli, type CliResult } from './helpers/cli.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 import { assertJsonFilesParse, readJson, readResultsFile, waitForResults } from './helpers/run-files.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
@@ -61,12 +61,48 @@ async function assertWholeRun(runDir: string, resumes: number): Promise<void> {
   assert.equal(ana.requests + ben.requests, PLANNED, 'snapshots cover the whole run');
 }
 
+/**
+ * One run killed with SIGKILL after 20 results, shared by the two tests that need one (a process of its
+ * own each before): the refusals come first and touch nothing (they say so), then the kill -9 test resumes it.
+ */
+let killed: Promise<{ project: string; runDir: string; killed: CliResult }> | undefined;
+function killedRun() {
+  killed ??= (async () => {
+    const project = await demoProject();
+    const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
+    const runDir = await waitForResults(join(project, 'out'), 20);
+    run.child.kill('SIGKILL');
+    return { project, runDir, killed: await run.done };
+  })();
+  return killed;
+}
+
+test('--resume refuses changed inputs with exit 2 and says what changed', { timeout: 60_000 }, async () => {
+  const { project, runDir } = await killedRun();
+  const before = await readFile(join(runDir, 'results.ndjson'));
+
+  // A flag that differs from those the run was started with (recorded in run.json) is refused by name.
+  const flag = await runCli(['run', '--no-reports', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
+  assert.equal(flag.code, 2, flag.stderr);
+  assert.match(flag.stderr, /cannot resume .*: --concurrency: the run was started without it, given --concurrency 3\./);
+
+  const configPath = join(project, 'troupe.config.yaml');
+  const [config, persona] = [await readFile(configPath, 'utf8'), join(project, 'personas', 'b.yaml')];
+  await writeFile(configPath, config.replace('concurrency: 2', 'concurrency: 3'));
+  await writeFile(persona, 'name: Ben\nthinkTime: 1ms\n');
+  const changed = await refusal(runInProcess({ cwd: project, resume: runDir }));
+  assert.match(changed.message, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
+  assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');
+  // The inputs as they were, for the kill -9 test that resumes this run.
+  await writeFile(configPath, config);
+  await writeFile(persona, PERSONAS['b.yaml']);
+
+  const missing = await refusal(runInProcess({ cwd: project, resume: join(project, 'nowhere') }));
+  assert.match(missing.message, /no run\.json/);
+});
+
 test('kill -9 mid-run leaves valid files; --resume finishes every planned item exactly once', { timeout: 90_000 }, async (t) => {
-  const project = await demoProject();
-  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
-  const runDir = await waitForResults(join(project, 'out'), 20);
-  run.child.kill('SIGKILL');
-  const killed = await run.done;
+  const { project, runDir, killed } = await killedRun();
   assert.equal(killed.signal, 'SIGKILL');
 
   const files = await assertJsonFilesParse(runDir);
@@ -116,28 +152,4 @@ test('SIGINT: exit 130, everything marked interrupted; --resume completes the ru
 
   const again = await refusal(runInProcess({ cwd: project, resume: runDir }));
   assert.match(again.message, /already complete/);
-});
-
-test('--resume refuses changed inputs with exit 2 and says what changed', { timeout: 60_000 }, async () => {
-  const project = await demoProject();
-  const run = startCli(['run', '--no-reports', '--no-progress'], { cwd: project });
-  const runDir = await waitForResults(join(project, 'out'), 5);
-  run.child.kill('SIGKILL');
-  await run.done;
-  const before = await readFile(join(runDir, 'results.ndjson'));
-
-  // A flag that differs from those the run was started with (recorded in run.json) is refused by name.
-  const flag = await runCli(['run', '--no-reports', '--resume', runDir, '--concurrency', '3', '--no-progress'], { cwd: project });
-  assert.equal(flag.code, 2, flag.stderr);
-  assert.match(flag.stderr, /cannot resume .*: --concurrency: the run was started without it, given --concurrency 3\./);
-
-  const configPath = join(project, 'troupe.config.yaml');
-  await writeFile(configPath, (await readFile(configPath, 'utf8')).replace('concurrency: 2', 'concurrency: 3'));
-  await writeFile(join(project, 'personas', 'b.yaml'), 'name: Ben\nthinkTime: 1ms\n');
-  const changed = await refusal(runInProcess({ cwd: project, resume: runDir }));
-  assert.match(changed.message, /cannot resume .*: the inputs changed since the run started: config key concurrency; personas\/b\.yaml \(changed\)/);
-  assert.deepEqual(await readFile(join(runDir, 'results.ndjson')), before, 'a refused resume touches nothing');
-
-  const missing = await refusal(runInProcess({ cwd: project, resume: join(project, 'nowhere') }));
-  assert.match(missing.message, /no run\.json/);
 });
