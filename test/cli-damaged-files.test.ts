@@ -1,6 +1,8 @@
 /**
  * A results.ndjson damaged before its last line is exit 2 naming the file and line, for every command
- * that reads it, never a stack trace. The run directories are made in-process; only the commands spawn.
+ * that reads it, never a stack trace. The run directories are made in-process; `troupe merge` spawns (the
+ * CLI's side: "troupe: " + the message, exit 2), report, compare and run --resume call in-process what
+ * those commands call, and get the same coded error.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +12,9 @@ import { PassThrough } from 'node:stream';
 import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
 import { runCli } from './helpers/cli.js';
+import { run, TroupeError } from '../src/index.js';
+import { buildReports } from '../src/reports/build.js';
+import { readSummary } from '../src/reports/compare.js';
 import { locationsCsv, writeProject } from './helpers/project.js';
 
 const quiet = { stream: new PassThrough(), terminal: { isTTY: false, color: false }, enabled: false };
@@ -41,6 +46,13 @@ async function damagedCopy(runDir: string, name: string): Promise<string> {
   return copy;
 }
 
+/** The coded error an in-process call ends with: exit code 2, the same message the CLI prints. */
+async function damagedLineError(promise: Promise<unknown>, file: string): Promise<void> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof TroupeError, `expected a TroupeError, got ${String(error)}`);
+  assertDamagedLine({ code: error.exitCode, stderr: `troupe: ${error.message}\n` }, file);
+}
+
 function assertDamagedLine(result: { code: number | null; stderr: string }, file: string): void {
   assert.equal(result.code, 2, result.stderr);
   assert.ok(result.stderr.includes(`${file}, line 3: not a JSON result line (`), result.stderr);
@@ -50,8 +62,7 @@ function assertDamagedLine(result: { code: number | null; stderr: string }, file
 
 test('troupe report: a damaged middle line is exit 2 naming it; no report is left half-written', async () => {
   const dir = await damagedCopy(whole, 'report');
-  const result = await runCli(['report', 'out/report'], { cwd: project });
-  assertDamagedLine(result, 'out/report/results.ndjson');
+  await damagedLineError(buildReports(dir), 'out/report/results.ndjson');
   assert.deepEqual((await readdir(join(dir, 'csv')).catch(() => [])).filter((f) => !f.startsWith('.')), [], 'no csv written from a damaged file');
 });
 
@@ -65,8 +76,7 @@ test('troupe merge: a damaged shard is exit 2 naming its line; no half-merged re
 test('troupe compare: a run without summary.json is rebuilt from results.ndjson; a damaged line there is exit 2 naming it', async () => {
   const dir = await damagedCopy(whole, 'compare');
   await rm(join(dir, 'summary.json'));
-  const result = await runCli(['compare', whole, 'out/compare'], { cwd: project });
-  assertDamagedLine(result, 'out/compare/results.ndjson');
+  await damagedLineError(readSummary(dir, 'current'), 'out/compare/results.ndjson');
 });
 
 test('troupe run --resume: a damaged middle line is exit 2 naming it; nothing is appended', async () => {
@@ -74,7 +84,6 @@ test('troupe run --resume: a damaged middle line is exit 2 naming it; nothing is
   const manifest = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as { status: string };
   await writeFile(join(dir, 'run.json'), JSON.stringify({ ...manifest, status: 'interrupted' }));
   const before = await readFile(join(dir, 'results.ndjson'), 'utf8');
-  const result = await runCli(['run', '--no-reports', '--resume', 'out/resume', '--no-progress'], { cwd: project });
-  assertDamagedLine(result, 'out/resume/results.ndjson');
+  await damagedLineError(run({ cwd: project, resume: 'out/resume' }), 'out/resume/results.ndjson');
   assert.equal(await readFile(join(dir, 'results.ndjson'), 'utf8'), before);
 });
