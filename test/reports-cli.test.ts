@@ -50,6 +50,7 @@ describe('reports of the shipped demo run', () => {
       for (const title of ['Latency percentiles per persona', 'Cache hit rate per persona', 'Cache hit vs miss latency', 'Personas', 'Slowest locations', 'How this was measured']) {
         assert.ok(all.includes(title), `PDF has "${title}"`);
       }
+      assert.doesNotMatch(all, /Comparison with the baseline/, 'a run without --baseline has no comparison page');
       pages.forEach((page, i) => assert.ok(page.includes(`page ${i + 1} of ${pages.length}`)));
       // No near-empty page: sections flow on, each chart and table kept whole (5 pages before, 2 of them mostly blank).
       const fill = await pdfPageFill(pdf);

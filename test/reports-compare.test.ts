@@ -6,10 +6,12 @@ import { run } from '../src/index.js';
 import { REPO_ROOT, tempDir } from './helpers/cli.js';
 import { pdfPages } from './fixtures/reports/read.js';
 
-test('a run with --baseline has a comparison page in report.pdf; a run without one does not', async () => {
+test('a run with --baseline has a comparison page in report.pdf', async () => {
   const out = await tempDir();
-  // In-process runs with reports on, as `troupe run` makes them (its exit 1 on a regression is in ci-gate).
-  const first = await run({ cwd: REPO_ROOT, out: join(out, 'a'), iterations: 2, reports: true });
+  // In-process runs, the second with reports on, as `troupe run` makes them (its exit 1 on a regression
+  // is in ci-gate). The baseline renders no PDF: that a run without --baseline has no comparison page is
+  // asserted on the shipped demo run's PDF in reports-cli.test.ts (one render fewer).
+  const first = await run({ cwd: REPO_ROOT, out: join(out, 'a'), iterations: 2 });
   assert.equal(first.passed, true);
   const baselineDir = first.runDir;
   // One iteration against a warm four-fifths: the cache hit rate drops from 90 % to 80 %, a regression
@@ -21,15 +23,14 @@ test('a run with --baseline has a comparison page in report.pdf; a run without o
   const comparison = JSON.parse(await readFile(join(runDir, 'compare.json'), 'utf8'));
   const baselineId = JSON.parse(await readFile(join(baselineDir, 'run.json'), 'utf8')).runId as string;
 
-  const text = (await pdfPages(join(runDir, 'report.pdf'))).join('\n');
+  const pages = await pdfPages(join(runDir, 'report.pdf'));
+  const text = pages.join('\n');
   assert.match(text, /Comparison with the baseline/);
-  const cover = (await pdfPages(join(runDir, 'report.pdf')))[0]!;
+  const cover = pages[0]!;
   assert.match(cover, new RegExp(`Regression against the baseline ${baselineId}`), 'the cover says so too');
   assert.ok(text.includes(baselineId), 'names the baseline run');
   assert.match(text, new RegExp(`${comparison.regressions} tracked metrics? (is|are) worse than the tolerance`));
   // 2 iterations warm the cache for 9 of 10 visits; 1 iteration gets 4 of 5.
   assert.match(text, /global cache_hit_rate 90% 80% -10 pts 5 pts REGRESSION/);
 
-  const plain = (await pdfPages(join(baselineDir, 'report.pdf'))).join('\n');
-  assert.doesNotMatch(plain, /Comparison with the baseline/);
 });
