@@ -1,6 +1,6 @@
-// The test command: every test file in parallel (two at a time), except the timing-sensitive ones
-// (*.timing.test.js: real-time rates, timeout precision, signals), which run afterwards one at a time
-// so a CPU-heavy neighbour cannot skew what they measure. Ends with one combined line:
+// The test command: every test file in parallel (packed into four processes, two at a time), except
+// the timing-sensitive ones (*.timing.test.js: real-time rates, timeout precision, signals), which run
+// afterwards one at a time so a CPU-heavy neighbour cannot skew what they measure. Ends with one line:
 //   troupe tests: 340 passed, 0 failed in 84.2 s (parallel 61.0 s, timing 23.2 s)
 //
 //   node scripts/test.mjs              the full suite
@@ -53,10 +53,19 @@ const timing = chosen.filter((f) => f.endsWith('.timing.test.js'));
 // from a full run.
 const timesFile = join('scripts', 'test-times.json');
 const lastTimes = readTimes(timesFile);
+// A file with no recorded time (a new one) is packed as if it took this long.
+const UNKNOWN_MS = 3000;
 const parallel = chosen.filter((f) => !timing.includes(f)).sort((a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b));
 
 const reporter = pathToFileURL(join('scripts', 'test-reporter.mjs')).href;
 const scratch = mkdtempSync(join(tmpdir(), 'troupe-test-'));
+// Files share processes: a test process spends ~0.7 CPU-s importing dist/src before its first test
+// (Node 20's module loader, undici, yaml, zod), which over ~90 files was a third of the suite's CPU.
+// Each group's files are packed into a few entry files by their last times (longest first onto the
+// least-loaded bucket), so the buckets end together; node:test still reports every test under its own
+// file. A file that must have a process of its own (it measures the process, or changes its globals)
+// goes in OWN_PROCESS.
+const OWN_PROCESS = new Set([]);
 const totals = { pass: 0, fail: 0, files: [] };
 const cpuBefore = childCpuSeconds();
 const seconds = {};
@@ -67,7 +76,7 @@ for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing
     '--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`, `--test-reporter-destination=${log}`,
-    ...group.map((f) => join(dir, f)),
+    ...bundle(name, group, name === 'parallel' ? concurrency * 2 : 1),
   ];
   const started = performance.now();
   const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
@@ -96,6 +105,28 @@ const cpu = childCpuSeconds() - cpuBefore;
 const parts = [...Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`), ...(Number.isFinite(cpu) ? [`cpu ${cpu.toFixed(1)} s`] : [])].join(', ');
 console.log(`\ntroupe tests${smoke ? ' (smoke)' : ''}: ${totals.pass} passed, ${totals.fail} failed in ${total.toFixed(1)} s (${parts})`);
 process.exit(totals.fail > 0 ? 1 : 0);
+
+/**
+ * The entry files for a group: its files packed into `count` buckets that each import theirs in turn
+ * (longest first onto the least-loaded bucket); OWN_PROCESS files stay apart, run as they are.
+ */
+function bundle(name, files, count) {
+  const shared = files.filter((f) => !OWN_PROCESS.has(f));
+  const buckets = Array.from({ length: Math.min(count, shared.length) }, () => ({ ms: 0, files: [] }));
+  const ms = (f) => lastTimes[f] ?? UNKNOWN_MS;
+  for (const f of [...shared].sort((a, b) => ms(b) - ms(a) || a.localeCompare(b))) {
+    const least = buckets.reduce((a, b) => (b.ms < a.ms ? b : a));
+    least.ms += ms(f);
+    least.files.push(f);
+  }
+  const entries = buckets.map((bucket, i) => {
+    const entry = join(scratch, `${name}-${i + 1}.mjs`);
+    const imports = bucket.files.map((f) => `await import(${JSON.stringify(pathToFileURL(join(process.cwd(), dir, f)).href)});`);
+    writeFileSync(entry, `${imports.join('\n')}\n`);
+    return entry;
+  });
+  return [...entries, ...files.filter((f) => OWN_PROCESS.has(f)).map((f) => join(dir, f))];
+}
 
 /** File name → ms of its top-level tests in the last full run; {} when there was none. */
 function readTimes(file) {
