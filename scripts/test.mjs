@@ -38,6 +38,8 @@ const named = argv.filter((a) => !a.startsWith('--'));
 // server, a timer or a child more than they compute) but let real-timeout tests in the parallel
 // group (engine.test.js's 300 ms header timeout) miss on a loaded one.
 const jobs = Number(argv.find((a) => a.startsWith('--jobs='))?.split('=')[1] ?? 2);
+// Timing files at a time (default one: their ranges are set for a machine that runs nothing else).
+const timingJobs = Number(argv.find((a) => a.startsWith('--timing-jobs='))?.split('=')[1] ?? 1);
 
 const dir = join('dist', 'test');
 const all = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
@@ -69,14 +71,14 @@ const OWN_PROCESS = new Set([]);
 const totals = { pass: 0, fail: 0, files: [] };
 const cpuBefore = childCpuSeconds();
 const seconds = {};
-for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing', 1, timing]]) {
+for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing', timingJobs, timing]]) {
   if (group.length === 0) continue;
   const log = join(scratch, `${name}.ndjson`);
   const args = [
     '--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`, `--test-reporter-destination=${log}`,
-    ...bundle(name, group, name === 'parallel' ? concurrency * 2 : 1),
+    ...bundle(name, group, name === 'parallel' ? concurrency * 2 : concurrency),
   ];
   const started = performance.now();
   const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
