@@ -1,6 +1,6 @@
-// The test command: every test file in parallel (two at a time), except the timing-sensitive ones
-// (*.timing.test.js: real-time rates, timeout precision, signals), which run afterwards one at a time
-// so a CPU-heavy neighbour cannot skew what they measure. Ends with one combined line:
+// The test command: every test file in parallel (packed into four processes, two at a time), except
+// the timing-sensitive ones (*.timing.test.js: real-time rates, timeout precision, signals), which run
+// afterwards one at a time so a CPU-heavy neighbour cannot skew what they measure. Ends with one line:
 //   troupe tests: 340 passed, 0 failed in 84.2 s (parallel 61.0 s, timing 23.2 s)
 //
 //   node scripts/test.mjs              the full suite
@@ -38,6 +38,8 @@ const named = argv.filter((a) => !a.startsWith('--'));
 // server, a timer or a child more than they compute) but let real-timeout tests in the parallel
 // group (engine.test.js's 300 ms header timeout) miss on a loaded one.
 const jobs = Number(argv.find((a) => a.startsWith('--jobs='))?.split('=')[1] ?? 2);
+// Timing files at a time (default one: their ranges are set for a machine that runs nothing else).
+const timingJobs = Number(argv.find((a) => a.startsWith('--timing-jobs='))?.split('=')[1] ?? 1);
 
 const dir = join('dist', 'test');
 const all = readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
@@ -53,21 +55,30 @@ const timing = chosen.filter((f) => f.endsWith('.timing.test.js'));
 // from a full run.
 const timesFile = join('scripts', 'test-times.json');
 const lastTimes = readTimes(timesFile);
+// A file with no recorded time (a new one) is packed as if it took this long.
+const UNKNOWN_MS = 3000;
 const parallel = chosen.filter((f) => !timing.includes(f)).sort((a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b));
 
 const reporter = pathToFileURL(join('scripts', 'test-reporter.mjs')).href;
 const scratch = mkdtempSync(join(tmpdir(), 'troupe-test-'));
+// Files share processes: a test process spends ~0.7 CPU-s importing dist/src before its first test
+// (Node 20's module loader, undici, yaml, zod), which over ~90 files was a third of the suite's CPU.
+// Each group's files are packed into a few entry files by their last times (longest first onto the
+// least-loaded bucket), so the buckets end together; node:test still reports every test under its own
+// file. A file that must have a process of its own (it measures the process, or changes its globals)
+// goes in OWN_PROCESS.
+const OWN_PROCESS = new Set([]);
 const totals = { pass: 0, fail: 0, files: [] };
 const cpuBefore = childCpuSeconds();
 const seconds = {};
-for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing', 1, timing]]) {
+for (const [name, concurrency, group] of [['parallel', jobs, parallel], ['timing', timingJobs, timing]]) {
   if (group.length === 0) continue;
   const log = join(scratch, `${name}.ndjson`);
   const args = [
     '--test', `--test-concurrency=${concurrency}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     `--test-reporter=${reporter}`, `--test-reporter-destination=${log}`,
-    ...group.map((f) => join(dir, f)),
+    ...bundle(name, group, name === 'parallel' ? concurrency * 2 : concurrency),
   ];
   const started = performance.now();
   const { status } = spawnSync(process.execPath, args, { stdio: 'inherit' });
@@ -96,6 +107,28 @@ const cpu = childCpuSeconds() - cpuBefore;
 const parts = [...Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`), ...(Number.isFinite(cpu) ? [`cpu ${cpu.toFixed(1)} s`] : [])].join(', ');
 console.log(`\ntroupe tests${smoke ? ' (smoke)' : ''}: ${totals.pass} passed, ${totals.fail} failed in ${total.toFixed(1)} s (${parts})`);
 process.exit(totals.fail > 0 ? 1 : 0);
+
+/**
+ * The entry files for a group: its files packed into `count` buckets that each import theirs in turn
+ * (longest first onto the least-loaded bucket); OWN_PROCESS files stay apart, run as they are.
+ */
+function bundle(name, files, count) {
+  const shared = files.filter((f) => !OWN_PROCESS.has(f));
+  const buckets = Array.from({ length: Math.min(count, shared.length) }, () => ({ ms: 0, files: [] }));
+  const ms = (f) => lastTimes[f] ?? UNKNOWN_MS;
+  for (const f of [...shared].sort((a, b) => ms(b) - ms(a) || a.localeCompare(b))) {
+    const least = buckets.reduce((a, b) => (b.ms < a.ms ? b : a));
+    least.ms += ms(f);
+    least.files.push(f);
+  }
+  const entries = buckets.map((bucket, i) => {
+    const entry = join(scratch, `${name}-${i + 1}.mjs`);
+    const imports = bucket.files.map((f) => `await import(${JSON.stringify(pathToFileURL(join(process.cwd(), dir, f)).href)});`);
+    writeFileSync(entry, `${imports.join('\n')}\n`);
+    return entry;
+  });
+  return [...entries, ...files.filter((f) => OWN_PROCESS.has(f)).map((f) => join(dir, f))];
+}
 
 /** File name → ms of its top-level tests in the last full run; {} when there was none. */
 function readTimes(file) {

@@ -1,8 +1,8 @@
 /**
  * Load over time on real time, through the in-process API against a loopback counting server:
- * `concurrency 20, duration 4s` (the issue's figure was 10 s; 4 s of 200 ms visits keeps every
+ * `concurrency 20, duration 2s` (the issue's figure was 10 s; 2 s of 200 ms visits keeps every
  * assertion — the server never sees more than 20 in flight, sees 20 for most of the run, and the run
- * ends within the duration + grace — at two fifths of the real time), and a short stages run whose
+ * ends within the duration + grace — at a fifth of the real time), and a short stages run whose
  * csv/timeseries.csv follows the schedule within ±1 VU each second. Each prints what it measured. The
  * README's "Load over time" commands are in readme-load-over-time.test.ts (not timing-sensitive).
  */
@@ -24,7 +24,7 @@ async function project(target: string, extra = ''): Promise<string> {
   });
 }
 
-test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most of the run, ends within the duration + grace', async (t) => {
+test('--concurrency 20 --duration 2s: never more than 20 in flight, 20 for most of the run, ends within the duration + grace', async (t) => {
   const server = await startCountingServer({ delayMs: 200 });
   t.after(() => server.close());
   const cwd = await project(server.url);
@@ -35,7 +35,7 @@ test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most 
   }, 50);
   t.after(() => clearInterval(sampler));
   const graceMs = 1000;
-  const durationMs = 4000;
+  const durationMs = 2000;
   const began = performance.now();
   const result = await run({ cwd, concurrency: 20, duration: durationMs, graceMs, out: await tempDir('vu-duration-') });
   const tookMs = performance.now() - began;
@@ -54,8 +54,8 @@ test('--concurrency 20 --duration 4s: never more than 20 in flight, 20 for most 
 test('stages 0 → 30 → 0 VUs: csv/timeseries.csv has the active VUs within ±1 of the schedule each second', async (t) => {
   const server = await startCountingServer({ delayMs: 10 });
   t.after(() => server.close());
-  const stages = [{ durationMs: 2000, target: 30 }, { durationMs: 1000, target: 30 }, { durationMs: 3000, target: 0 }];
-  const cwd = await project(server.url, 'startVUs: 0\nstages:\n  - { duration: 2s, target: 30 }\n  - { duration: 1s, target: 30 }\n  - { duration: 3s, target: 0 }\n');
+  const stages = [{ durationMs: 1000, target: 30 }, { durationMs: 1000, target: 30 }, { durationMs: 2000, target: 0 }];
+  const cwd = await project(server.url, 'startVUs: 0\nstages:\n  - { duration: 1s, target: 30 }\n  - { duration: 1s, target: 30 }\n  - { duration: 2s, target: 0 }\n');
   const result = await run({ cwd, outputs: ['csv'], out: await tempDir('vu-stages-') });
   assert.equal(result.status, 'complete');
   const csv = (await readFile(join(result.runDir, 'csv', 'timeseries.csv'), 'utf8')).trim().split('\n');
@@ -69,11 +69,11 @@ test('stages 0 → 30 → 0 VUs: csv/timeseries.csv has the active VUs within ±
     const cells = line.split(',');
     // The value is at the end of the second: compare with the schedule just before the next one starts.
     const end = Date.parse(cells[second]!) + 1000 - start;
-    const scheduled = targetAt(stages, 0, Math.min(end - 1, 6000));
+    const scheduled = targetAt(stages, 0, Math.min(end - 1, 4000));
     offs.push(Number(cells[active]) - scheduled);
   }
   console.log(`stages run: ${csv.length - 1} seconds, active − scheduled per second: ${offs.join(' ')} (range ${Math.min(...offs)}..${Math.max(...offs)}), peak ${result.summary.vus!.peak}`);
-  assert.ok(offs.length >= 5);
+  assert.ok(offs.length >= 4);
   assert.ok(offs.every((d) => Math.abs(d) <= 1), offs.join(' '));
   assert.equal(result.summary.vus!.peak, 30);
   assert.ok(server.maxInFlight <= 30);
