@@ -16,11 +16,13 @@ async function refusal(promise: Promise<unknown>): Promise<TroupeError> {
   return error;
 }
 
-const LOCATIONS = 50;
+// Enough that a run slowed by a loaded machine is still running when the kill after 20 results lands
+// (50 finished before it once, with four test processes at a time).
+const LOCATIONS = 100;
 const PERSONAS = { 'a.yaml': 'name: Ana\n', 'b.yaml': 'name: Ben\n' };
 const PLANNED = LOCATIONS * 2;
 
-/** Demo target with a 30 ms miss and a one-entry cache: 100 misses over 2 slots ≈ 1.5 s. */
+/** Demo target with a 30 ms miss and a one-entry cache: 200 misses over 2 slots ≈ 3 s. */
 function demoProject() {
   return writeProject({
     config: [
