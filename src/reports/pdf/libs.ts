@@ -9,7 +9,7 @@ export interface PdfLibs {
   svgToPdf: SvgToPdf;
   /** Vega-Lite spec → SVG string. */
   toSvg(spec: Record<string, unknown>): Promise<string>;
-  /** The TTF bytes, read once per process (see fonts.ts). */
+  /** The faces, parsed once per process (see fonts.ts). */
   fonts: PdfFonts;
 }
 
@@ -17,12 +17,12 @@ let libs: Promise<PdfLibs> | null = null;
 
 export function loadPdfLibs(): Promise<PdfLibs> {
   libs ??= (async () => {
-    const [pdfkit, svgToPdf] = await Promise.all([import('pdfkit'), import('svg-to-pdfkit')]);
+    const [pdfkit, svgToPdf, fonts] = await Promise.all([import('pdfkit'), import('svg-to-pdfkit'), loadPdfFonts()]);
     return {
       PDFDocument: pdfkit.default,
       svgToPdf: (svgToPdf as unknown as { default: SvgToPdf }).default,
       toSvg: specToSvg,
-      fonts: loadPdfFonts(),
+      fonts,
     };
   })();
   return libs;
