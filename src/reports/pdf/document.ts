@@ -62,10 +62,10 @@ export function createPdfDocument(
     doc.on('end', resolve);
     doc.on('error', reject);
   });
-  doc.registerFont('regular', libs.fonts.regular);
-  doc.registerFont('bold', libs.fonts.bold);
-  doc.registerFont('condensed', libs.fonts.condensed);
-  doc.registerFont('condensedBold', libs.fonts.condensedBold);
+  doc.registerFont('regular', libs.fonts.regular as never);
+  doc.registerFont('bold', libs.fonts.bold as never);
+  doc.registerFont('condensed', libs.fonts.condensed as never);
+  doc.registerFont('condensedBold', libs.fonts.condensedBold as never);
   return {
     doc,
     finish: async () => {

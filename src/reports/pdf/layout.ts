@@ -48,8 +48,7 @@ export function table(doc: Doc, columns: Column[], rows: string[][], options: { 
     doc.font(font).fontSize(size);
     return Math.max(...cells.map((cell, i) => doc.heightOfString(cell, { width: widths[i]! - 2 * PAD }))) + 2 * PAD;
   };
-  const drawRow = (cells: string[], font: string, fill: string | null) => {
-    const h = rowHeight(cells, font);
+  const drawRow = (cells: string[], font: string, fill: string | null, h = rowHeight(cells, font)) => {
     const y = doc.y;
     if (fill) doc.rect(x0, y, widths.reduce((a, b) => a + b, 0), h).fill(fill);
     let x = x0;
@@ -64,11 +63,13 @@ export function table(doc: Doc, columns: Column[], rows: string[][], options: { 
   ensureSpace(doc, rowHeight(header, 'condensedBold') + rowHeight(rows[0] ?? header, 'condensed'));
   drawRow(header, 'condensedBold', COLORS.header);
   rows.forEach((cells, index) => {
-    if (doc.y + rowHeight(cells, 'condensed') > bottom(doc)) {
+    // Measured once: wrapping every cell is most of a table's cost, and the height does not change.
+    const h = rowHeight(cells, 'condensed');
+    if (doc.y + h > bottom(doc)) {
       doc.addPage();
       drawRow(header, 'condensedBold', COLORS.header);
     }
-    drawRow(cells, 'condensed', index % 2 === 1 ? COLORS.zebra : null);
+    drawRow(cells, 'condensed', index % 2 === 1 ? COLORS.zebra : null, h);
   });
   doc.x = x0;
   doc.moveDown(0.8);
