@@ -377,7 +377,13 @@ class Connection {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     if (this.request) this.request.answered = true;
-    const result = this.parser.execute(chunk);
+    let result: number | LlhttpError;
+    try {
+      result = this.parser.execute(chunk);
+    } catch (err) {
+      // A handler that threw inside a parser callback: the request fails, the process does not.
+      return this.fail(err as Error);
+    }
     if (typeof result !== 'number') this.fail(parserError(result));
   }
 

@@ -161,7 +161,7 @@ export type ResponseHeaderObject = Record<string, string | string[]>;
 export function headerObject(raw: string[]): ResponseHeaderObject {
   const out: ResponseHeaderObject = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
+    const name = lowerName(raw[i]!);
     const value = raw[i + 1]!;
     const seen = Object.hasOwn(out, name) ? out[name] : undefined;
     if (seen === undefined) {
@@ -171,6 +171,18 @@ export function headerObject(raw: string[]): ResponseHeaderObject {
     else seen.push(value);
   }
   return out;
+}
+
+// A server sends the same few names on every response: lower-cased once, not once per response.
+const LOWER = new Map<string, string>();
+function lowerName(name: string): string {
+  let lower = LOWER.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    // Bounded: a server that invents names cannot grow it without end.
+    if (LOWER.size < 512) LOWER.set(name, lower);
+  }
+  return lower;
 }
 
 /** `Keep-Alive: timeout=5` → 5000 ms; null when there is no timeout in it. */
