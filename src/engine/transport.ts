@@ -1,11 +1,14 @@
 /**
- * The run's one dispatcher: a pooled keep-alive undici Agent, with HTTP/2 offered by ALPN
+ * The run's one dispatcher. Plain `http:` without a proxy or HTTP/2: troupe's lean HTTP/1.1 client
+ * (h1-client.ts), which hands everything it does not serve (https, streamed bodies, undici's own
+ * `request()`) to an undici Agent made on first use. Otherwise a pooled keep-alive undici Agent, with HTTP/2 offered by ALPN
  * (`http2`), the config's CA and client certificate on every TLS connection (`tls`), and a proxy
  * (`proxy:` or HTTPS_PROXY / HTTP_PROXY / NO_PROXY) through undici's EnvHttpProxyAgent, which tunnels
  * with CONNECT and sends the proxy URL's credentials as Proxy-Authorization.
  */
 import { Agent, EnvHttpProxyAgent, Pool, buildConnector, type Dispatcher } from 'undici';
 import type { ProxySettings, Timeouts, TransportMaterial } from '../inputs/types.js';
+import { LeanDispatcher } from './h1-client.js';
 
 export interface DispatcherOptions {
   /** Skip certificate verification (target and proxy). */
@@ -16,7 +19,12 @@ export interface DispatcherOptions {
   tls?: TransportMaterial['tls'];
   /** Real proxy URLs (with credentials); null or absent: direct connections. */
   proxy?: ProxySettings | null;
+  /** Serve plain http: with the lean client when nothing above rules it out. Default true; false: undici only. */
+  lean?: boolean;
 }
+
+const KEEP_ALIVE_MS = 10_000;
+const KEEP_ALIVE_MAX_MS = 60_000;
 
 /**
  * Connection count grows to the concurrency bound and no further, because no more requests than that
@@ -27,8 +35,8 @@ export function createDispatcher(timeouts: Timeouts, options: DispatcherOptions 
   const allowH2 = options.http2 ?? false;
   const failures = new TlsFailures();
   const agentOptions = {
-    keepAliveTimeout: 10_000,
-    keepAliveMaxTimeout: 60_000,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    keepAliveMaxTimeout: KEEP_ALIVE_MAX_MS,
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
     allowH2,
@@ -36,6 +44,17 @@ export function createDispatcher(timeouts: Timeouts, options: DispatcherOptions 
     factory: recordingFactory(failures, allowH2),
   };
   const proxy = options.proxy;
+  if (!proxy && !allowH2 && options.lean !== false) {
+    const lean = new LeanDispatcher({
+      connectTimeoutMs: timeouts.connectMs,
+      keepAliveMs: KEEP_ALIVE_MS,
+      keepAliveMaxMs: KEEP_ALIVE_MAX_MS,
+      fallback: () => new Agent(agentOptions as never),
+    });
+    // The fallback's TLS failures are looked up by the dispatcher the sender holds.
+    tlsFailureLogs.set(lean, failures);
+    return lean;
+  }
   const dispatcher: Dispatcher = proxy
     ? new EnvHttpProxyAgent({
       ...agentOptions,
