@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchRecord, benchResultLine, CacheMemo, cacheFromRawHeaders, LastHeaders, uniformSnapshot } from '../src/bench/recorder.js';
-import { BenchTape, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
+import { BenchTape, microsText, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
 import { errorForStatus } from '../src/engine/classify-error.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import type { ResultRecord } from '../src/engine/records.js';
@@ -147,4 +147,10 @@ test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a fa
   quiet.tape.flush();
   assert.equal(quiet.got.records.length, 1);
   assert.deepEqual(quiet.got.lines, []);
+});
+
+test('a latency in whole microseconds is written as JSON writes the number, near and far', () => {
+  const values = [...Array.from({ length: 120_000 }, (_, i) => i), 999_999, 1_000_000, 1_234_567_891, 2 ** 31 - 1, 2 ** 31, 9_007_199_254_740, 0.5, -1];
+  for (let i = 0; i < 20_000; i++) values.push(Math.floor(Math.random() * 2 ** 31));
+  for (const us of values) assert.equal(microsText(us), String(us / 1000), String(us));
 });

@@ -22,6 +22,19 @@ export const TAPE_MS = 10;
 
 const CACHE_CODE = new Map<CacheStatus, number>(CACHE_STATUSES.map((s, i) => [s, i]));
 
+/** `.001` … `.999` as JSON writes them (no trailing zeros), '' for 0: a latency's fraction, looked up. */
+const FRACTION = Array.from({ length: 1000 }, (_, i) => (i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`));
+
+/**
+ * `String(us / 1000)` for a whole number of microseconds, from two small integers: V8 writes a small
+ * integer from its number-string cache, where a fractional double takes the shortest-decimal algorithm.
+ * Equal because a value with three decimals below 2^31 µs has no shorter decimal of the same double.
+ */
+export function microsText(us: number): string {
+  if (!(us >= 0 && us < 2 ** 31 && Number.isInteger(us))) return String(us / 1000);
+  return `${(us / 1000) | 0}${FRACTION[us % 1000]}`;
+}
+
 /** Where a recorded batch goes: one call per record (metrics), then the batch's lines. */
 export interface TapeSink {
   /** Each record, in order; the object is rewritten for the next one (copy what you keep). */
@@ -99,7 +112,8 @@ export class BenchTape {
       const status = this.status[i]!;
       const error = errorForStatus(status);
       // To the microsecond, as `run` records it (and a short number is quicker to write than 17 digits).
-      const ms = Math.round(this.latency[i]! * 1000) / 1000;
+      const us = Math.round(this.latency[i]! * 1000);
+      const ms = us / 1000;
       const bytes = this.bytes[i]!;
       const cache = CACHE_STATUSES[this.cache[i]!]!;
       const startedAt = Math.round(this.endAt[i]! - ms);
@@ -115,7 +129,7 @@ export class BenchTape {
       this.sink.record(r);
       if (!lines) continue;
       // resultLine(r), concatenated: ids, statuses, error codes and cache statuses need no escaping.
-      text += `{"id":"bench/${n}${head}${n}${middle}${status},"ok":${error === null},"error":${error === null ? 'null' : `"${error}"`},"latencyMs":${ms},"ttfbMs":null,"bytes":${bytes},"protocol":"http/1.1","cache":"${cache}","startedAt":${startedAt}}\n`;
+      text += `{"id":"bench/${n}${head}${n}${middle}${status},"ok":${error === null},"error":${error === null ? 'null' : `"${error}"`},"latencyMs":${microsText(us)},"ttfbMs":null,"bytes":${bytes},"protocol":"http/1.1","cache":"${cache}","startedAt":${startedAt}}\n`;
     }
     if (lines) this.sink.lines!(text, count);
   }
