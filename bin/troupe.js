@@ -9,8 +9,5 @@ import { setFlagsFromString } from 'node:v8';
 // loaded; V8 flags are per process, so worker threads get it too. Only the CLI sets it: a program that
 // imports troupe's API keeps its own V8 settings.
 setFlagsFromString('--no-allocation-site-pretenuring');
-// A full collection can be asked for right before the load starts (src/run/settle-heap.ts), so that
-// start-up's garbage is not collected in pauses during the first seconds of measured responses.
-setFlagsFromString('--expose-gc');
 
 await import('../dist/src/cli/main.js');

@@ -26,7 +26,6 @@ import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../ru
 import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '../run-dir/write.js';
 import { checkReachable, warmClient } from './preflight.js';
 import { warmRunPath } from './warm-up.js';
-import { settleHeap } from './settle-heap.js';
 import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from './generator-health.js';
 import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
 import { prepareResume, type ResumeState } from './resume.js';
@@ -305,8 +304,6 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
       // Last thing before the engine, so shards given one instant send their first requests at it. A resumed run starts at once.
       const plannedStart = resumed ? null : config.startAt;
       const progress = options.progress;
-      // Start-up's garbage collected now, not in the first seconds of measured responses (settle-heap.ts).
-      settleHeap();
       const waited = plannedStart === null ? null : await waitForStart({ at: plannedStart, clock, signal: stop, stream: progress.stream, style: options.countdown ?? (progress.enabled ? (progress.terminal.isTTY ? 'live' : 'line') : 'none') });
       const scheduleStart = waited?.startedAt ?? clock.wallNow();
       metrics.startAt(scheduleStart);

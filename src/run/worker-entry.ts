@@ -18,7 +18,6 @@ import { warmClient } from './preflight.js';
 import { AckWindow } from './ack-window.js';
 import { LeanBatcher } from './lean-batcher.js';
 import { warmRunPath } from './warm-up.js';
-import { settleHeap } from './settle-heap.js';
 import { RecordBatcher } from './record-batcher.js';
 import { arrivalNumbering, partitionPlan } from './shard.js';
 import type { FromWorker, ToWorker, WorkerInit } from './workers.js';
@@ -72,8 +71,6 @@ const dispatcher = dispatcherFor(inputs);
 // Each thread has its own JIT and parser: warmed here, not only in the main thread.
 await warmClient(config.timeouts, systemClock);
 await warmRunPath(inputs, redactor, plan, stop.signal);
-// This thread's own heap: start-up's garbage collected before its first measured request (settle-heap.ts).
-settleHeap();
 const health = new GeneratorHealthMonitor({ clock: systemClock, label: `worker ${init.part.index}`, onSaturated: (reason) => post({ type: 'saturated', reason }) });
 health.start();
 try {
