@@ -81,11 +81,14 @@ export class LastHeaders {
   }
 }
 
+/** `Date` in any case, without lower-casing the common spellings (a new string per response). */
+const isDate = (name: string): boolean => name === 'Date' || name === 'date' || (name.length === 4 && name.toLowerCase() === 'date');
+
 function sameButDate(raw: readonly (string | Buffer)[], prev: readonly (string | Buffer)[]): boolean {
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     if (typeof name !== 'string' || name !== prev[i]) return false;
-    if (raw[i + 1] !== prev[i + 1] && !(name.length === 4 && name.toLowerCase() === 'date')) return false;
+    if (raw[i + 1] !== prev[i + 1] && !isDate(name)) return false;
   }
   return true;
 }
