@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchRecord, benchResultLine, CacheMemo, cacheFromRawHeaders, uniformSnapshot } from '../src/bench/recorder.js';
+import { benchRecord, benchResultLine, CacheMemo, cacheFromRawHeaders, LastHeaders, uniformSnapshot } from '../src/bench/recorder.js';
+import { BenchTape, microsText, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
+import { errorForStatus } from '../src/engine/classify-error.js';
+import { FakeClock } from './helpers/fake-clock.js';
 import type { ResultRecord } from '../src/engine/records.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import { resultLine } from '../src/run-dir/results-writer.js';
@@ -61,4 +64,93 @@ test('addUniform + mirrorGlobal give the summary add gives, and the live snapsho
   assert.deepEqual(counts, expectedCounts);
   assert.ok(Math.abs(p50! - e50!) / e50! < 0.01 && Math.abs(p95! - e95!) / e95! < 0.01, `${p50}/${e50} ${p95}/${e95}`);
   assert.deepEqual({ ...snapshot, locations: {} }, { ...expected, locations: {} });
+});
+
+test('the per-client header check answers as the classifier does: same set (Date aside), changed values, Buffers, repeats', () => {
+  const last = new LastHeaders(new CacheMemo());
+  const sets: (string | Buffer)[][] = [
+    ['Date', 'Mon, 01 Dec 2026 10:00:00 GMT', 'X-Cache', 'HIT'],
+    ['Date', 'Mon, 01 Dec 2026 10:00:01 GMT', 'X-Cache', 'HIT'],
+    ['Date', 'Mon, 01 Dec 2026 10:00:01 GMT', 'X-Cache', 'MISS'],
+    ['Date', 'Mon, 01 Dec 2026 10:00:02 GMT', 'X-Cache', 'MISS'],
+    ['date', 'x', 'Age', '12'],
+    ['date', 'y', 'Age', '0'],
+    ['X-Cache', 'MISS', 'X-Cache', 'HIT'],
+    ['X-Cache', 'MISS', 'X-Cache', 'HIT'],
+    ['X-Cache', Buffer.from('HIT')],
+    ['X-Cache', Buffer.from('MISS')],
+    ['Cache-Control', 'no-store'],
+    [],
+    ['Content-Type', 'application/json'],
+    ['CF-Cache-Status', 'EXPIRED'],
+    ['CF-Cache-Status', 'HIT'],
+  ];
+  for (let round = 0; round < 2; round++) for (const raw of sets) assert.equal(last.status(raw), cacheFromRawHeaders(raw), raw.join(' '));
+});
+
+/** A tape on fake time, with what its sink got. */
+function tapeOn(withLines = true) {
+  const clock = new FakeClock();
+  const got = { records: [] as ResultRecord[], lines: [] as string[], batches: [] as number[] };
+  const sink: TapeSink = { record: (r) => got.records.push({ ...r }) };
+  if (withLines) sink.lines = (text, count) => {
+    got.batches.push(count);
+    got.lines.push(...text.split('\n').filter(Boolean).map((l) => `${l}\n`));
+  };
+  const tape = new BenchTape('http://127.0.0.1:8080/p?q="1"', '/p?q="1"', 'GET', sink, clock);
+  return { tape, clock, got };
+}
+
+test('the tape records responses in order as bench/1, bench/2, …, each line the line resultLine writes', () => {
+  const { tape, got } = tapeOn();
+  const cases: [number, number, number, ResultRecord['cache']][] = [[200, 1.2345678, 11, 'hit'], [503, 0.5, 0, 'miss'], [404, 1234567.891, 7, 'unknown'], [200, 0, 0, 'stale'], [302, 0.0004, 3, 'bypass'], [99, 2, 1, 'hit'], [600, 3, 2, 'miss']];
+  for (const [status, ms, bytes, cache] of cases) tape.response(status, ms, bytes, cache, 1_760_000_000_000.25 + ms);
+  tape.flush();
+  assert.equal(got.records.length, cases.length);
+  got.records.forEach((r, i) => {
+    const [status, ms, bytes, cache] = cases[i]!;
+    assert.equal(r.id, `bench/${i + 1}`);
+    assert.equal(r.iteration, i + 1);
+    assert.equal(r.status, status);
+    assert.equal(r.latencyMs, Math.round(ms * 1000) / 1000);
+    assert.equal(r.bytes, bytes);
+    assert.equal(r.cache, cache);
+    assert.equal(r.error, errorForStatus(status));
+    assert.equal(r.ok, errorForStatus(status) === null);
+    assert.equal(r.startedAt, Math.round(1_760_000_000_000.25 + ms - r.latencyMs));
+    assert.equal(got.lines[i], resultLine(r));
+  });
+});
+
+test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a failure, and builds no lines without a lines sink', async () => {
+  const { tape, clock, got } = tapeOn();
+  tape.response(200, 1, 1, 'hit', 1_000);
+  tape.response(200, 1, 1, 'hit', 1_001);
+  assert.equal(got.records.length, 0, 'nothing recorded on the response path');
+  await clock.advance(TAPE_MS);
+  assert.deepEqual(got.batches, [2]);
+  for (let i = 0; i < TAPE_SIZE; i++) tape.response(200, 1, 1, 'hit', 2_000);
+  assert.deepEqual(got.batches, [2, TAPE_SIZE], 'a full tape is recorded at once');
+  tape.response(200, 2, 1, 'miss', 3_000);
+  const failed: ResultRecord = { ...benchRecord('http://127.0.0.1:8080/p', '/p', 'GET'), status: null, ok: false, error: 'timeout_total', message: 'request timed out', latencyMs: 10_000, startedAt: 4_000 };
+  tape.failure(failed);
+  const n = TAPE_SIZE + 4;
+  assert.equal(got.records.length, n);
+  assert.equal(got.records[n - 2]!.id, `bench/${n - 1}`, 'the response before the failure came first');
+  assert.equal(got.records[n - 1]!.id, `bench/${n}`);
+  assert.equal(got.records[n - 1]!.message, 'request timed out');
+  assert.equal(got.lines[n - 1], resultLine(got.records[n - 1]!));
+  assert.equal(tape.total, n);
+
+  const quiet = tapeOn(false);
+  quiet.tape.response(200, 1, 1, 'hit', 1_000);
+  quiet.tape.flush();
+  assert.equal(quiet.got.records.length, 1);
+  assert.deepEqual(quiet.got.lines, []);
+});
+
+test('a latency in whole microseconds is written as JSON writes the number, near and far', () => {
+  const values = [...Array.from({ length: 120_000 }, (_, i) => i), 999_999, 1_000_000, 1_234_567_891, 2 ** 31 - 1, 2 ** 31, 9_007_199_254_740, 0.5, -1];
+  for (let i = 0; i < 20_000; i++) values.push(Math.floor(Math.random() * 2 ** 31));
+  for (const us of values) assert.equal(microsText(us), String(us / 1000), String(us));
 });

@@ -4,9 +4,9 @@
  * from the response headers), so that the run directory, reports, thresholds and merges work as for `run`.
  * autocannon is loaded on first use: `troupe --help` does not pay for it.
  */
-import { classifyError, errorForStatus } from '../engine/classify-error.js';
+import { classifyError } from '../engine/classify-error.js';
 import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
-import { benchRecord, CacheMemo } from './recorder.js';
+import { CacheMemo, LastHeaders } from './recorder.js';
 
 export { cacheFromRawHeaders } from './recorder.js';
 
@@ -52,38 +52,29 @@ export function errorCode(error: Error & { code?: string }): RequestErrorCode {
 }
 
 /**
- * Runs autocannon and calls `onResult` once per response or failed request. Aborting `signal` stops it
- * early (autocannon then reports what it did). Resolves with autocannon's own totals. The record handed
- * to `onResult` for a response is one object rewritten for the next one (see recorder.ts): copy it to keep it.
+ * Where runAutocannon hands what happened: `response` on autocannon's hot path (numbers only: keep it
+ * cheap, see tape.ts), `failure` for a request that got no response (its id and iteration are the
+ * sink's to set).
  */
-export async function runAutocannon(options: BenchOptions, onResult: (record: ResultRecord) => void, signal?: AbortSignal): Promise<AutocannonTotals> {
+export interface BenchSink {
+  /** `endAt`: epoch ms the response completed. */
+  response(status: number, latencyMs: number, bytes: number, cache: CacheStatus, endAt: number): void;
+  failure(record: ResultRecord): void;
+}
+
+/**
+ * Runs autocannon and hands every response or failed request to `sink`. Aborting `signal` stops it
+ * early (autocannon then reports what it did). Resolves with autocannon's own totals.
+ */
+export async function runAutocannon(options: BenchOptions, sink: BenchSink, signal?: AbortSignal): Promise<AutocannonTotals> {
   const { default: autocannon } = (await import('autocannon')) as unknown as { default: (opts: Record<string, unknown>, cb: (err: Error | null, result: any) => void) => any };
   const url = new URL(options.url);
   const location = url.pathname + url.search;
   const method = options.method.toUpperCase();
   const memo = new CacheMemo();
-  const scratch = benchRecord(options.url, location, method);
-  let n = 0;
-  const response = (status: number, latencyMs: number, bytes: number, cache: CacheStatus): void => {
-    n++;
-    const error = errorForStatus(status);
-    scratch.id = `bench/${n}`;
-    scratch.iteration = n;
-    scratch.status = status;
-    scratch.ok = error === null;
-    scratch.error = error;
-    // To the microsecond, as `run` records it (and a short number is quicker to write than 17 digits).
-    const ms = Math.round(latencyMs * 1000) / 1000;
-    scratch.latencyMs = ms;
-    scratch.bytes = bytes;
-    scratch.cache = cache;
-    scratch.startedAt = Math.round(Date.now() - ms);
-    onResult(scratch);
-  };
   const failure = (error: RequestErrorCode, latencyMs: number, message: string): void => {
-    n++;
-    onResult({
-      type: 'result', id: `bench/${n}`, persona: 'bench', location, iteration: n, step: 'request', method, url: options.url,
+    sink.failure({
+      type: 'result', id: '', persona: 'bench', location, iteration: 0, step: 'request', method, url: options.url,
       status: null, ok: false, error, message, latencyMs, ttfbMs: null, bytes: 0, cache: 'unknown', startedAt: Math.round(Date.now() - latencyMs),
     });
   };
@@ -103,8 +94,9 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
         // Each client remembers the cache status of the response whose headers it just parsed, and
         // counts that response's body (a client parses one response at a time, pipelined or not).
         setupClient: (client: Client) => {
+          const last = new LastHeaders(memo);
           client.on('headers', (opts) => {
-            client.troupeCache = memo.status(opts.headers);
+            client.troupeCache = last.status(opts.headers);
             client.troupeBodyBytes = 0;
           });
           client.on('body', (chunk) => (client.troupeBodyBytes = (client.troupeBodyBytes ?? 0) + chunk.length));
@@ -126,7 +118,7 @@ export async function runAutocannon(options: BenchOptions, onResult: (record: Re
       },
     );
     instance.on('response', (client: Client, statusCode: number, _resBytes: number, responseTime: number) => {
-      response(statusCode, responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown');
+      sink.response(statusCode, responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown', Date.now());
     });
     // autocannon reports no duration for a failed request; a timeout took the timeout, others count 0.
     instance.on('reqError', (error: Error & { code?: string }) => {

@@ -63,6 +63,37 @@ export class CacheMemo {
 }
 
 /**
+ * A client's cache status, answered without a lookup when its response carries the same headers as its
+ * last one (Date aside): a server sends the same set over and over, and comparing a few short strings
+ * costs less than building the memo's key. Anything else (a new set, Buffers) asks the memo.
+ */
+export class LastHeaders {
+  private raw: readonly (string | Buffer)[] = [];
+  private last: CacheStatus = 'unknown';
+
+  constructor(private readonly memo: CacheMemo) {}
+
+  status(raw: readonly (string | Buffer)[]): CacheStatus {
+    const prev = this.raw;
+    this.raw = raw;
+    if (raw.length === prev.length && raw.length > 0 && sameButDate(raw, prev)) return this.last;
+    return (this.last = this.memo.status(raw));
+  }
+}
+
+/** `Date` in any case, without lower-casing the common spellings (a new string per response). */
+const isDate = (name: string): boolean => name === 'Date' || name === 'date' || (name.length === 4 && name.toLowerCase() === 'date');
+
+function sameButDate(raw: readonly (string | Buffer)[], prev: readonly (string | Buffer)[]): boolean {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (typeof name !== 'string' || name !== prev[i]) return false;
+    if (raw[i + 1] !== prev[i + 1] && !isDate(name)) return false;
+  }
+  return true;
+}
+
+/**
  * The record a bench response becomes, one object rewritten for every response (its fields in
  * resultLine's order). `url` and `location` are the bench's own; `reset` fills the rest.
  */

@@ -18,9 +18,10 @@ import { checkReachable } from '../run/preflight.js';
 import { systemClock } from '../engine/clock.js';
 import { reportArtifacts } from '../reports/outputs.js';
 import { OutputManager, type FinishReport } from '../sinks/output.js';
-import { createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
+import { OUTPUTS, createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
 import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
 import { BENCH_FLUSH, benchResultLine, uniformSnapshot } from './recorder.js';
+import { BenchTape } from './tape.js';
 import { runBenchWorkers } from './workers.js';
 
 export const BENCH_PERSONA = 'bench';
@@ -90,21 +91,33 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await outputs.start();
   outputs.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
   // One persona, one location, one step: global and cache-status scopes only, mirrored at the end (recorder.ts).
-  const onResult = (record: ResultRecord) => {
-    metrics.addUniform(record);
-    outputs.write(record);
-  };
+  // Recorded in batches off autocannon's per-response path (tape.ts). results.ndjson takes each batch's
+  // lines at once and the snapshot one mark, unless an output here needs every record (live metrics).
+  const everyRecord = requests.some((r) => OUTPUTS.get(r.name)?.when === 'live' && r.name !== 'ndjson' && r.name !== 'snapshots');
+  const mark = { type: 'persona-progress', persona: BENCH_PERSONA } as const;
+  const tape = new BenchTape(bench.url, location, bench.method.toUpperCase(), {
+    record: (record: ResultRecord) => {
+      metrics.addUniform(record);
+      if (everyRecord) outputs.write(record);
+    },
+    lines: (text, count) => {
+      if (everyRecord) return;
+      outputs.writeLines(text, count);
+      outputs.write(mark);
+    },
+  }, systemClock);
   let status: RunStatus = 'complete';
   let result: BenchRunResult | null = null;
   let autocannon: AutocannonTotals = { requests: 0, errors: 0, timeouts: 0, non2xx: 0, durationS: 0, rps: 0 };
   try {
-    autocannon = options.workers > 1 ? await runBenchWorkers(bench, options.workers, onResult, options.signal) : await runAutocannon(bench, onResult, options.signal);
+    autocannon = options.workers > 1 ? await runBenchWorkers(bench, options.workers, tape, options.signal) : await runAutocannon(bench, tape, options.signal);
     if (options.signal?.aborted) status = 'interrupted';
   } catch (err) {
     status = 'failed';
     manifest.reason = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    tape.flush();
     metrics.mirrorGlobal(BENCH_PERSONA, location, 'request');
     outputs.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
     await outputs.stopLive().catch(async (err: unknown) => {

@@ -9,7 +9,9 @@ import { RunMetrics } from '../metrics/run-metrics.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { executeRun } from '../run/execute.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
+import { systemClock } from '../engine/clock.js';
 import { runAutocannon, type BenchOptions } from './autocannon.js';
+import { BenchTape } from './tape.js';
 import { capacityCsv, findKnee, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
 import { renderCapacityPdf } from './capacity-pdf.js';
 
@@ -33,7 +35,10 @@ export function measureUrl(bench: BenchOptions, kind: LevelKind, stepMs: number,
     const metrics = new RunMetrics();
     const options: BenchOptions = { ...bench, durationS: stepMs / 1000, ...(kind === 'connections' ? { connections: level } : { rate: level }) };
     delete options.amount;
-    const totals = await runAutocannon(options, (r) => metrics.add(r), signal);
+    const url = new URL(options.url);
+    const tape = new BenchTape(options.url, url.pathname + url.search, options.method.toUpperCase(), { record: (r) => metrics.add(r) }, systemClock);
+    const totals = await runAutocannon(options, tape, signal);
+    tape.flush();
     return levelResult(level, { requests: metrics.global.requests, errors: metrics.global.errors, latency: metrics.global.latency.stats() }, totals.durationS);
   };
 }

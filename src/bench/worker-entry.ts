@@ -1,30 +1,51 @@
-/** One thread of `troupe bench --workers N`: its own autocannon; results go to the main thread in batches. */
+/**
+ * One thread of `troupe bench --workers N`: its own autocannon; what happened goes to the main thread
+ * in batches, responses as five numbers each (one Float64Array per batch, no object per response).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ResultRecord } from '../engine/records.js';
+import { CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
 import { runAutocannon, type BenchOptions } from './autocannon.js';
+import { RESPONSE_FIELDS, type FromBenchWorker } from './workers.js';
 
 const port = parentPort!;
 const stop = new AbortController();
 port.on('message', (message: { type: 'stop' }) => {
   if (message.type === 'stop') stop.abort();
 });
-let batch: ResultRecord[] = [];
+const BATCH = 512;
+const cacheCode = new Map<CacheStatus, number>(CACHE_STATUSES.map((s, i) => [s, i]));
+const responses = new Float64Array(BATCH * RESPONSE_FIELDS);
+let count = 0;
+const post = (message: FromBenchWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 const flush = () => {
-  if (batch.length) port.postMessage({ type: 'records', records: batch });
-  batch = [];
+  if (count === 0) return;
+  const data = responses.slice(0, count * RESPONSE_FIELDS);
+  post({ type: 'responses', data }, [data.buffer]);
+  count = 0;
 };
 const timer = setInterval(flush, 50);
 try {
-  const totals = await runAutocannon(workerData as BenchOptions, (record) => {
-    // The record is rewritten for the next response (see runAutocannon): a copy crosses the thread.
-    batch.push({ ...record });
-    if (batch.length >= 512) flush();
+  const totals = await runAutocannon(workerData as BenchOptions, {
+    response(status, latencyMs, bytes, cache, endAt) {
+      const at = count++ * RESPONSE_FIELDS;
+      responses[at] = status;
+      responses[at + 1] = latencyMs;
+      responses[at + 2] = bytes;
+      responses[at + 3] = cacheCode.get(cache) ?? 4;
+      responses[at + 4] = endAt;
+      if (count === BATCH) flush();
+    },
+    failure(record: ResultRecord) {
+      // After the responses before it, so the main thread numbers them in the order they happened.
+      flush();
+      post({ type: 'failure', record });
+    },
   }, stop.signal);
   flush();
-  port.postMessage({ type: 'done', totals });
+  post({ type: 'done', totals });
 } catch (err) {
   flush();
-  port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 } finally {
   clearInterval(timer);
   port.close();

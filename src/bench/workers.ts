@@ -1,19 +1,25 @@
 /**
  * `troupe bench --workers N`: N threads, each running its own autocannon with 1/N of the connections
- * (and of `--rate` and `--amount`). Results stream back in batches; ids are renumbered here so they
- * stay unique (`bench/1`, `bench/2`, … in the order the main thread received them).
+ * (and of `--rate` and `--amount`). Results stream back in batches and go to one sink here, which
+ * numbers them (`bench/1`, `bench/2`, … in the order the main thread received them).
  */
 import { Worker } from 'node:worker_threads';
-import type { ResultRecord } from '../engine/records.js';
-import type { AutocannonTotals, BenchOptions } from './autocannon.js';
+import { CACHE_STATUSES, type ResultRecord } from '../engine/records.js';
+import type { AutocannonTotals, BenchOptions, BenchSink } from './autocannon.js';
 
-type FromWorker = { type: 'records'; records: ResultRecord[] } | { type: 'done'; totals: AutocannonTotals } | { type: 'failed'; message: string };
+/** Numbers per response in a worker's batch: status, latency ms, body bytes, cache status (index in CACHE_STATUSES), end (epoch ms). */
+export const RESPONSE_FIELDS = 5;
+
+export type FromBenchWorker =
+  | { type: 'responses'; data: Float64Array }
+  | { type: 'failure'; record: ResultRecord }
+  | { type: 'done'; totals: AutocannonTotals }
+  | { type: 'failed'; message: string };
 
 const share = (total: number, i: number, n: number) => Math.floor((total + n - 1 - i) / n);
 
-export async function runBenchWorkers(options: BenchOptions, workers: number, onResult: (record: ResultRecord) => void, signal?: AbortSignal): Promise<AutocannonTotals> {
+export async function runBenchWorkers(options: BenchOptions, workers: number, sink: BenchSink, signal?: AbortSignal): Promise<AutocannonTotals> {
   const count = Math.max(1, Math.min(workers, options.connections));
-  let n = 0;
   const threads: Worker[] = [];
   const runs = Array.from({ length: count }, (_, i) => {
     const part: BenchOptions = {
@@ -26,13 +32,12 @@ export async function runBenchWorkers(options: BenchOptions, workers: number, on
     threads.push(worker);
     return new Promise<AutocannonTotals>((resolve, reject) => {
       let totals: AutocannonTotals | null = null;
-      worker.on('message', (message: FromWorker) => {
-        if (message.type === 'records') {
-          for (const record of message.records) {
-            n++;
-            onResult({ ...record, id: `bench/${n}`, iteration: n });
-          }
-        } else if (message.type === 'done') totals = message.totals;
+      worker.on('message', (message: FromBenchWorker) => {
+        if (message.type === 'responses') {
+          const d = message.data;
+          for (let at = 0; at + RESPONSE_FIELDS <= d.length; at += RESPONSE_FIELDS) sink.response(d[at]!, d[at + 1]!, d[at + 2]!, CACHE_STATUSES[d[at + 3]!] ?? 'unknown', d[at + 4]!);
+        } else if (message.type === 'failure') sink.failure(message.record);
+        else if (message.type === 'done') totals = message.totals;
         else reject(new Error(`bench worker ${i + 1} of ${count} failed: ${message.message}`));
       });
       worker.on('error', reject);

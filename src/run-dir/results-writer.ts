@@ -64,8 +64,13 @@ export async function openResultsAppender(dir: string): Promise<ResultsAppender>
   const handle = await open(runDirPaths(dir).results, 'a');
   return {
     append(text) {
+      // The string is handed to the write as it is: encoding it into a Buffer first cost a fresh
+      // ArrayBuffer per batch (external memory the young-generation GC sweeps) for the same bytes.
+      const written = writeSync(handle.fd, text);
+      if (written >= Buffer.byteLength(text, 'utf8')) return;
+      // A short write (a full disk, a signal): the rest from the byte where it stopped.
       const bytes = Buffer.from(text, 'utf8');
-      let offset = 0;
+      let offset = written;
       while (offset < bytes.length) offset += writeSync(handle.fd, bytes, offset, bytes.length - offset);
     },
     close: () => handle.close(),
