@@ -12,9 +12,8 @@
  *
  * Per origin: sockets grow to the number of requests in flight (one request per socket), are reused
  * while the server keeps them alive, and are closed after `keepAliveMs` idle (or the server's
- * `Keep-Alive: timeout` less 2 s, as undici does). A request on a reused socket that the server closed
- * before any byte of a response came back is sent once more on a new socket when its method is
- * idempotent: the server's idle close raced the write, the request was never handled.
+ * `Keep-Alive: timeout` less 2 s, as undici does). A request whose socket the server closed before
+ * it answered fails (`conn_reset`) and is never sent again behind troupe's back.
  */
 import { connect, type Socket } from 'node:net';
 import { Dispatcher } from 'undici';
@@ -44,7 +43,6 @@ export interface LeanDispatcherOptions {
   fallback: () => Dispatcher;
 }
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 const NO_TRAILERS = Object.freeze({});
 const CONTEXT = Object.freeze({});
 /** undici's keepAliveTimeoutThreshold: a server's hint is trusted to this margin. */
@@ -161,9 +159,6 @@ class H1Request implements Dispatcher.DispatchController {
   pool: OriginPool | null = null;
   connection: Connection | null = null;
   written = false;
-  /** Response bytes arrived for it (a retry is only safe before any did). */
-  answered = false;
-  retried = false;
   done = false;
   private abortReason: Error | null = null;
   private isPaused = false;
@@ -221,9 +216,6 @@ class H1Request implements Dispatcher.DispatchController {
     this.handler.onResponseEnd?.(this, NO_TRAILERS);
   }
 
-  get retryable(): boolean {
-    return !this.retried && IDEMPOTENT.has(this.method);
-  }
 }
 
 class OriginPool {
@@ -247,7 +239,7 @@ class OriginPool {
     else this.open(request);
   }
 
-  /** A new socket for `request` (a retry must not land on another socket the server may have closed). */
+  /** A new socket for `request`. */
   open(request: H1Request): void {
     const connection = new Connection(this, connect({ host: this.hostname, port: this.port, noDelay: true }), this.owner.options.connectTimeoutMs);
     this.all.add(connection);
@@ -294,7 +286,6 @@ class Connection {
   idleSince = 0;
   idleLimitMs: number;
   private connected = false;
-  private used = false;
   private keepAlive = true;
   /** Final headers arrived and the body is being read. */
   private responding = false;
@@ -343,7 +334,6 @@ class Connection {
     this.request = request;
     request.connection = this;
     request.written = false;
-    request.answered = false;
     if (!this.socket.readableFlowing && this.connected) this.socket.resume();
     this.socket.ref();
     request.handler.onRequestStart?.(request, CONTEXT);
@@ -376,7 +366,6 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.request) this.request.answered = true;
     let result: number | LlhttpError;
     try {
       result = this.parser.execute(chunk);
@@ -430,7 +419,6 @@ class Connection {
     if (!request || this.closed) return;
     this.request = null;
     this.responding = false;
-    this.used = true;
     if (this.keepAlive) {
       this.socket.unref();
       this.pool.release(this);
@@ -457,12 +445,9 @@ class Connection {
     this.waiting = null;
     this.destroy();
     if (!request || request.done) return;
-    if (this.used && !request.answered && request.retryable && (error instanceof H1SocketError || (error as NodeJS.ErrnoException).code === 'ECONNRESET' || (error as NodeJS.ErrnoException).code === 'EPIPE')) {
-      request.retried = true;
-      request.connection = null;
-      this.pool.open(request);
-      return;
-    }
+    // Never sent again, whatever the method: the server may have acted on it, and troupe's count must
+    // be the target's (undici 7 does the same: "other side closed", an idle close racing the request
+    // is what a `retries: { on: [conn_reset] }` attempt is for, counted as one).
     request.fail(error);
   }
 
