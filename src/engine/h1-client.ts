@@ -224,6 +224,9 @@ class OriginPool {
   private readonly port: number;
   private readonly idle: Connection[] = [];
   readonly all = new Set<Connection>();
+  /** Requests waiting for a socket that comes back from `release` on the next turn of the loop. */
+  private readonly queued: H1Request[] = [];
+  private cooling = 0;
 
   constructor(readonly owner: LeanDispatcher, url: URL) {
     this.host = url.host;
@@ -236,6 +239,8 @@ class OriginPool {
     let connection = this.idle.pop();
     while (connection && connection.closed) connection = this.idle.pop();
     if (connection) connection.start(request);
+    // A socket released this turn is back on the next: wait for it rather than open one more.
+    else if (this.cooling > this.queued.length) this.queued.push(request);
     else this.open(request);
   }
 
@@ -247,7 +252,26 @@ class OriginPool {
     request.connection = connection;
   }
 
+  /**
+   * A socket whose response ended is reused only after one full turn of the event loop, as undici
+   * does: the server's FIN (or RST) can come in the same read as the response's last bytes and is
+   * seen only after this turn's microtasks, where the next request would already be written to it and
+   * fail as "other side closed" (a server that ends every connection without saying so did this).
+   */
   release(connection: Connection): void {
+    this.cooling++;
+    setImmediate(() => this.cooled(connection));
+  }
+
+  private cooled(connection: Connection): void {
+    this.cooling--;
+    let request = this.queued.shift();
+    while (request && request.done) request = this.queued.shift();
+    if (connection.closed) {
+      if (request) this.open(request);
+      return;
+    }
+    if (request) return connection.start(request);
     connection.idleSince = Date.now();
     this.idle.push(connection);
     this.owner.watchIdle();
@@ -267,6 +291,7 @@ class OriginPool {
 
   destroyAll(reason: Error): Promise<void>[] {
     const closed: Promise<void>[] = [];
+    for (const request of this.queued.splice(0)) request.fail(reason);
     for (const connection of [...this.all]) {
       const request = connection.request ?? connection.waiting;
       if (!connection.socket.destroyed) closed.push(new Promise((resolve) => connection.socket.once('close', () => resolve())));
@@ -399,7 +424,9 @@ class Connection {
       return 1;
     }
     this.responding = true;
-    this.keepAlive = keepAlive || (request.method === 'HEAD' && headers['connection'] === 'keep-alive');
+    // A status past 599 is a broken server (troupe fails the request as `protocol`): its connection is
+    // not trusted with another request.
+    this.keepAlive = status <= 599 && (keepAlive || (request.method === 'HEAD' && headers['connection'] === 'keep-alive'));
     const hint = keepAliveHintMs(headers['keep-alive']);
     if (hint !== null) {
       const limit = Math.min(hint - HINT_MARGIN_MS, this.pool.owner.options.keepAliveMaxMs);
