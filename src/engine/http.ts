@@ -273,6 +273,9 @@ function dispatchHop(
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
         progress.sentAt ??= now();
+        // The headers wait runs from the write, as undici's headersTimeout does (and as latencyMs is
+        // timed): waiting for a socket or a connect is not the server's time to answer.
+        deadline.phaseAt = now() + options.timeouts.headersMs;
         deadline.abortHop = (reason) => controller.abort(reason);
         if (deadline.expired) controller.abort(deadline.expired);
       },
