@@ -4,7 +4,8 @@
  * rate troupe observed from response headers, with the difference, so a cache that lies in its headers
  * (or a second client warming it) shows up.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './transport.js';
 import type { CacheStatsEndpoint } from '../inputs/load.js';
 import { valueAtJsonPath } from './capture.js';
 
@@ -25,7 +26,7 @@ export async function readCacheCounters(
   timeoutMs: number,
 ): Promise<CacheCounters | { error: string }> {
   try {
-    const response = await request(url, { dispatcher, method: 'GET', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const response = await undici().request(url, { dispatcher, method: 'GET', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
     const text = await response.body.text();
     if (response.statusCode !== 200) return { error: `GET ${url} answered ${response.statusCode}` };
     const body: unknown = JSON.parse(text);

@@ -6,7 +6,9 @@
  * (`proxy:` or HTTPS_PROXY / HTTP_PROXY / NO_PROXY) through undici's EnvHttpProxyAgent, which tunnels
  * with CONNECT and sends the proxy URL's credentials as Proxy-Authorization.
  */
-import { Agent, EnvHttpProxyAgent, Pool, buildConnector, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type * as Undici from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ProxySettings, Timeouts, TransportMaterial } from '../inputs/types.js';
 import { LeanDispatcher } from './h1-client.js';
 
@@ -21,6 +23,16 @@ export interface DispatcherOptions {
   proxy?: ProxySettings | null;
   /** Serve plain http: with the lean client when nothing above rules it out. Default true; false: undici only. */
   lean?: boolean;
+}
+
+const require = createRequire(import.meta.url);
+let undiciModule: typeof Undici | null = null;
+/**
+ * undici, loaded on first use: it costs ~140 ms of start-up, and a plain http: run never needs it
+ * (the lean client serves it), nor does `troupe validate`.
+ */
+export function undici(): typeof Undici {
+  return (undiciModule ??= require('undici') as typeof Undici);
 }
 
 const KEEP_ALIVE_MS = 10_000;
@@ -49,14 +61,14 @@ export function createDispatcher(timeouts: Timeouts, options: DispatcherOptions 
       connectTimeoutMs: timeouts.connectMs,
       keepAliveMs: KEEP_ALIVE_MS,
       keepAliveMaxMs: KEEP_ALIVE_MAX_MS,
-      fallback: () => new Agent(agentOptions as never),
+      fallback: () => new (undici().Agent)(agentOptions as never),
     });
     // The fallback's TLS failures are looked up by the dispatcher the sender holds.
     tlsFailureLogs.set(lean, failures);
     return lean;
   }
   const dispatcher: Dispatcher = proxy
-    ? new EnvHttpProxyAgent({
+    ? new (undici().EnvHttpProxyAgent)({
       ...agentOptions,
       // Explicit values, never undici's own read of process.env: the settings were resolved at load.
       httpProxy: proxy.http ?? '',
@@ -66,7 +78,7 @@ export function createDispatcher(timeouts: Timeouts, options: DispatcherOptions 
       requestTls: { ...tls, timeout: timeouts.connectMs, allowH2 } as never,
       proxyTls: { rejectUnauthorized: !options.insecure, timeout: timeouts.connectMs } as never,
     } as never)
-    : new Agent(agentOptions as never);
+    : new (undici().Agent)(agentOptions as never);
   tlsFailureLogs.set(dispatcher, failures);
   return dispatcher;
 }
@@ -117,13 +129,13 @@ class TlsFailures {
   }
 }
 
-type Connector = buildConnector.connector;
+type Connector = Undici.buildConnector.connector;
 
 /** Pools whose connections note their TLS errors; the connect step is undici's own (or the proxy's tunnel). */
 function recordingFactory(failures: TlsFailures, allowH2: boolean) {
   return (origin: string | URL, opts: Record<string, unknown>): Dispatcher => {
     const given = opts.connect;
-    const connect: Connector = typeof given === 'function' ? (given as Connector) : buildConnector({ allowH2, ...(given as object) } as buildConnector.BuildOptions);
+    const connect: Connector = typeof given === 'function' ? (given as Connector) : undici().buildConnector({ allowH2, ...(given as object) } as Undici.buildConnector.BuildOptions);
     const recording: Connector = (connectOptions, callback) =>
       connect(connectOptions, (err, socket) => {
         if (socket) {
@@ -133,6 +145,6 @@ function recordingFactory(failures: TlsFailures, allowH2: boolean) {
         }
         (callback as (err: Error | null, socket: unknown) => void)(err, socket);
       });
-    return new Pool(origin, { ...opts, connect: recording } as Pool.Options);
+    return new (undici().Pool)(origin, { ...opts, connect: recording } as Undici.Pool.Options);
   };
 }
