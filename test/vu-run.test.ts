@@ -51,9 +51,13 @@ test('bad schedules are refused: key path, value and what was expected; the comb
 test("a persona's own concurrency keeps order: persona: the first persona misses every location, the next ones hit (0/100/100 %)", async () => {
   const params = 'params: { radius_miles: 5 }\n';
   const cwd = await writeProject({
-    config: 'target: demo\npersonas: personas\nlocations: locations.csv\norder: persona\nconcurrency: 5\ndemo: { missLatency: 5ms }\n',
+    // The engine keeps the plan's start order, not completion order: while the first persona's last
+    // two misses are in flight, three VUs run the second persona's hits from l0. Those must not reach
+    // l98 first: 33 rounds of hits (≥ 0.2 ms each) against a 2 ms miss. With 20 locations and a 5 ms
+    // miss (6 rounds), the lean client's faster hits got there first once (0.9 for the second persona).
+    config: 'target: demo\npersonas: personas\nlocations: locations.csv\norder: persona\nconcurrency: 5\ndemo: { missLatency: 2ms }\n',
     personas: { '1.yaml': `name: first\nconcurrency: 2\n${params}`, '2.yaml': `name: second\n${params}`, '3.yaml': `name: third\n${params}` },
-    locations: `id,address\n${Array.from({ length: 20 }, (_, i) => `l${i},${i} Main St`).join('\n')}\n`,
+    locations: `id,address\n${Array.from({ length: 100 }, (_, i) => `l${i},${i} Main St`).join('\n')}\n`,
   });
   const { summary } = await run({ cwd, out: await tempDir('vu-order-') });
   const rates = ['first', 'second', 'third'].map((p) => summary.personas[p]!.cache.hitRate);
