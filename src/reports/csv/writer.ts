@@ -47,10 +47,17 @@ export class CsvFile {
   private readonly out: WriteStream;
   private batch: Cell[][] = [];
   private rowsWritten = 0;
+  /** The stream's error, kept for the next flush or close: an 'error' with no listener would crash the process. */
+  private failure: Error | null = null;
 
   private constructor(readonly path: string, private readonly stringify: StringifySync, private readonly encode?: (row: Cell[]) => string) {
     this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     this.out = createWriteStream(this.temp, { encoding: 'utf8' });
+    // Also after abort(): the header written at open is still queued when a report fails at once (a
+    // damaged results line), and the destroyed stream reports it as ERR_STREAM_DESTROYED.
+    this.out.on('error', (error) => {
+      this.failure ??= error;
+    });
   }
 
   /** `encode`: a faster row encoder that gives the same bytes (see encode.ts); csv-stringify by default. */
@@ -75,6 +82,7 @@ export class CsvFile {
   }
 
   private async flush(): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.batch.length === 0) return;
     const text = this.encode ? this.batch.map(this.encode).join('') : this.stringify(this.batch, CSV_OPTIONS);
     this.rowsWritten += this.batch.length;
@@ -84,6 +92,7 @@ export class CsvFile {
 
   async close(): Promise<void> {
     await this.flush();
+    if (this.failure) throw this.failure;
     this.out.end();
     await once(this.out, 'finish');
     await rename(this.temp, this.path);
