@@ -339,7 +339,7 @@ class Connection {
     this.parser = parser;
     this.connectTimer = setTimeout(() => {
       this.connectTimer = null;
-      this.fail(new H1ConnectTimeoutError(`${pool.host}`, connectTimeoutMs));
+      this.fail(new H1ConnectTimeoutError(`Connect Timeout Error (attempted address: ${pool.host}, timeout: ${connectTimeoutMs}ms)`));
     }, connectTimeoutMs);
     socket.on('connect', () => {
       clearTimeout(this.connectTimer!);

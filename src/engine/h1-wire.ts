@@ -36,11 +36,29 @@ export const HTTPParser = (createRequire(import.meta.url)('_http_common') as { H
 /** undici's header block limit (it uses node:http's too). */
 export const MAX_HEADER_SIZE = maxHeaderSize;
 
-/** undici's SocketError: `other side closed`, `bad response` (an unasked 100 Continue), `closed`. */
-export class H1SocketError extends Error {
-  readonly code = 'UND_ERR_SOCKET';
-  override readonly name = 'SocketError';
+/**
+ * An error worded as undici's: its `code` and `name` are what classify-error.ts reads, so both clients
+ * map to the same troupe error codes.
+ */
+function undiciError(code: string, name: string, defaultMessage = '') {
+  return class extends Error {
+    readonly code = code;
+    override readonly name = name;
+    constructor(message = defaultMessage) {
+      super(message);
+    }
+  };
 }
+
+/** undici's SocketError: `other side closed`, `bad response` (an unasked 100 Continue), `closed`. */
+export const H1SocketError = undiciError('UND_ERR_SOCKET', 'SocketError');
+/** undici's word for two Content-Lengths, or one beside Transfer-Encoding. */
+export const H1ContentLengthError = undiciError('UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ResponseContentLengthMismatchError', 'Response body length does not match content-length header');
+export const H1HeadersOverflowError = undiciError('UND_ERR_HEADERS_OVERFLOW', 'HeadersOverflowError', 'Headers Overflow Error');
+export const H1ConnectTimeoutError = undiciError('UND_ERR_CONNECT_TIMEOUT', 'ConnectTimeoutError');
+export const H1InvalidArgumentError = undiciError('UND_ERR_INVALID_ARG', 'InvalidArgumentError');
+export const H1DestroyedError = undiciError('UND_ERR_DESTROYED', 'ClientDestroyedError', 'The client is destroyed');
+export const H1AbortedError = undiciError('UND_ERR_ABORTED', 'RequestAbortedError', 'Request aborted');
 
 /**
  * The response broke HTTP/1.1, worded as undici's HTTPParserError (which carries no code: the name
@@ -50,52 +68,6 @@ export class H1ParserError extends Error {
   override readonly name = 'HTTPParserError';
   constructor(readonly llhttpCode: string, reason: string) {
     super(`Response does not match the HTTP/1.1 protocol (${reason})`);
-  }
-}
-
-/** undici's word for two Content-Lengths, or one beside Transfer-Encoding. */
-export class H1ContentLengthError extends Error {
-  readonly code = 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH';
-  override readonly name = 'ResponseContentLengthMismatchError';
-  constructor() {
-    super('Response body length does not match content-length header');
-  }
-}
-
-export class H1HeadersOverflowError extends Error {
-  readonly code = 'UND_ERR_HEADERS_OVERFLOW';
-  override readonly name = 'HeadersOverflowError';
-  constructor() {
-    super('Headers Overflow Error');
-  }
-}
-
-export class H1ConnectTimeoutError extends Error {
-  readonly code = 'UND_ERR_CONNECT_TIMEOUT';
-  override readonly name = 'ConnectTimeoutError';
-  constructor(host: string, ms: number) {
-    super(`Connect Timeout Error (attempted address: ${host}, timeout: ${ms}ms)`);
-  }
-}
-
-export class H1InvalidArgumentError extends Error {
-  readonly code = 'UND_ERR_INVALID_ARG';
-  override readonly name = 'InvalidArgumentError';
-}
-
-export class H1DestroyedError extends Error {
-  readonly code = 'UND_ERR_DESTROYED';
-  override readonly name = 'ClientDestroyedError';
-  constructor() {
-    super('The client is destroyed');
-  }
-}
-
-export class H1AbortedError extends Error {
-  readonly code = 'UND_ERR_ABORTED';
-  override readonly name = 'RequestAbortedError';
-  constructor() {
-    super('Request aborted');
   }
 }
 
