@@ -223,6 +223,10 @@ class H1Request implements Dispatcher.DispatchController {
 
 }
 
+function cooled(pool: OriginPool, connection: Connection): void {
+  pool.cooled(connection);
+}
+
 class OriginPool {
   readonly host: string;
   private readonly hostname: string;
@@ -265,10 +269,11 @@ class OriginPool {
    */
   release(connection: Connection): void {
     this.cooling++;
-    setImmediate(() => this.cooled(connection));
+    // Arguments, not a closure: one per response on the hot path.
+    setImmediate(cooled, this, connection);
   }
 
-  private cooled(connection: Connection): void {
+  cooled(connection: Connection): void {
     this.cooling--;
     let request = this.queued.shift();
     while (request && request.done) request = this.queued.shift();
