@@ -30,9 +30,11 @@ const COMMANDS: ReadonlyArray<[string, () => Promise<Register>]> = [
 
 /**
  * The commands to define for this argv: the one its first argument names (the program's own options,
- * -h and -V, take no command after them), else (help, no command, a typo) all.
+ * -h and -V, take no command after them), none for -V (it prints the version and stops), else (help,
+ * no command, a typo) all.
  */
 function commandsFor(argv: readonly string[]): ReadonlyArray<[string, () => Promise<Register>]> {
+  if (argv[2] === '-V' || argv[2] === '--version') return [];
   const named = COMMANDS.filter(([name]) => name === argv[2]);
   return named.length === 1 ? named : COMMANDS;
 }

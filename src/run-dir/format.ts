@@ -33,7 +33,8 @@ export function describeIssues(error: z.ZodError): string {
  */
 export function checkedFile<S extends z.ZodType>(path: string, schema: S, value: Record<string, unknown>): z.output<S> {
   checkFormatVersion(path, value);
-  const result = schema.safeParse(value);
+  // jitless: one file per parse; generating zod's fast path costs more than it saves (see inputs/issues.ts).
+  const result = schema.safeParse(value, { jitless: true });
   if (!result.success) throw damaged(path, `does not match its schema (${describeIssues(result.error)})`);
   return value as z.output<S>;
 }

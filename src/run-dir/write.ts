@@ -13,7 +13,8 @@ import { manifestSchema, snapshotEnvelopeSchema, summaryEnvelopeSchema } from '.
 import type { RunManifest, RunSummary } from './types.js';
 
 function checked(path: string, schema: z.ZodType, value: unknown): string {
-  const result = schema.safeParse(value);
+  // jitless: a few writes per run; generating zod's fast path costs more than it saves (see inputs/issues.ts).
+  const result = schema.safeParse(value, { jitless: true });
   if (!result.success) throw new TroupeError('E_INTERNAL', `troupe would write an invalid ${path} (${describeIssues(result.error)}); please report this`, ExitCode.failed);
   return toJson(value);
 }
