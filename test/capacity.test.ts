@@ -4,9 +4,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { capacityCsv, findKnee, geometricLevels, renderCapacityTable, type LevelResult } from '../src/bench/capacity.js';
-import { measureUrl } from '../src/bench/sweep.js';
-import { runCli, tempDir } from './helpers/cli.js';
+import { CAPACITY_FORMATS, capacityCsv, findKnee, geometricLevels, renderCapacityTable, type LevelResult } from '../src/bench/capacity.js';
+import { measureUrl, sweep } from '../src/bench/sweep.js';
+import { parseFormatList } from '../src/inputs/format-list.js';
+import { listDir, runCli, tempDir } from './helpers/cli.js';
+import { pdfPages } from './fixtures/reports/read.js';
 
 /** Serves at most `limit` requests at a time, each for `serviceMs`; the rest wait in a queue. */
 async function startLimitedServer(limit: number, serviceMs: number): Promise<{ url: string; maxInFlight: () => number; close(): Promise<void> }> {
@@ -97,8 +99,10 @@ test('a capacity sweep against a server that serves 4 at a time finds the knee a
   assert.match(table, /knee: connections \d+/);
 });
 
-test('troupe capacity against a URL that answers 401 to everything refuses a knee and exits 1 with the reason', async (t) => {
+test('troupe capacity against a URL that answers 401 to everything refuses a knee and exits 1 with the reason; --format picks the files', async (t) => {
+  let requests = 0;
   const server = http.createServer((_req, res) => {
+    requests++;
     res.writeHead(401, { 'content-type': 'text/plain' });
     res.end('unauthorized');
   });
@@ -106,12 +110,41 @@ test('troupe capacity against a URL that answers 401 to everything refuses a kne
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   const out = await tempDir('troupe-capacity-401-');
-  const r = await runCli(['capacity', url, '--connections', '1,2', '--step-duration', '300ms', '--out', out], { timeoutMs: 30_000 });
+  // A typo in --format is refused before the first level: no request, no folder.
+  const typo = await runCli(['capacity', url, '--connections', '1', '--step-duration', '300ms', '--out', join(out, 'typo'), '--format', 'json,xlsx']);
+  assert.equal(typo.code, 2, typo.stderr);
+  assert.match(typo.stderr, /^troupe: --format: unknown format "xlsx"; valid formats: csv, json, pdf\n/);
+  assert.equal(requests, 0, 'no level ran');
+  assert.deepEqual(await listDir(out), []);
+  // The sweep: capacity.csv is left out here (the sweep test below writes and reads it).
+  const r = await runCli(['capacity', url, '--connections', '1,2', '--step-duration', '300ms', '--out', out, '--format', 'pdf,json'], { timeoutMs: 30_000 });
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /knee: none \(no knee: at the first level \(1\) 100\.0% of requests failed/);
   const result = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
   assert.deepEqual([result.knee.verdict, result.knee.level], ['refused', null]);
-  // The command's files: capacity.json above, capacity.csv and capacity.pdf beside it.
-  assert.match(await readFile(join(out, 'capacity.csv'), 'utf8'), /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n1,/);
-  assert.ok((await readFile(join(out, 'capacity.pdf'))).subarray(0, 5).toString() === '%PDF-');
+  assert.deepEqual((await listDir(out)).sort(), ['capacity.json', 'capacity.pdf'], 'only the formats asked for');
+  assert.ok(r.stderr.endsWith(`${join(out, 'capacity.json')}\n${join(out, 'capacity.pdf')}\n`), r.stderr);
+  // The one test that renders capacity.pdf, read back: the verdict and the levels.
+  const text = (await pdfPages(join(out, 'capacity.pdf'))).join('\n').replace(/\s+/g, ' ');
+  assert.match(text, /Capacity sweep .* 2 levels of connections · 0\.3 s each/);
+  assert.match(text, /No knee: the measurements are mostly errors no knee: at the first level \(1\) 100\.0% of requests failed/);
+  assert.match(text, /connections req\/s p50 p95 p99 errors 1 [\d.]+ .* 100\.00% 2 [\d.]+ .* 100\.00%/);
+});
+
+test('sweep() writes the files its formats name, in order: capacity.csv and capacity.json without the PDF', async () => {
+  const out = await tempDir('troupe-capacity-formats-');
+  const measured: number[] = [];
+  // A measure of its own: the levels scale up to 4, then gain nothing (the knee is 4).
+  const measure = async (l: number) => (measured.push(l), level(l, 50 * Math.min(l, 4)));
+  const result = await sweep({ target: 'http://127.0.0.1:1/', kind: 'connections', levels: [1, 2, 4, 8], stepMs: 10, rule: { minGain: 0.05 }, measure, outDir: out, formats: ['json', 'csv'], log: () => {} });
+  assert.deepEqual(measured, [1, 2, 4, 8]);
+  assert.deepEqual(result.files, [join(out, 'capacity.csv'), join(out, 'capacity.json')], 'in CAPACITY_FORMATS order');
+  assert.deepEqual((await listDir(out)).sort(), ['capacity.csv', 'capacity.json']);
+  const csv = await readFile(join(out, 'capacity.csv'), 'utf8');
+  assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n1,100,0,0,50,5,10,10,0\r\n/);
+  assert.deepEqual(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).map((line) => line.split(',')[0]), ['4'], 'the knee row');
+  const json = JSON.parse(await readFile(join(out, 'capacity.json'), 'utf8'));
+  assert.deepEqual([json.knee.verdict, json.knee.level, json.interrupted, json.levels.length], ['knee', 4, false, 4]);
+  assert.deepEqual(CAPACITY_FORMATS, ['csv', 'json', 'pdf'], 'the default: all three');
+  assert.deepEqual(parseFormatList('JSON', CAPACITY_FORMATS), ['json']);
 });

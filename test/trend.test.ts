@@ -1,4 +1,4 @@
-/** troupe trend: ten synthetic nights, the eighth 30 % slower at p95, marked alone; trend.csv and trend.pdf read back. */
+/** troupe trend: ten synthetic nights, the eighth 30 % slower at p95, marked alone; trend.csv, trend.pdf and trend.html read back. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,7 +9,9 @@ import { TREND_DEFAULTS, trendOf } from '../src/reports/trend.js';
 import { trendSpec } from '../src/reports/trend-pdf.js';
 import { run } from '../src/index.js';
 import { readdir } from 'node:fs/promises';
-import { loadTrendRuns, writeTrendFiles } from '../src/reports/trend-files.js';
+import { loadTrendRuns, TREND_FORMATS, writeTrendFiles } from '../src/reports/trend-files.js';
+import { parseFormatList } from '../src/inputs/format-list.js';
+import { UsageError } from '../src/errors.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { pdfPages } from './fixtures/reports/read.js';
 import { parse } from 'csv-parse/sync';
@@ -75,14 +77,21 @@ test('ten nights, the eighth 30 % slower at p95: it is marked, and only it', asy
   assert.match(text, /nightly-20261109-020000 \(2026-11-09\) regressed: .*p95 [\d.]+ ms against a median of [\d.]+ ms \(\+3\d%\)/);
 });
 
-test('troupe trend exits 1 when the latest night regressed (stderr names it, --json the runs); not when it did not', async () => {
+test('troupe trend exits 1 when the latest night regressed (stderr names it, --json the runs); not when it did not; --format csv writes trend.csv alone', async () => {
   const root = await tempDir('troupe-trend-cli-');
   for (let n = 1; n <= 5; n++) await night(join(root, 'runs'), n, n === 5 ? 1.5 : 1);
-  // One spawn for the command's contract (exit code, stderr lines, --json on stdout); each spawn renders trend.pdf.
-  const bad = await runCli(['trend', join(root, 'runs'), '--out', join(root, 'out'), '--json']);
+  // One spawn for the command's contract (exit code, stderr lines, --json on stdout, --format); trend.pdf
+  // and trend.html are the first test's (rendered in-process, read back), so this one skips them.
+  const bad = await runCli(['trend', join(root, 'runs'), '--out', join(root, 'out'), '--json', '--format', 'CSV']);
   assert.equal(bad.code, 1, bad.stderr);
   assert.match(bad.stderr, /troupe trend: 5 runs, 1 regressed\n {2}✗ nightly-20261106-020000/);
   assert.equal((JSON.parse(bad.stdout) as { runs: unknown[] }).runs.length, 5);
+  assert.deepEqual(await readdir(join(root, 'out')), ['trend.csv'], 'only the format asked for');
+  assert.ok(bad.stderr.endsWith(`${join(root, 'out', 'trend.csv')}\n`), 'the file written is listed last');
+  // The rule --format follows on every command (and `troupe report`'s words): valid names listed.
+  assert.deepEqual(parseFormatList(' pdf,CSV,pdf ', TREND_FORMATS), ['pdf', 'csv']);
+  assert.throws(() => parseFormatList('csv,xlsx', TREND_FORMATS), (e: Error) => e instanceof UsageError && e.message === '--format: unknown format "xlsx"; valid formats: csv, pdf, html');
+  assert.throws(() => parseFormatList(' , ', TREND_FORMATS), (e: Error) => e instanceof UsageError && /expected one or more of csv, pdf, html, got " , "/.test(e.message));
   // Without the bad night: the condition the command exits 1 on (the latest run regressed) does not hold.
   const points = trendOf(await loadTrendRuns([1, 2, 3, 4].map((n) => join(root, 'runs', `nightly-0${n}`))), TREND_DEFAULTS);
   assert.equal(points.length, 4, 'run directories named one by one');

@@ -9,6 +9,9 @@ import { encodeRow } from '../reports/csv/encode.js';
 
 export type LevelKind = 'connections' | 'rate';
 
+/** What `troupe capacity --format` may name, in the order the files are written; all by default. */
+export const CAPACITY_FORMATS: readonly string[] = ['csv', 'json', 'pdf'];
+
 export interface LevelResult {
   level: number;
   requests: number;

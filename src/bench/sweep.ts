@@ -12,8 +12,7 @@ import type { TerminalInfo } from '../sinks/terminal.js';
 import { systemClock } from '../engine/clock.js';
 import { runAutocannon, type BenchOptions } from './autocannon.js';
 import { BenchTape } from './tape.js';
-import { capacityCsv, findKnee, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
-import { renderCapacityPdf } from './capacity-pdf.js';
+import { CAPACITY_FORMATS, capacityCsv, findKnee, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
 
 export type MeasureLevel = (level: number) => Promise<LevelResult>;
 
@@ -82,7 +81,7 @@ export interface SweepResult {
 
 /**
  * Every level in turn (stopping early only on the signal, which drops the level it cut), the knee, then
- * capacity.csv/json/pdf in `outDir`.
+ * capacity.csv/json/pdf in `outDir` (or those of them `formats` names).
  */
 export async function sweep(options: {
   target: string;
@@ -92,6 +91,8 @@ export async function sweep(options: {
   rule: KneeRule;
   measure: MeasureLevel;
   outDir: string;
+  /** Which of CAPACITY_FORMATS to write; all by default. */
+  formats?: readonly string[];
   log: (line: string) => void;
   signal?: AbortSignal;
 }): Promise<SweepResult> {
@@ -111,11 +112,24 @@ export async function sweep(options: {
   const interrupted = options.signal?.aborted ?? false;
   const knee = findKnee(results, options.rule);
   await mkdir(options.outDir, { recursive: true });
-  const csv = join(options.outDir, 'capacity.csv');
-  const json = join(options.outDir, 'capacity.json');
-  const pdf = join(options.outDir, 'capacity.pdf');
-  await writeFile(csv, capacityCsv(options.kind, results, knee));
-  await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), interrupted, levels: results, knee }, null, 2) + '\n');
-  await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
-  return { levels: results, knee, files: [csv, json, pdf], interrupted };
+  const formats = options.formats ?? CAPACITY_FORMATS;
+  const files: string[] = [];
+  if (formats.includes('csv')) {
+    const csv = join(options.outDir, 'capacity.csv');
+    await writeFile(csv, capacityCsv(options.kind, results, knee));
+    files.push(csv);
+  }
+  if (formats.includes('json')) {
+    const json = join(options.outDir, 'capacity.json');
+    await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), interrupted, levels: results, knee }, null, 2) + '\n');
+    files.push(json);
+  }
+  if (formats.includes('pdf')) {
+    const pdf = join(options.outDir, 'capacity.pdf');
+    // Loaded only when chosen: pdfkit and Vega are most of the command's start-up.
+    const { renderCapacityPdf } = await import('./capacity-pdf.js');
+    await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
+    files.push(pdf);
+  }
+  return { levels: results, knee, files, interrupted };
 }

@@ -2,7 +2,8 @@
  * `troupe report` and the end of `troupe run`: a run directory in, report files out. Formats are registered
  * by name; each builder reads only the run directory, never the target.
  */
-import { ArtifactError, UsageError } from '../errors.js';
+import { ArtifactError } from '../errors.js';
+import { parseFormatList } from '../inputs/format-list.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import { loadRunFiles, reportStatus, statusNotes, type RunData } from './run-data.js';
 import { scanResults, type ResultSink } from './scan.js';
@@ -33,12 +34,7 @@ export const DEFAULT_FORMATS = ['csv', 'pdf'];
 
 /** `csv,pdf` → ['csv', 'pdf']; an unknown name lists the valid ones. */
 export function parseFormats(value: string): string[] {
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  if (names.length === 0) throw new UsageError(`--format: expected one or more of ${Object.keys(REPORT_FORMATS).join(', ')}, got "${value}"`);
-  for (const name of names) {
-    if (!(name in REPORT_FORMATS)) throw new UsageError(`--format: unknown format "${name}"; valid formats: ${Object.keys(REPORT_FORMATS).join(', ')}`);
-  }
-  return [...new Set(names)];
+  return parseFormatList(value, Object.keys(REPORT_FORMATS));
 }
 
 export interface BuildResult {

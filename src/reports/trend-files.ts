@@ -1,7 +1,7 @@
 /**
  * `troupe trend`'s inputs and outputs: run directories (or summary.json files, or folders of run
  * directories such as reports/, or a history folder of summary files) in; trend.csv, trend.pdf and
- * trend.html out.
+ * trend.html out, or those of them `--format` names.
  */
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,8 +12,6 @@ import { readSummary } from './compare.js';
 import { trendCsv, trendValues, type TrendOptions, type TrendPoint, type TrendRun } from './trend.js';
 import type { CompareMetric } from '../inputs/compare-metrics.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
-import { renderTrendHtml } from './trend-html.js';
-import { renderTrendPdf } from './trend-pdf.js';
 
 /** A path that is a folder holding run directories (but is not one itself) stands for all of them. */
 async function expand(path: string): Promise<string[]> {
@@ -59,13 +57,32 @@ export async function loadTrendRuns(paths: readonly string[], options: { persona
   );
 }
 
-export async function writeTrendFiles(outDir: string, points: readonly TrendPoint[], options: TrendOptions): Promise<string[]> {
+/** What `troupe trend --format` may name, in the order the files are written; all by default. */
+export const TREND_FORMATS: readonly string[] = ['csv', 'pdf', 'html'];
+
+/**
+ * The chosen files (all by default), in TREND_FORMATS order. The PDF and the page load their renderers
+ * (pdfkit, Vega) only when chosen: a trend.csv alone costs a fraction of the ~2 CPU-s of a PDF.
+ */
+export async function writeTrendFiles(outDir: string, points: readonly TrendPoint[], options: TrendOptions, formats: readonly string[] = TREND_FORMATS): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
-  const csv = join(outDir, 'trend.csv');
-  const pdf = join(outDir, 'trend.pdf');
-  const html = join(outDir, 'trend.html');
-  await writeFile(csv, trendCsv(points));
-  await writeFileAtomic(pdf, await renderTrendPdf(points, options));
-  await writeFileAtomic(html, await renderTrendHtml(points, options));
-  return [csv, pdf, html];
+  const files: string[] = [];
+  if (formats.includes('csv')) {
+    const csv = join(outDir, 'trend.csv');
+    await writeFile(csv, trendCsv(points));
+    files.push(csv);
+  }
+  if (formats.includes('pdf')) {
+    const pdf = join(outDir, 'trend.pdf');
+    const { renderTrendPdf } = await import('./trend-pdf.js');
+    await writeFileAtomic(pdf, await renderTrendPdf(points, options));
+    files.push(pdf);
+  }
+  if (formats.includes('html')) {
+    const html = join(outDir, 'trend.html');
+    const { renderTrendHtml } = await import('./trend-html.js');
+    await writeFileAtomic(html, await renderTrendHtml(points, options));
+    files.push(html);
+  }
+  return files;
 }

@@ -24,6 +24,7 @@ interface CapacityFlags extends HttpFlags {
   minGain: string;
   fixedConnections: number;
   out?: string;
+  format: string;
   envFile?: string;
 }
 
@@ -48,10 +49,13 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
       .option('--fixed-connections <n>', 'with --rates against a URL: autocannon connections', positiveInt, 100),
   )
     .option('-o, --out <dir>', 'folder for capacity.csv, capacity.json, capacity.pdf (and levels/ for a config)')
+    .option('-f, --format <formats>', 'comma-separated files to write: csv, json, pdf', 'csv,json,pdf')
     .option('--env-file <file>', 'with a config: NAME=value lines for ${env:NAME} (default: .env in the current directory, when present)')
     .action(async (targetArg: string, flags: CapacityFlags) => {
       const { sweep, measureUrl, measureConfig } = await import('../../bench/sweep.js');
-      const { geometricLevels, parseLevelList, renderCapacityTable } = await import('../../bench/capacity.js');
+      const [{ CAPACITY_FORMATS, geometricLevels, parseLevelList, renderCapacityTable }, { parseFormatList }] = await Promise.all([import('../../bench/capacity.js'), import('../../inputs/format-list.js')]);
+      // Before any level runs: a typo in --format must not cost the sweep.
+      const formats = parseFormatList(flags.format, CAPACITY_FORMATS);
       if (flags.connections && flags.rates) throw new UsageError('--connections and --rates: give one of them');
       const kind = flags.rates ? 'rate' : 'connections';
       const levels =
@@ -94,6 +98,7 @@ export function registerCapacity(program: Command, setExit: ExitSetter): void {
           rule: { ...(maxP95Ms !== undefined ? { maxP95Ms } : {}), ...(maxErrorRate !== undefined ? { maxErrorRate } : {}), minGain },
           measure,
           outDir,
+          formats,
           log: (line) => process.stderr.write(`troupe capacity: ${line}\n`),
           signal: controller.signal,
         });
