@@ -15,7 +15,7 @@ import { onlyRunDir, REPO_ROOT, runCli, tempDir, type CliResult } from './helper
 import { InvalidArgumentError } from 'commander';
 import { percentOption } from '../src/cli/options.js';
 import { COMPARE_DEFAULTS, compareSummaries, readSummary } from '../src/reports/compare.js';
-import { closedPortUrl } from './helpers/servers.js';
+import { closedPortUrl, startCountingServer } from './helpers/servers.js';
 
 interface JunitCase {
   '@_name': string;
@@ -58,22 +58,36 @@ async function refusal(promise: Promise<unknown>): Promise<TroupeError> {
 
 const run = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['run', '--no-reports', ...args], { cwd: REPO_ROOT, env, timeoutMs: 60_000 });
 
+const ESC = '\u001b[';
+const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
 describe('troupe run as a CI gate', () => {
-  it('exits 0 when thresholds hold; --json prints one document on stdout; JUnit, summary.md and the step summary agree', async () => {
-    const out = await tempDir();
+  it('exits 0 when thresholds hold; --json: stdout is one document, progress lines went to stderr, plain; JUnit, summary.md and the step summary agree', async (t) => {
+    // 1 persona × 100 locations at concurrency 1, ~60 ms each: long enough for a 5-second progress line.
+    const server = await startCountingServer({ delayMs: 60 });
+    t.after(() => server.close());
+    const dir = await tempDir();
+    await writeFile(join(dir, 'solo.yaml'), 'name: Solo the only one\n');
+    await writeFile(join(dir, 'locations.csv'), ['id', ...Array.from({ length: 100 }, (_, i) => `loc-${i}`)].join('\n'));
+    await writeFile(join(dir, 'troupe.config.yaml'), [`target: ${server.url}`, 'personas: solo.yaml', 'locations: locations.csv', 'concurrency: 1', 'request: { method: GET, path: "/x/{{location.id}}" }'].join('\n'));
+    const out = join(dir, 'runs');
     const ci = await tempDir();
     const junit = join(ci, 'reports', 'junit.xml');
     const stepSummary = join(ci, 'step-summary.md');
     await writeFile(stepSummary, '# earlier step\n');
-    const result = await run(['--out', out, '--threshold', 'p95 < 10s', '--threshold', 'persona:sarah error_rate < 1%', '--json', '--junit', junit], { GITHUB_STEP_SUMMARY: stepSummary });
+    // NO_COLOR unset: no colour must come from stderr not being a terminal, not from NO_COLOR.
+    const result = await runCli(['run', '--no-reports', '--out', out, '--threshold', 'p95 < 10s', '--threshold', 'persona:solo error_rate < 1%', '--json', '--junit', junit], { cwd: dir, env: { NO_COLOR: undefined, GITHUB_STEP_SUMMARY: stepSummary }, timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stderr);
 
     const doc = JSON.parse(result.stdout);
-    assert.equal(doc.global.requests, 80);
+    assert.equal(doc.global.requests, 100);
     assert.equal(doc.thresholds.passed, true);
-    assert.deepEqual(doc.thresholds.results.map((r: { scope: string }) => r.scope), ['global', 'persona:Sarah the site selector']);
+    assert.deepEqual(doc.thresholds.results.map((r: { scope: string }) => r.scope), ['global', 'persona:Solo the only one']);
     assert.match(result.stderr, /persona\s+requests/, 'the table goes to stderr');
     assert.match(result.stderr, /thresholds: all 2 passed/);
+    assert.match(result.stderr, /^progress: \d+\/100 requests/m);
+    assert.ok(!result.stderr.includes('\r'), 'no carriage returns: stderr is not a terminal');
+    assert.ok(!result.stderr.includes(ESC), 'no ANSI colour without FORCE_COLOR');
 
     const runDir = await onlyRunDir(out);
     const summary = JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8'));
@@ -82,11 +96,11 @@ describe('troupe run as a CI gate', () => {
     const { suite, cases } = await readJunit(junit);
     assert.equal(suite['@_tests'], '2');
     assert.equal(suite['@_failures'], '0');
-    assert.deepEqual(cases.map((c) => c['@_name']), ['p95 < 10s', 'persona:sarah error_rate < 1%']);
+    assert.deepEqual(cases.map((c) => c['@_name']), ['p95 < 10s', 'persona:solo error_rate < 1%']);
     assert.ok(cases.every((c) => c.failure === undefined));
 
     const markdown = await readFile(join(runDir, 'summary.md'), 'utf8');
-    assert.match(markdown, /## troupe run `demo-.*`: ✅ passed/);
+    assert.match(markdown, /## troupe run `run-.*`: ✅ passed/);
     assert.match(markdown, /\| ✅ \| `p95 < 10s` \| p95 was .* ms, limit < 10 s \|/);
     const appended = await readFile(stepSummary, 'utf8');
     assert.ok(appended.startsWith('# earlier step\n'), 'appended, not overwritten');
@@ -100,13 +114,19 @@ describe('troupe run as a CI gate', () => {
     const out = await tempDir();
     const baseline = await fastBaseline(out);
     const junit = join(out, 'junit.xml');
-    const result = await run(['--out', join(out, 'runs'), '--threshold', 'p95 < 1ms', '--threshold', 'error_rate < 1%', '--threshold', 'checks >= 99%', '--baseline', baseline, '--json', '--junit', junit]);
-    assert.equal(result.code, 1, result.stderr);
+    // FORCE_COLOR=1 on a piped stderr: colour, still no bars (stderr is not a terminal), and stdout still
+    // one JSON document; the text assertions below read stderr with the colour taken out.
+    const raw = await run(['--out', join(out, 'runs'), '--threshold', 'p95 < 1ms', '--threshold', 'error_rate < 1%', '--threshold', 'checks >= 99%', '--baseline', baseline, '--json', '--junit', junit], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    assert.equal(raw.code, 1, raw.stderr);
+    assert.ok(raw.stderr.includes(ESC), 'colour when forced');
+    assert.ok(!raw.stderr.includes('\r'), 'still no bars: stderr is not a terminal');
+    assert.ok(!raw.stdout.includes(ESC), 'no colour in the --json document');
+    const result = { ...raw, stderr: plain(raw.stderr) };
     return { result, out, junit };
   })());
   const isRegressionCase = (c: JunitCase) => c['@_name'].endsWith(' vs baseline');
 
-  it('exits 1 when a threshold fails; the JUnit failure carries measured vs limit', async () => {
+  it('exits 1 when a threshold fails; the JUnit failure carries measured vs limit; FORCE_COLOR=1 colours a piped stderr', async () => {
     const { result, out, junit } = await failingRun();
     assert.match(result.stderr, /thresholds: 2 of 3 failed/);
     assert.match(result.stderr, /✗ FAIL {2}p95 < 1ms {2}— {2}p95 was [\d.]+ ms, limit < 1 ms/);
@@ -151,11 +171,12 @@ describe('troupe run as a CI gate', () => {
   });
 
   it('exits 2 on a malformed threshold, with a caret under the problem, and creates no run directory', async () => {
+    // In-process: the CLI prints this message after "troupe: " with exit 2 (a refusal's path through
+    // the CLI is hostile-cli's and cli-bad-input's; the exit code is the error's).
     const out = await tempDir();
-    const result = await run(['--out', out, '--threshold', 'p95 < 2x']);
-    assert.equal(result.code, 2, result.stderr);
-    assert.ok(result.stderr.includes('troupe: --threshold "p95 < 2x": unit "x" does not fit for p95'), result.stderr);
-    assert.ok(result.stderr.includes('\n  p95 < 2x\n         ^\n'), result.stderr);
+    const error = await refusal(api.run({ cwd: REPO_ROOT, out, thresholds: ['p95 < 2x'] }));
+    assert.ok(error.message.startsWith('--threshold "p95 < 2x": unit "x" does not fit for p95'), error.message);
+    assert.ok(error.message.includes('\n  p95 < 2x\n         ^'), error.message);
     assert.deepEqual(await readdir(out), []);
   });
 
