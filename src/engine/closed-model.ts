@@ -3,7 +3,7 @@ import type { VuLoad } from '../inputs/stages.js';
 import { loopedPlan, type Plan } from '../plan/plan.js';
 import type { WorkItem } from '../plan/types.js';
 import { systemClock } from './clock.js';
-import { createJourneyRunner, thinkMs, type JourneyEngineOptions } from './journey.js';
+import { createJourneyRunner, thinkMs, type JourneyEngineOptions, type JourneyResult } from './journey.js';
 import type { EngineRecord, VuRecord } from './records.js';
 import { FifoGate } from './fifo-gate.js';
 import { SINGLE_PROCESS, localVUs, targetAt, targetChanges, vuId, type VuNumbering } from './vu-schedule.js';
@@ -132,15 +132,17 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
     pending.add(clock.timeout(options.graceMs ?? 10_000, () => timeCut.abort()));
   };
 
-  /** One visit by a VU; true when the VU stops there (its session's setup failed: setupFailure.then stop). */
-  const execute = async (item: WorkItem, state: PersonaState, vu: number, runJourney: ReturnType<typeof createJourneyRunner>): Promise<boolean> => {
+  /** A visit is starting: counted, and its persona's start said once. */
+  const starting = (state: PersonaState): void => {
     started++;
     if (!state.started) {
       state.started = true;
       options.onRecord({ type: 'persona-start', persona: state.persona.name, planned: state.planned, at: clock.wallNow() });
     }
-    const location = options.locations.get(item.location)!;
-    const journey = await runJourney({ id: item.id, persona: state.persona, location, iteration: item.iteration, vu });
+  };
+
+  /** A visit ended: its records emitted (unless it was cut); true when the VU stops there (its session's setup failed: setupFailure.then stop). */
+  const ended = (state: PersonaState, journey: JourneyResult): boolean => {
     if (journey.aborted) {
       // Cut by the user's grace running out: an interrupted run (resume runs it again). Else cut by design.
       if (options.abortInFlight?.aborted) aborted++;
@@ -156,15 +158,18 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
 
   const runVu = async (vu: number, stop: AbortSignal, vuCut: AbortSignal): Promise<void> => {
     const halt = AbortSignal.any([stop, timeUp.signal, ...(signal ? [signal] : [])]);
+    // Read a few times per visit: a flag is cheaper than the composite signal's getter.
+    let halted = halt.aborted;
+    halt.addEventListener('abort', () => (halted = true), { once: true });
     const cutSignals = [vuCut, timeCut.signal, ...(options.abortInFlight ? [options.abortInFlight] : [])];
     const runJourney = createJourneyRunner({ ...options, clock, random, abortInFlight: AbortSignal.any(cutSignals) });
     await options.onVuStart?.(vu);
     options.onVu?.({ type: 'vu', vu, event: 'start', at: clock.wallNow() });
     try {
-      while (!halt.aborted) {
+      while (!halted) {
         const pause = options.ready?.();
         if (pause) await pause;
-        if (halt.aborted) break;
+        if (halted) break;
         const item = next();
         if (!item) break;
         const state = personas.get(item.persona)!;
@@ -172,14 +177,16 @@ export async function runClosedModel(options: ClosedModelOptions): Promise<Close
         const release = state.gate ? await state.gate.acquire(halt) : null;
         if (state.gate && release === null) break;
         let stopVu = false;
+        // Awaited here rather than in a helper: one suspended frame per visit in flight, not two.
         try {
-          stopVu = await execute(item, state, vu, runJourney);
+          starting(state);
+          stopVu = ended(state, await runJourney({ id: item.id, persona: state.persona, location: options.locations.get(item.location)!, iteration: item.iteration, vu }));
         } finally {
           release?.();
         }
         if (stopVu) break;
         const think = state.persona.thinkTime;
-        if (think && !halt.aborted && (loops || state.completed < state.planned)) await clock.sleep(thinkMs(think, random), halt);
+        if (think && !halted && (loops || state.completed < state.planned)) await clock.sleep(thinkMs(think, random), halt);
       }
     } finally {
       options.onVu?.({ type: 'vu', vu, event: 'end', at: clock.wallNow() });

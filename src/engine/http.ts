@@ -103,79 +103,30 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
  * `allowHosts` before it is sent, and timed under the same total timeout.
  *
  * This is the hot path: it uses `dispatcher.dispatch()` with a small handler (no body stream per
- * request) and one shared deadline sweep (no AbortController or timers per request).
+ * request) and one shared deadline sweep (no AbortController or timers per request). The request's
+ * deadline, its progress and the handler of its hops are one object (Exchange), with methods on its
+ * prototype: no closures per request, and a small suspended frame while it is in flight.
  */
-export async function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions, cookies?: CookieHandler | null): Promise<HttpOutcome> {
-  const { timeouts } = options;
-  const now = options.clock.now;
-  const policy = options.redirects ?? DEFAULT_REDIRECTS;
-  const started = now();
-  const progress: HopProgress = { ttfbMs: null, status: null, headers: null, bytes: 0, wireEnd: null, sentAt: null };
-  let redirects = 0;
-  const headersError = headersTimeout(timeouts.headersMs);
-  const deadline: ActiveDeadline = {
-    // Each hop sets its own headers phase below, before anything can await.
-    phaseAt: Infinity,
-    phaseError: headersError,
-    totalAt: started + timeouts.totalMs,
-    totalError: () => new TotalTimeoutError(timeouts.totalMs),
-    signal: options.signal,
-    expired: null,
-    hop: null,
-    expire(reason) {
-      this.expired = reason;
-      this.hop?.abort(reason);
-    },
-  };
-  const sweeper = sweeperFor(options.clock);
-  sweeper.add(deadline);
+export function sendRequest(dispatcher: Dispatcher, out: OutgoingRequest, options: SendOptions, cookies?: CookieHandler | null): Promise<HttpOutcome> {
+  const exchange = new Exchange(options, cookies ?? null);
+  exchange.sweeper.add(exchange);
+  return run(dispatcher, out, exchange);
+}
+
+async function run(dispatcher: Dispatcher, out: OutgoingRequest, exchange: Exchange): Promise<HttpOutcome> {
   try {
-    if (options.signal?.aborted) throw new GraceAbortError();
-    let hop: OutgoingRequest = out;
-    // Made on the first redirect: most requests have none.
-    let seen: Set<string> | null = null;
-    if (options.allowHosts) checkHost(options.allowHosts, hop.url, 0);
+    if (exchange.signal?.aborted) throw new GraceAbortError();
+    let hop = out;
+    if (exchange.options.allowHosts) checkHost(exchange.options.allowHosts, hop.url, 0);
     for (;;) {
-      deadline.phaseAt = now() + timeouts.headersMs;
-      deadline.phaseError = headersError;
-      const result = await dispatchHop(dispatcher, hop, options, deadline, progress, started, policy.follow, cookies ?? null);
-      if (result.redirectTo !== null) {
-        (seen ??= new Set()).add(`${hop.method} ${hop.url}`);
-        const next = redirectHop(hop, progress.status!, new URL(result.redirectTo, hop.url), options.isSensitiveHeader);
-        if (redirects >= policy.max) throw new TooManyRedirectsError(policy.max, seen.has(`${next.method} ${next.url}`));
-        if (options.allowHosts) checkHost(options.allowHosts, next.url, redirects + 1);
-        redirects++;
-        hop = next;
-        continue;
-      }
-      const { status, headers, bytes, ttfbMs } = progress;
-      const error = errorForStatus(status!);
-      // Latency ends with the last byte on the wire: decoding is troupe's work, not the target's.
-      const endedAt = progress.wireEnd ?? now();
-      const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: endedAt - (progress.sentAt ?? started), ttfbMs, bytes, headers, bodyText: result.bodyText, redirects, endedAt };
-      if (result.decodedBytes !== undefined) outcome.decodedBytes = result.decodedBytes;
-      if (progress.protocol) outcome.protocol = progress.protocol;
-      const retryAfter = headers?.['retry-after'];
-      if (error === 'protocol') outcome.message = `status ${status} is outside 100-599`;
-      else if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
-      return outcome;
+      await exchange.send(dispatcher, hop);
+      if (exchange.redirectTo === null) return exchange.outcome();
+      hop = exchange.nextHop(hop);
     }
   } catch (err) {
-    const reason = deadline.expired ?? tlsFailureBehind(dispatcher, err) ?? err;
-    return {
-      status: progress.status,
-      ok: false,
-      error: classifyError(reason),
-      message: describeError(reason),
-      latencyMs: now() - (progress.sentAt ?? started),
-      ttfbMs: progress.ttfbMs,
-      bytes: progress.bytes,
-      headers: progress.headers,
-      redirects,
-      ...(progress.protocol ? { protocol: progress.protocol } : {}),
-    };
+    return exchange.failed(dispatcher, err);
   } finally {
-    sweeper.delete(deadline);
+    exchange.sweeper.delete(exchange);
   }
 }
 
@@ -183,36 +134,6 @@ function checkHost(allowHosts: HostAllowList, url: string, hopNumber: number): v
   const parsed = new URL(url);
   if (!allowHosts.allows(parsed)) throw new HostNotAllowedError(parsed.host, hopNumber);
 }
-
-interface HopProgress {
-  ttfbMs: number | null;
-  status: number | null;
-  headers: ResponseHeaders | null;
-  bytes: number;
-  protocol?: Protocol;
-  /** When the last body byte arrived (before any decoding finished). */
-  wireEnd: number | null;
-  /**
-   * When undici wrote the first hop to its connection: latency starts here, not when the request was
-   * queued, so a connection's handshake and troupe's own work before the write are not the target's.
-   */
-  sentAt: number | null;
-}
-
-interface ActiveDeadline extends Deadline {
-  signal: AbortSignal | undefined;
-  /** Why the request was ended from outside (a timeout or the grace period), once it was. */
-  expired: Error | null;
-  /**
-   * The controller of the hop in flight (set while one is), kept as is rather than wrapped in a
-   * closure per request: with the closure, each request's objects survived scavenges (~2 KB each at
-   * ~500 req/s, 5-20 ms scavenges: issue 12 latency truth); without it they die young.
-   */
-  hop: Dispatcher.DispatchController | null;
-}
-
-const headersTimeout = (ms: number) => () => new PhaseTimeoutError('headers', ms);
-const bodyTimeout = (ms: number) => () => new PhaseTimeoutError('body', ms);
 
 const sweepers = new WeakMap<object, DeadlineSweeper>();
 function sweeperFor(clock: Pick<Clock, 'now' | 'timeout'>): DeadlineSweeper {
@@ -238,122 +159,106 @@ function hasHeader(headers: Record<string, string>, lower: string): boolean {
   return false;
 }
 
-interface HopResult {
-  redirectTo: string | null;
-  bodyText?: string;
-  decodedBytes?: number;
+/** A hop's last bytes arrived: its continuation runs after the poll phase (see onResponseEnd). */
+function hopDone(exchange: Exchange): void {
+  exchange.settle();
 }
 
 /**
- * One hop on the wire. Resolves when the response is complete (or is a redirect to follow); rejects
- * with the reason the hop failed. Counts bytes, decodes a compressed body (with `compression`), keeps
- * the text only when asked, stops at the size limit (on the wire and decoded).
+ * One request on the wire, all its hops: the deadline the sweep watches, what arrived so far (status,
+ * headers, bytes, timings), and the handler undici (or the lean client) calls for each hop. Each hop
+ * resolves when its response is complete (or is a redirect to follow) and rejects with the reason it
+ * failed. Counts bytes, decodes a compressed body (with `compression`), keeps the text only when
+ * asked, stops at the size limit (on the wire and decoded).
  */
-function dispatchHop(
-  dispatcher: Dispatcher,
-  hop: OutgoingRequest,
-  options: SendOptions,
-  deadline: ActiveDeadline,
-  progress: HopProgress,
-  started: number,
-  followRedirects: boolean,
-  cookies: CookieHandler | null,
-): Promise<HopResult> {
-  const { timeouts, maxResponseBytes: limit, keepBody } = options;
-  const now = options.clock.now;
-  const [origin, path] = splitUrl(hop.url);
-  // The jar's cookies join the hop on the wire only: a redirect's next hop asks the jar again for its own URL.
-  const jarCookies = cookies?.cookieHeader(hop.url);
-  const withJar = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
-  const headers = options.compression && !hasHeader(withJar, 'accept-encoding') ? { ...withJar, 'accept-encoding': ACCEPT_ENCODING } : withJar;
-  // A streamed body is read anew for each hop and attempt, handed to undici as an async iterable
-  // (which it writes chunk by chunk, waiting for the socket to drain: see multipart.ts).
-  const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : (hop.body.stream() as unknown as Dispatcher.DispatchOptions['body']);
-  return new Promise((resolve, reject) => {
-    let redirectTo: string | null = null;
-    let chunks: Buffer[] | null = null;
-    let decoder: BodyDecoder | null = null;
-    let decoded = 0;
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(controller) {
-        progress.sentAt ??= now();
-        // The headers wait runs from the write, as undici's headersTimeout does (and as latencyMs is
-        // timed): waiting for a socket or a connect is not the server's time to answer.
-        deadline.phaseAt = now() + options.timeouts.headersMs;
-        deadline.hop = controller;
-        if (deadline.expired) controller.abort(deadline.expired);
-      },
-      onResponseStart(controller, statusCode, headers, statusMessage) {
-        if (statusCode < 200) return; // 1xx informational: the real response follows
-        progress.ttfbMs = now() - (progress.sentAt ?? started);
-        progress.status = statusCode;
-        progress.headers = headers as ResponseHeaders;
-        const setCookie = headers['set-cookie'];
-        if (cookies && setCookie !== undefined) cookies.storeSetCookie(hop.url, setCookie);
-        // HTTP/2 has no reason phrase; HTTP/1.1 servers send one ("OK").
-        progress.protocol = options.http2 && !statusMessage ? 'h2' : 'http/1.1';
-        const location = headers['location'];
-        if (followRedirects && REDIRECT_STATUSES.has(statusCode) && typeof location === 'string' && location !== '') {
-          redirectTo = location;
-          return;
-        }
-        deadline.phaseAt = now() + timeouts.bodyMs;
-        deadline.phaseError = bodyTimeout(timeouts.bodyMs);
-        const declared = Number(headers['content-length']);
-        if (Number.isFinite(declared) && declared > limit) {
-          controller.abort(new BodyTooLargeError(limit));
-          return;
-        }
-        if (keepBody) chunks = [];
-        const codings = options.compression ? decodableEncodings(headers['content-encoding']) : null;
-        if (codings) {
-          decoder = new BodyDecoder(
-            codings,
-            (chunk) => {
-              decoded += chunk.length;
-              // A small body that inflates past the limit (a decompression bomb) stops like a large one.
-              if (decoded > limit) {
-                decoder!.destroy();
-                controller.abort(new BodyTooLargeError(limit));
-                return;
-              }
-              chunks?.push(chunk);
-            },
-            (error) => controller.abort(error),
-          );
-        }
-      },
-      onResponseData(controller, chunk) {
-        if (redirectTo !== null) return; // a redirect's body is read and dropped so the connection is reused
-        progress.bytes += chunk.length;
-        if (progress.bytes > limit) {
-          controller.abort(new BodyTooLargeError(limit));
-          return;
-        }
-        if (decoder) {
-          if (!decoder.write(chunk, () => controller.resume())) controller.pause();
-        } else chunks?.push(chunk);
-        deadline.phaseAt = now() + timeouts.bodyMs;
-      },
-      onResponseEnd() {
-        deadline.hop = null;
-        progress.wireEnd = now();
-        const done = (): void => {
-          const result: HopResult = { redirectTo, bodyText: chunks ? Buffer.concat(chunks).toString('utf8') : undefined };
-          if (decoder?.started) result.decodedBytes = decoded;
-          resolve(result);
-        };
-        if (decoder) decoder.end().then(done, reject);
-        // After the poll phase: responses that arrived together are each timestamped before any one's
-        // continuation (its record, the next request) runs, so they do not wait on each other's work.
-        else setImmediate(done);
-      },
-      onResponseError(_controller, error) {
-        deadline.hop = null;
-        decoder?.destroy();
-        reject(deadline.expired ?? error);
-      },
-    };
+class Exchange implements Deadline, Dispatcher.DispatchHandler {
+  readonly sweeper: DeadlineSweeper;
+  readonly signal: AbortSignal | undefined;
+  private readonly now: () => number;
+  private readonly started: number;
+  private readonly policy: RedirectPolicy;
+  // The deadline (src/engine/deadlines.ts): each hop sets its own headers phase before anything can await.
+  phaseAt = Infinity;
+  readonly totalAt: number;
+  private phase: 'headers' | 'body' = 'headers';
+  /** Why the request was ended from outside (a timeout or the grace period), once it was. */
+  private expired: Error | null = null;
+  /**
+   * The controller of the hop in flight (set while one is), kept as is rather than wrapped in a
+   * closure per request: with the closure, each request's objects survived scavenges (~2 KB each at
+   * ~500 req/s, 5-20 ms scavenges: issue 12 latency truth); without it they die young.
+   */
+  private controller: Dispatcher.DispatchController | null = null;
+  // Progress, over every hop.
+  private ttfbMs: number | null = null;
+  private status: number | null = null;
+  private headers: ResponseHeaders | null = null;
+  private bytes = 0;
+  private protocol: Protocol | undefined = undefined;
+  /** When the last body byte arrived (before any decoding finished). */
+  private wireEnd: number | null = null;
+  /**
+   * When undici wrote the first hop to its connection: latency starts here, not when the request was
+   * queued, so a connection's handshake and troupe's own work before the write are not the target's.
+   */
+  private sentAt: number | null = null;
+  private redirects = 0;
+  /** Made on the first redirect: most requests have none. */
+  private seen: Set<string> | null = null;
+  // The hop in flight.
+  private url = '';
+  redirectTo: string | null = null;
+  private chunks: Buffer[] | null = null;
+  private decoder: BodyDecoder | null = null;
+  private decoded = 0;
+  private resolve: (() => void) | null = null;
+  private reject: ((error: unknown) => void) | null = null;
+
+  constructor(readonly options: SendOptions, private readonly cookies: CookieHandler | null) {
+    this.now = options.clock.now;
+    this.started = this.now();
+    this.totalAt = this.started + options.timeouts.totalMs;
+    this.signal = options.signal;
+    this.policy = options.redirects ?? DEFAULT_REDIRECTS;
+    this.sweeper = sweeperFor(options.clock);
+  }
+
+  phaseError(): Error {
+    const { timeouts } = this.options;
+    return new PhaseTimeoutError(this.phase, this.phase === 'headers' ? timeouts.headersMs : timeouts.bodyMs);
+  }
+
+  totalError(): Error {
+    return new TotalTimeoutError(this.options.timeouts.totalMs);
+  }
+
+  expire(reason: Error): void {
+    this.expired = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** One hop on the wire; resolves when its response is complete (or is a redirect to follow). */
+  send(dispatcher: Dispatcher, hop: OutgoingRequest): Promise<void> {
+    const { options } = this;
+    this.phaseAt = this.now() + options.timeouts.headersMs;
+    this.phase = 'headers';
+    this.url = hop.url;
+    this.redirectTo = null;
+    this.chunks = null;
+    this.decoder = null;
+    this.decoded = 0;
+    const [origin, path] = splitUrl(hop.url);
+    // The jar's cookies join the hop on the wire only: a redirect's next hop asks the jar again for its own URL.
+    const jarCookies = this.cookies?.cookieHeader(hop.url);
+    const withJar = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
+    const headers = options.compression && !hasHeader(withJar, 'accept-encoding') ? { ...withJar, 'accept-encoding': ACCEPT_ENCODING } : withJar;
+    // A streamed body is read anew for each hop and attempt, handed to undici as an async iterable
+    // (which it writes chunk by chunk, waiting for the socket to drain: see multipart.ts).
+    const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : (hop.body.stream() as unknown as Dispatcher.DispatchOptions['body']);
+    const done = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
     try {
       dispatcher.dispatch(
         {
@@ -362,18 +267,157 @@ function dispatchHop(
           method: hop.method as Dispatcher.HttpMethod,
           headers,
           body,
-          // The sweep above enforces both phases; undici's own timers would cost two timer objects per
+          // The sweep enforces both phases; undici's own timers would cost two timer objects per
           // request that outlive it (its fast timers are swept every 0.5-1 s), enough to fill the old
           // generation with garbage at a few thousand requests a second (issue 12: RSS).
           headersTimeout: 0,
           bodyTimeout: 0,
         },
-        handler,
+        this,
       );
     } catch (err) {
-      reject(err);
+      this.fail(err);
     }
-  });
+    return done;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.sentAt ??= this.now();
+    // The headers wait runs from the write, as undici's headersTimeout does (and as latencyMs is
+    // timed): waiting for a socket or a connect is not the server's time to answer.
+    this.phaseAt = this.now() + this.options.timeouts.headersMs;
+    this.controller = controller;
+    if (this.expired) controller.abort(this.expired);
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage: string): void {
+    if (statusCode < 200) return; // 1xx informational: the real response follows
+    const { options } = this;
+    this.ttfbMs = this.now() - (this.sentAt ?? this.started);
+    this.status = statusCode;
+    this.headers = headers as ResponseHeaders;
+    const setCookie = headers['set-cookie'];
+    if (this.cookies && setCookie !== undefined) this.cookies.storeSetCookie(this.url, setCookie);
+    // HTTP/2 has no reason phrase; HTTP/1.1 servers send one ("OK").
+    this.protocol = options.http2 && !statusMessage ? 'h2' : 'http/1.1';
+    const location = headers['location'];
+    if (this.policy.follow && REDIRECT_STATUSES.has(statusCode) && typeof location === 'string' && location !== '') {
+      this.redirectTo = location;
+      return;
+    }
+    this.phaseAt = this.now() + options.timeouts.bodyMs;
+    this.phase = 'body';
+    const limit = options.maxResponseBytes;
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      controller.abort(new BodyTooLargeError(limit));
+      return;
+    }
+    if (options.keepBody) this.chunks = [];
+    const codings = options.compression ? decodableEncodings(headers['content-encoding']) : null;
+    if (codings) {
+      const decoder = new BodyDecoder(
+        codings,
+        (chunk) => {
+          this.decoded += chunk.length;
+          // A small body that inflates past the limit (a decompression bomb) stops like a large one.
+          if (this.decoded > limit) {
+            decoder.destroy();
+            controller.abort(new BodyTooLargeError(limit));
+            return;
+          }
+          this.chunks?.push(chunk);
+        },
+        (error) => controller.abort(error),
+      );
+      this.decoder = decoder;
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.redirectTo !== null) return; // a redirect's body is read and dropped so the connection is reused
+    this.bytes += chunk.length;
+    if (this.bytes > this.options.maxResponseBytes) {
+      controller.abort(new BodyTooLargeError(this.options.maxResponseBytes));
+      return;
+    }
+    if (this.decoder) {
+      if (!this.decoder.write(chunk, () => controller.resume())) controller.pause();
+    } else this.chunks?.push(chunk);
+    this.phaseAt = this.now() + this.options.timeouts.bodyMs;
+  }
+
+  onResponseEnd(): void {
+    this.controller = null;
+    this.wireEnd = this.now();
+    if (this.decoder) this.decoder.end().then(() => this.settle(), (error: unknown) => this.fail(error));
+    // After the poll phase: responses that arrived together are each timestamped before any one's
+    // continuation (its record, the next request) runs, so they do not wait on each other's work.
+    else setImmediate(hopDone, this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.controller = null;
+    this.decoder?.destroy();
+    this.fail(this.expired ?? error);
+  }
+
+  /** The hop ended well: its continuation (outcome, or the next hop) runs. */
+  settle(): void {
+    const resolve = this.resolve;
+    this.resolve = this.reject = null;
+    resolve?.();
+  }
+
+  private fail(error: unknown): void {
+    const reject = this.reject;
+    this.resolve = this.reject = null;
+    reject?.(error);
+  }
+
+  /** The request to send after a redirect (throws past the limit, or to a host not allowed). */
+  nextHop(hop: OutgoingRequest): OutgoingRequest {
+    const { policy } = this;
+    (this.seen ??= new Set()).add(`${hop.method} ${hop.url}`);
+    const next = redirectHop(hop, this.status!, new URL(this.redirectTo!, hop.url), this.options.isSensitiveHeader);
+    if (this.redirects >= policy.max) throw new TooManyRedirectsError(policy.max, this.seen.has(`${next.method} ${next.url}`));
+    if (this.options.allowHosts) checkHost(this.options.allowHosts, next.url, this.redirects + 1);
+    this.redirects++;
+    return next;
+  }
+
+  /** The final hop's answer. */
+  outcome(): HttpOutcome {
+    const { status, headers } = this;
+    const error = errorForStatus(status!);
+    // Latency ends with the last byte on the wire: decoding is troupe's work, not the target's.
+    const endedAt = this.wireEnd ?? this.now();
+    const bodyText = this.chunks ? Buffer.concat(this.chunks).toString('utf8') : undefined;
+    const outcome: HttpOutcome = { status, ok: error === null, error, latencyMs: endedAt - (this.sentAt ?? this.started), ttfbMs: this.ttfbMs, bytes: this.bytes, headers, bodyText, redirects: this.redirects, endedAt };
+    if (this.decoder?.started) outcome.decodedBytes = this.decoded;
+    if (this.protocol) outcome.protocol = this.protocol;
+    const retryAfter = headers?.['retry-after'];
+    if (error === 'protocol') outcome.message = `status ${status} is outside 100-599`;
+    else if (error && typeof retryAfter === 'string') outcome.message = `HTTP ${status}, Retry-After: ${retryAfter.slice(0, 64)}`;
+    return outcome;
+  }
+
+  /** What a request that failed (a throw, a rejected hop, a deadline) reports. */
+  failed(dispatcher: Dispatcher, err: unknown): HttpOutcome {
+    const reason = this.expired ?? tlsFailureBehind(dispatcher, err) ?? err;
+    return {
+      status: this.status,
+      ok: false,
+      error: classifyError(reason),
+      message: describeError(reason),
+      latencyMs: this.now() - (this.sentAt ?? this.started),
+      ttfbMs: this.ttfbMs,
+      bytes: this.bytes,
+      headers: this.headers,
+      redirects: this.redirects,
+      ...(this.protocol ? { protocol: this.protocol } : {}),
+    };
+  }
 }
 
 /** The template's own Cookie header, if it has one, first; then the jar's. */

@@ -14,7 +14,7 @@ import { classifyCache, detectorsFor } from './cache-status.js';
 import { ResponseView, captureValue } from './capture.js';
 import { runChecks, statusAccepted } from './checks.js';
 import { compileValue, type RenderContext } from './template.js';
-import { visitValues } from './visit-values.js';
+import { visitValues, type VisitValues } from './visit-values.js';
 import { systemClock, type Clock } from './clock.js';
 import { HarnessCache } from './dedupe.js';
 import { sendRequest, type CookieHandler, type HttpOutcome, type RedirectPolicy, type SendOptions } from './http.js';
@@ -170,22 +170,28 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
   };
   const sendWithBody: SendOptions = { ...sendWithoutBody, keepBody: true };
 
-  const sendOnce = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null): Promise<Attempt> => {
-    const startedAt = clock.wallNow();
-    const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody, cookies);
-    return { outcome, startedAt, end: outcome.endedAt ?? clock.now() };
-  };
-
   const sendWithRetries = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null = null): Promise<SentRequest> => {
     const attempts: Attempt[] = [];
     for (let n = 1; ; n++) {
-      const attempt = await sendOnce(out, keepBody, cookies);
+      const startedAt = clock.wallNow();
+      const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody, cookies);
+      const attempt: Attempt = { outcome, startedAt, end: outcome.endedAt ?? clock.now() };
       attempts.push(attempt);
       const last = !retries || n >= retries.attempts || !isRetryable(retries, attempt.outcome) || options.abortInFlight?.aborted;
       if (last) return { attempts, outcome: attempt.outcome };
       const wait = retryDelay(retries, n + 1, attempt.outcome, random, clock.wallNow());
       await clock.sleep(wait.ms, options.abortInFlight);
     }
+  };
+
+  /**
+   * One attempt without retries: the common case, awaited directly (no retry loop, no attempts list
+   * until the step ends). Few locals on purpose: an async function's suspended frame holds all of them.
+   */
+  const sendOne = async (out: BuiltRequest, keepBody: boolean, cookies: CookieHandler | null): Promise<SentRequest> => {
+    const startedAt = clock.wallNow();
+    const outcome = await sendRequest(options.dispatcher, out, keepBody ? sendWithBody : sendWithoutBody, cookies);
+    return { attempts: [{ outcome, startedAt, end: outcome.endedAt ?? clock.now() }], outcome };
   };
 
   // Built key by key in the order results.ndjson has always shown (no temporary objects per request).
@@ -241,36 +247,98 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
     startedAt: clock.wallNow(),
   });
 
+  /** The step's request, or null when its template failed (the failure is recorded, and set unless the step continues). */
+  const buildStep = (v: VisitState, step: JourneyStep | undefined): BuiltRequest | null => {
+    const { job } = v;
+    try {
+      return options.buildRequest(job.persona, job.location, job.iteration, step, v.ctx.vars, v.ctx.setup, v.visit);
+    } catch (err) {
+      const record = templateFailure(job, step?.name ?? 'request', err);
+      v.records.push(record);
+      if (v.ctx.mask) maskRecord(record, v.ctx.mask);
+      if (step?.onFail !== 'continue') v.failure = `${step?.name ?? 'request'}: ${record.message}`;
+      return null;
+    }
+  };
+
+  /** A step's answer judged (checks, captures) and recorded; true when the visit stops here. */
+  const finishStep = (v: VisitState, step: JourneyStep | undefined, out: BuiltRequest, sent: SentRequest, source: 'origin' | 'coalesced' | 'reused', started: number, end: number): boolean => {
+    const { job, ctx, records } = v;
+    const firstRecord = records.length;
+    const final = sent.outcome;
+    let checks: CheckResult[] | undefined;
+    if (step) {
+      const render = v.render;
+      const view = new ResponseView(final.bodyText, final.headers);
+      // A listed status is an expected answer, not an error (e.g. a 404 a step asks for).
+      const statusCheck = step.expect.find((c) => c.kind === 'status');
+      if (statusCheck?.kind === 'status' && final.status !== null && statusAccepted(statusCheck, final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
+        sent = { ...sent, outcome: { ...final, ok: true, error: null, message: undefined } };
+      }
+      const latencyMs = source === 'origin' ? final.latencyMs : end - started;
+      checks = runChecks(step.expect, { status: final.status, latencyMs, view, render, isSensitiveHeader: sensitive });
+      // Messages quote the response; they go to results.ndjson and the summary, so secrets come out here.
+      for (const c of checks) if (c.message !== undefined) c.message = redactor.text(c.message);
+      for (const capture of step.capture) {
+        let value = sent.outcome.ok ? captureValue(capture, view) : undefined;
+        if (value === undefined && 'default' in capture) value = defaultOf(capture)(render);
+        if (value === undefined) checks.push({ name: `capture ${capture.name}`, ok: false, message: 'not found in the response' });
+        else {
+          ctx.vars[capture.name] = value;
+          if ('header' in capture.source && ctx.addSecret && redactor.isSensitiveHeader(capture.source.header)) ctx.addSecret(String(value));
+          checks.push({ name: `capture ${capture.name}`, ok: true });
+        }
+      }
+    }
+    const withChecks = (extra: Partial<ResultRecord> | null): Partial<ResultRecord> | null => (checks && checks.length > 0 ? { ...extra, checks } : extra);
+    if (source === 'origin') {
+      const { attempts } = sent;
+      for (let k = 0; k < attempts.length; k++) {
+        const isFinal = k === attempts.length - 1;
+        const attempt = attempts[k]!;
+        // The final attempt's outcome may have been judged since (an expected status is no error).
+        const outcome = isFinal ? sent.outcome : attempt.outcome;
+        const extra: Partial<ResultRecord> | null = retries ? { attempt: k + 1 } : null;
+        records.push(toRecord(job, out, attempt, outcome, isFinal ? withChecks(extra) : extra, v.dueAt));
+      }
+    } else {
+      // Served by the harness: one record, the wait for it as latency, no bytes from the target.
+      const { decodedBytes: _decoded, protocol: _protocol, ...served } = sent.outcome;
+      const reused: HttpOutcome = { ...served, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
+      records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, reused, withChecks({ harnessCache: source }), v.dueAt));
+    }
+    const failedCheck = checks?.find((c) => !c.ok);
+    const last = records[records.length - 1]!;
+    if (failedCheck && last.error === null) last.message = `check failed: ${failedCheck.name}${failedCheck.message ? ` (${redactor.text(failedCheck.message)})` : ''}`;
+    if (ctx.mask) for (let k = firstRecord; k < records.length; k++) maskRecord(records[k]!, ctx.mask);
+    const failed = !sent.outcome.ok || failedCheck !== undefined;
+    if (failed && step?.onFail !== 'continue') {
+      v.failure = `${out.step}: ${last.message ?? last.error ?? 'failed'}`;
+      return true;
+    }
+    return false;
+  };
+
+  // The async part is kept small: what a step does before and after its request is in buildStep and
+  // finishStep, so each visit's suspended frame (held while the request is in flight) stays small.
   return async (job, steps, ctx) => {
-    const records: ResultRecord[] = [];
-    const { vars } = ctx;
+    const v = new VisitState(job, ctx, valuesSeed, wallNow);
     const cookies = ctx.cookies ?? null;
-    let failure: string | null = null;
-    const visit = visitValues(valuesSeed, job.id, job.vu ?? 0, wallNow);
-    const render: RenderContext = { persona: job.persona, location: job.location, iteration: job.iteration, vars, visit };
-    if (ctx.setup) render.setup = ctx.setup;
-    let dueAt = job.dueAt;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step?.think) {
         const pause = thinkMs(step.think, random);
         // The next step is due when the pause ends; oversleeping shows up in its response time.
-        if (dueAt !== undefined) dueAt = clock.now() + pause;
+        if (v.dueAt !== undefined) v.dueAt = clock.now() + pause;
         await clock.sleep(pause, options.abortInFlight);
-      } else if (i > 0 && dueAt !== undefined) dueAt = clock.now();
-      if (options.abortInFlight?.aborted) return { records, aborted: true, failure };
+      } else if (i > 0 && v.dueAt !== undefined) v.dueAt = clock.now();
+      if (options.abortInFlight?.aborted) return v.result(true);
 
-      let out: BuiltRequest;
-      try {
-        out = options.buildRequest(job.persona, job.location, job.iteration, step, vars, ctx.setup, visit);
-      } catch (err) {
-        records.push(templateFailure(job, step?.name ?? 'request', err));
-        if (ctx.mask) maskRecord(records[records.length - 1]!, ctx.mask);
-        if (step?.onFail === 'continue') continue;
-        failure = `${step?.name ?? 'request'}: ${records[records.length - 1]!.message}`;
+      const out = buildStep(v, step);
+      if (out === null) {
+        if (v.failure === null) continue;
         break;
       }
-      const firstRecord = records.length;
       const keepBody = keepAllBodies || (step !== undefined && stepNeedsBody(step));
       const started = clock.now();
       let sent: SentRequest;
@@ -279,63 +347,41 @@ export function createStepRunner(options: JourneyEngineOptions): StepRunner {
         const got = await harness.fetch(HarnessCache.key(out), () => sendWithRetries(out, true));
         sent = got.value;
         source = got.source;
-      } else sent = await sendWithRetries(out, keepBody, cookies);
-      if (sent.outcome.error === 'aborted') return { records, aborted: true, failure };
-      const end = clock.now();
-
-      const final = sent.outcome;
-      let checks: CheckResult[] | undefined;
-      if (step) {
-        const view = new ResponseView(final.bodyText, final.headers);
-        // A listed status is an expected answer, not an error (e.g. a 404 a step asks for).
-        const statusCheck = step.expect.find((c) => c.kind === 'status');
-        if (statusCheck?.kind === 'status' && final.status !== null && statusAccepted(statusCheck, final.status) && (final.error === 'http_4xx' || final.error === 'http_5xx')) {
-          sent = { ...sent, outcome: { ...final, ok: true, error: null, message: undefined } };
-        }
-        const latencyMs = source === 'origin' ? final.latencyMs : end - started;
-        checks = runChecks(step.expect, { status: final.status, latencyMs, view, render, isSensitiveHeader: sensitive });
-        // Messages quote the response; they go to results.ndjson and the summary, so secrets come out here.
-        for (const c of checks) if (c.message !== undefined) c.message = redactor.text(c.message);
-        for (const capture of step.capture) {
-          let value = sent.outcome.ok ? captureValue(capture, view) : undefined;
-          if (value === undefined && 'default' in capture) value = defaultOf(capture)(render);
-          if (value === undefined) checks.push({ name: `capture ${capture.name}`, ok: false, message: 'not found in the response' });
-          else {
-            vars[capture.name] = value;
-            if ('header' in capture.source && ctx.addSecret && redactor.isSensitiveHeader(capture.source.header)) ctx.addSecret(String(value));
-            checks.push({ name: `capture ${capture.name}`, ok: true });
-          }
-        }
-      }
-      const withChecks = (extra: Partial<ResultRecord> | null): Partial<ResultRecord> | null => (checks && checks.length > 0 ? { ...extra, checks } : extra);
-      if (source === 'origin') {
-        const { attempts } = sent;
-        for (let k = 0; k < attempts.length; k++) {
-          const isFinal = k === attempts.length - 1;
-          const attempt = attempts[k]!;
-          // The final attempt's outcome may have been judged since (an expected status is no error).
-          const outcome = isFinal ? sent.outcome : attempt.outcome;
-          const extra: Partial<ResultRecord> | null = retries ? { attempt: k + 1 } : null;
-          records.push(toRecord(job, out, attempt, outcome, isFinal ? withChecks(extra) : extra, dueAt));
-        }
-      } else {
-        // Served by the harness: one record, the wait for it as latency, no bytes from the target.
-        const { decodedBytes: _decoded, protocol: _protocol, ...served } = sent.outcome;
-        const reused: HttpOutcome = { ...served, latencyMs: end - started, ttfbMs: null, bytes: 0, redirects: 0 };
-        records.push(toRecord(job, out, { outcome: reused, startedAt: clock.wallNow() - (end - started), end }, reused, withChecks({ harnessCache: source }), dueAt));
-      }
-      const failedCheck = checks?.find((c) => !c.ok);
-      const last = records[records.length - 1]!;
-      if (failedCheck && last.error === null) last.message = `check failed: ${failedCheck.name}${failedCheck.message ? ` (${redactor.text(failedCheck.message)})` : ''}`;
-      if (ctx.mask) for (let k = firstRecord; k < records.length; k++) maskRecord(records[k]!, ctx.mask);
-      const failed = !sent.outcome.ok || failedCheck !== undefined;
-      if (failed && step?.onFail !== 'continue') {
-        failure = `${out.step}: ${last.message ?? last.error ?? 'failed'}`;
-        break;
-      }
+      } else sent = retries ? await sendWithRetries(out, keepBody, cookies) : await sendOne(out, keepBody, cookies);
+      if (sent.outcome.error === 'aborted') return v.result(true);
+      if (finishStep(v, step, out, sent, source, started, clock.now())) break;
     }
-    return { records, aborted: false, failure };
+    return v.result(false);
   };
+}
+
+/** One visit's running state: what its steps read (render context, vars) and what they produce (records, failure). */
+class VisitState {
+  readonly records: ResultRecord[] = [];
+  failure: string | null = null;
+  /** Open model: when the current step was due. */
+  dueAt: number | undefined;
+  readonly visit: VisitValues;
+  private renderContext: RenderContext | null = null;
+
+  constructor(readonly job: JourneyJob, readonly ctx: StepContext, seed: number, wallNow: () => number) {
+    this.dueAt = job.dueAt;
+    this.visit = visitValues(seed, job.id, job.vu ?? 0, wallNow);
+  }
+
+  /** What checks and capture defaults render with; made when a step first needs it. */
+  get render(): RenderContext {
+    if (this.renderContext === null) {
+      const { job, ctx } = this;
+      this.renderContext = { persona: job.persona, location: job.location, iteration: job.iteration, vars: ctx.vars, visit: this.visit };
+      if (ctx.setup) this.renderContext.setup = ctx.setup;
+    }
+    return this.renderContext;
+  }
+
+  result(aborted: boolean): StepsResult {
+    return { records: this.records, aborted, failure: this.failure };
+  }
 }
 
 function stepNeedsBody(step: JourneyStep): boolean {

@@ -109,14 +109,24 @@ export class RunMetrics {
   private lastLocationScope: ScopeAggregate | null = null;
   private lastStep: string | null = null;
   private lastStepScope: ScopeAggregate | null = null;
+  /**
+   * While every record so far had the same persona, location and step (a run of one persona at one
+   * location, so far), those three scopes would be exact copies of the global one: they are not kept
+   * on the hot path but made from it (merged histograms: exact) when the first record of another key
+   * comes, or when anything reads them. undefined: no record yet; null: keys differ, every scope kept.
+   */
+  private sole: { persona: string; location: string; step: string } | null | undefined = undefined;
 
   get personas(): ReadonlyMap<string, ScopeAggregate> {
+    this.materialize();
     return this.personaScopes;
   }
   get locations(): ReadonlyMap<string, ScopeAggregate> {
+    this.materialize();
     return this.locationScopes;
   }
   get steps(): ReadonlyMap<string, ScopeAggregate> {
+    this.materialize();
     return this.stepScopes;
   }
   get cacheStatus(): ReadonlyMap<CacheStatus, ScopeAggregate> {
@@ -131,8 +141,20 @@ export class RunMetrics {
   add(r: ResultRecord): void {
     // Retried attempts and harness-cache hits are reported apart, never mixed into the target's figures.
     if (!this.journeys.observe(r)) return;
+    const sole = this.sole;
+    if (sole !== null) {
+      if (sole === undefined && this.personaScopes.size === 0 && this.locationScopes.size === 0 && this.stepScopes.size === 0) {
+        this.sole = { persona: r.persona, location: r.location, step: r.step };
+      } else if (sole === undefined || sole.persona !== r.persona || sole.location !== r.location || sole.step !== r.step) this.materialize();
+    }
     this.global.add(r);
+    if (this.sole === null) this.addKeyed(r);
+    this.pairs.add(r);
+    this.scope(this.cacheScopes, r.cache).add(r);
+  }
 
+  /** The persona, location and step scopes, once keys differ (see `sole`). */
+  private addKeyed(r: ResultRecord): void {
     if (r.persona !== this.lastPersona) {
       this.lastPersona = r.persona;
       this.lastPersonaScope = this.scope(this.personaScopes, r.persona);
@@ -145,15 +167,24 @@ export class RunMetrics {
     }
     this.lastLocationScope!.add(r);
 
-    this.pairs.add(r);
-
     if (r.step !== this.lastStep) {
       this.lastStep = r.step;
       this.lastStepScope = this.scope(this.stepScopes, r.step);
     }
     this.lastStepScope!.add(r);
+  }
 
-    this.scope(this.cacheScopes, r.cache).add(r);
+  /** Ends the deferral (see `sole`): the three scopes of the one key so far become copies of the global scope. */
+  private materialize(): void {
+    const sole = this.sole;
+    this.sole = null;
+    if (!sole) return;
+    for (const [map, key] of [[this.personaScopes, sole.persona], [this.locationScopes, sole.location], [this.stepScopes, sole.step]] as const) {
+      const copy = new ScopeAggregate();
+      copy.merge(this.global);
+      map.set(key, copy);
+    }
+    this.lastPersona = this.lastLocation = this.lastStep = null;
   }
 
   /**
@@ -162,6 +193,7 @@ export class RunMetrics {
    * global one once the run is done: the same figures for a third of the work per response.
    */
   addUniform(r: ResultRecord): void {
+    this.sole = null;
     if (!this.journeys.observe(r)) return;
     this.global.add(r);
     this.scope(this.cacheScopes, r.cache).add(r);
@@ -169,6 +201,7 @@ export class RunMetrics {
 
   /** After `addUniform`: the persona's, the location's and the step's scopes are the global one (exact copies, merged histograms). */
   mirrorGlobal(persona: string, location: string, step: string): void {
+    this.materialize();
     for (const [map, key] of [[this.personaScopes, persona], [this.locationScopes, location], [this.stepScopes, step]] as const) {
       const copy = new ScopeAggregate();
       copy.merge(this.global);
@@ -190,6 +223,9 @@ export class RunMetrics {
 
   /** Adds another run's (or shard's) aggregates. Exact: percentiles come out as if one run had seen every request. */
   merge(other: RunMetrics): void {
+    // Before the global scope takes the other's records: the sole key's scopes are copies of this run's alone.
+    this.materialize();
+    other.materialize();
     this.global.merge(other.global);
     this.journeys.merge(other.journeys);
     this.sessions.merge(other.sessions);
@@ -207,9 +243,9 @@ export class RunMetrics {
     for (const [status, scope] of byKey(this.cacheScopes)) cacheStatus[status] = scope.toSummary();
     return {
       global: this.global.toSummary(),
-      personas: summaries(this.personaScopes),
-      locations: summaries(this.locationScopes),
-      steps: summaries(this.stepScopes),
+      personas: summaries(this.personas),
+      locations: summaries(this.locations),
+      steps: summaries(this.steps),
       cacheStatus,
       ...this.journeys.toSummary(),
       ...this.sessions.toSummary(),
@@ -262,16 +298,22 @@ export class RunMetrics {
   }
 
   personaProgress(persona: string): PersonaProgressStats {
-    const scope = this.personaScopes.get(persona);
+    const scope = this.personaScope(persona);
     if (scope === undefined) return { done: 0, errors: 0, p95Ms: null, hitRate: null };
     return { done: scope.requests, errors: scope.errors, p95Ms: scope.latency.percentileMs(95), hitRate: scope.hitRate };
   }
 
   /** The persona's numbers and compact per-location numbers; a persona with no results yet gets zeros. */
   personaSnapshot(persona: string): PersonaSnapshot {
-    const scope = this.personaScopes.get(persona) ?? new ScopeAggregate();
+    const scope = this.personaScope(persona) ?? new ScopeAggregate();
     const entries: Array<[string, LocationSnapshot]> = [];
     for (const [id, pair] of byKey(this.pairs.of(persona))) entries.push([id, locationSnapshotOf(pair)]);
     return { persona, ...scope.toStats(), locations: Object.fromEntries(entries) };
+  }
+
+  /** A persona's scope to read (the global one while it is the sole persona: see `sole`). */
+  private personaScope(persona: string): ScopeAggregate | undefined {
+    if (this.sole) return persona === this.sole.persona ? this.global : undefined;
+    return this.personaScopes.get(persona);
   }
 }
