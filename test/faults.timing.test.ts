@@ -3,7 +3,7 @@
  * timeout is involved (within 10 % of the setting, printed when it fails), and that ok + errors = planned
  * with every concurrency slot given back (a mixed plan of faults and /ok completes).
  */
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HostAllowList } from '../src/engine/allow-hosts.js';
 import { runClosedModel } from '../src/engine/closed-model.js';
@@ -108,30 +108,35 @@ test('reset mid-body → conn_reset, with the status that arrived', async () => 
   for (const r of assertReconciled(run, 'conn_reset')) assert.equal(r.status, 200);
 });
 
-test('no response → timeout_headers within 10 % of timeouts.headers, slots freed', async () => {
-  const timeouts = { ...TIMEOUTS, headersMs: 1000 };
-  // 3 hangs and 3 oks through 2 slots: the run completes only if each hang gives its slot back.
-  const run = await runAgainst({ fault: `${faults.url}/hang`, ok: `${faults.url}/ok` }, { timeouts });
-  for (const r of assertReconciled(run, 'timeout_headers')) assertNear(r.latencyMs, 1000, 'header timeout');
-  assert.ok(run.elapsedMs < 3 * 1000 + 1500, `3 hangs over 2 slots took ${run.elapsedMs.toFixed(0)} ms`);
-});
+// The three timeout tests wait on real time and hardly compute: side by side they end in the time of
+// the longest (~2 s) instead of the sum (~5 s), and a timer's precision is the event loop's, which
+// they leave idle.
+describe('timeouts', { concurrency: true }, () => {
+  it('no response → timeout_headers within 10 % of timeouts.headers, slots freed', async () => {
+    const timeouts = { ...TIMEOUTS, headersMs: 1000 };
+    // 3 hangs and 3 oks through 2 slots: the run completes only if each hang gives its slot back.
+    const run = await runAgainst({ fault: `${faults.url}/hang`, ok: `${faults.url}/ok` }, { timeouts });
+    for (const r of assertReconciled(run, 'timeout_headers')) assertNear(r.latencyMs, 1000, 'header timeout');
+    assert.ok(run.elapsedMs < 3 * 1000 + 1500, `3 hangs over 2 slots took ${run.elapsedMs.toFixed(0)} ms`);
+  });
 
-test('headers then a slow drip → timeout_body within 10 % of timeouts.body', async () => {
-  const timeouts = { ...TIMEOUTS, bodyMs: 1000 };
-  const run = await runAgainst({ fault: `${faults.url}/slow-body?every=3000`, ok: `${faults.url}/ok` }, { timeouts });
-  for (const r of assertReconciled(run, 'timeout_body')) {
-    assert.equal(r.status, 200);
-    assertNear(r.latencyMs - r.ttfbMs!, 1000, 'body stall timeout after headers');
-  }
-});
+  it('headers then a slow drip → timeout_body within 10 % of timeouts.body', async () => {
+    const timeouts = { ...TIMEOUTS, bodyMs: 1000 };
+    const run = await runAgainst({ fault: `${faults.url}/slow-body?every=3000`, ok: `${faults.url}/ok` }, { timeouts });
+    for (const r of assertReconciled(run, 'timeout_body')) {
+      assert.equal(r.status, 200);
+      assertNear(r.latencyMs - r.ttfbMs!, 1000, 'body stall timeout after headers');
+    }
+  });
 
-test('a body that keeps dripping → timeout_total within 10 % of timeouts.total', async () => {
-  const timeouts = { ...TIMEOUTS, bodyMs: 1000, totalMs: 1000 };
-  const run = await runAgainst({ fault: `${faults.url}/slow-body?every=100`, ok: `${faults.url}/ok` }, { timeouts, iterations: 2 });
-  for (const r of assertReconciled(run, 'timeout_total')) {
-    assertNear(r.latencyMs, 1000, 'total timeout');
-    assert.ok(r.bytes > 0, 'bytes read before the cut are counted');
-  }
+  it('a body that keeps dripping → timeout_total within 10 % of timeouts.total', async () => {
+    const timeouts = { ...TIMEOUTS, bodyMs: 1000, totalMs: 1000 };
+    const run = await runAgainst({ fault: `${faults.url}/slow-body?every=100`, ok: `${faults.url}/ok` }, { timeouts, iterations: 2 });
+    for (const r of assertReconciled(run, 'timeout_total')) {
+      assertNear(r.latencyMs, 1000, 'total timeout');
+      assert.ok(r.bytes > 0, 'bytes read before the cut are counted');
+    }
+  });
 });
 
 test('500 → http_5xx', async () => {

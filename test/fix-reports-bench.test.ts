@@ -57,7 +57,7 @@ test('errorCode: autocannon timeouts, then the engine classification', () => {
   assert.equal(errorCode(Object.assign(new Error('x'), { code: 'HPE_INVALID_CONSTANT' })), 'protocol');
 });
 
-// `troupe report --format pdf` writes no csv/ folder: asserted on the PDF rebuild in reports-cli.test.ts.
+// `troupe report --format pdf` writes no csv/ folder: asserted on the in-process pdf-only build in reports-load.test.ts.
 
 test('Ctrl-C during troupe capacity: the cut level is left out, capacity.json says interrupted, exit 130', { timeout: 60_000 }, async (t) => {
   const server = await startServer([]);

@@ -1,29 +1,15 @@
-/** The README's report and trend commands, run as pasted (in a folder laid out as the examples assume). */
+/**
+ * The README's trend commands, run as pasted (in a folder laid out as the examples assume). Its report
+ * commands are pasted in reports-cli.test.ts, on that file's demo run (one demo run and one PDF fewer).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../src/index.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import type { ResultRecord } from '../src/engine/records.js';
 import { tempDir } from './helpers/cli.js';
 import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
-
-test('README: the troupe report commands, pasted, build csv/, report.pdf and report.html', async () => {
-  const project = await tempDir('troupe-readme-report-');
-  const first = await run({ cwd: project });
-  // The README names its example run directory; the real run is moved there.
-  const named = join(project, 'reports', 'demo-20261123-101500');
-  await rename(first.runDir, named);
-  const lines = await readmeCommands('report-commands');
-  assert.ok(lines.some((l) => l.includes('--format html')), 'the block shows the html format');
-  for (const line of lines) {
-    const r = await runShell(asCheckout(line), project);
-    assert.equal(r.code, 0, `${line}\n${r.stderr}`);
-  }
-  const files = await readdir(named);
-  for (const f of ['csv', 'report.pdf', 'report.html']) assert.ok(files.includes(f), `${f} in ${files.join(', ')}`);
-});
 
 test('README: the troupe trend commands, pasted, judge a folder of runs', async () => {
   const project = await tempDir('troupe-readme-trend-');

@@ -14,7 +14,9 @@ async function maxRssOfRun(url: string, bytes: number): Promise<{ rss: number; s
       'request: { method: GET, path: /big, query: { bytes: ' + bytes + ' } }',
       'locations: locations.csv',
       'concurrency: 5',
-      'iterations: 10',
+      // 100 responses: 500 MiB in all, over three times the growth bound, so a run that kept its
+      // responses still fails it (200 moved 1 GiB through loopback for the same verdict, 2 CPU-s more).
+      'iterations: 5',
       'maxResponseBytes: 10mb',
       'out: out',
       '',
@@ -32,16 +34,16 @@ async function maxRssOfRun(url: string, bytes: number): Promise<{ rss: number; s
   return { rss: kb * 1024, summary: JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) };
 }
 
-test('memory stays bounded when every response is huge: 200 × 5 MB', { timeout: 180_000 }, async (t) => {
+test('memory stays bounded when every response is huge: 100 × 5 MB', { timeout: 180_000 }, async (t) => {
   const server = await startFaultServer();
   t.after(() => server.close());
   const small = await maxRssOfRun(server.url, 1024);
   const big = await maxRssOfRun(server.url, 5 * 1024 * 1024);
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
   const growth = big.rss - small.rss;
-  t.diagnostic(`maxRSS: 200 × 1 KiB ${mb(small.rss)} MB, 200 × 5 MiB ${mb(big.rss)} MB, growth ${mb(growth)} MB`);
-  assert.equal(big.summary.global.requests, 200);
-  assert.equal(big.summary.global.ok, 200);
-  assert.equal(big.summary.global.bytes, 200 * 5 * 1024 * 1024, 'every byte was read');
+  t.diagnostic(`maxRSS: 100 × 1 KiB ${mb(small.rss)} MB, 100 × 5 MiB ${mb(big.rss)} MB, growth ${mb(growth)} MB`);
+  assert.equal(big.summary.global.requests, 100);
+  assert.equal(big.summary.global.ok, 100);
+  assert.equal(big.summary.global.bytes, 100 * 5 * 1024 * 1024, 'every byte was read');
   assert.ok(growth < 150 * 1024 * 1024, `RSS grew by ${mb(growth)} MB`);
 });

@@ -1,38 +1,39 @@
+/**
+ * Reports of the shipped demo run, and the README's `troupe report` commands pasted on it (one demo run,
+ * two PDF renders: the run's and the README's rebuild; this file and readme-reports.test.ts each had a
+ * demo run, and rendered three PDFs between them).
+ */
 import assert from 'node:assert/strict';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { RunSummary } from '../src/run-dir/types.js';
 import { fmtInt, fmtMs, fmtPct, fmtRps } from '../src/reports/format.js';
 import { run } from '../src/index.js';
-import { onlyRunDir, REPO_ROOT, runCli, tempDir } from './helpers/cli.js';
+import { tempDir } from './helpers/cli.js';
+import { asCheckout, readmeCommands, runShell } from './helpers/readme.js';
 import { pdfInfo, pdfPageFill, pdfPages, readCsv } from './fixtures/reports/read.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 describe('reports of the shipped demo run', () => {
-  it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; troupe report rebuilds them', async () => {
-    const out = await tempDir();
+  it('troupe run writes the CSV set and a PDF whose cover shows summary.json figures; the README\'s troupe report commands, pasted, rebuild them', async () => {
+    const project = await tempDir('troupe-readme-report-');
     try {
       // The run in-process with reports on, as `troupe run` makes it (cli-run.test.ts spawns that one);
-      // the rebuild below is the spawned `troupe report`.
-      const result = await run({ cwd: REPO_ROOT, out, reports: true });
+      // the rebuilds below are the README's spawned `troupe report` lines. No config here: the demo.
+      const result = await run({ cwd: project, reports: true });
       assert.equal(result.status, 'complete');
-      const dir = await onlyRunDir(out);
+      // The README names its example run directory; the real run is moved there.
+      const dir = join(project, 'reports', 'demo-20261123-101500');
+      await rename(result.runDir, dir);
       const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as RunSummary;
       const results = (await readFile(join(dir, 'results.ndjson'), 'utf8')).trim().split('\n');
       assert.equal((await readCsv(dir, 'requests.csv')).length, results.length);
       assert.equal((await readCsv(dir, 'personas.csv')).length, Object.keys(summary.personas).length);
+      await assertRunDirValid(dir);
 
       const pdf = join(dir, 'report.pdf');
       const before = (await stat(pdf)).size;
-      // Without csv/, `--format pdf` rebuilds the PDF alone (fix-reports-bench rendered one more PDF for that).
-      await rm(join(dir, 'csv'), { recursive: true });
-      const rebuilt = await runCli(['report', dir, '--format', 'pdf']);
-      assert.equal(rebuilt.code, 0, rebuilt.stderr);
-      assert.equal((await stat(pdf)).size, before, 'rebuilding the PDF from the run directory gives the same document size');
-      assert.ok(!(await readdir(dir)).includes('csv'), '--format pdf writes no csv/ folder');
-      await assertRunDirValid(dir);
-
       const pages = await pdfPages(pdf);
       const cover = pages[0]!.replace(/\s+/g, ' ');
       const g = summary.global;
@@ -66,8 +67,32 @@ describe('reports of the shipped demo run', () => {
       assert.match(String(info.Title), /^troupe report: demo/);
       assert.match(String(info.CreationDate), /^D:\d{14}/);
       assert.match((await readFile(pdf)).toString('latin1'), /\/FontFile2/, 'fonts are embedded');
+
+      // The README's lines, each on a run directory without the files it should write, so each line
+      // is seen writing its own formats and no other (`--format pdf` alone writing no csv/ is asserted
+      // in-process in reports-load.test.ts; the registry path is the same).
+      const lines = await readmeCommands('report-commands');
+      const line = (flag: RegExp) => {
+        const found = lines.find((l) => flag.test(l));
+        assert.ok(found, `the block has a line matching ${flag}: ${lines.join(' | ')}`);
+        return found;
+      };
+      const html = line(/--format html/);
+      const csvOnly = line(/--format csv\b/);
+      const plain = line(/^npx troupe report \S+\s*(#.*)?$/);
+      assert.equal(lines.length, 3, 'every line of the block is run below');
+      await rm(join(dir, 'csv'), { recursive: true });
+      await rm(pdf);
+      const listing = async () => (await readdir(dir)).filter((f) => ['csv', 'report.pdf', 'report.html'].includes(f)).sort();
+      for (const [pasted, expected] of [[html, ['report.html']], [csvOnly, ['csv', 'report.html']], [plain, ['csv', 'report.html', 'report.pdf']]] as const) {
+        const r = await runShell(asCheckout(pasted), project);
+        assert.equal(r.code, 0, `${pasted}\n${r.stderr}`);
+        assert.deepEqual(await listing(), expected, pasted);
+      }
+      assert.equal((await stat(pdf)).size, before, 'rebuilding the PDF from the run directory gives the same document size');
+      assert.equal((await readCsv(dir, 'requests.csv')).length, results.length, 'the rebuilt CSV set has every result');
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await rm(project, { recursive: true, force: true });
     }
   });
 });

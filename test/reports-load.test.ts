@@ -173,6 +173,8 @@ describe('reports of a closed-model run without journeys', () => {
       await writeFile(path, JSON.stringify(summary));
       const res = await buildReports(dir, ['pdf']);
       assert.deepEqual(res.failed, []);
+      // What `troupe report --format pdf` calls: the PDF alone, no csv/ folder (moved from reports-cli's rebuild).
+      assert.ok(!(await readdir(dir)).includes('csv'), 'the pdf format writes no csv/ folder');
       const cover = (await pdfPages(join(dir, 'report.pdf')))[0]!.replace(/\s+/g, ' ');
       assert.ok(cover.includes('error_rate was 40.0% (20/50) in the last 10 s'), cover);
     } finally {

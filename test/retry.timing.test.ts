@@ -1,5 +1,5 @@
 /** Retries (backoff, jitter, Retry-After, reported apart) and abortOn (parsing, the sliding window, a real early stop). */
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -120,55 +120,60 @@ async function runProject(target: string, extra: string, locations: string) {
   return { run, summary, manifest, results };
 }
 
-test('a 429 with Retry-After: 1 is retried about 1 s later and reported as a retry', async (t) => {
-  const server = await startLimiter();
-  t.after(() => server.close());
-  const { run, summary, results } = await runProject(
-    server.url,
-    'retries: { attempts: 3, backoff: 50ms, maxBackoff: 5s, on: [429, 503, conn_reset] }',
-    'id,route\nslow,limited\nreset,reset\n',
-  );
-  assert.equal(run.code, 0, run.stderr);
-  const limited = results.filter((r) => r.location === 'slow');
-  assert.deepEqual(limited.map((r) => [r.attempt, r.status]), [[1, 429], [2, 200]]);
-  const gap = limited[1]!.startedAt - (limited[0]!.startedAt + limited[0]!.latencyMs);
-  console.log(`retry after Retry-After: 1 waited ${gap.toFixed(0)} ms; conn_reset attempts ${results.filter((r) => r.location === 'reset').length}`);
-  assert.ok(gap >= 950 && gap < 2500, `waited ${gap} ms`);
-  // conn_reset: retried up to the cap of 3 attempts.
-  assert.deepEqual(results.filter((r) => r.location === 'reset').map((r) => [r.attempt, r.error]), [[1, 'conn_reset'], [2, 'conn_reset'], [3, 'conn_reset']]);
-  assert.equal(server.hits.get('/reset'), 3);
-  // First attempts are the run's figures; retries are apart.
-  assert.equal(summary.global.requests, 2);
-  assert.deepEqual(summary.global.statusCodes, { '429': 1 });
-  assert.equal(summary.retries!.requests, 3);
-  assert.equal(summary.retries!.ok, 1);
-  assert.deepEqual(summary.retries!.byPersona, { Pat: 3 });
-  assert.match(run.stderr, /retries: 3 retried attempt\(s\), 1 succeeded/);
-});
+// The three runs side by side: each is a spawned CLI that mostly waits (a Retry-After second, a
+// limiter), so together they take the longest one's time; the Retry-After gap keeps its range
+// (0.95-2.5 s), which two CLI start-ups beside it stay well inside.
+describe('retries and abortOn in a run', { concurrency: true }, () => {
+  it('a 429 with Retry-After: 1 is retried about 1 s later and reported as a retry', async (t) => {
+    const server = await startLimiter();
+    t.after(() => server.close());
+    const { run, summary, results } = await runProject(
+      server.url,
+      'retries: { attempts: 3, backoff: 50ms, maxBackoff: 5s, on: [429, 503, conn_reset] }',
+      'id,route\nslow,limited\nreset,reset\n',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const limited = results.filter((r) => r.location === 'slow');
+    assert.deepEqual(limited.map((r) => [r.attempt, r.status]), [[1, 429], [2, 200]]);
+    const gap = limited[1]!.startedAt - (limited[0]!.startedAt + limited[0]!.latencyMs);
+    console.log(`retry after Retry-After: 1 waited ${gap.toFixed(0)} ms; conn_reset attempts ${results.filter((r) => r.location === 'reset').length}`);
+    assert.ok(gap >= 950 && gap < 2500, `waited ${gap} ms`);
+    // conn_reset: retried up to the cap of 3 attempts.
+    assert.deepEqual(results.filter((r) => r.location === 'reset').map((r) => [r.attempt, r.error]), [[1, 'conn_reset'], [2, 'conn_reset'], [3, 'conn_reset']]);
+    assert.equal(server.hits.get('/reset'), 3);
+    // First attempts are the run's figures; retries are apart.
+    assert.equal(summary.global.requests, 2);
+    assert.deepEqual(summary.global.statusCodes, { '429': 1 });
+    assert.equal(summary.retries!.requests, 3);
+    assert.equal(summary.retries!.ok, 1);
+    assert.deepEqual(summary.retries!.byPersona, { Pat: 3 });
+    assert.match(run.stderr, /retries: 3 retried attempt\(s\), 1 succeeded/);
+  });
 
-test('retries are off by default', async (t) => {
-  const server = await startLimiter();
-  t.after(() => server.close());
-  const { results, summary } = await runProject(server.url, '', 'id,route\nslow,limited\n');
-  assert.equal(results.length, 1);
-  assert.equal(results[0]!.attempt, undefined);
-  assert.equal(summary.retries, undefined);
-});
+  it('retries are off by default', async (t) => {
+    const server = await startLimiter();
+    t.after(() => server.close());
+    const { results, summary } = await runProject(server.url, '', 'id,route\nslow,limited\n');
+    assert.equal(results.length, 1);
+    assert.equal(results[0]!.attempt, undefined);
+    assert.equal(summary.retries, undefined);
+  });
 
-test('abortOn stops the run early and gracefully, with the reason in run.json and summary.json (exit 1)', async (t) => {
-  const server = await startLimiter();
-  t.after(() => server.close());
-  const { run, summary, manifest } = await runProject(
-    server.url,
-    'abortOn: "error_rate > 50% over 10s"',
-    locationsCsv(2000, (i) => `fail-${i}`),
-  );
-  console.log(`abortOn: exit ${run.code}, ${summary.completed} of ${summary.planned} done; ${summary.abortedBy?.message}`);
-  assert.equal(run.code, 1, run.stderr);
-  assert.equal(summary.status, 'interrupted');
-  assert.ok(summary.completed < 2000 && summary.completed >= 20, `${summary.completed}`);
-  assert.equal(summary.abortedBy!.rule, 'error_rate > 50% over 10s');
-  assert.match(manifest.reason!, /stopped early by abortOn "error_rate > 50% over 10s": error_rate was 100\.0%/);
-  assert.match(run.stderr, /the run stopped early/);
-  assert.ok(summary.global.requests === summary.completed, 'everything started was written');
+  it('abortOn stops the run early and gracefully, with the reason in run.json and summary.json (exit 1)', async (t) => {
+    const server = await startLimiter();
+    t.after(() => server.close());
+    const { run, summary, manifest } = await runProject(
+      server.url,
+      'abortOn: "error_rate > 50% over 10s"',
+      locationsCsv(2000, (i) => `fail-${i}`),
+    );
+    console.log(`abortOn: exit ${run.code}, ${summary.completed} of ${summary.planned} done; ${summary.abortedBy?.message}`);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(summary.status, 'interrupted');
+    assert.ok(summary.completed < 2000 && summary.completed >= 20, `${summary.completed}`);
+    assert.equal(summary.abortedBy!.rule, 'error_rate > 50% over 10s');
+    assert.match(manifest.reason!, /stopped early by abortOn "error_rate > 50% over 10s": error_rate was 100\.0%/);
+    assert.match(run.stderr, /the run stopped early/);
+    assert.ok(summary.global.requests === summary.completed, 'everything started was written');
+  });
 });
