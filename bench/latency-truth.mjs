@@ -13,7 +13,8 @@
 // troupe's results.ndjson with the server's per-request log, to show where troupe's extra time goes
 // (the overhead distribution, and when in the second the worst requests started); --node-arg passes
 // flags to troupe's node (e.g. --trace-gc, --cpu-prof --cpu-prof-dir=DIR); --save DIR keeps each troupe
-// run's stdout, results.ndjson and the server's per-request log there.
+// run's stdout, results.ndjson and the server's per-request log there; --compare DIR alternates each
+// troupe run with one of the checkout in DIR (its bin/troupe.js, built), A B A B, each with its medians.
 //
 // Targets (issue 12): troupe's p50 within 0.5 ms, p99 within 1 ms and max within 5 ms of the server's.
 import { spawn, spawnSync } from 'node:child_process';
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     'per-request': { type: 'boolean', default: false },
     'node-arg': { type: 'string', multiple: true, default: [] },
     save: { type: 'string' },
+    compare: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -113,7 +115,7 @@ async function wrk(url) {
   return { tool: 'wrk', requests, p50: pick('50%'), p99: pick('99%'), max: latencyLine ? ms(latencyLine[3]) : null };
 }
 
-async function troupe(url, iterations, dir, label) {
+async function troupe(url, iterations, dir, label, bin = TROUPE) {
   await rm(join(dir, 'out'), { recursive: true, force: true });
   await writeFile(join(dir, 'persona.yaml'), 'name: truth\n');
   await writeFile(join(dir, 'locations.csv'), 'id,name\nlocal,Local\n');
@@ -122,7 +124,7 @@ async function troupe(url, iterations, dir, label) {
     'request:', '  method: GET', '  path: /', ...(perRequest ? ['  headers: { X-Seq: "{{iteration}}" }'] : []),
     `concurrency: ${connections}`, `iterations: ${iterations}`, '',
   ].join('\n'));
-  const stdout = await run(process.execPath, [...values['node-arg'], TROUPE, 'run', '--config', join(dir, 'troupe.yaml'), '--out', join(dir, 'out'), '--no-progress', '--no-reports'], { env: { NO_COLOR: '1' }, timeoutMs: duration * 5000 + 30_000 });
+  const stdout = await run(process.execPath, [...values['node-arg'], bin, 'run', '--config', join(dir, 'troupe.yaml'), '--out', join(dir, 'out'), '--no-progress', '--no-reports'], { env: { NO_COLOR: '1' }, timeoutMs: duration * 5000 + 30_000 });
   const [runDir] = await readdir(join(dir, 'out'));
   if (values.save) {
     await mkdir(values.save, { recursive: true });
@@ -186,12 +188,13 @@ try {
   // Without a tool before it, troupe does what one connection does at `delay` ms, times the connections.
   expected ||= Math.round((connections * duration * 1000) / (delay + 1.3));
   if (wanted.has('troupe')) {
-    for (let i = 1; i <= runs; i++) {
-      const label = runs > 1 ? `troupe #${i}` : 'troupe';
+    const builds = [['troupe', TROUPE], ...(values.compare ? [['base', join(resolve(values.compare), 'bin', 'troupe.js')]] : [])];
+    for (let i = 1; i <= runs; i++) for (const [name, bin] of builds) {
+      const label = runs > 1 ? `${name} #${i}` : name;
       log(`${label}: ${expected} requests${tools.length ? ` (what ${tools[0][0]} did in ${duration} s)` : ''}`);
       await serverLog(server.url);
       load.start();
-      const row = await troupe(server.url, expected, dir, label);
+      const row = await troupe(server.url, expected, dir, label, bin);
       row.load = load.stop();
       row.server = await truth(server.url);
       if (perRequest) {
@@ -223,7 +226,8 @@ if (values.json) {
   out.push('(autocannon reports whole milliseconds; the server measures from the socket read that brought the request to the');
   out.push(' response handed to the kernel; others: CPU other processes used meanwhile, % of one core; a busy machine skews every tool)');
   const troupeRows = rows.filter((r) => r.tool.startsWith('troupe'));
-  for (const r of troupeRows) {
+  const baseRows = rows.filter((r) => r.tool.startsWith('base'));
+  for (const r of [...troupeRows, ...baseRows]) {
     if (!r.overhead) continue;
     const o = r.overhead;
     out.push('');
@@ -241,6 +245,15 @@ if (values.json) {
       const d = many ? median(ds) : ds[0];
       const each = many ? `   (runs: ${ds.map((v) => fmt(v)).join(', ')})` : '';
       out.push(`target: troupe ${k} within ${limit} ms of the server's${many ? ' (median)' : ''}   ${fmt(d)} ms  ${d === null ? 'n/a' : Math.abs(d) <= limit ? 'PASS' : 'MISS'}${each}`);
+    }
+    if (baseRows.length) {
+      const perRequest = (list, key) => median(list.map((r) => r.overhead?.extra[key] ?? null));
+      out.push('');
+      out.push(`--compare ${values.compare}: median tool − server, this checkout vs base`);
+      for (const k of Object.keys(TARGETS)) out.push(`  ${k}: ${fmt(median(troupeRows.map((r) => diff(r, k))))} vs ${fmt(median(baseRows.map((r) => diff(r, k))))} ms`);
+      if (perRequest(troupeRows, 'p99') !== null) {
+        for (const k of ['p50', 'p90', 'p99', 'p999', 'max']) out.push(`  per request ${k}: ${fmt(perRequest(troupeRows, k), 3)} vs ${fmt(perRequest(baseRows, k), 3)} ms`);
+      }
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);
