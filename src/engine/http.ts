@@ -20,7 +20,6 @@ import { BodyDecoder, ACCEPT_ENCODING, decodableEncodings } from './decode.js';
 import type { StreamedBody } from './multipart.js';
 
 import { tlsFailureBehind } from './transport.js';
-import { afterPoll } from './after-poll.js';
 
 export { createDispatcher } from './transport.js';
 
@@ -346,10 +345,8 @@ function dispatchHop(
         };
         if (decoder) decoder.end().then(done, reject);
         // After the poll phase: responses that arrived together are each timestamped before any one's
-        // continuation (its record, the next request) runs, so they do not wait on each other's work;
-        // and at most a budget of continuations per loop turn, so one that arrives meanwhile does not
-        // wait for a whole bunch of them to be read (after-poll.ts).
-        else afterPoll.schedule(done);
+        // continuation (its record, the next request) runs, so they do not wait on each other's work.
+        else setImmediate(done);
       },
       onResponseError(_controller, error) {
         deadline.hop = null;
