@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { corePlan, nginxAvailable, pinned, startNginx } from './machine.mjs';
+import { corePlan, machineLoad, nginxAvailable, pinned, startNginx, waitForQuiet } from './machine.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
@@ -47,6 +47,10 @@ function parseOptions(argv) {
       json: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       target: { type: 'string', default: 'auto' },
+      tools: { type: 'string', default: 'persona,workers,bench' },
+      rounds: { type: 'string', default: '1' },
+      'max-others': { type: 'string', default: '25' },
+      'quiet-wait': { type: 'string', default: '0' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -60,7 +64,15 @@ function parseOptions(argv) {
         '  --timeout S      deadline for each step (default duration × 3 + 30)\n' +
         '  --json           print the figures as one JSON document instead of a table\n' +
         '  --keep           keep the temporary directory (config, run directory) and print its path\n' +
-        '  --target T       auto (nginx when installed, else the Node fast server), nginx or node\n',
+        '  --target T       auto (nginx when installed, else the Node fast server), nginx or node\n' +
+        '  --tools LIST     which troupe modes to measure: persona,workers,bench (default all three)\n' +
+        '  --rounds N       N rounds of autocannon then each tool, and autocannon once more at the end: every\n' +
+        '                   tool is compared with the autocannon runs just before and after it, and the\n' +
+        '                   figure is the median over the rounds (default 1)\n' +
+        '  --max-others P   a round in which other processes used more than P % of a core (during the tool\n' +
+        '                   or either autocannon run beside it) is marked noisy and left out of the median\n' +
+        '                   while a quiet round exists (default 25)\n' +
+        '  --quiet-wait S   before each run, wait up to S s for a second below --max-others (default 0)\n',
     );
     process.exit(0);
   }
@@ -71,7 +83,14 @@ function parseOptions(argv) {
   const timeout = values.timeout === undefined ? duration * 3 + 30 : positiveNumber('--timeout', values.timeout);
   if (!['auto', 'nginx', 'node'].includes(values.target)) usage(`--target: expected auto, nginx or node, got ${values.target}`);
   if (values.target === 'nginx' && !nginxAvailable()) usage('--target nginx: nginx is not installed (apt-get install nginx-light)');
-  return { duration, connections, warmup, timeout, json: values.json, keep: values.keep, target: values.target };
+  const tools = values.tools.split(',').filter(Boolean);
+  const unknown = tools.filter((t) => !['persona', 'workers', 'bench'].includes(t));
+  if (tools.length === 0 || unknown.length > 0) usage(`--tools: expected a list of persona, workers, bench, got ${values.tools}`);
+  const rounds = positiveInteger('--rounds', values.rounds);
+  const maxOthers = positiveNumber('--max-others', values['max-others']);
+  const quietWait = Number(values['quiet-wait']);
+  if (!Number.isFinite(quietWait) || quietWait < 0) usage(`--quiet-wait: expected seconds ≥ 0, got ${values['quiet-wait']}`);
+  return { duration, connections, warmup, timeout, json: values.json, keep: values.keep, target: values.target, tools: new Set(tools), rounds, maxOthers, quietWait };
 }
 
 function positiveNumber(name, text) {
@@ -312,6 +331,7 @@ async function writeTroupeInputs({ dir, url, connections, iterations }) {
 async function runTroupe({ url, connections, iterations, timeoutMs, workDir, label = 'troupe', extraArgs = [] }) {
   const configPath = await writeTroupeInputs({ dir: workDir, url, connections, iterations });
   const outDir = join(workDir, `reports-${label.replace(/\W+/g, '-')}`);
+  await rm(outDir, { recursive: true, force: true });
   const run = await runMeasured({
     label,
     // --no-reports: the bar is the load loop writing results.ndjson and snapshots; building the CSV set and
@@ -406,6 +426,7 @@ function rssGrowth(samples = []) {
 /** `troupe bench` (autocannon inside troupe, every response recorded) for the same duration. */
 async function runTroupeBench({ url, connections, seconds, timeoutMs, workDir }) {
   const outDir = join(workDir, 'reports-bench');
+  await rm(outDir, { recursive: true, force: true });
   const run = await runMeasured({
     label: 'troupe bench',
     args: [TROUPE, 'bench', url, '-c', String(connections), '-d', `${seconds}s`, '-o', outDir, '--no-reports'],
@@ -458,8 +479,9 @@ function stepError(message, run) {
 
 function compare(options, autocannon, tools, helpMs) {
   const { troupe, workers, bench } = tools;
-  const ratio = (t) => (t ? t.rps / autocannon.rps : null);
-  const cpuRatio = (t) => (t?.cpuPer100k && autocannon.cpuPer100k ? t.cpuPer100k / autocannon.cpuPer100k : null);
+  // The median over rounds of each run's ratio to its bracketing autocannon runs (bracketed()).
+  const ratio = (t) => (t ? median(counted(t.rounds).map((x) => x.rpsRatio)) : null);
+  const cpuRatio = (t) => (t ? median(counted(t.rounds).map((x) => x.cpuRatio)) : null);
   const rssMeaningful = options.duration >= TARGET_RSS_DURATION_S;
   const growth = troupe?.rssGrowth?.growth ?? null;
   return {
@@ -489,6 +511,54 @@ function compare(options, autocannon, tools, helpMs) {
   };
 }
 
+const median = (list) => {
+  const s = list.filter((v) => v !== null && v !== undefined && Number.isFinite(v)).sort((a, b) => a - b);
+  if (s.length === 0) return null;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One row for several runs of a tool: median req/s and CPU per request, highest peak RSS, the longest run's RSS growth. */
+function medianFigures(list, tool) {
+  const rss = list.map((f) => f.peakRssMb).filter((v) => v !== null);
+  return {
+    ...list[0],
+    tool,
+    requests: median(list.map((f) => f.requests)),
+    rps: median(list.map((f) => f.rps)),
+    cpuPer100k: median(list.map((f) => f.cpuPer100k)),
+    peakRssMb: rss.length ? Math.max(...rss) : null,
+    failed: list.reduce((sum, f) => sum + (f.failed ?? 0), 0),
+    problems: list.flatMap((f) => f.problems ?? []),
+    runsCount: list.length,
+  };
+}
+
+/**
+ * A tool run against the autocannon runs just before and after it: req/s ÷ their mean, CPU per request
+ * ÷ their mean, and how far apart the two autocannon runs were (their spread says how steady the
+ * machine and server were around this run).
+ */
+function bracketed({ round, figures, before, after }, maxOthers) {
+  const sides = [before, after].filter(Boolean);
+  const others = [figures, ...sides].map((f) => f.load?.othersPct ?? 0);
+  const mean = (key) => sides.reduce((sum, f) => sum + f[key], 0) / sides.length;
+  const acRps = mean('rps');
+  const acCpu = sides.every((f) => f.cpuPer100k) ? mean('cpuPer100k') : null;
+  return {
+    round,
+    rps: figures.rps,
+    autocannonRps: sides.map((f) => f.rps),
+    rpsRatio: figures.rps / acRps,
+    cpuRatio: figures.cpuPer100k && acCpu ? figures.cpuPer100k / acCpu : null,
+    autocannonSpread: sides.length === 2 ? Math.abs(sides[0].rps - sides[1].rps) / acRps : null,
+    othersPct: figures.load?.othersPct ?? null,
+    noisy: Math.max(...others) > maxOthers,
+  };
+}
+
+/** The rounds a ratio is taken over: the quiet ones when there are any, else all (and the output says so). */
+const counted = (rounds) => (rounds.some((x) => !x.noisy) ? rounds.filter((x) => !x.noisy) : rounds);
+
 function fmt(n, digits = 0) {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -503,6 +573,7 @@ function renderTable(options, autocannon, tools, comparison, errors) {
   const row = (f) => [f.tool, fmt(f.connections), fmt(f.requests), fmt(f.rps), fmt(f.cpuPer100k, 2), fmt(f.peakRssMb, 1), fmt(f.failed)];
   const rows = [row(autocannon)];
   for (const [key, label] of [['troupe', 'troupe'], ['workers', 'troupe --workers 2'], ['bench', 'troupe bench']]) {
+    if (!options.tools.has(key === 'troupe' ? 'persona' : key)) continue;
     rows.push(tools[key] ? row(tools[key]) : [label, fmt(options.connections), 'failed', '–', '–', '–', '–']);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -516,16 +587,24 @@ function renderTable(options, autocannon, tools, comparison, errors) {
   for (const r of rows) out.push(line(r));
   out.push('');
   const { ratios, targets } = comparison;
-  out.push(`troupe ÷ autocannon:             req/s ${fmt(ratios.rps, 2)}×   CPU/req ${fmt(ratios.cpuPerRequest, 2)}×`);
-  out.push(`troupe --workers 2 ÷ autocannon: req/s ${fmt(ratios.workersRps, 2)}×   CPU/req ${fmt(ratios.workersCpuPerRequest, 2)}×`);
-  out.push(`troupe bench ÷ autocannon:       req/s ${fmt(ratios.benchRps, 2)}×   CPU/req ${fmt(ratios.benchCpuPerRequest, 2)}×`);
+  if (options.tools.has('persona')) out.push(`troupe ÷ autocannon:             req/s ${fmt(ratios.rps, 2)}×   CPU/req ${fmt(ratios.cpuPerRequest, 2)}×`);
+  if (options.tools.has('workers')) out.push(`troupe --workers 2 ÷ autocannon: req/s ${fmt(ratios.workersRps, 2)}×   CPU/req ${fmt(ratios.workersCpuPerRequest, 2)}×`);
+  if (options.tools.has('bench')) out.push(`troupe bench ÷ autocannon:       req/s ${fmt(ratios.benchRps, 3)}×   CPU/req ${fmt(ratios.benchCpuPerRequest, 2)}×`);
+  out.push(`(ratios: the median over the rounds of each run ÷ the mean of the autocannon runs just before and after it; a round in`);
+  out.push(` which other processes used more than ${options.maxOthers}% of a core is noisy and left out while a quiet one exists)`);
+  for (const [key, label] of [['troupe', 'troupe'], ['workers', 'troupe --workers 2'], ['bench', 'troupe bench']]) {
+    for (const x of tools[key]?.rounds ?? []) {
+      out.push(`  round ${x.round} ${label.padEnd(18)} ${fmt(x.rps).padStart(7)} req/s ÷ autocannon ${x.autocannonRps.map((v) => fmt(v)).join(' / ')} = ${fmt(x.rpsRatio, 3)}×   CPU/req ${fmt(x.cpuRatio, 2)}×   autocannon spread ${fmt((x.autocannonSpread ?? NaN) * 100, 1)}%   others ${fmt(x.othersPct, 0)}% of a core${x.noisy ? '   NOISY' : ''}`);
+    }
+  }
+  out.push(`autocannon runs: ${autocannon.runs.map((f) => `${fmt(f.rps)} (others ${fmt(f.load?.othersPct, 0)}%)`).join(', ')}`);
   const g = tools.troupe?.rssGrowth;
   if (g) out.push(`troupe RSS: ${fmt(g.at10Mb, 1)} MB at 10 s, ${fmt(g.endMb, 1)} MB at ${fmt(g.endS, 0)} s (${fmt(g.growth * 100, 1)}%)`);
   out.push('');
   const show = (t, value) => `target: ${t.target.padEnd(44)} ${value}  ${verdict(t.pass)}${t.indicative ? `  (indicative: this run was ${options.duration} s)` : ''}`;
-  out.push(show(targets.rps, `${fmt(targets.rps.value, 2)}×`));
-  out.push(show(targets.cpu, `${fmt(targets.cpu.value, 2)}×`));
-  out.push(show(targets.bench, `${fmt(targets.bench.value, 2)}×`));
+  if (options.tools.has('persona')) out.push(show(targets.rps, `${fmt(targets.rps.value, 2)}×`));
+  if (options.tools.has('persona')) out.push(show(targets.cpu, `${fmt(targets.cpu.value, 2)}×`));
+  if (options.tools.has('bench')) out.push(show(targets.bench, `${fmt(targets.bench.value, 3)}×`));
   out.push(show(targets.rss, `${fmt(targets.rss.value, 1)} MB`));
   out.push(show(targets.rssGrowth, targets.rssGrowth.value === null ? '–' : `${fmt(targets.rssGrowth.value * 100, 1)}%`));
   out.push(show(targets.help, `${fmt(targets.help.value, 0)} ms`));
@@ -573,35 +652,67 @@ async function main() {
       await runAutocannon({ url: server.url, connections: options.connections, seconds: options.warmup, timeoutMs: stepTimeoutMs, workDir, label: 'warmup' });
     }
 
-    log(`autocannon: -c ${options.connections} -d ${options.duration}`);
-    const autocannon = await runAutocannon({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir });
-
-    // Same amount of work as autocannon managed in `duration` seconds: at equal speed troupe takes as long.
-    const iterations = Math.max(1, Math.ceil(autocannon.rps * options.duration));
-    const tools = { troupe: null, workers: null, bench: null };
-    const errors = {};
-    const attempt = async (key, label, fn) => {
-      log(label);
-      try {
-        tools[key] = await fn();
-      } catch (err) {
-        if (!err.run) throw err;
-        errors[key] = err;
-      }
+    // Bracketed rounds: A, then per round and tool T, A. Each tool run is compared with the mean of the
+    // autocannon runs just before and just after it (the same server state, the same minutes of a shared
+    // machine), and a tool's figure is the median over rounds: a machine that slows down or speeds up
+    // during the benchmark moves both sides of a ratio, not one.
+    const load = machineLoad([server.child.pid]);
+    const quiet = async () => {
+      if (options.quietWait <= 0) return;
+      const figure = await waitForQuiet({ maxOthersPct: options.maxOthers, maxWaitS: options.quietWait, serverPids: [server.child.pid] });
+      if (figure && figure.othersPct >= options.maxOthers) log(`machine still busy after ${options.quietWait} s (others ${figure.othersPct}% of a core): measuring anyway`);
     };
-    await attempt('troupe', `troupe: ${iterations} requests at concurrency ${options.connections}`, () =>
-      runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir }));
-    await attempt('workers', `troupe --workers 2: ${iterations} requests at concurrency ${options.connections}`, () =>
-      runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir, label: 'troupe --workers 2', extraArgs: ['--workers', '2'] }));
-    await attempt('bench', `troupe bench: -c ${options.connections} -d ${options.duration}`, () =>
-      runTroupeBench({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir }));
+    const bare = [];
+    const measureAutocannon = async () => {
+      await quiet();
+      const n = bare.length + 1;
+      log(`autocannon #${n}: -c ${options.connections} -d ${options.duration}`);
+      load.start();
+      const f = await runAutocannon({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir, label: `autocannon-${n}` });
+      bare.push({ ...f, load: load.stop() });
+    };
+    await measureAutocannon();
+    const plan = [
+      ['troupe', 'persona', (iterations) => [`troupe: ${iterations} requests at concurrency ${options.connections}`, () =>
+        runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir })]],
+      ['workers', 'workers', (iterations) => [`troupe --workers 2: ${iterations} requests at concurrency ${options.connections}`, () =>
+        runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir, label: 'troupe --workers 2', extraArgs: ['--workers', '2'] })]],
+      ['bench', 'bench', () => [`troupe bench: -c ${options.connections} -d ${options.duration}`, () =>
+        runTroupeBench({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir })]],
+    ].filter(([, name]) => options.tools.has(name));
+    const runs = { troupe: [], workers: [], bench: [] };
+    const errors = {};
+    for (let r = 1; r <= options.rounds; r++) {
+      for (const [key, , make] of plan) {
+        const before = bare.at(-1);
+        // Same amount of work as autocannon managed in `duration` seconds: at equal speed troupe takes as long.
+        const iterations = Math.max(1, Math.ceil(before.rps * options.duration));
+        const [label, fn] = make(iterations);
+        await quiet();
+        log(`round ${r}/${options.rounds}: ${label}`);
+        load.start();
+        try {
+          const f = await fn();
+          runs[key].push({ round: r, figures: { ...f, load: load.stop() }, before });
+        } catch (err) {
+          load.stop();
+          if (!err.run) throw err;
+          errors[key] = err;
+        }
+        await measureAutocannon();
+        const last = runs[key].at(-1);
+        if (last && last.round === r) last.after = bare.at(-1);
+      }
+    }
+    const autocannon = { ...medianFigures(bare, 'autocannon'), runs: bare };
+    const tools = Object.fromEntries(Object.entries(runs).map(([k, list]) => [k, list.length ? { ...medianFigures(list.map((x) => x.figures), list[0].figures.tool), rounds: list.map((x) => bracketed(x, options.maxOthers)) } : null]));
     log('troupe --help: median of 5');
     const helpMs = await helpTime();
 
     const comparison = compare(options, autocannon, tools, helpMs);
     if (options.json) {
       const doc = {
-        options: { duration: options.duration, connections: options.connections, warmup: options.warmup },
+        options: { duration: options.duration, connections: options.connections, warmup: options.warmup, rounds: options.rounds, tools: [...options.tools] },
         environment: { node: process.version, cpus: cpus().length, target: server.name, cores: CORES.describe },
         autocannon,
         ...Object.fromEntries(Object.entries(tools).map(([k, t]) => [k, t ? { ...t, runDir: options.keep ? t.runDir : undefined } : null])),
