@@ -1,16 +1,16 @@
-/** Vega-Lite specs for the PDF's charts: pure functions, run data in, spec out. Rendered to SVG by libs.toSvg. */
+/** The run report's charts (PDF and HTML): pure functions, run data in, a figure out (see ../charts/figure.ts). */
+import type { BarFigure, Figure, LineFigure, Series, StackFigure } from '../charts/figure.js';
 import type { ScopeSummary } from '../../metrics/aggregate.js';
 import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { SecondRow } from '../timeseries.js';
 
-export type Spec = Record<string, unknown>;
+/** A Vega-Lite spec (trend and capacity charts) or one of the run report's figures. */
+export type Spec = Record<string, unknown> | Figure;
 
 /** Charts show at most this many personas (a note says which). */
 export const CHART_MAX_PERSONAS = 20;
 const MAX_POINTS = 240;
-/** One line per segment of a resumed run: a pause is a gap, never a line across it. */
-export const SEGMENT = { field: 'segment', type: 'nominal' } as const;
 const PCT_COLORS = ['#4c9be8', '#f0a030', '#c0392b'];
 
 export const CHART_CONFIG = {
@@ -30,25 +30,42 @@ export function chartPersonas(summary: RunSummary, rank: (s: ScopeSummary) => nu
   return { names: top.map(([n]) => n), note: `${CHART_MAX_PERSONAS} of ${all.length} personas shown` };
 }
 
-export function latencyPerPersonaSpec(summary: RunSummary): Spec {
+export function latencyPerPersonaSpec(summary: RunSummary): BarFigure {
   const { names, note } = chartPersonas(summary, (s) => s.latency.p95 ?? 0);
-  const values = names.flatMap((persona) => {
-    const l = summary.personas[persona]!.latency;
-    return [['p50', l.p50], ['p95', l.p95], ['p99', l.p99]].map(([percentile, ms]) => ({ persona, percentile, ms }));
-  });
   return {
-    title: { text: 'Latency percentiles per persona', subtitle: note ? `${note} (highest p95 first)` : 'p50, p95 and p99 of every request, failed ones included' },
-    width: 250,
-    height: { step: 7, for: 'offset' },
-    data: { values },
-    mark: { type: 'bar', height: { band: 0.8 } },
-    encoding: {
-      y: { field: 'persona', type: 'nominal', title: 'Persona', sort: names },
-      yOffset: { field: 'percentile', sort: ['p50', 'p95', 'p99'] },
-      x: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
-      color: { field: 'percentile', type: 'nominal', title: 'Percentile', sort: ['p50', 'p95', 'p99'], scale: { range: PCT_COLORS } },
-    },
+    kind: 'bars',
+    title: 'Latency percentiles per persona',
+    subtitle: note ? `${note} (highest p95 first)` : 'p50, p95 and p99 of every request, failed ones included',
+    orient: 'horizontal',
+    categories: names,
+    groups: PERCENTILES.map((name, i) => ({ name, color: PCT_COLORS[i]! })),
+    values: names.map((persona) => PERCENTILES.map((p) => summary.personas[persona]!.latency[p] ?? null)),
+    step: 7,
+    length: 250,
+    valueTitle: 'Latency (ms)',
+    categoryTitle: 'Persona',
+    legend: { title: 'Percentile' },
   };
+}
+
+const PERCENTILES = ['p50', 'p95', 'p99'] as const;
+
+/**
+ * One series per key of the windowed points; each segment of a resumed run is a line of its own, so no
+ * line crosses a pause. Points without a value are left out (the line joins its neighbours).
+ */
+export function seriesOf(points: Record<string, number | null>[], keys: { key: string; name: string; color: string }[]): Series[] {
+  return keys.map(({ key, name, color }) => {
+    const segments = new Map<number, [number, number][]>();
+    for (const p of points) {
+      const v = p[key];
+      if (v === null || v === undefined) continue;
+      const seg = p['segment'] ?? 0;
+      if (!segments.has(seg)) segments.set(seg, []);
+      segments.get(seg)!.push([p['t']!, v]);
+    }
+    return { name, color, segments: [...segments.values()] };
+  });
 }
 
 /**
@@ -86,101 +103,93 @@ export function windowSeries(rows: SecondRow[]): { points: Record<string, number
   return { points, window, slices };
 }
 
-export function latencyOverTimeSpec(rows: SecondRow[]): Spec {
+export function latencyOverTimeSpec(rows: SecondRow[]): StackFigure {
   const { points, window } = windowSeries(rows);
-  const x = { field: 't', type: 'quantitative', title: 'Time since the first request (s)', axis: { format: 'd', tickMinStep: 1 } };
   const per = window === 1 ? 'per second' : `averaged over ${window}-second windows`;
-  return {
-    data: { values: points },
-    vconcat: [
-      {
-        title: { text: 'Latency over time', subtitle: `p50, p95 and p99 of the requests completed in each second, ${per}` },
-        width: 420,
-        height: 150,
-        transform: [{ fold: ['p50', 'p95', 'p99'], as: ['percentile', 'ms'] }, { filter: 'datum.ms !== null' }],
-        mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
-        encoding: {
-          x,
-          detail: SEGMENT,
-          y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
-          color: { field: 'percentile', type: 'nominal', title: 'Percentile', sort: ['p50', 'p95', 'p99'], scale: { range: PCT_COLORS } },
-        },
-      },
-      {
-        title: { text: 'Throughput', subtitle: `completed requests and errors ${per}` },
-        width: 420,
-        height: 90,
-        transform: [{ fold: ['rps', 'errors'], as: ['series', 'value'] }, { calculate: "datum.series === 'rps' ? 'completed' : 'errors'", as: 'series' }],
-        mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5, interpolate: 'step-after' },
-        encoding: {
-          x,
-          detail: SEGMENT,
-          y: { field: 'value', type: 'quantitative', title: 'Requests per second' },
-          color: { field: 'series', type: 'nominal', title: null, sort: ['completed', 'errors'], scale: { range: ['#2b6cb0', '#c0392b'] } },
-        },
-      },
-    ],
-    spacing: 24,
-    resolve: { scale: { color: 'independent' } },
+  const axes = { width: 420, xTitle: 'Time since the first request (s)', xFormat: 'd', xMinStep: 1, pointSize: 12 } as const;
+  const latency: LineFigure = {
+    kind: 'lines',
+    ...axes,
+    title: 'Latency over time',
+    subtitle: `p50, p95 and p99 of the requests completed in each second, ${per}`,
+    height: 150,
+    yTitle: 'Latency (ms)',
+    series: seriesOf(points, PERCENTILES.map((key, i) => ({ key, name: key, color: PCT_COLORS[i]! }))),
+    legend: { title: 'Percentile' },
   };
+  const throughput: LineFigure = {
+    kind: 'lines',
+    ...axes,
+    title: 'Throughput',
+    subtitle: `completed requests and errors ${per}`,
+    height: 90,
+    yTitle: 'Requests per second',
+    series: seriesOf(points, [{ key: 'rps', name: 'completed', color: '#2b6cb0' }, { key: 'errors', name: 'errors', color: '#c0392b' }]),
+    interpolate: 'step-after',
+    legend: { title: null },
+  };
+  return { kind: 'stack', parts: [latency, throughput], spacing: 24 };
 }
 
-export function hitRatePerPersonaSpec(summary: RunSummary): Spec {
+export function hitRatePerPersonaSpec(summary: RunSummary): BarFigure {
   const { names, note } = chartPersonas(summary, (s) => s.cache.hit + s.cache.miss);
-  const values = names.map((persona) => {
-    const c = summary.personas[persona]!.cache;
-    return { persona, hitRate: c.hitRate, label: c.hitRate === null ? 'no hit/miss' : `${(c.hitRate * 100).toFixed(1)}% (${c.hit}/${c.hit + c.miss})` };
-  });
-  const y = { field: 'persona', type: 'nominal', title: 'Persona', sort: names };
+  const caches = names.map((persona) => summary.personas[persona]!.cache);
   return {
-    title: { text: 'Cache hit rate per persona', subtitle: `hits / (hits + misses); stale, bypass and unknown responses are not counted${note ? `; ${note}` : ''}` },
-    width: 300,
-    height: { step: 18 },
-    data: { values },
-    layer: [
-      { mark: { type: 'bar', color: '#2b6cb0' }, encoding: { y, x: { field: 'hitRate', type: 'quantitative', title: 'Hit rate (%)', scale: { domain: [0, 1] }, axis: { format: '.0%' } } } },
-      // Labels sit inside long bars (white) and after short ones, so none runs past the plot.
-      { transform: [{ filter: 'datum.hitRate >= 0.5' }], mark: { type: 'text', align: 'right', dx: -4, fontSize: 8, color: 'white' }, encoding: { y, x: { field: 'hitRate', type: 'quantitative' }, text: { field: 'label' } } },
-      { transform: [{ filter: 'datum.hitRate === null || datum.hitRate < 0.5' }], mark: { type: 'text', align: 'left', dx: 4, fontSize: 8 }, encoding: { y, x: { field: 'hitRate', type: 'quantitative' }, text: { field: 'label' } } },
-    ],
+    kind: 'bars',
+    title: 'Cache hit rate per persona',
+    subtitle: `hits / (hits + misses); stale, bypass and unknown responses are not counted${note ? `; ${note}` : ''}`,
+    orient: 'horizontal',
+    categories: names,
+    groups: [{ name: 'hit rate', color: '#2b6cb0' }],
+    values: caches.map((c) => [c.hitRate]),
+    step: 16,
+    length: 300,
+    valueTitle: 'Hit rate (%)',
+    categoryTitle: 'Persona',
+    valueFormat: '.0%',
+    valueDomain: [0, 1],
+    // Labels sit inside long bars (white) and after short ones, so none runs past the plot.
+    labels: caches.map((c) => ({ text: c.hitRate === null ? 'no hit/miss' : `${(c.hitRate * 100).toFixed(1)}% (${c.hit}/${c.hit + c.miss})`, inside: c.hitRate !== null && c.hitRate >= 0.5 })),
   };
 }
 
-export function hitVsMissSpec(summary: RunSummary): Spec | null {
+export function hitVsMissSpec(summary: RunSummary): BarFigure | null {
   const { hitLatency: hit, missLatency: miss } = summary.global;
   if (!hit || !miss) return null;
-  const values = (['p50', 'p95', 'p99'] as const).flatMap((p) => [
-    { percentile: p, status: 'hit', ms: hit[p] },
-    { percentile: p, status: 'miss', ms: miss[p] },
-  ]);
   const speedUp = hit.p50 && miss.p50 ? `a miss p50 is ${(miss.p50 / hit.p50).toFixed(1)}× a hit p50` : '';
   return {
-    title: { text: 'Cache hit vs miss latency', subtitle: `all personas; ${hit.count} hits, ${miss.count} misses${speedUp ? `; ${speedUp}` : ''}` },
-    width: 300,
-    height: 150,
-    data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'percentile', type: 'nominal', title: 'Percentile', sort: ['p50', 'p95', 'p99'], axis: { labelAngle: 0 } },
-      xOffset: { field: 'status', sort: ['hit', 'miss'] },
-      y: { field: 'ms', type: 'quantitative', title: 'Latency (ms)' },
-      color: { field: 'status', type: 'nominal', title: 'Cache', sort: ['hit', 'miss'], scale: { range: ['#1e7f4f', '#f0a030'] } },
-    },
+    kind: 'bars',
+    title: 'Cache hit vs miss latency',
+    subtitle: `all personas; ${hit.count} hits, ${miss.count} misses${speedUp ? `; ${speedUp}` : ''}`,
+    orient: 'vertical',
+    categories: [...PERCENTILES],
+    groups: [{ name: 'hit', color: '#1e7f4f' }, { name: 'miss', color: '#f0a030' }],
+    values: PERCENTILES.map((p) => [hit[p], miss[p]]),
+    step: 100,
+    length: 150,
+    valueTitle: 'Latency (ms)',
+    categoryTitle: 'Percentile',
+    legend: { title: 'Cache' },
   };
 }
 
-export function errorBreakdownSpec(errors: ErrorRow[]): Spec | null {
+export function errorBreakdownSpec(errors: ErrorRow[]): BarFigure | null {
   if (errors.length === 0) return null;
-  const top = errors.slice(0, 15);
-  const values = top.map((e) => ({ label: e.status === null ? e.code : `${e.code} (HTTP ${e.status})`, count: e.count }));
+  const top = errors.slice(0, 15).map((e) => ({ label: e.status === null ? e.code : `${e.code} (HTTP ${e.status})`, count: e.count }));
+  // Largest first, as the table below it.
+  top.sort((a, b) => b.count - a.count);
   return {
-    title: { text: 'Errors by code', subtitle: errors.length > top.length ? `the 15 most frequent of ${errors.length} kinds` : 'every failed request, by error code and HTTP status' },
-    width: 300,
-    height: { step: 18 },
-    data: { values },
-    layer: [
-      { mark: { type: 'bar', color: '#c0392b' }, encoding: { y: { field: 'label', type: 'nominal', title: 'Error', sort: '-x' }, x: { field: 'count', type: 'quantitative', title: 'Failed requests' } } },
-      { mark: { type: 'text', align: 'left', dx: 3, fontSize: 8 }, encoding: { y: { field: 'label', type: 'nominal', sort: '-x' }, x: { field: 'count', type: 'quantitative' }, text: { field: 'count' } } },
-    ],
+    kind: 'bars',
+    title: 'Errors by code',
+    subtitle: errors.length > top.length ? `the 15 most frequent of ${errors.length} kinds` : 'every failed request, by error code and HTTP status',
+    orient: 'horizontal',
+    categories: top.map((e) => e.label),
+    groups: [{ name: 'failed requests', color: '#c0392b' }],
+    values: top.map((e) => [e.count]),
+    step: 16,
+    length: 300,
+    valueTitle: 'Failed requests',
+    categoryTitle: 'Error',
+    labels: top.map((e) => ({ text: String(e.count), inside: false })),
   };
 }

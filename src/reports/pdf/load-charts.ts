@@ -1,63 +1,64 @@
-/** Vega-Lite specs for open-model and cache-analytics runs: service vs response time, and the warm-up curve. */
+/** Figures for open-model and cache-analytics runs: service vs response time, and the warm-up curve. */
+import type { FacetFigure, LineFigure } from '../charts/figure.js';
 import type { RunSummary } from '../../run-dir/types.js';
-import { chartPersonas, type Spec } from './charts.js';
+import { chartPersonas } from './charts.js';
 
 const MEASURE_COLORS = ['#4c9be8', '#c0392b'];
 
 /** Per persona, p50/p95/p99 of service time (sent → last byte) beside response time (due → last byte). */
-export function serviceVsResponseSpec(summary: RunSummary): Spec | null {
+export function serviceVsResponseSpec(summary: RunSummary): FacetFigure | null {
   if (!summary.global.responseTime) return null;
   const { names, note } = chartPersonas(summary, (s) => s.responseTime?.p95 ?? 0);
   const shown = names.filter((n) => summary.personas[n]!.responseTime);
   if (shown.length === 0) return null;
-  const values = shown.flatMap((persona) => {
-    const s = summary.personas[persona]!;
-    return (['p50', 'p95', 'p99'] as const).flatMap((percentile) => [
-      { persona, percentile, measure: 'service', ms: s.latency[percentile] },
-      { persona, percentile, measure: 'response', ms: s.responseTime![percentile] },
-    ]);
-  });
+  const groups = [{ name: 'service', color: MEASURE_COLORS[0]! }, { name: 'response', color: MEASURE_COLORS[1]! }];
+  const percentiles = ['p50', 'p95', 'p99'] as const;
   return {
-    title: {
-      text: 'Service vs response time per persona',
-      subtitle: `service: sent → last byte; response: due → last byte (waits included)${note ? `; ${note}` : ''}`,
-    },
-    data: { values },
-    facet: { column: { field: 'percentile', type: 'nominal', sort: ['p50', 'p95', 'p99'], title: null, header: { labelFontSize: 9.5 } } },
-    spec: {
-      width: 105,
-      height: { step: 7, for: 'offset' },
-      mark: { type: 'bar', height: { band: 0.8 } },
-      encoding: {
-        y: { field: 'persona', type: 'nominal', title: null, sort: shown },
-        yOffset: { field: 'measure', sort: ['service', 'response'] },
-        x: { field: 'ms', type: 'quantitative', title: 'ms' },
-        color: { field: 'measure', type: 'nominal', title: 'Measured', sort: ['service', 'response'], scale: { range: MEASURE_COLORS }, legend: { orient: 'bottom' } },
-      },
-    },
-    resolve: { scale: { x: 'independent' } },
+    kind: 'facet',
+    title: 'Service vs response time per persona',
+    subtitle: `service: sent → last byte; response: due → last byte (waits included)${note ? `; ${note}` : ''}`,
+    headers: [...percentiles],
+    // Each percentile has its own scale: a p99 next to a p50 would flatten the p50 bars.
+    panels: percentiles.map((percentile) => ({
+      kind: 'bars',
+      title: '',
+      orient: 'horizontal',
+      categories: shown,
+      groups,
+      values: shown.map((persona) => {
+        const s = summary.personas[persona]!;
+        return [s.latency[percentile], s.responseTime![percentile]];
+      }),
+      step: 7,
+      length: 105,
+      valueTitle: 'ms',
+      categoryTitle: null,
+      legend: { title: 'Measured' },
+    })),
     spacing: 8,
+    legend: { title: 'Measured', orient: 'bottom' },
   };
 }
 
 /** The target cache's hit rate per time window from the first request: how fast it warmed up. */
-export function warmupOverTimeSpec(summary: RunSummary): Spec | null {
+export function warmupOverTimeSpec(summary: RunSummary): LineFigure | null {
   const w = summary.warmup;
   if (!w || w.byWindow.filter((p) => p.hitRate !== null).length < 2) return null;
-  const values = w.byWindow.map((p) => ({ t: p.offsetMs / 1000, hitRate: p.hitRate, seen: p.hit + p.miss }));
   const width = w.windowMs >= 1000 ? `${w.windowMs / 1000}-second` : `${w.windowMs} ms`;
+  const points = w.byWindow.filter((p) => p.hitRate !== null).map((p) => [p.offsetMs / 1000, p.hitRate!] as [number, number]);
   return {
-    title: { text: 'Cache warm-up over time', subtitle: `the target's hit rate per ${width} window from the first request (hits / (hits + misses))` },
+    kind: 'lines',
+    title: 'Cache warm-up over time',
+    subtitle: `the target's hit rate per ${width} window from the first request (hits / (hits + misses))`,
     width: 420,
-    height: 120,
-    data: { values },
-    transform: [{ filter: 'datum.hitRate !== null' }],
-    mark: { type: 'line', point: { size: 18 }, strokeWidth: 1.5, color: '#2b6cb0' },
-    encoding: {
-      x: { field: 't', type: 'quantitative', title: 'Time since the first request (s)', axis: { format: '~g' } },
-      y: { field: 'hitRate', type: 'quantitative', title: 'Hit rate', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
-      tooltip: [{ field: 'seen' }],
-    },
+    height: 90,
+    xTitle: 'Time since the first request (s)',
+    yTitle: 'Hit rate',
+    xFormat: '~g',
+    yFormat: '.0%',
+    yDomain: [0, 1],
+    series: [{ name: 'hit rate', color: '#2b6cb0', segments: [points] }],
+    pointSize: 18,
+    legend: null,
   };
 }
-

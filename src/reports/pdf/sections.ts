@@ -5,6 +5,8 @@ import { methodNotes, stepRows } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
 import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
 import type { PdfSection, SectionContext } from './document.js';
+import { isFigure } from '../charts/figure.js';
+import { drawScene, figureScene } from './draw-scene.js';
 import { COLORS, contentWidth, ensureSpace, heading, left, paragraph, table } from './layout.js';
 
 /** Tables list at most this many rows; the CSVs have all of them. */
@@ -19,6 +21,17 @@ export async function chart(ctx: Pick<SectionContext, 'doc' | 'libs'>, spec: Spe
     paragraph(doc, empty, { color: COLORS.muted });
     return;
   }
+  if (isFigure(spec)) {
+    // The run report's own charts are drawn straight onto the page (no Vega, no SVG to parse).
+    const scene = figureScene(doc, spec);
+    const scale = Math.min(1, contentWidth(doc) / scene.width);
+    ensureSpace(doc, scene.height * scale + 12);
+    const y = doc.y;
+    drawScene(doc, scene, left(doc), y, scale);
+    doc.x = left(doc);
+    doc.y = y + scene.height * scale + 16;
+    return;
+  }
   const raw = await libs.toSvg({ ...spec, config: CHART_CONFIG });
   const size = /^<svg[^>]*? width="([\d.]+)" height="([\d.]+)"/.exec(raw);
   const w = Number(size?.[1] ?? contentWidth(doc));
@@ -28,7 +41,7 @@ export async function chart(ctx: Pick<SectionContext, 'doc' | 'libs'>, spec: Spe
   const svg = raw.replace(/^(<svg[^>]*?) width="[\d.]+" height="[\d.]+"/, `$1 width="${w * scale}" height="${h * scale}"`);
   ensureSpace(doc, h * scale + 12);
   const y = doc.y;
-  libs.svgToPdf(doc, svg, left(doc), y, {
+  await libs.svgToPdf(doc, svg, left(doc), y, {
     width: w * scale,
     height: h * scale,
     assumePt: true,
