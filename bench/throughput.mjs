@@ -9,7 +9,8 @@
 //   2. warm the server up with a short, unmeasured autocannon run (so neither tool meets a cold JIT);
 //   3. autocannon for S seconds → its req/s R;
 //   4. troupe with iterations = ceil(R × S), one persona, one location, so it does the same work and
-//      should take about S seconds if it is as fast as autocannon;
+//      should take about S seconds if it is as fast as autocannon (past troupe's limit of 1,000,000
+//      iterations, the same one-persona loop runs for S seconds instead: `duration: S s`);
 //   5. each tool runs under GNU time, which gives user + sys CPU seconds and peak RSS.
 import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -306,7 +307,7 @@ async function runAutocannon({ url, connections, seconds, timeoutMs, workDir, la
 }
 
 /** Write the smallest troupe input that exercises a real run: one persona, one location, GET /. */
-async function writeTroupeInputs({ dir, url, connections, iterations }) {
+async function writeTroupeInputs({ dir, url, connections, iterations, seconds }) {
   await writeFile(join(dir, 'persona.yaml'), 'name: bench\ndescription: one persona, no think time\n');
   await writeFile(join(dir, 'locations.csv'), 'id,name\nlocal,Local\n');
   const config = [
@@ -319,7 +320,9 @@ async function writeTroupeInputs({ dir, url, connections, iterations }) {
     '  method: GET',
     '  path: /',
     `concurrency: ${connections}`,
-    `iterations: ${iterations}`,
+    // Past the config's iterations limit (a fast machine over 60 s) the same loop runs for the seconds
+    // autocannon ran instead: one persona, one location, the same requests, VUs looping over the plan.
+    timed(iterations) ? `duration: ${seconds}s` : `iterations: ${iterations}`,
     'order: persona',
     '',
   ].join('\n');
@@ -328,8 +331,12 @@ async function writeTroupeInputs({ dir, url, connections, iterations }) {
   return configPath;
 }
 
-async function runTroupe({ url, connections, iterations, timeoutMs, workDir, label = 'troupe', extraArgs = [] }) {
-  const configPath = await writeTroupeInputs({ dir: workDir, url, connections, iterations });
+/** troupe's config limit on `iterations` (src/inputs/limits.ts). */
+const MAX_ITERATIONS = 1_000_000;
+const timed = (iterations) => iterations > MAX_ITERATIONS;
+
+async function runTroupe({ url, connections, iterations, seconds, timeoutMs, workDir, label = 'troupe', extraArgs = [] }) {
+  const configPath = await writeTroupeInputs({ dir: workDir, url, connections, iterations, seconds });
   const outDir = join(workDir, `reports-${label.replace(/\W+/g, '-')}`);
   await rm(outDir, { recursive: true, force: true });
   const run = await runMeasured({
@@ -363,7 +370,7 @@ async function runTroupe({ url, connections, iterations, timeoutMs, workDir, lab
   const problems = [];
   if (interruptedByUs) problems.push(`timed out after ${timeoutMs / 1000} s and was stopped: figures cover the ${requests} of ${iterations} requests it completed`);
   if (summary.status !== 'complete') problems.push(`status ${summary.status}`);
-  if (requests !== iterations) problems.push(`summary counts ${requests} requests, planned ${iterations}`);
+  if (!timed(iterations) && requests !== iterations) problems.push(`summary counts ${requests} requests, planned ${iterations}`);
   if (resultLines !== requests) problems.push(`results.ndjson has ${resultLines} lines, summary counts ${requests}`);
   if (snapshots < 1) problems.push('no persona snapshot in personas/');
   const failed = failedRequests(global);
@@ -672,11 +679,12 @@ async function main() {
       bare.push({ ...f, load: load.stop() });
     };
     await measureAutocannon();
+    const work = (iterations) => (timed(iterations) ? `for ${options.duration} s (${iterations} requests pass troupe's iterations limit)` : `${iterations} requests`);
     const plan = [
-      ['troupe', 'persona', (iterations) => [`troupe: ${iterations} requests at concurrency ${options.connections}`, () =>
-        runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir })]],
-      ['workers', 'workers', (iterations) => [`troupe --workers 2: ${iterations} requests at concurrency ${options.connections}`, () =>
-        runTroupe({ url: server.url, connections: options.connections, iterations, timeoutMs: stepTimeoutMs, workDir, label: 'troupe --workers 2', extraArgs: ['--workers', '2'] })]],
+      ['troupe', 'persona', (iterations) => [`troupe: ${work(iterations)} at concurrency ${options.connections}`, () =>
+        runTroupe({ url: server.url, connections: options.connections, iterations, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir })]],
+      ['workers', 'workers', (iterations) => [`troupe --workers 2: ${work(iterations)} at concurrency ${options.connections}`, () =>
+        runTroupe({ url: server.url, connections: options.connections, iterations, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir, label: 'troupe --workers 2', extraArgs: ['--workers', '2'] })]],
       ['bench', 'bench', () => [`troupe bench: -c ${options.connections} -d ${options.duration}`, () =>
         runTroupeBench({ url: server.url, connections: options.connections, seconds: options.duration, timeoutMs: stepTimeoutMs, workDir })]],
     ].filter(([, name]) => options.tools.has(name));

@@ -80,7 +80,7 @@ export class LeanDispatcher extends DispatcherBase {
     try {
       if (this.destroyed || this.closing) throw new H1DestroyedError();
       const pool = this.poolFor(origin);
-      request.head = requestHead(opts.method, opts.path, pool.host, opts.headers as HeaderInput, request.body?.length ?? 0);
+      request.head = pool.headFor(opts.method, opts.path, opts.headers as HeaderInput, request.body?.length ?? 0);
       this.inFlight++;
       request.pool = pool;
       pool.send(request);
@@ -160,7 +160,7 @@ export class LeanDispatcher extends DispatcherBase {
 
 /** One request, and its controller (abort, pause, resume) as the handler sees it. */
 class H1Request implements Dispatcher.DispatchController {
-  head = '';
+  head: string | Buffer = '';
   pool: OriginPool | null = null;
   connection: Connection | null = null;
   written = false;
@@ -236,11 +236,25 @@ class OriginPool {
   /** Requests waiting for a socket that comes back from `release` on the next turn of the loop. */
   private readonly queued: H1Request[] = [];
   private cooling = 0;
+  private lastHead: { headers: object; method: string; path: string; bodyLength: number; bytes: Buffer } | null = null;
 
   constructor(readonly owner: LeanDispatcher, url: URL) {
     this.host = url.host;
     this.hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     this.port = url.port === '' ? 80 : Number(url.port);
+  }
+
+  /**
+   * The request head: for the same frozen headers object (a constant request, see request-builder.ts),
+   * method, path and body length as the last request, the bytes written then (built and encoded once,
+   * one buffer write instead of a string encoded per request); else built anew.
+   */
+  headFor(method: string, path: string, headers: HeaderInput, bodyLength: number): string | Buffer {
+    const last = this.lastHead;
+    if (last !== null && headers === last.headers && method === last.method && path === last.path && bodyLength === last.bodyLength) return last.bytes;
+    const head = requestHead(method, path, this.host, headers, bodyLength);
+    if (headers && !Array.isArray(headers) && Object.isFrozen(headers)) this.lastHead = { headers, method, path, bodyLength, bytes: Buffer.from(head, 'latin1') };
+    return head;
   }
 
   send(request: H1Request): void {

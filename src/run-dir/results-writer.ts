@@ -8,8 +8,6 @@ import { once } from 'node:events';
 import type { ResultRecord } from '../engine/records.js';
 import { runDirPaths } from './layout.js';
 
-const TYPE_PREFIX = '{"type":"result",';
-
 /**
  * The loss window of results.ndjson: a completed result is handed to the file (the kernel, which keeps
  * it through a `kill -9` of troupe) at the latest `ms` after it completed, or as soon as `lines` results
@@ -24,15 +22,83 @@ export const RESULTS_FLUSH = { lines: 16, ms: 10 } as const;
 export const WORKER_BATCH = 32;
 
 /**
- * The line written to results.ndjson for one result: the record without its stream `type`. Records are
- * built with `type` first, so cutting the prefix off the serialised record saves copying the object
- * for every request; anything else takes the general path.
+ * The line written to results.ndjson for one result: the record without its stream `type`, byte for
+ * byte what `JSON.stringify` writes (same keys, same order, same number and string text), built by
+ * hand because serialising cost ~6 % of a persona-mode run's CPU (issue 12), most of it turning
+ * decimal latencies into text. Keys come in the record's own order (for…in, as JSON.stringify takes
+ * them); values that are not plain strings, numbers, booleans or null go through JSON.stringify.
  */
 export function resultLine(record: ResultRecord): string {
-  const json = JSON.stringify(record);
-  if (json.startsWith(TYPE_PREFIX)) return `{${json.slice(TYPE_PREFIX.length)}\n`;
-  const { type: _type, ...line } = record;
-  return `${JSON.stringify(line)}\n`;
+  let line = '{';
+  let field = 0;
+  for (const key in record) {
+    if (key === 'type') continue;
+    const value = (record as unknown as Record<string, unknown>)[key];
+    let text: string;
+    switch (typeof value) {
+      case 'string':
+        // Most string fields repeat from one record to the next (persona, location, step, url, …).
+        if (lastValues[field] === value) text = lastTexts[field]!;
+        else {
+          text = NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+          lastValues[field] = value;
+          lastTexts[field] = text;
+        }
+        break;
+      case 'number':
+        text = numberText(value);
+        break;
+      case 'boolean':
+        text = value ? 'true' : 'false';
+        break;
+      case 'object':
+        text = value === null ? 'null' : JSON.stringify(value);
+        break;
+      default:
+        // undefined (and anything else JSON leaves out): no key.
+        continue;
+    }
+    line += field === 0 ? `${keyText(key)}${text}` : `,${keyText(key)}${text}`;
+    field++;
+  }
+  return `${line}}\n`;
+}
+
+/** What JSON.stringify escapes in a string (quote, backslash, control characters, surrogates, which it may). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const lastValues: unknown[] = [];
+const lastTexts: string[] = [];
+const KEY_TEXT = new Map<string, string>();
+function keyText(key: string): string {
+  let text = KEY_TEXT.get(key);
+  if (text === undefined) {
+    text = `${JSON.stringify(key)}:`;
+    // Bounded: record keys are a fixed set, but nothing here should grow without end.
+    if (KEY_TEXT.size < 256) KEY_TEXT.set(key, text);
+  }
+  return text;
+}
+
+/** `.001` … `.999` for the thousandths of a millisecond (`''` for none), as String(n / 1000) ends. */
+const FRACTION = Array.from({ length: 1000 }, (_, f) => (f === 0 ? '' : String(f / 1000).slice(1)));
+/** Past this many microseconds (11.5 days) the whole-microsecond shortcut is not taken. */
+const MAX_MICROS = 1e12;
+
+/**
+ * A number as JSON writes it. Latencies are rounded to whole microseconds (round3 in the engine), so
+ * a value that is exactly `us / 1000` is written as the integer part and a table entry: the same
+ * text as String(n) (the shortest round-trip form: test/result-line.test.ts checks every value up to
+ * 2,000 s and a sample beyond), without a double-to-text conversion per field. Anything else
+ * (integers, other fractions, negatives, non-finite) takes String(n), or null as JSON does.
+ */
+export function numberText(n: number): string {
+  if (Number.isSafeInteger(n)) return String(n);
+  const us = Math.round(n * 1000);
+  if (us > 0 && us <= MAX_MICROS && us / 1000 === n) {
+    const fraction = us % 1000;
+    return `${(us - fraction) / 1000}${FRACTION[fraction]}`;
+  }
+  return Number.isFinite(n) ? String(n) : 'null';
 }
 
 /**
