@@ -148,23 +148,23 @@ test('time series: the seconds of a pause are left out, each row names its segme
 });
 
 test(`results.ndjson: ${RESULTS_FLUSH.lines} waiting results are written at once, one alone within ${RESULTS_FLUSH.ms} ms`, async () => {
+  // On fake time: the flush timer fires only when the test moves the clock (on real time a loaded
+  // machine fired it while the test was still reading the file).
+  const clock = new FakeClock();
   const dir = await tempDir('resume-flush-');
-  const sink = new NdjsonSink(dir);
+  const sink = new NdjsonSink(dir, { clock });
   await sink.start();
   const lines = async () => (await readFile(join(dir, 'results.ndjson'), 'utf8')).split('\n').length - 1;
-  const until = async (n: number) => {
-    const deadline = Date.now() + 2_000;
-    while ((await lines()) < n) {
-      if (Date.now() > deadline) throw new Error(`results.ndjson has ${await lines()} lines, waited for ${n}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
   for (let i = 0; i < RESULTS_FLUSH.lines - 1; i++) sink.write(result(`a/${i}`, 0, 1));
+  await clock.advance(RESULTS_FLUSH.ms - 1);
   assert.equal(await lines(), 0, 'below the count, nothing is written before the timer');
   sink.write(result('a/last', 0, 1));
-  await until(RESULTS_FLUSH.lines);
+  assert.equal(await lines(), RESULTS_FLUSH.lines, 'the count reached: written at once, without the timer');
   sink.write(result('b/0', 0, 1));
-  await until(RESULTS_FLUSH.lines + 1);
+  await clock.advance(RESULTS_FLUSH.ms - 1);
+  assert.equal(await lines(), RESULTS_FLUSH.lines, 'one alone waits for the timer');
+  await clock.advance(1);
+  assert.equal(await lines(), RESULTS_FLUSH.lines + 1, `one alone is written ${RESULTS_FLUSH.ms} ms after it came`);
   await sink.stop();
 });
 

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../engine/clock.js';
 import type { EngineRecord, ResultRecord } from '../engine/records.js';
 import { openResultsAppender, resultLine, RESULTS_FLUSH, type ResultsAppender } from '../run-dir/results-writer.js';
 import type { Output } from './output.js';
@@ -12,6 +13,8 @@ export interface NdjsonOptions {
   line?: (record: ResultRecord) => string;
   /** When a batch is written (default: RESULTS_FLUSH). */
   flush?: { lines: number; ms: number };
+  /** The flush timer's clock (default: the system clock; tests pass a fake one). */
+  clock?: Clock;
 }
 
 /**
@@ -26,19 +29,20 @@ export class NdjsonSink implements Output {
   private file: ResultsAppender | null = null;
   private batch = '';
   private lines = 0;
-  private scheduled = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | null = null;
   private failure: Error | null = null;
   private readonly flushNow = () => this.flush();
   private readonly line: (record: ResultRecord) => string;
   private readonly maxLines: number;
   private readonly maxMs: number;
+  private readonly clock: Clock;
 
   /** `runDir`: the run directory whose results.ndjson receives the lines (appended to). */
   constructor(private readonly runDir: string, options: NdjsonOptions = {}) {
     this.line = options.line ?? resultLine;
     this.maxLines = options.flush?.lines ?? RESULTS_FLUSH.lines;
     this.maxMs = options.flush?.ms ?? RESULTS_FLUSH.ms;
+    this.clock = options.clock ?? systemClock;
   }
 
   async start(): Promise<void> {
@@ -54,15 +58,14 @@ export class NdjsonSink implements Output {
     this.batch += lines;
     this.lines += count;
     if (this.lines >= this.maxLines || this.batch.length >= FLUSH_BYTES) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      this.timer = setTimeout(this.flushNow, this.maxMs).unref();
-    }
+    else if (!this.cancelTimer) this.cancelTimer = this.clock.timeout(this.maxMs, this.flushNow);
   }
 
   private flush(): void {
-    if (this.scheduled) clearTimeout(this.timer);
-    this.scheduled = false;
+    if (this.cancelTimer) {
+      this.cancelTimer();
+      this.cancelTimer = null;
+    }
     const text = this.batch;
     this.batch = '';
     this.lines = 0;

@@ -66,7 +66,7 @@ const artifact = (name: string, description: string, arg?: string): OutputDefini
 });
 
 const registry = new Map<string, OutputDefinition>([
-  ['ndjson', { description: 'results.ndjson: one line per request, appended as it completes', when: 'live', create: async (c) => new (await import('./ndjson.js')).NdjsonSink(c.runDir, c.results) }],
+  ['ndjson', { description: 'results.ndjson: one line per request, appended as it completes', when: 'live', create: async (c) => new (await import('./ndjson.js')).NdjsonSink(c.runDir, { ...c.results, clock: c.clock }) }],
   [
     'snapshots',
     {
