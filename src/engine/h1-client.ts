@@ -55,7 +55,18 @@ type Handler = Dispatcher.DispatchHandler;
 // the fallback loads that when a request needs it. A path inside undici 7 (pinned).
 const DispatcherBase = createRequire(import.meta.url)('undici/lib/dispatcher/dispatcher.js') as typeof Dispatcher;
 
+/**
+ * undici may add to a request's headers object (a proxy's credentials, for one); a constant request's
+ * headers are frozen (http.ts shares one copy so this client can reuse the head it encoded), so
+ * undici gets a copy of its own.
+ */
+function unfrozen(opts: Dispatcher.DispatchOptions): Dispatcher.DispatchOptions {
+  return opts.headers && Object.isFrozen(opts.headers) ? { ...opts, headers: { ...(opts.headers as Record<string, string>) } } : opts;
+}
+
 export class LeanDispatcher extends DispatcherBase {
+  /** Reads a request's headers without changing them: http.ts may hand it a shared frozen object. */
+  readonly sharesHeaders = true;
   private readonly pools = new Map<string, OriginPool>();
   private other: Dispatcher | null = null;
   private sweep: NodeJS.Timeout | null = null;
@@ -75,7 +86,7 @@ export class LeanDispatcher extends DispatcherBase {
       typeof handler.onRequestStart !== 'function' || origin === undefined || !origin.startsWith('http:')
       || opts.upgrade || opts.method === 'CONNECT'
       || (body != null && typeof body !== 'string' && !(body instanceof Uint8Array))
-    ) return this.fallback().dispatch(opts, handler);
+    ) return this.fallback().dispatch(unfrozen(opts), handler);
     const request = new H1Request(handler, opts.method, typeof body === 'string' ? Buffer.from(body) : (body as Uint8Array | null | undefined) ?? null);
     try {
       if (this.destroyed || this.closing) throw new H1DestroyedError();

@@ -251,7 +251,9 @@ class Exchange implements Deadline, Dispatcher.DispatchHandler {
     // The jar's cookies join the hop on the wire only: a redirect's next hop asks the jar again for its own URL.
     const jarCookies = this.cookies?.cookieHeader(hop.url);
     const withJar = jarCookies ? withCookies(hop.headers, jarCookies) : hop.headers;
-    const headers = options.compression && !hasHeader(withJar, 'accept-encoding') ? withAcceptEncoding(withJar) : withJar;
+    const shared = (dispatcher as { sharesHeaders?: boolean }).sharesHeaders === true;
+    const wanted = options.compression && !hasHeader(withJar, 'accept-encoding') ? withAcceptEncoding(withJar, shared) : withJar;
+    const headers = shared || !Object.isFrozen(wanted) ? wanted : { ...wanted };
     // A streamed body is read anew for each hop and attempt, handed to undici as an async iterable
     // (which it writes chunk by chunk, waiting for the socket to drain: see multipart.ts).
     const body = hop.body === undefined || typeof hop.body === 'string' ? hop.body : (hop.body.stream() as unknown as Dispatcher.DispatchOptions['body']);
@@ -423,9 +425,10 @@ class Exchange implements Deadline, Dispatcher.DispatchHandler {
 /** The template's own Cookie header, if it has one, first; then the jar's. */
 // A constant request's headers are one frozen object: so is its copy with Accept-Encoding, made once,
 // so that the lean client sees the same object each time and writes the head it built for it (h1-client.ts).
+// Only for the lean client: undici (a proxy agent) adds to the headers object it is given.
 const encodingHeaders = new WeakMap<Record<string, string>, Record<string, string>>();
-function withAcceptEncoding(headers: Record<string, string>): Record<string, string> {
-  if (!Object.isFrozen(headers)) return { ...headers, 'accept-encoding': ACCEPT_ENCODING };
+function withAcceptEncoding(headers: Record<string, string>, shared: boolean): Record<string, string> {
+  if (!shared || !Object.isFrozen(headers)) return { ...headers, 'accept-encoding': ACCEPT_ENCODING };
   let out = encodingHeaders.get(headers);
   if (out === undefined) encodingHeaders.set(headers, (out = Object.freeze({ ...headers, 'accept-encoding': ACCEPT_ENCODING })));
   return out;
