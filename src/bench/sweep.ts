@@ -2,7 +2,7 @@
  * The two ways a capacity level is measured: autocannon against a URL (in memory, no run directory), or
  * troupe's own engine on a persona config (one run directory per level under `<out>/levels/`).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedInputs } from '../inputs/types.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
@@ -10,6 +10,7 @@ import type { ScopeSummary } from '../metrics/aggregate.js';
 import { executeRun } from '../run/execute.js';
 import type { TerminalInfo } from '../sinks/terminal.js';
 import { systemClock } from '../engine/clock.js';
+import { toJson, writeFileAtomic } from '../util/atomic-write.js';
 import { runAutocannon, type BenchOptions } from './autocannon.js';
 import { BenchTape } from './tape.js';
 import { CAPACITY_FORMATS, capacityCsv, findKnee, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
@@ -116,19 +117,19 @@ export async function sweep(options: {
   const files: string[] = [];
   if (formats.includes('csv')) {
     const csv = join(options.outDir, 'capacity.csv');
-    await writeFile(csv, capacityCsv(options.kind, results, knee));
+    await writeFileAtomic(csv, capacityCsv(options.kind, results, knee));
     files.push(csv);
   }
   if (formats.includes('json')) {
     const json = join(options.outDir, 'capacity.json');
-    await writeFile(json, JSON.stringify({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), interrupted, levels: results, knee }, null, 2) + '\n');
+    await writeFileAtomic(json, toJson({ target: options.target, kind: options.kind, stepMs: options.stepMs, rule: options.rule, startedAt: startedAt.toISOString(), interrupted, levels: results, knee }));
     files.push(json);
   }
   if (formats.includes('pdf')) {
     const pdf = join(options.outDir, 'capacity.pdf');
     // Loaded only when chosen: pdfkit and Vega are most of the command's start-up.
     const { renderCapacityPdf } = await import('./capacity-pdf.js');
-    await writeFile(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
+    await writeFileAtomic(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
     files.push(pdf);
   }
   return { levels: results, knee, files, interrupted };
