@@ -122,8 +122,9 @@ export class Session {
    * two objects fewer per request.
    */
   visitContext(): StepContext {
+    if (this.sharedVisit) return this.sharedVisit;
     if (capturesAnything(this.persona)) return this.context();
-    return (this.sharedVisit ??= this.context());
+    return (this.sharedVisit = this.context());
   }
 }
 
