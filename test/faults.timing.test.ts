@@ -81,9 +81,13 @@ function assertReconciled(run: Run, code: RequestErrorCode, faultLocation = 'fau
   return faults;
 }
 
-/** A timeout fired no earlier than its setting and less than 10 % after it. */
-function assertNear(measured: number, setting: number, what: string): void {
-  assert.ok(measured >= setting * 0.99 && measured <= setting * 1.1, `${what}: ${measured.toFixed(1)} ms, setting ${setting} ms (allowed ${setting}–${setting * 1.1})`);
+/**
+ * A timeout fired no earlier than its setting and less than 10 % after it. `earlyMs` is how much
+ * sooner than the setting the latency may end: the total timeout runs from the request's start, the
+ * latency from the write, so a connect that waits for a busy loop comes off the latency.
+ */
+function assertNear(measured: number, setting: number, what: string, earlyMs = setting * 0.01): void {
+  assert.ok(measured >= setting - earlyMs && measured <= setting * 1.1, `${what}: ${measured.toFixed(1)} ms, setting ${setting} ms (allowed ${setting - earlyMs}–${setting * 1.1})`);
 }
 
 let faults: TestServer;
@@ -133,7 +137,7 @@ describe('timeouts', { concurrency: true }, () => {
     const timeouts = { ...TIMEOUTS, bodyMs: 1000, totalMs: 1000 };
     const run = await runAgainst({ fault: `${faults.url}/slow-body?every=100`, ok: `${faults.url}/ok` }, { timeouts, iterations: 2 });
     for (const r of assertReconciled(run, 'timeout_total')) {
-      assertNear(r.latencyMs, 1000, 'total timeout');
+      assertNear(r.latencyMs, 1000, 'total timeout', 50);
       assert.ok(r.bytes > 0, 'bytes read before the cut are counted');
     }
   });

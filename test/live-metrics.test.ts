@@ -214,7 +214,9 @@ describe('live metrics into Prometheus and OTLP', { concurrency: false }, () => 
     const result = await run({ cwd: project, outputs: [`prometheus-rw=http://user:s3cret@127.0.0.1:${closed}/api/v1/write`, `otlp=http://user:s3cret@127.0.0.1:${closed}`] });
     assert.equal(result.status, 'complete');
     assert.equal(result.summary.global.requests, 10);
-    const warnings = result.warnings;
+    // The endpoints' warnings are the subject; a saturation warning (this file shares the machine with
+    // the rest of the suite) is not.
+    const warnings = result.warnings.filter((w) => !w.startsWith('the load generator was saturated'));
     assert.equal(warnings.length, 2, warnings.join('\n'));
     assert.match(warnings.join('\n'), /prometheus-rw: (\d+) of \1 pushes to http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/api\/v1\/write failed \(last: fetch failed: connect ECONNREFUSED/);
     assert.match(warnings.join('\n'), /otlp: \d+ export\(s\) to http:\/\/\[redacted\]@127\.0\.0\.1:\d+\/v1\/metrics failed/);
