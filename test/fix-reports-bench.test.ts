@@ -64,7 +64,7 @@ test('Ctrl-C during troupe capacity: the cut level is left out, capacity.json sa
   t.after(() => server.close());
   const out = join(await tempDir('troupe-fix-capacity-'), 'cap');
   // capacity.json is what this test reads; the PDF and CSV are covered in capacity.test.ts.
-  const run = startCli(['capacity', server.url, '--connections', '1,2,4', '--step-duration', '1s', '-o', out, '--format', 'json']);
+  const run = startCli(['capacity', server.url, '--connections', '1,2,4', '--step-duration', '400ms', '-o', out, '--format', 'json']);
   // Interrupt the second level as soon as it has started: it is cut whenever the signal lands in it.
   await waitForText(run.child.stderr, /level connections 2/, 30_000);
   run.child.kill('SIGINT');
