@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { ResultRecord } from '../src/engine/records.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import { TREND_DEFAULTS, trendOf } from '../src/reports/trend.js';
-import { trendSpec } from '../src/reports/trend-pdf.js';
+import { trendFigure } from '../src/reports/trend-pdf.js';
+import type { LineFigure } from '../src/reports/charts/figure.js';
 import { run } from '../src/index.js';
 import { readdir } from 'node:fs/promises';
 import { loadTrendRuns, TREND_FORMATS, writeTrendFiles } from '../src/reports/trend-files.js';
@@ -65,8 +66,13 @@ test('ten nights, the eighth 30 % slower at p95: it is marked, and only it', asy
   assert.doesNotMatch(html.replaceAll('http://www.w3.org/', ''), /https?:\/\//, 'the page links nothing (SVG namespaces aside)');
   // The latest run's threshold becomes a line on its metric's panel.
   assert.deepEqual(points.at(-1)!.limits, { p95: 35 });
-  const latencyPanel = (trendSpec(points).vconcat as { layer: { mark: { type: string }; data: { values: { limit?: number }[] } }[] }[])[0]!;
-  assert.deepEqual(latencyPanel.layer.find((l) => l.mark.type === 'rule')?.data.values.map((v) => v.limit), [35]);
+  const latencyPanel = trendFigure(points).parts[0] as LineFigure;
+  assert.deepEqual(latencyPanel.rules?.map((r) => r.y), [35]);
+  // The regressed night alone is red, a point on each line it regressed on (p95 among them).
+  assert.deepEqual([...new Set(latencyPanel.marks?.map((m) => m.x))], [8]);
+  assert.deepEqual(latencyPanel.marks?.map((m) => m.y), eighth.regressions.filter((r) => ['p50', 'p95', 'p99'].includes(r.metric)).map((r) => eighth.values[r.metric]));
+  assert.ok(latencyPanel.marks?.some((m) => m.y === eighth.values.p95));
+  assert.match(html, /<path d="M[^"]*" fill="none" stroke="#616e7c" stroke-width="1" stroke-dasharray="4,3"\/>/, 'the threshold is a dashed line in trend.html');
   // --persona: that persona's figures (the only one here: the same as the run's).
   const persona = await loadTrendRuns([join(root, 'runs')], { persona: 'nightly' });
   assert.deepEqual(persona.map((r) => r.values.p95), runs.map((r) => r.values.p95));

@@ -2,14 +2,14 @@
 import { PAGE_SCRIPT, PAGE_STYLE } from './html/assets.js';
 import { esc } from './html/page.js';
 import { fmtMs, fmtPct, fmtRps } from './format.js';
-import { specToSvg } from './svg-charts.js';
+import { figureToSvg } from './charts/svg.js';
 import { describeRegression, type TrendOptions, type TrendPoint } from './trend.js';
-import { trendSpec } from './trend-pdf.js';
+import { trendFigure } from './trend-pdf.js';
 
 export async function renderTrendHtml(points: readonly TrendPoint[], options: TrendOptions): Promise<string> {
   const last = points.at(-1)!;
   const marked = points.filter((p) => p.regressions.length > 0);
-  const svg = await specToSvg({ ...trendSpec(points), config: { font: 'system-ui, sans-serif', background: 'white', view: { stroke: null } } });
+  const svg = figureToSvg(trendFigure(points), 'system-ui, sans-serif');
   const rows = points.map((p) => [
     p.runId, String(p.requests), fmtMs(p.values.p50), fmtMs(p.values.p95), fmtMs(p.values.p99), fmtPct(p.values.error_rate), fmtPct(p.values.cache_hit_rate), fmtRps(p.values.rps),
     p.regressions.length ? `REGRESSED: ${p.regressions.map((r) => r.metric).join(', ')}` : p.judged ? 'ok' : 'not judged',

@@ -3,42 +3,57 @@ import { COMPARE_METRICS, type CompareMetric } from '../inputs/compare-metrics.j
 import { fmtMs, fmtPct, fmtRps } from './format.js';
 import { createPdfDocument } from './pdf/document.js';
 import { COLORS, PAGE, heading, paragraph, table } from './pdf/layout.js';
+import type { LineFigure, StackFigure } from './charts/figure.js';
 import { loadPdfLibs } from './pdf/libs.js';
 import { chart } from './pdf/sections.js';
 import { describeRegression, type TrendOptions, type TrendPoint } from './trend.js';
 
+/** Vega-Lite's default category colours, in order: each panel starts again from the first. */
+const SERIES_COLORS = ['#4c78a8', '#f58518', '#e45756'];
+
 /**
  * The runs over time: latency (p50, p95, p99), error rate, cache hit rate and throughput, one panel each;
  * a red point is a regression against the median of the runs before it; a dashed line is the latest
- * run's threshold on that metric.
+ * run's threshold on that metric. Drawn by charts/scene.ts, as the run report's charts are (no Vega).
  */
-export function trendSpec(points: readonly TrendPoint[]): Record<string, unknown> {
-  const x = { field: 'run', type: 'ordinal', title: 'Run (oldest first)', axis: { labelAngle: 0 } };
+export function trendFigure(points: readonly TrendPoint[]): StackFigure {
   const limits = points.at(-1)?.limits ?? {};
-  const panel = (title: string, metrics: readonly CompareMetric[], y: Record<string, unknown>, scale = 1) => {
-    const values = points.flatMap((p, i) => metrics.map((metric) => ({ run: i + 1, label: p.runId, metric, value: p.values[metric] === null ? null : p.values[metric]! * scale, regressed: p.regressions.some((r) => r.metric === metric) })));
-    const rules = metrics.filter((m) => limits[m] !== undefined).map((m) => ({ metric: m, limit: limits[m]! * scale }));
+  const panel = (title: string, metrics: readonly CompareMetric[], yTitle: string, scale = 1): LineFigure => {
+    const at = (p: TrendPoint, metric: CompareMetric) => (p.values[metric] === null ? null : p.values[metric]! * scale);
+    const series = metrics.map((metric, i) => ({
+      name: metric,
+      color: SERIES_COLORS[i]!,
+      // Runs without the figure are left out and the line goes on to the next run, as Vega-Lite drew it.
+      segments: [points.flatMap((p, run) => { const v = at(p, metric); return v === null ? [] : [[run + 1, v] as [number, number]]; })],
+    }));
     return {
-      title: { text: title },
+      kind: 'lines',
+      title,
       width: 420,
       height: 90,
-      layer: [
-        { data: { values: values.filter((v) => v.value !== null) }, mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y: { field: 'value', type: 'quantitative', ...y }, color: { field: 'metric', type: 'nominal', title: null } } },
-        { data: { values: values.filter((v) => v.value !== null && v.regressed) }, mark: { type: 'point', size: 90, filled: true, color: '#c0392b' }, encoding: { x, y: { field: 'value', type: 'quantitative' } } },
-        ...(rules.length ? [{ data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 3], color: '#616e7c' }, encoding: { y: { field: 'limit', type: 'quantitative' } } }] : []),
-      ],
+      xTitle: 'Run (oldest first)',
+      xFormat: 'd',
+      xMinStep: 1,
+      xDomain: [0.5, points.length + 0.5],
+      yTitle,
+      series,
+      pointSize: 30,
+      legend: metrics.length > 1 ? { title: null } : null,
+      marks: points.flatMap((p, run) => metrics.flatMap((metric) => { const v = at(p, metric); return v !== null && p.regressions.some((r) => r.metric === metric) ? [{ x: run + 1, y: v, color: '#c0392b', size: 90 }] : []; })),
+      rules: metrics.filter((m) => limits[m] !== undefined).map((m) => ({ y: limits[m]! * scale, color: '#616e7c' })),
     };
   };
   return {
-    title: { text: 'Runs over time', subtitle: 'a red point is a regression against the median of the runs before it; a dashed line is a threshold of the latest run' },
-    vconcat: [
-      panel('Latency (ms)', ['p50', 'p95', 'p99'], { title: 'ms' }),
-      panel('Error rate (%)', ['error_rate'], { title: '%' }, 100),
-      panel('Cache hit rate (%)', ['cache_hit_rate'], { title: '%' }, 100),
-      panel('Throughput (req/s)', ['rps'], { title: 'req/s' }),
+    kind: 'stack',
+    title: 'Runs over time',
+    subtitle: 'a red point is a regression against the median of the runs before it; a dashed line is a threshold of the latest run',
+    parts: [
+      panel('Latency (ms)', ['p50', 'p95', 'p99'], 'ms'),
+      panel('Error rate (%)', ['error_rate'], '%', 100),
+      panel('Cache hit rate (%)', ['cache_hit_rate'], '%', 100),
+      panel('Throughput (req/s)', ['rps'], 'req/s'),
     ],
     spacing: 18,
-    resolve: { scale: { color: 'independent' } },
   };
 }
 
@@ -58,7 +73,7 @@ export async function renderTrendPdf(points: readonly TrendPoint[], options: Tre
   doc.text(marked.length ? `${marked.length} run(s) regressed` : 'No run regressed against its recent past');
   for (const p of marked) paragraph(doc, `✗ ${describeRegression(p)}`, { color: COLORS.fail });
   doc.y += 6;
-  await chart({ doc, libs }, trendSpec(points), 'No run has latency figures.');
+  await chart({ doc, libs }, trendFigure(points), 'No run has latency figures.');
   table(
     doc,
     [

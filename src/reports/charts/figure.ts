@@ -63,9 +63,15 @@ export interface LineFigure extends Titled {
   pointSize: number;
   /** null: no legend (one series). */
   legend: Legend | null;
+  /** The x axis's domain; by default [0, a nice maximum]. */
+  xDomain?: [number, number];
+  /** Dots drawn over the lines (trend: the regressed runs), of Vega's point size `size`. */
+  marks?: { x: number; y: number; color: string; size: number }[];
+  /** Dashed horizontal lines across the plot at these y values (trend: the latest run's thresholds). */
+  rules?: { y: number; color: string }[];
 }
 
-export interface StackFigure {
+export interface StackFigure extends Partial<Titled> {
   kind: 'stack';
   parts: (LineFigure | BarFigure)[];
   spacing: number;

@@ -9,7 +9,7 @@ export type Measure = (text: string, size: number, bold: boolean) => number;
 
 export type Item =
   | { t: 'rect'; x: number; y: number; w: number; h: number; fill: string; label?: string }
-  | { t: 'line'; points: [number, number][]; stroke: string; width: number }
+  | { t: 'line'; points: [number, number][]; stroke: string; width: number; dash?: [number, number] }
   | { t: 'dot'; x: number; y: number; r: number; fill: string; label?: string }
   | { t: 'text'; x: number; y: number; text: string; size: number; bold: boolean; color: string; anchor: 'start' | 'middle' | 'end'; vertical?: boolean };
 
@@ -83,7 +83,7 @@ function figureGroup(figure: Figure, measure: Measure): Group {
     const g = figureGroup(part, measure);
     stack.append(g, 0, stack.items.length === 0 ? 0 : stack.y1 + figure.spacing - g.y0);
   }
-  return stack;
+  return figure.title === undefined ? stack : titled(stack, { title: figure.title, ...(figure.subtitle === undefined ? {} : { subtitle: figure.subtitle }) });
 }
 
 function titled(g: Group, t: Titled): Group {
@@ -200,8 +200,9 @@ function barGroup(f: BarFigure, measure: Measure, withLegend: boolean, showCateg
 function lineGroup(f: LineFigure, measure: Measure): Group {
   const g = new Group(measure);
   const all = f.series.flatMap((s) => s.segments.flat());
-  const xDomain = niceDomain(Math.max(0, ...all.map(([x]) => x)));
-  const yDomain = f.yDomain ?? niceDomain(Math.max(0, ...all.map(([, y]) => y)));
+  const xDomain = f.xDomain ?? niceDomain(Math.max(0, ...all.map(([x]) => x)));
+  const ys = [...all.map(([, y]) => y), ...(f.marks ?? []).map((m) => m.y), ...(f.rules ?? []).map((r) => r.y)];
+  const yDomain = f.yDomain ?? niceDomain(Math.max(0, ...ys));
   const x = valueAxis(g, 'bottom', f.width, f.height, xDomain, f.xTitle, f.xFormat, f.xMinStep);
   const y = valueAxis(g, 'left', f.width, f.height, yDomain, f.yTitle, f.yFormat);
   const r = Math.sqrt(f.pointSize / Math.PI);
@@ -213,6 +214,8 @@ function lineGroup(f: LineFigure, measure: Measure): Group {
       if (r > 0) for (const [a, b] of segment) g.add({ t: 'dot', x: x(a), y: y(b), r, fill: s.color, label: `${f.xTitle}: ${numberLabel(a)}; ${f.yTitle}: ${numberLabel(b)}${f.series.length > 1 ? `; ${legendTitle}: ${s.name}` : ''}` });
     }
   }
+  for (const rule of f.rules ?? []) g.add({ t: 'line', points: [[0, y(rule.y)], [f.width, y(rule.y)]], stroke: rule.color, width: 1, dash: [4, 3] });
+  for (const m of f.marks ?? []) g.add({ t: 'dot', x: x(m.x), y: y(m.y), r: Math.sqrt(m.size / Math.PI), fill: m.color, label: `${f.xTitle}: ${numberLabel(m.x)}; ${f.yTitle}: ${numberLabel(m.y)}` });
   if (f.legend) legend(g, f.legend, f.series, f.pointSize > 0 ? 'circle' : 'stroke', f.width);
   return g;
 }

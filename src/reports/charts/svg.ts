@@ -25,7 +25,7 @@ function item(i: Item): string {
   const aria = (label?: string) => (label ? ` role="graphics-symbol" aria-label="${esc(label)}"` : '');
   if (i.t === 'rect') return `<path d="M${n(i.x)},${n(i.y)}h${n(i.w)}v${n(i.h)}h${n(-i.w)}Z" fill="${i.fill}"${aria(i.label)}/>`;
   if (i.t === 'dot') return `<path d="M${n(i.x - i.r)},${n(i.y)}a${n(i.r)},${n(i.r)} 0 1,0 ${n(2 * i.r)},0a${n(i.r)},${n(i.r)} 0 1,0 ${n(-2 * i.r)},0" fill="${i.fill}"${aria(i.label)}/>`;
-  if (i.t === 'line') return `<path d="M${i.points.map(([x, y]) => `${n(x)},${n(y)}`).join('L')}" fill="none" stroke="${i.stroke}" stroke-width="${i.width}"/>`;
+  if (i.t === 'line') return `<path d="M${i.points.map(([x, y]) => `${n(x)},${n(y)}`).join('L')}" fill="none" stroke="${i.stroke}" stroke-width="${i.width}"${i.dash ? ` stroke-dasharray="${i.dash.join(',')}"` : ''}/>`;
   const anchor = i.anchor === 'start' ? '' : ` text-anchor="${i.anchor}"`;
   const turn = i.vertical ? ` transform="rotate(-90 ${n(i.x)} ${n(i.y)})"` : '';
   return `<text x="${n(i.x)}" y="${n(i.y)}" font-size="${i.size}"${i.bold ? ' font-weight="bold"' : ''} fill="${i.color}"${anchor}${turn}>${esc(i.text)}</text>`;

@@ -19,7 +19,9 @@ export function drawScene(doc: Doc, scene: Scene, x: number, y: number, scale: n
       const [first, ...rest] = i.points;
       doc.moveTo(first![0], first![1]);
       for (const [px, py] of rest) doc.lineTo(px, py);
+      if (i.dash) doc.dash(i.dash[0], { space: i.dash[1] });
       doc.lineWidth(i.width).strokeColor(i.stroke).stroke();
+      if (i.dash) doc.undash();
     } else {
       doc.font(i.bold ? 'bold' : 'regular').fontSize(i.size).fillColor(i.color);
       const w = i.anchor === 'start' ? 0 : doc.widthOfString(i.text);
