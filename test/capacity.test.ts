@@ -4,44 +4,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CAPACITY_FORMATS, capacityCsv, findKnee, geometricLevels, renderCapacityTable, type LevelResult } from '../src/bench/capacity.js';
-import { measureUrl, sweep } from '../src/bench/sweep.js';
+import { CAPACITY_FORMATS, capacityFigure, findKnee, geometricLevels, type LevelResult } from '../src/bench/capacity.js';
+import { sweep } from '../src/bench/sweep.js';
 import { parseFormatList } from '../src/inputs/format-list.js';
 import { listDir, runCli, tempDir } from './helpers/cli.js';
 import { pdfPages } from './fixtures/reports/read.js';
-
-/** Serves at most `limit` requests at a time, each for `serviceMs`; the rest wait in a queue. */
-async function startLimitedServer(limit: number, serviceMs: number): Promise<{ url: string; maxInFlight: () => number; close(): Promise<void> }> {
-  let active = 0;
-  let peak = 0;
-  const queue: Array<() => void> = [];
-  const next = () => {
-    while (active < limit && queue.length) {
-      active++;
-      peak = Math.max(peak, active);
-      const serve = queue.shift()!;
-      setTimeout(() => {
-        serve();
-        active--;
-        next();
-      }, serviceMs);
-    }
-  };
-  const server = http.createServer((req, res) => {
-    req.resume();
-    queue.push(() => {
-      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': 'MISS' });
-      res.end('{"ok":true}');
-    });
-    next();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/work`,
-    maxInFlight: () => peak,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
+import { layoutFigure } from '../src/reports/charts/scene.js';
+import { estimateWidth } from '../src/reports/charts/svg.js';
 
 const level = (l: number, rps: number, p95 = 10, errorRate = 0): LevelResult => ({ level: l, requests: 100, errors: errorRate * 100, errorRate, rps, p50: p95 / 2, p95, p99: p95 });
 
@@ -63,40 +32,30 @@ test('findKnee: last level before a p95 or error limit, or before throughput gai
   assert.deepEqual(geometricLevels(1, 20, 2), [1, 2, 4, 8, 16, 20]);
 });
 
-test('a capacity sweep against a server that serves 4 at a time finds the knee at 4 (± one step)', async (t) => {
-  // 50 ms of service, so scheduling jitter on a busy machine (a neighbouring test rendering a PDF)
-  // stays small against it; a 20% gain rule, so a level measured a little low cannot hide the
-  // knee: below the limit each level doubles the throughput, past it (8 → 16) nothing is gained.
-  const limit = 4;
-  const serviceMs = 50;
-  const server = await startLimitedServer(limit, serviceMs);
-  t.after(() => server.close());
-  // In-process: what `troupe capacity URL --connections 1,2,4,8,16 --step-duration 1s --min-gain 20%`
-  // measures and judges, level by level as sweep() does, without its capacity.pdf (the command, its
-  // files and exit code are the next test's). The knee is the subject here.
-  const measure = measureUrl({ url: server.url, connections: 1, durationS: 1, method: 'GET', headers: {}, pipelining: 1, timeoutS: 10 }, 'connections', 1000);
-  const started = Date.now();
-  const levels: LevelResult[] = [];
-  for (const connections of [1, 2, 4, 8, 16]) levels.push(await measure(connections));
+test('the capacity chart: throughput on the left axis, p95 dashed on the right, a tick per level, the knee a green rule', () => {
+  const levels = [level(1, 20, 50), level(2, 40, 51), level(4, 79, 52), level(8, 80, 101), level(16, 80, 205), level(32, 81, 410)];
   const knee = findKnee(levels, { minGain: 0.2 });
-  const table = renderCapacityTable('connections', levels, knee);
-  console.log(`capacity sweep in ${Date.now() - started} ms\n${table}`);
-  assert.equal(server.maxInFlight(), limit, 'the server never served more than its limit at once');
-  const index = levels.findIndex((l) => l.level === knee.level);
-  assert.ok(index >= 0 && Math.abs(index - 2) <= 1, `knee at ${knee.level} (${knee.reason}), expected ${limit} ± one step`);
-  // Past the limit, throughput is capped by limit / service time (4 / 50 ms = 80 req/s) and is several
-  // times one connection's (4× on an idle machine). Relative to the 1-connection level, not an absolute
-  // floor: on a loaded machine every level is slower alike (seen: 10 req/s at 1, 47 at 16, where an
-  // absolute "> 50" failed 2 in 7 runs beside a heavy neighbour). p95 grows with the queue.
-  const top = levels.at(-1)!;
-  const one = levels[0]!;
-  assert.ok(top.rps < 100, `16 connections: ${top.rps} req/s, above the server's 4 / 50 ms = 80`);
-  assert.ok(top.rps > 2 * one.rps, `16 connections: ${top.rps} req/s, not 2× 1 connection's ${one.rps} (4 at a time should give ~4×)`);
-  assert.ok(top.p95! > 2 * serviceMs, `16 connections queue: p95 ${top.p95} ms`);
-  const csv = capacityCsv('connections', levels, knee);
-  assert.match(csv, /^connections,requests,errors,error_rate,rps,p50_ms,p95_ms,p99_ms,knee\r\n/);
-  assert.equal(csv.trim().split('\r\n').filter((line) => line.endsWith(',1')).length, 1, 'one knee row');
-  assert.match(table, /knee: connections \d+/);
+  const figure = capacityFigure('connections', levels, knee);
+  assert.equal(figure.xLog, true, '1 → 32 is a log axis');
+  assert.equal(capacityFigure('connections', levels.slice(0, 3), knee).xLog, false, '1 → 4 is linear');
+  const items = layoutFigure(figure, estimateWidth).items;
+  const texts = items.flatMap((i) => (i.t === 'text' ? [i] : []));
+  for (const l of ['1', '2', '4', '8', '16', '32']) assert.ok(texts.some((t) => t.text === l && t.anchor === 'middle'), `a tick label for level ${l}`);
+  assert.equal(texts.find((t) => t.text === 'Throughput (req/s)')?.color, '#4c9be8');
+  assert.equal(texts.find((t) => t.text === 'p95 latency (ms)')?.color, '#c0392b');
+  const lines = items.flatMap((i) => (i.t === 'line' ? [i] : []));
+  assert.ok(lines.some((l) => l.stroke === '#c0392b' && l.dash !== undefined && l.points.length === 6), 'p95 is a dashed line through the six levels');
+  assert.ok(lines.some((l) => l.stroke === '#4c9be8' && l.dash === undefined && l.points.length === 6), 'throughput is a solid line');
+  const rule = lines.filter((l) => l.stroke === '#1e7f4f');
+  assert.equal(rule.length, 1, 'one knee rule');
+  const dots = items.filter((i) => i.t === 'dot');
+  // On a log axis the points of levels 2, 4 and 8 are evenly spaced, and the rule stands on level 4's.
+  const xs = dots.filter((d) => d.t === 'dot' && d.fill === '#4c9be8').map((d) => (d as { x: number }).x);
+  assert.ok(Math.abs((xs[2]! - xs[1]!) - (xs[3]! - xs[2]!)) < 0.01, `log spacing: ${xs.join(', ')}`);
+  assert.ok(Math.abs(rule[0]!.points[0]![0] - xs[2]!) < 0.01);
+  const none = capacityFigure('rate', [level(10, 100), level(20, 200)], findKnee([level(10, 100), level(20, 200)], { minGain: 0.05 }));
+  assert.equal(none.xRule, null);
+  assert.equal(none.subtitle, 'no knee found');
 });
 
 test('troupe capacity against a URL that answers 401 to everything refuses a knee and exits 1 with the reason; --format picks the files', async (t) => {

@@ -1,9 +1,9 @@
-/** capacity.pdf: the sweep's table and its chart, drawn with the reports' Vega-Lite → SVG → pdfkit helpers. */
+/** capacity.pdf: the sweep's table and its chart, drawn with the reports' own chart scenes (charts/scene.ts, no Vega). */
 import { COLORS, PAGE, heading, paragraph, table } from '../reports/pdf/layout.js';
 import { createPdfDocument } from '../reports/pdf/document.js';
 import { loadPdfLibs } from '../reports/pdf/libs.js';
 import { chart } from '../reports/pdf/sections.js';
-import { capacitySpec, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
+import { capacityFigure, type Knee, type KneeRule, type LevelKind, type LevelResult } from './capacity.js';
 
 export interface CapacityReport {
   target: string;
@@ -30,7 +30,7 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
   paragraph(doc, report.knee.reason);
 
   doc.y += 8;
-  await chart({ doc, libs }, capacitySpec(report.kind, report.levels, report.knee), 'No levels were measured.');
+  await chart({ doc }, capacityFigure(report.kind, report.levels, report.knee), 'No levels were measured.');
 
   const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)} ms`);
   table(

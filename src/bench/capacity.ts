@@ -6,6 +6,7 @@
 import { UsageError } from '../errors.js';
 import { alignColumns } from '../reports/console.js';
 import { encodeRow } from '../reports/csv/encode.js';
+import type { DualAxisFigure } from '../reports/charts/figure.js';
 
 export type LevelKind = 'connections' | 'rate';
 
@@ -131,21 +132,19 @@ export function renderCapacityTable(kind: LevelKind, levels: readonly LevelResul
   return lines.join('\n') + '\n';
 }
 
-/** Vega-Lite: throughput and p95 against the level, two y axes, the knee marked with a rule. */
-export function capacitySpec(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): Record<string, unknown> {
-  const values = levels.map((l) => ({ level: l.level, rps: l.rps, p95: l.p95 }));
-  const x = { field: 'level', type: 'quantitative', title: kind === 'rate' ? 'Arrival rate (req/s)' : 'Concurrency (connections)', scale: { type: levels.length > 2 && levels.at(-1)!.level / levels[0]!.level >= 16 ? 'log' : 'linear' } };
-  const layers: Record<string, unknown>[] = [
-    { mark: { type: 'line', point: true, color: '#4c9be8' }, encoding: { x, y: { field: 'rps', type: 'quantitative', title: 'Throughput (req/s)', axis: { titleColor: '#4c9be8' } } } },
-    { mark: { type: 'line', point: true, color: '#c0392b', strokeDash: [4, 3] }, encoding: { x, y: { field: 'p95', type: 'quantitative', title: 'p95 latency (ms)', axis: { titleColor: '#c0392b', orient: 'right' } } } },
-  ];
-  if (knee.level !== null) layers.push({ data: { values: [{ level: knee.level }] }, mark: { type: 'rule', color: '#1e7f4f', strokeWidth: 2 }, encoding: { x: { field: 'level', type: 'quantitative' } } });
+/** Throughput and p95 against the level, two y axes, the knee marked with a green rule (charts/scene.ts draws it). */
+export function capacityFigure(kind: LevelKind, levels: readonly LevelResult[], knee: Knee): DualAxisFigure {
   return {
-    title: { text: 'Throughput and p95 against load', subtitle: knee.level === null ? 'no knee found' : `knee at ${knee.level} (green rule)` },
+    kind: 'dual',
+    title: 'Throughput and p95 against load',
+    subtitle: knee.level === null ? 'no knee found' : `knee at ${knee.level} (green rule)`,
     width: 420,
     height: 240,
-    data: { values },
-    layer: layers,
-    resolve: { scale: { y: 'independent' } },
+    xTitle: kind === 'rate' ? 'Arrival rate (req/s)' : 'Concurrency (connections)',
+    xs: levels.map((l) => l.level),
+    xLog: levels.length > 2 && levels.at(-1)!.level / levels[0]!.level >= 16,
+    left: { title: 'Throughput (req/s)', color: '#4c9be8', values: levels.map((l) => l.rps) },
+    right: { title: 'p95 latency (ms)', color: '#c0392b', values: levels.map((l) => l.p95), dashed: true },
+    xRule: knee.level === null ? null : { x: knee.level, color: '#1e7f4f' },
   };
 }

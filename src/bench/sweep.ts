@@ -127,7 +127,7 @@ export async function sweep(options: {
   }
   if (formats.includes('pdf')) {
     const pdf = join(options.outDir, 'capacity.pdf');
-    // Loaded only when chosen: pdfkit and Vega are most of the command's start-up.
+    // Loaded only when chosen: pdfkit and its fonts are most of the command's start-up.
     const { renderCapacityPdf } = await import('./capacity-pdf.js');
     await writeFileAtomic(pdf, await renderCapacityPdf({ target: options.target, kind: options.kind, stepDurationMs: options.stepMs, levels: results, knee, rule: options.rule, startedAt }));
     files.push(pdf);

@@ -62,7 +62,7 @@ export const TREND_FORMATS: readonly string[] = ['csv', 'pdf', 'html'];
 
 /**
  * The chosen files (all by default), in TREND_FORMATS order. The PDF and the page load their renderers
- * (pdfkit, Vega) only when chosen: a trend.csv alone costs a fraction of the ~2 CPU-s of a PDF.
+ * (pdfkit and its fonts) only when chosen: a trend.csv alone costs a fraction of a PDF's ~1 CPU-s.
  */
 export async function writeTrendFiles(outDir: string, points: readonly TrendPoint[], options: TrendOptions, formats: readonly string[] = TREND_FORMATS): Promise<string[]> {
   await mkdir(outDir, { recursive: true });

@@ -1,9 +1,9 @@
 /**
- * The run report's charts as plain data (bars, lines, stacks of them, a row of facets), drawn by
+ * Every chart troupe draws as plain data (bars, lines, stacks of them, a row of facets, two y axes), drawn by
  * scene.ts into shapes that svg.ts writes as SVG and pdf/draw-scene.ts draws with pdfkit.
  *
- * These few chart forms used to go through Vega-Lite → Vega → SVG → svg-to-pdfkit; loading and running
- * those was the largest part of a report's CPU (about 0.7 s to load per process, ~50 ms a chart after).
+ * They used to go through Vega-Lite → Vega → SVG → svg-to-pdfkit; loading and running those was the largest part of a
+ * report's CPU (about 0.7 s to load per process, ~50 ms a chart after).
  * The drawing keeps Vega-Lite's look: the same nice domains and tick counts, grid, axis and legend layout.
  */
 
@@ -86,12 +86,32 @@ export interface FacetFigure extends Titled {
   legend: Legend;
 }
 
-export type Figure = BarFigure | LineFigure | StackFigure | FacetFigure;
-
-export function isFigure(spec: object): spec is Figure {
-  const kind = (spec as { kind?: unknown }).kind;
-  return kind === 'bars' || kind === 'lines' || kind === 'stack' || kind === 'facet';
+/** One measured quantity on its own y axis (left or right), coloured as its axis title. */
+export interface DualSeries {
+  title: string;
+  color: string;
+  /** One value per x; null leaves the point out. */
+  values: (number | null)[];
+  dashed?: boolean;
 }
+
+/** Two quantities against the same x values, each on its own y scale (capacity: throughput and p95 against the level). */
+export interface DualAxisFigure extends Titled {
+  kind: 'dual';
+  width: number;
+  height: number;
+  xTitle: string;
+  /** The x values, ascending; each gets a tick. */
+  xs: number[];
+  /** A log x axis (levels that double: 1, 2, 4 … 64). */
+  xLog: boolean;
+  left: DualSeries;
+  right: DualSeries;
+  /** A vertical rule at this x (the knee), or none. */
+  xRule: { x: number; color: string } | null;
+}
+
+export type Figure = BarFigure | LineFigure | StackFigure | FacetFigure | DualAxisFigure;
 
 /** d3's tick step for [start, stop] in about `count` ticks (1, 2 or 5 × a power of ten). */
 export function tickStep(start: number, stop: number, count: number): number {

@@ -3,7 +3,7 @@
  * top-left corner. Text is measured by the caller's function (the PDF measures with its embedded font;
  * SVG estimates), so labels get the room they need.
  */
-import { formatTick, niceDomain, ticks, type BarFigure, type FacetFigure, type Figure, type Legend, type LineFigure, type Titled } from './figure.js';
+import { formatTick, niceDomain, ticks, type BarFigure, type DualAxisFigure, type DualSeries, type FacetFigure, type Figure, type Legend, type LineFigure, type Titled } from './figure.js';
 
 export type Measure = (text: string, size: number, bold: boolean) => number;
 
@@ -78,6 +78,7 @@ function figureGroup(figure: Figure, measure: Measure): Group {
   if (figure.kind === 'bars') return titled(barGroup(figure, measure, true), figure);
   if (figure.kind === 'lines') return titled(lineGroup(figure, measure), figure);
   if (figure.kind === 'facet') return titled(facetGroup(figure, measure), figure);
+  if (figure.kind === 'dual') return titled(dualGroup(figure, measure), figure);
   const stack = new Group(measure);
   for (const part of figure.parts) {
     const g = figureGroup(part, measure);
@@ -97,32 +98,41 @@ function titled(g: Group, t: Titled): Group {
 
 const middle = (size: number) => size * 0.35;
 
-/** A value axis: grid, domain line, ticks and labels along the bottom (x) or the left (y) of the plot. */
-function valueAxis(g: Group, side: 'bottom' | 'left', length: number, across: number, domain: [number, number], title: string, format?: string, minStep = 0): (v: number) => number {
+/**
+ * A value axis: grid, domain line, ticks and labels along the bottom (x), the left or the right (y) of
+ * the plot. A right axis draws no grid (the left one's is the plot's).
+ */
+function valueAxis(g: Group, side: 'bottom' | 'left' | 'right', length: number, across: number, domain: [number, number], title: string, format?: string, minStep = 0, titleColor: string = STYLE.text): (v: number) => number {
   const [lo, hi] = domain;
   const pos = (v: number) => (side === 'bottom' ? ((v - lo) / (hi - lo)) * length : across - ((v - lo) / (hi - lo)) * across);
   const size = side === 'bottom' ? length : across;
   const { values, step } = ticks(lo, hi, size, minStep);
   const labels = values.map((v) => formatTick(v, step, format));
-  const grid: Item[] = values.map((v) => ({ t: 'line', stroke: STYLE.grid, width: 1, points: side === 'bottom' ? [[pos(v), 0], [pos(v), across]] : [[0, pos(v)], [length, pos(v)]] }));
-  // The grid goes under everything drawn so far (bars and lines are drawn after the axes).
-  for (const line of grid) g.under(line);
+  if (side !== 'right') {
+    const grid: Item[] = values.map((v) => ({ t: 'line', stroke: STYLE.grid, width: 1, points: side === 'bottom' ? [[pos(v), 0], [pos(v), across]] : [[0, pos(v)], [length, pos(v)]] }));
+    // The grid goes under everything drawn so far (bars and lines are drawn after the axes).
+    for (const line of grid) g.under(line);
+  }
   if (side === 'bottom') {
     g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[0, across], [length, across]] });
     values.forEach((v, i) => {
       g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[pos(v), across], [pos(v), across + STYLE.tick]] });
       g.text(pos(v), across + STYLE.tick + 2 + STYLE.label * 0.8, labels[i]!, STYLE.label, { anchor: 'middle' });
     });
-    g.text(length / 2, across + STYLE.tick + 2 + STYLE.label + 4 + STYLE.axisTitle * 0.8, title, STYLE.axisTitle, { anchor: 'middle' });
-  } else {
-    g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[0, 0], [0, across]] });
-    values.forEach((v, i) => {
-      g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[-STYLE.tick, pos(v)], [0, pos(v)]] });
-      g.text(-STYLE.tick - 2, pos(v) + middle(STYLE.label), labels[i]!, STYLE.label, { anchor: 'end' });
-    });
-    const widest = Math.max(0, ...labels.map((l) => g.measure(l, STYLE.label, false)));
-    g.text(-STYLE.tick - 2 - widest - 4 - STYLE.axisTitle * 0.2, across / 2, title, STYLE.axisTitle, { anchor: 'middle', vertical: true });
+    g.text(length / 2, across + STYLE.tick + 2 + STYLE.label + 4 + STYLE.axisTitle * 0.8, title, STYLE.axisTitle, { anchor: 'middle', color: titleColor });
+    return pos;
   }
+  // The left axis at x 0, the right one at the plot's right edge, its ticks and labels outwards.
+  const at = side === 'left' ? 0 : length;
+  const out = side === 'left' ? -1 : 1;
+  g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[at, 0], [at, across]] });
+  values.forEach((v, i) => {
+    g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[at + out * STYLE.tick, pos(v)], [at, pos(v)]] });
+    g.text(at + out * (STYLE.tick + 2), pos(v) + middle(STYLE.label), labels[i]!, STYLE.label, { anchor: side === 'left' ? 'end' : 'start' });
+  });
+  const widest = Math.max(0, ...labels.map((l) => g.measure(l, STYLE.label, false)));
+  const titleX = side === 'left' ? -STYLE.tick - 2 - widest - 4 - STYLE.axisTitle * 0.2 : at + STYLE.tick + 2 + widest + 4 + STYLE.axisTitle * 0.8;
+  g.text(titleX, across / 2, title, STYLE.axisTitle, { anchor: 'middle', vertical: true, color: titleColor });
   return pos;
 }
 
@@ -217,6 +227,39 @@ function lineGroup(f: LineFigure, measure: Measure): Group {
   for (const rule of f.rules ?? []) g.add({ t: 'line', points: [[0, y(rule.y)], [f.width, y(rule.y)]], stroke: rule.color, width: 1, dash: [4, 3] });
   for (const m of f.marks ?? []) g.add({ t: 'dot', x: x(m.x), y: y(m.y), r: Math.sqrt(m.size / Math.PI), fill: m.color, label: `${f.xTitle}: ${numberLabel(m.x)}; ${f.yTitle}: ${numberLabel(m.y)}` });
   if (f.legend) legend(g, f.legend, f.series, f.pointSize > 0 ? 'circle' : 'stroke', f.width);
+  return g;
+}
+
+function dualGroup(f: DualAxisFigure, measure: Measure): Group {
+  const g = new Group(measure);
+  const lo = f.xs[0] ?? 0;
+  const hi = f.xs.at(-1) ?? 1;
+  // A little room either side so the first and last points are not on the axes.
+  const scale = f.xLog && lo > 0 ? (v: number) => Math.log10(v) : (v: number) => v;
+  const [a, b] = [scale(lo), scale(hi)];
+  const pad = a === b ? 1 : (b - a) * 0.05;
+  const x = (v: number) => ((scale(v) - (a - pad)) / (b - a + 2 * pad)) * f.width;
+  // The x axis: a tick at each measured level, as the levels are what was chosen.
+  for (const v of f.xs) g.under({ t: 'line', stroke: STYLE.grid, width: 1, points: [[x(v), 0], [x(v), f.height]] });
+  g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[0, f.height], [f.width, f.height]] });
+  for (const v of f.xs) {
+    g.add({ t: 'line', stroke: STYLE.axis, width: 1, points: [[x(v), f.height], [x(v), f.height + STYLE.tick]] });
+    g.text(x(v), f.height + STYLE.tick + 2 + STYLE.label * 0.8, numberLabel(v), STYLE.label, { anchor: 'middle' });
+  }
+  g.text(f.width / 2, f.height + STYLE.tick + 2 + STYLE.label + 4 + STYLE.axisTitle * 0.8, f.xTitle, STYLE.axisTitle, { anchor: 'middle' });
+  const side = (series: DualSeries, where: 'left' | 'right') => {
+    const max = Math.max(0, ...series.values.filter((v): v is number => v !== null));
+    const y = valueAxis(g, where, f.width, f.height, niceDomain(max), series.title, undefined, 0, series.color);
+    const points = f.xs.flatMap((v, i) => (series.values[i] === null || series.values[i] === undefined ? [] : [[x(v), y(series.values[i]!)] as [number, number]]));
+    if (points.length > 1) g.add({ t: 'line', points, stroke: series.color, width: 1.5, ...(series.dashed ? { dash: [4, 3] as [number, number] } : {}) });
+    f.xs.forEach((v, i) => {
+      const value = series.values[i];
+      if (value !== null && value !== undefined) g.add({ t: 'dot', x: x(v), y: y(value), r: Math.sqrt(30 / Math.PI), fill: series.color, label: `${f.xTitle}: ${numberLabel(v)}; ${series.title}: ${numberLabel(value)}` });
+    });
+  };
+  side(f.left, 'left');
+  side(f.right, 'right');
+  if (f.xRule) g.add({ t: 'line', points: [[x(f.xRule.x), 0], [x(f.xRule.x), f.height]], stroke: f.xRule.color, width: 2 });
   return g;
 }
 

@@ -74,7 +74,7 @@ export const PAGE_SCRIPT = `
       th.addEventListener('keydown', function (e) { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); sort(); } });
     });
   });
-  // Chart tooltips: Vega labels each mark with its datum; show that label next to the pointer.
+  // Chart tooltips: each mark carries its values as its aria-label (charts/svg.ts); show that label next to the pointer.
   var tip = document.createElement('div');
   tip.id = 'tooltip';
   document.body.appendChild(tip);

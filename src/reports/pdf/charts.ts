@@ -5,22 +5,13 @@ import type { RunSummary } from '../../run-dir/types.js';
 import type { ErrorRow } from '../errors-table.js';
 import type { SecondRow } from '../timeseries.js';
 
-/** A Vega-Lite spec (trend and capacity charts) or one of the run report's figures. */
-export type Spec = Record<string, unknown> | Figure;
+/** What chart() draws: one of the figures in ../charts/figure.ts. */
+export type Spec = Figure;
 
 /** Charts show at most this many personas (a note says which). */
 export const CHART_MAX_PERSONAS = 20;
 const MAX_POINTS = 240;
 const PCT_COLORS = ['#4c9be8', '#f0a030', '#c0392b'];
-
-export const CHART_CONFIG = {
-  font: 'DejaVu Sans',
-  background: 'white',
-  view: { stroke: null },
-  title: { fontSize: 12, anchor: 'start', subtitleFontSize: 9, subtitleColor: '#616e7c', offset: 8 },
-  axis: { labelFontSize: 8.5, titleFontSize: 9.5, titleFontWeight: 'normal', labelLimit: 230, gridColor: '#e4e7eb' },
-  legend: { labelFontSize: 8.5, titleFontSize: 9, orient: 'right' },
-};
 
 /** The personas a chart shows: all, or the CHART_MAX_PERSONAS that rank highest by `rank`. */
 export function chartPersonas(summary: RunSummary, rank: (s: ScopeSummary) => number): { names: string[]; note: string } {

@@ -3,9 +3,8 @@ import type { ScopeSummary } from '../../metrics/aggregate.js';
 import { activeVusSpec } from './vu-chart.js';
 import { methodNotes, stepRows } from '../content.js';
 import { fmtDate, fmtInt, fmtMs, fmtPct, fmtRps } from '../format.js';
-import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, CHART_CONFIG, type Spec } from './charts.js';
+import { errorBreakdownSpec, hitRatePerPersonaSpec, hitVsMissSpec, latencyOverTimeSpec, latencyPerPersonaSpec, type Spec } from './charts.js';
 import type { PdfSection, SectionContext } from './document.js';
-import { isFigure } from '../charts/figure.js';
 import { drawScene, figureScene } from './draw-scene.js';
 import { COLORS, contentWidth, ensureSpace, heading, left, paragraph, table } from './layout.js';
 
@@ -15,40 +14,20 @@ export const TABLE_MAX_LOCATIONS = 25;
 export const TABLE_MAX_ERRORS = 20;
 const MIN_SECONDS_FOR_TIME_CHART = 3;
 
-export async function chart(ctx: Pick<SectionContext, 'doc' | 'libs'>, spec: Spec | null, empty: string): Promise<void> {
-  const { doc, libs } = ctx;
+/** Draws a figure straight onto the page (no SVG in between), whole on one page; `empty` when there is none. */
+export async function chart(ctx: Pick<SectionContext, 'doc'>, spec: Spec | null, empty: string): Promise<void> {
+  const { doc } = ctx;
   if (spec === null) {
     paragraph(doc, empty, { color: COLORS.muted });
     return;
   }
-  if (isFigure(spec)) {
-    // The run report's own charts are drawn straight onto the page (no Vega, no SVG to parse).
-    const scene = figureScene(doc, spec);
-    const scale = Math.min(1, contentWidth(doc) / scene.width);
-    ensureSpace(doc, scene.height * scale + 12);
-    const y = doc.y;
-    drawScene(doc, scene, left(doc), y, scale);
-    doc.x = left(doc);
-    doc.y = y + scene.height * scale + 16;
-    return;
-  }
-  const raw = await libs.toSvg({ ...spec, config: CHART_CONFIG });
-  const size = /^<svg[^>]*? width="([\d.]+)" height="([\d.]+)"/.exec(raw);
-  const w = Number(size?.[1] ?? contentWidth(doc));
-  const h = Number(size?.[2] ?? 200);
-  const scale = Math.min(1, contentWidth(doc) / w);
-  // The root's width and height set the drawn size (the viewBox keeps the drawing), so scale them there.
-  const svg = raw.replace(/^(<svg[^>]*?) width="[\d.]+" height="[\d.]+"/, `$1 width="${w * scale}" height="${h * scale}"`);
-  ensureSpace(doc, h * scale + 12);
+  const scene = figureScene(doc, spec);
+  const scale = Math.min(1, contentWidth(doc) / scene.width);
+  ensureSpace(doc, scene.height * scale + 12);
   const y = doc.y;
-  await libs.svgToPdf(doc, svg, left(doc), y, {
-    width: w * scale,
-    height: h * scale,
-    assumePt: true,
-    fontCallback: (_family: string, bold: boolean) => (bold ? 'bold' : 'regular'),
-  });
+  drawScene(doc, scene, left(doc), y, scale);
   doc.x = left(doc);
-  doc.y = y + h * scale + 16;
+  doc.y = y + scene.height * scale + 16;
 }
 
 export const chartsSection: PdfSection = {
