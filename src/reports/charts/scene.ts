@@ -234,9 +234,9 @@ function dualGroup(f: DualAxisFigure, measure: Measure): Group {
   const g = new Group(measure);
   const lo = f.xs[0] ?? 0;
   const hi = f.xs.at(-1) ?? 1;
-  // A little room either side so the first and last points are not on the axes.
   const scale = f.xLog && lo > 0 ? (v: number) => Math.log10(v) : (v: number) => v;
   const [a, b] = [scale(lo), scale(hi)];
+  // A little room either side, so the first and last points are not on the y axes.
   const pad = a === b ? 1 : (b - a) * 0.05;
   const x = (v: number) => ((scale(v) - (a - pad)) / (b - a + 2 * pad)) * f.width;
   // The x axis: a tick at each measured level, as the levels are what was chosen.
@@ -250,12 +250,9 @@ function dualGroup(f: DualAxisFigure, measure: Measure): Group {
   const side = (series: DualSeries, where: 'left' | 'right') => {
     const max = Math.max(0, ...series.values.filter((v): v is number => v !== null));
     const y = valueAxis(g, where, f.width, f.height, niceDomain(max), series.title, undefined, 0, series.color);
-    const points = f.xs.flatMap((v, i) => (series.values[i] === null || series.values[i] === undefined ? [] : [[x(v), y(series.values[i]!)] as [number, number]]));
-    if (points.length > 1) g.add({ t: 'line', points, stroke: series.color, width: 1.5, ...(series.dashed ? { dash: [4, 3] as [number, number] } : {}) });
-    f.xs.forEach((v, i) => {
-      const value = series.values[i];
-      if (value !== null && value !== undefined) g.add({ t: 'dot', x: x(v), y: y(value), r: Math.sqrt(30 / Math.PI), fill: series.color, label: `${f.xTitle}: ${numberLabel(v)}; ${series.title}: ${numberLabel(value)}` });
-    });
+    const present = f.xs.flatMap((v, i) => { const value = series.values[i]; return value === null || value === undefined ? [] : [[v, value] as [number, number]]; });
+    if (present.length > 1) g.add({ t: 'line', points: present.map(([v, value]) => [x(v), y(value)]), stroke: series.color, width: 1.5, ...(series.dashed ? { dash: [4, 3] as [number, number] } : {}) });
+    for (const [v, value] of present) g.add({ t: 'dot', x: x(v), y: y(value), r: Math.sqrt(30 / Math.PI), fill: series.color, label: `${f.xTitle}: ${numberLabel(v)}; ${series.title}: ${numberLabel(value)}` });
   };
   side(f.left, 'left');
   side(f.right, 'right');
