@@ -30,7 +30,7 @@ export async function renderCapacityPdf(report: CapacityReport): Promise<Buffer>
   paragraph(doc, report.knee.reason);
 
   doc.y += 8;
-  await chart({ doc }, capacityFigure(report.kind, report.levels, report.knee), 'No levels were measured.');
+  chart({ doc }, capacityFigure(report.kind, report.levels, report.knee), 'No levels were measured.');
 
   const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(1)} ms`);
   table(

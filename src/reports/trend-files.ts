@@ -81,7 +81,7 @@ export async function writeTrendFiles(outDir: string, points: readonly TrendPoin
   if (formats.includes('html')) {
     const html = join(outDir, 'trend.html');
     const { renderTrendHtml } = await import('./trend-html.js');
-    await writeFileAtomic(html, await renderTrendHtml(points, options));
+    await writeFileAtomic(html, renderTrendHtml(points, options));
     files.push(html);
   }
   return files;

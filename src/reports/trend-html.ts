@@ -6,7 +6,7 @@ import { figureToSvg } from './charts/svg.js';
 import { describeRegression, type TrendOptions, type TrendPoint } from './trend.js';
 import { trendFigure } from './trend-pdf.js';
 
-export async function renderTrendHtml(points: readonly TrendPoint[], options: TrendOptions): Promise<string> {
+export function renderTrendHtml(points: readonly TrendPoint[], options: TrendOptions): string {
   const last = points.at(-1)!;
   const marked = points.filter((p) => p.regressions.length > 0);
   const svg = figureToSvg(trendFigure(points), 'system-ui, sans-serif');

@@ -73,7 +73,7 @@ export async function renderTrendPdf(points: readonly TrendPoint[], options: Tre
   doc.text(marked.length ? `${marked.length} run(s) regressed` : 'No run regressed against its recent past');
   for (const p of marked) paragraph(doc, `✗ ${describeRegression(p)}`, { color: COLORS.fail });
   doc.y += 6;
-  await chart({ doc }, trendFigure(points), 'No run has latency figures.');
+  chart({ doc }, trendFigure(points), 'No run has latency figures.');
   table(
     doc,
     [

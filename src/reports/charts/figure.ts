@@ -1,9 +1,9 @@
 /**
- * Every chart troupe draws as plain data (bars, lines, stacks of them, a row of facets, two y axes), drawn by
- * scene.ts into shapes that svg.ts writes as SVG and pdf/draw-scene.ts draws with pdfkit.
+ * Every chart troupe draws, as plain data (bars, lines, stacks of them, a row of facets, two y axes),
+ * laid out by scene.ts into shapes that svg.ts writes as SVG and pdf/draw-scene.ts draws with pdfkit.
  *
- * They used to go through Vega-Lite → Vega → SVG → svg-to-pdfkit; loading and running those was the largest part of a
- * report's CPU (about 0.7 s to load per process, ~50 ms a chart after).
+ * They used to go through Vega-Lite → Vega → SVG → svg-to-pdfkit; loading and running those was the
+ * largest part of a report's CPU (about 0.7 s to load per process, ~50 ms a chart after).
  * The drawing keeps Vega-Lite's look: the same nice domains and tick counts, grid, axis and legend layout.
  */
 

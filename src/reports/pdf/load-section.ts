@@ -91,7 +91,7 @@ export const loadSection: PdfSection = {
           `All requests: service time p95 ${fmtMs(g.latency.p95)}, p99 ${fmtMs(g.latency.p99)}; response time p95 ${fmtMs(g.responseTime.p95)}, p99 ${fmtMs(g.responseTime.p99)}. Response time counts from when a request was due, so a stalled server shows; service time counts from when it was sent.`,
         );
       }
-      await chart(ctx, response, 'No persona has response times.');
+      chart(ctx, response, 'No persona has response times.');
     }
 
     if (summary.checks) {
@@ -123,7 +123,7 @@ export const loadSection: PdfSection = {
       const w = summary.warmup;
       const seen = (w?.byWindow ?? []).filter((p) => p.hitRate !== null);
       const single = seen.length === 1 ? `All hits and misses fell in the first ${fmtMs(w!.windowMs)} window: hit rate ${fmtPct(seen[0]!.hitRate)}, too short to draw a warm-up curve over time.` : '';
-      await chart(ctx, warmupOverTimeSpec(summary), single || 'No response carried a hit or miss, so there is no warm-up curve over time.');
+      chart(ctx, warmupOverTimeSpec(summary), single || 'No response carried a hit or miss, so there is no warm-up curve over time.');
       // The per-persona hit rates are on the charts page already; the warm-up adds only their order.
       const order = summary.warmup?.byPersonaOrder ?? [];
       if (order.length > 1) {

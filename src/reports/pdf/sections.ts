@@ -15,7 +15,7 @@ export const TABLE_MAX_ERRORS = 20;
 const MIN_SECONDS_FOR_TIME_CHART = 3;
 
 /** Draws a figure straight onto the page (no SVG in between), whole on one page; `empty` when there is none. */
-export async function chart(ctx: Pick<SectionContext, 'doc'>, spec: Spec | null, empty: string): Promise<void> {
+export function chart(ctx: Pick<SectionContext, 'doc'>, spec: Spec | null, empty: string): void {
   const { doc } = ctx;
   if (spec === null) {
     paragraph(doc, empty, { color: COLORS.muted });
@@ -37,19 +37,19 @@ export const chartsSection: PdfSection = {
   async render(ctx) {
     const { doc, data } = ctx;
     heading(doc, 'Charts');
-    await chart(ctx, data.summary.global.requests > 0 ? latencyPerPersonaSpec(data.summary) : null, 'No requests completed.');
+    chart(ctx, data.summary.global.requests > 0 ? latencyPerPersonaSpec(data.summary) : null, 'No requests completed.');
     const seconds = data.facts.timeseries.length;
-    await chart(
+    chart(
       ctx,
       seconds >= MIN_SECONDS_FOR_TIME_CHART ? latencyOverTimeSpec(data.facts.timeseries) : null,
       `Latency over time: the run spans ${seconds} second(s), too short to draw over time; the per-second figures are in csv/timeseries.csv.`,
     );
     const vus = activeVusSpec(data.summary);
-    if (vus) await chart(ctx, vus, '');
+    if (vus) chart(ctx, vus, '');
     const g = data.summary.global.cache;
-    await chart(ctx, g.hit + g.miss > 0 ? hitRatePerPersonaSpec(data.summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.');
-    await chart(ctx, hitVsMissSpec(data.summary), 'Hit vs miss latency needs both cache hits and misses; this run had ' + `${g.hit} hits and ${g.miss} misses.`);
-    await chart(ctx, errorBreakdownSpec(data.facts.errors), 'No errors: every request succeeded.');
+    chart(ctx, g.hit + g.miss > 0 ? hitRatePerPersonaSpec(data.summary) : null, 'No response carried a recognisable cache status, so there is no hit rate to chart.');
+    chart(ctx, hitVsMissSpec(data.summary), 'Hit vs miss latency needs both cache hits and misses; this run had ' + `${g.hit} hits and ${g.miss} misses.`);
+    chart(ctx, errorBreakdownSpec(data.facts.errors), 'No errors: every request succeeded.');
   },
 };
 
