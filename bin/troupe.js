@@ -10,4 +10,6 @@ import { setFlagsFromString } from 'node:v8';
 // imports troupe's API keeps its own V8 settings.
 setFlagsFromString('--no-allocation-site-pretenuring');
 
-await import('../dist/src/cli/main.js');
+// The bundle when it is current, else the compiled modules (bin/cli-entry.js).
+const { cliEntry } = await import('./cli-entry.js');
+await import(cliEntry());

@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { setPriority, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { cliEntry } from '../bin/cli-entry.js';
 
 // The smoke subset, for a second Node version (CI runs it on Node 24): what can differ between
 // versions — the in-process API and the demo, the input loader and the hostile corpus, undici and the
@@ -52,6 +53,12 @@ const chosen = named.length > 0 ? named.map((f) => basename(f)) : smoke ? SMOKE 
 const missing = chosen.filter((f) => !all.includes(f));
 if (missing.length > 0) {
   console.error(`test.mjs: no such test file in ${dir}: ${missing.join(', ')}`);
+  process.exit(2);
+}
+// The CLI tests spawn bin/troupe.js, which runs the bundle only while it is current (bin/cli-entry.js):
+// after `npx tsc` alone they would pass on the modules while the bundle users get went untested.
+if (!cliEntry().endsWith('/dist/cli/main.js')) {
+  console.error('test.mjs: the CLI bundle (dist/cli/) is missing or older than dist/src: run `npm run build` (or `node scripts/bundle.mjs` after tsc)');
   process.exit(2);
 }
 const timing = chosen.filter((f) => f.endsWith('.timing.test.js'));
