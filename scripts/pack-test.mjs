@@ -110,11 +110,11 @@ function pack() {
 }
 
 function fileList() {
-  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/troupe\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/, /^scripts\/prepare\.mjs$/];
+  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/(troupe|cli-entry)\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^dist\/cli\/[^/]+\.js$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/, /^scripts\/prepare\.mjs$/];
   const stray = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   check(stray.length === 0, `unexpected files in the tarball: ${stray.join(', ')}`);
   check(!tarballFiles.some((f) => /(^|\/)(test|tests|__tests__)\//.test(f) || /\.test\.(js|ts)$/.test(f)), 'test files in the tarball');
-  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/prepare.mjs', 'bin/troupe.js', 'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
+  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/prepare.mjs', 'bin/troupe.js', 'bin/cli-entry.js', 'dist/src/cli/main.js', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
   // The build generates the JSON Schema (once `troupe schema` exists); whatever it wrote must ship.
   if (existsSync(join(ROOT, 'schema'))) required.push(...readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.json')).map((f) => `schema/${f}`));
   const missing = required.filter((f) => !tarballFiles.includes(f));
@@ -127,7 +127,10 @@ function installIntoEmptyProject() {
   sh('npm init -y');
   sh(`npm i -D ${JSON.stringify(tarball)} --no-audit --no-fund`, { timeoutMs: 5 * MINUTE });
   check(existsSync(join(PROJECT, 'node_modules', '.bin', 'troupe')), 'node_modules/.bin/troupe is missing');
-  return 'npm i -D <tarball>';
+  // npm gives the installed files one time: bin runs the bundle, not the modules (bin/cli-entry.js).
+  const entry = sh(`node --input-type=module -e "console.log((await import('./node_modules/troupe/bin/cli-entry.js')).cliEntry())"`).stdout.trim();
+  check(entry.endsWith('/node_modules/troupe/dist/cli/main.js'), `bin/troupe.js would run ${entry}, not the bundle`);
+  return 'npm i -D <tarball>; bin runs dist/cli/main.js';
 }
 
 function demoFallback() {
