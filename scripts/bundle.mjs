@@ -11,7 +11,8 @@
 // - The packages left out (EXTERNAL) read files relative to themselves (pdfkit's font metrics,
 //   fontkit, dejavu's TTFs), are loaded through createRequire as one shared copy (undici), or are
 //   heavy and only needed by rare paths (the live outputs, the browser, autocannon); they load from
-//   node_modules as before. A bundled module that uses __dirname/__filename fails the build.
+//   node_modules as before. A bundled package that uses __dirname, __filename or import.meta fails
+//   the build.
 // - Chunks: every `await import()` of dist/src stays lazy (code splitting), so `--version` and
 //   `--help` do not load what `run` needs.
 //
