@@ -43,10 +43,7 @@ const EXTERNAL = [
   // Read data files next to their own modules (font metrics, TTFs); also only `report`/PDF loads them.
   'pdfkit',
   'fontkit',
-  'svg-to-pdfkit',
   'dejavu-fonts-ttf',
-  'vega',
-  'vega-*',
   // Rare paths: live outputs, the HTML report's browser, the throughput tool, PDF checks.
   'prom-client',
   'snappyjs',
