@@ -87,6 +87,10 @@ const result = await esbuild.build({
   // Class and function names stay as written (error names, `constructor.name`): bundling renames
   // identifiers that collide across modules.
   keepNames: true,
+  // Less text for V8 to parse on every start (2.5 → 1.9 MB; ~0.04 CPU-s a command); identifiers are
+  // not minified, so names in a stack trace stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: EXTERNAL,
   // Bundled CommonJS packages call require() (node: built-ins, externals); ESM has none of its own.
   banner: { js: "import { createRequire as __troupeCreateRequire } from 'node:module'; const require = __troupeCreateRequire(import.meta.url);" },

@@ -12,7 +12,7 @@
 //   node scripts/test.mjs --record-times  also write each file's time to scripts/test-times.json (the order)
 //   node scripts/test.mjs FILE...      only these files (names as in dist/test, e.g. capacity.test.js)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -62,24 +62,24 @@ if (!cliEntry().endsWith('/dist/cli/main.js')) {
   process.exit(2);
 }
 const timing = chosen.filter((f) => f.endsWith('.timing.test.js'));
-// Longest first, by the times in scripts/test-times.json (unknown files, new ones, first of all): two
-// long files left for the end would run while the other slot stands idle. `--record-times` rewrites it
-// from a full run.
+// Packed by the times in scripts/test-times.json (`--record-times` rewrites it from a full run).
 const timesFile = join('scripts', 'test-times.json');
 const lastTimes = readTimes(timesFile);
 // A file with no recorded time (a new one) is packed as if it took this long.
 const UNKNOWN_MS = 3000;
-const parallel = chosen.filter((f) => !timing.includes(f)).sort((a, b) => (lastTimes[b] ?? Infinity) - (lastTimes[a] ?? Infinity) || a.localeCompare(b));
+const parallel = chosen.filter((f) => !timing.includes(f));
 
 const reporter = pathToFileURL(join('scripts', 'test-reporter.mjs')).href;
 const scratch = mkdtempSync(join(tmpdir(), 'troupe-test-'));
+// The tests' own temp folders (tempDir(), mkdtemp(tmpdir())): made inside the scratch folder through
+// TMPDIR, so they go with it at the end; ~440 folders a run were left in /tmp before.
+const testTmp = join(scratch, 'tmp');
+mkdirSync(testTmp);
 // Files share processes: a test process spends ~0.7 CPU-s importing dist/src before its first test
 // (Node 20's module loader, undici, yaml, zod), which over ~90 files was a third of the suite's CPU.
 // Each group's files are packed into a few entry files by their last times (longest first onto the
 // least-loaded bucket), so the buckets end together; node:test still reports every test under its own
-// file. A file that must have a process of its own (it measures the process, or changes its globals)
-// goes in OWN_PROCESS.
-const OWN_PROCESS = new Set([]);
+// file.
 const totals = { pass: 0, fail: 0, files: [] };
 const cpuBefore = childCpuSeconds();
 const seconds = {};
@@ -131,7 +131,7 @@ function runGroup(name, concurrency, group, niceness) {
     ...bundle(name, group, name === 'parallel' ? concurrency * 2 : concurrency),
   ];
   const begun = performance.now();
-  const child = spawn(process.execPath, args, { stdio: 'inherit' });
+  const child = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, TMPDIR: testTmp } });
   // Set before the runner has started any test process: they inherit it, as do the CLIs they spawn.
   if (niceness !== 0) {
     try {
@@ -150,13 +150,13 @@ function runGroup(name, concurrency, group, niceness) {
 
 /**
  * The entry files for a group: its files packed into `count` buckets that each import theirs in turn
- * (longest first onto the least-loaded bucket); OWN_PROCESS files stay apart, run as they are.
+ * (longest first onto the least-loaded bucket, so no long file is left for the end while the other
+ * slots stand idle).
  */
 function bundle(name, files, count) {
-  const shared = files.filter((f) => !OWN_PROCESS.has(f));
-  const buckets = Array.from({ length: Math.min(count, shared.length) }, () => ({ ms: 0, files: [] }));
+  const buckets = Array.from({ length: Math.min(count, files.length) }, () => ({ ms: 0, files: [] }));
   const ms = (f) => lastTimes[f] ?? UNKNOWN_MS;
-  for (const f of [...shared].sort((a, b) => ms(b) - ms(a) || a.localeCompare(b))) {
+  for (const f of [...files].sort((a, b) => ms(b) - ms(a) || a.localeCompare(b))) {
     const least = buckets.reduce((a, b) => (b.ms < a.ms ? b : a));
     least.ms += ms(f);
     least.files.push(f);
@@ -167,7 +167,7 @@ function bundle(name, files, count) {
     writeFileSync(entry, `${imports.join('\n')}\n`);
     return entry;
   });
-  return [...entries, ...files.filter((f) => OWN_PROCESS.has(f)).map((f) => join(dir, f))];
+  return entries;
 }
 
 /** File name → ms of its top-level tests in the last full run; {} when there was none. */

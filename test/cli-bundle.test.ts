@@ -57,7 +57,7 @@ test('in the bundle, import.meta.url is each module\'s own file in dist/src', ()
     const text = readFileSync(join(BUNDLE_DIR, file), 'utf8');
     const all = text.split('import.meta.url').length - 1;
     const banner = text.includes('__troupeCreateRequire(import.meta.url)') ? 1 : 0;
-    const own = [...text.matchAll(/new URL\("(\.\.\/src\/[^"]+\.js)", import\.meta\.url\)/g)].map((m) => m[1]!);
+    const own = [...text.matchAll(/new URL\("(\.\.\/src\/[^"]+\.js)",\s*import\.meta\.url\)/g)].map((m) => m[1]!);
     assert.equal(all, banner + own.length, `${file}: an import.meta.url that is neither the banner's nor a module's own`);
     sites.push(...own);
   }

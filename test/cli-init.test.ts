@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
@@ -12,7 +13,7 @@ import { loadInputEnv } from '../src/inputs/env-file.js';
 import { renderVerdictLines } from '../src/metrics/threshold-format.js';
 import { detectTerminal, paint } from '../src/sinks/terminal.js';
 
-const temp = () => mkdtemp('/tmp/init-cli-');
+const temp = () => mkdtemp(join(tmpdir(), 'init-cli-'));
 
 describe('troupe init, schema and env files from the command line', () => {
   it('init writes a project that validates, runs against the demo target and that init never overwrites', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { envFileNote, loadInputEnv, parseEnvFile } from '../src/inputs/env-file.
 import { Redactor } from '../src/redact.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const temp = () => mkdtemp('/tmp/init-env-');
+const temp = () => mkdtemp(join(tmpdir(), 'init-env-'));
 
 describe('env files', () => {
   it('reads NAME=value lines: comments, export, quotes, escapes, CRLF and a BOM', () => {

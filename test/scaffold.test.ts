@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ import { schemaValidator } from './helpers/json-schema.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HAR = join(ROOT, 'test/fixtures/har/session.har');
 const HAR_SECRETS = /HAR-SECRET/;
-const temp = () => mkdtemp('/tmp/init-scaffold-');
+const temp = () => mkdtemp(join(tmpdir(), 'init-scaffold-'));
 
 async function filesUnder(dir: string, prefix = ''): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
