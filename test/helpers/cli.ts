@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return startCli(args, options).done;
 }
 
+/** A fresh folder in the temp folder, removed when the test process exits (pass or fail). */
 export async function tempDir(prefix = 'troupe-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  if (made.size === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  made.add(dir);
+  return dir;
 }
+const made = new Set<string>();
 
 /** The single run directory inside an --out folder (fails if there is not exactly one). */
 export async function onlyRunDir(outDir: string): Promise<string> {
