@@ -50,6 +50,8 @@ const CONTEXT = Object.freeze({});
 const HINT_MARGIN_MS = 2000;
 
 type Handler = Dispatcher.DispatchHandler;
+/** A handler that wants to know when the bytes of its response were read, before they are parsed. */
+type ReadTimedHandler = Handler & { onRead?(): void };
 
 // undici's Dispatcher base class alone (EventEmitter + compose), ~6 ms, not the whole package (~140 ms):
 // the fallback loads that when a request needs it. A path inside undici 7 (pinned).
@@ -426,6 +428,9 @@ class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    // The time the bytes arrived is taken before they are parsed (http.ts: Exchange.onRead).
+    const request = this.request;
+    if (request !== null) (request.handler as ReadTimedHandler).onRead?.();
     let result: number | LlhttpError;
     try {
       result = this.parser.execute(chunk);
