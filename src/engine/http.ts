@@ -20,6 +20,7 @@ import { BodyDecoder, ACCEPT_ENCODING, decodableEncodings } from './decode.js';
 import type { StreamedBody } from './multipart.js';
 
 import { tlsFailureBehind } from './transport.js';
+import { SettleQueue } from './settle-queue.js';
 
 export { createDispatcher } from './transport.js';
 
@@ -159,57 +160,8 @@ function hasHeader(headers: Record<string, string>, lower: string): boolean {
   return false;
 }
 
-/**
- * Hops whose last bytes arrived, waiting for their continuations (record, result line, next request:
- * 0.1-0.2 ms each at light load). A server's timers answer requests in batches, and the answers of one
- * batch reach troupe over a few hundred µs, across several turns of the event loop: continuations run
- * in the check phase right after their own responses were read held up the reads, and so the
- * timestamps, of the answers still arriving (issue 12, latency truth: +0.6-0.7 ms at p50 against a
- * 20 ms server, where wrk has +0.46).
- *
- * So, when the loop was idle before (nothing settled for SETTLE_IDLE_MS), continuations wait while
- * responses keep coming: a check phase that follows a poll phase which completed hops passes them on
- * to the next turn (whose poll does not block, an immediate being pending), and the first turn that
- * completed none runs them all, in one immediate, at most SETTLE_WAIT_MS or SETTLE_WAIT_TURNS after
- * the first. A busy loop (hops settled moments ago) runs them in the first check phase, as before:
- * there the extra turns cost CPU per request and no timestamp gains from them. The clock here is the
- * real one, not a run's: this is the event loop's own scheduling, not a figure.
- */
-const SETTLE_IDLE_MS = 0.5;
-const SETTLE_WAIT_MS = 1;
-const SETTLE_WAIT_TURNS = 8;
-const settling: Exchange[] = [];
-/** Hops completed since the last check phase. */
-let settlingFresh = 0;
-let settlingTurns = 0;
-let settlingSince = 0;
-let settledAt = -Infinity;
-let settlingWaits = false;
-
-function settleLater(exchange: Exchange): void {
-  if (settling.length === 0) {
-    settlingSince = performance.now();
-    settlingWaits = settlingSince - settledAt >= SETTLE_IDLE_MS;
-    setImmediate(settleQueued);
-  }
-  settling.push(exchange);
-  settlingFresh++;
-}
-
-function settleQueued(): void {
-  if (settlingWaits && settlingFresh > 0 && settlingTurns < SETTLE_WAIT_TURNS && performance.now() - settlingSince < SETTLE_WAIT_MS) {
-    settlingFresh = 0;
-    settlingTurns++;
-    setImmediate(settleQueued);
-    return;
-  }
-  settlingFresh = 0;
-  settlingTurns = 0;
-  settledAt = performance.now();
-  // The continuations are microtasks that run after this callback: none adds to the list while it is read.
-  for (let i = 0; i < settling.length; i++) settling[i]!.settle();
-  settling.length = 0;
-}
+/** Completed hops wait here for their continuations until the responses arriving with them were read (settle-queue.ts). */
+const settling = new SettleQueue({ now: () => performance.now(), defer: (fn) => setImmediate(fn) });
 
 /**
  * One request on the wire, all its hops: the deadline the sweep watches, what arrived so far (status,
@@ -411,9 +363,9 @@ class Exchange implements Deadline, Dispatcher.DispatchHandler {
     this.controller = null;
     this.wireEnd = this.readAt ?? this.now();
     if (this.decoder) this.decoder.end().then(() => this.settle(), (error: unknown) => this.fail(error));
-    // Once responses stop arriving (settleQueued): responses that arrived together are each
+    // Once responses stop arriving (SettleQueue): responses that arrived together are each
     // timestamped before any one's continuation runs, so they do not wait on each other's work.
-    else settleLater(this);
+    else settling.add(this);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
