@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { completionText, workUnit } from '../src/reports/format.js';
+import { closedLoadText, completionText, workUnit } from '../src/reports/format.js';
 
 test('completion text counts requests, journeys or expected arrivals, whichever the run planned', () => {
   assert.equal(workUnit({ steps: { request: {} } }), 'requests');
@@ -8,4 +8,15 @@ test('completion text counts requests, journeys or expected arrivals, whichever 
   // A journey run plans visits of several steps: 80 journeys are 240 requests.
   assert.equal(completionText({ steps: { health: {}, analyze: {}, stats: {} }, planned: 80, completed: 75 }), '75 of 80 planned journeys completed');
   assert.equal(completionText({ load: { dropped: 0 }, steps: { request: {} }, planned: 1000, completed: 998 }), '998 of 1,000 expected arrivals completed');
+});
+
+test('a run whose VUs loop over the plan for a duration says so, never "1,208 of 24"', () => {
+  const journeys = { health: {}, analyze: {} };
+  const looped = { steps: journeys, planned: 24, completed: 1208, concurrency: 10, vus: { loop: true, model: 'constant-vus', peak: 10, scheduledMs: 5000 } };
+  assert.equal(completionText(looped), '1,208 journeys completed, looping over a plan of 24');
+  assert.equal(closedLoadText(looped, 2, 6, 2), '2 personas × 6 locations × 2 iteration(s) = 24 journeys a pass, looped by 10 VUs for 5.0 s');
+  const staged = { ...looped, vus: { loop: true, model: 'ramping-vus', peak: 20, scheduledMs: 120_000 } };
+  assert.equal(closedLoadText(staged, 2, 6), '2 personas × 6 locations = 24 journeys a pass, looped by up to 20 VUs in stages for 2 min 0 s');
+  // A plan run once (no duration) keeps its count against the plan.
+  assert.equal(closedLoadText({ steps: journeys, planned: 24, concurrency: 5 }, 2, 6, 2), '2 personas × 6 locations × 2 iteration(s) = 24 planned journeys, concurrency 5');
 });

@@ -45,8 +45,32 @@ export function workUnit(summary: { load?: unknown; steps: Record<string, unknow
   return Object.keys(summary.steps).some((step) => step !== 'request') ? 'journeys' : 'requests';
 }
 
-/** `80 of 80 requests completed`, `95 of 100 expected arrivals completed`, … */
-export function completionText(summary: { load?: unknown; steps: Record<string, unknown>; planned: number; completed: number }): string {
+/** The VU schedule of a closed-model run for a duration or in stages (summary.vus), as far as these texts need it. */
+interface LoopedVus {
+  loop?: boolean;
+  model: string;
+  peak: number;
+  scheduledMs: number;
+}
+
+/**
+ * `80 of 80 planned requests completed`, `95 of 100 expected arrivals completed`; a run whose VUs loop
+ * over the plan for a duration: `1,208 journeys completed, looping over a plan of 24` (its plan is one
+ * pass, so "1,208 of 24" would read as a miscount).
+ */
+export function completionText(summary: { load?: unknown; steps: Record<string, unknown>; planned: number; completed: number; vus?: LoopedVus }): string {
   const unit = workUnit(summary);
+  if (summary.vus?.loop) return `${fmtInt(summary.completed)} ${unit} completed, looping over a plan of ${fmtInt(summary.planned)}`;
   return `${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} ${unit === 'arrivals' ? 'expected arrivals' : `planned ${unit}`} completed`;
+}
+
+/** The cover's "Load" line of a closed-model run: what one pass of the plan is, and who ran it how long. */
+export function closedLoadText(summary: { steps: Record<string, unknown>; planned: number; concurrency?: number; vus?: LoopedVus }, personas: number, locations: number, iterations?: number): string {
+  const plan = `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''}`;
+  const vus = summary.vus;
+  if (vus?.loop) {
+    const who = vus.model === 'ramping-vus' ? `up to ${fmtInt(vus.peak)} VUs in stages` : `${fmtInt(vus.peak)} VUs`;
+    return `${plan} = ${fmtInt(summary.planned)} ${workUnit(summary)} a pass, looped by ${who} for ${fmtDuration(vus.scheduledMs)}`;
+  }
+  return `${plan} = ${fmtInt(summary.planned)} planned ${workUnit(summary)}, concurrency ${summary.concurrency || '–'}`;
 }

@@ -1,5 +1,5 @@
 /** Page 1: what was run, the verdict and the headline figures (their content: ../content.ts). */
-import { completionText, fmtDate, fmtDuration, fmtInt, workUnit } from '../format.js';
+import { closedLoadText, completionText, fmtDate, fmtDuration, fmtInt } from '../format.js';
 import { generatorWarning, headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, vuFigures, verdict, type Headline } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
@@ -22,7 +22,7 @@ function facts(data: RunData): [string, string][] {
     ['Duration', fmtDuration(summary.durationMs)],
     summary.load
       ? ['Load', openLoadText(summary.load, personas, locations)]
-      : ['Load', `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''} = ${fmtInt(summary.planned)} planned ${workUnit(summary)}, concurrency ${summary.concurrency || '–'}`],
+      : ['Load', closedLoadText(summary, personas, locations, iterations)],
     ['Status', `${data.status}: ${completionText(summary)}`],
   ];
 }
