@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configThresholds, flagThresholds, parseFlagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/inputs/threshold-config.js';
+import { configThresholds, distinctThresholds, flagThresholds, parseFlagThresholds, scopeCatalog, GATE_DEFAULTS } from '../src/inputs/threshold-config.js';
 import { METRICS, parsePercent, parseThreshold, ThresholdSyntaxError } from '../src/inputs/threshold-parse.js';
 import { evaluateThresholds, matchPersona, resolveThresholdScopes } from '../src/metrics/thresholds.js';
 import { TroupeError } from '../src/errors.js';
@@ -256,4 +256,11 @@ describe('scope catalog', () => {
     assert.equal(flagThresholds(['step:search p95 < 1s'], catalog)[0]!.scope.kind, 'step');
     assert.throws(() => flagThresholds(['step:checkout p95 < 1s'], catalog), /unknown step "checkout"/);
   });
+});
+
+it('the same threshold from the config and a flag is judged once; other limits, operators and scopes are kept', () => {
+  const all = parseFlagThresholds(['p95 < 500ms', 'p95<0.5s', 'p95 < 400ms', 'p95 <= 500ms', 'persona:sarah p95 < 500ms', 'error_rate < 1%', 'error_rate < 1%']);
+  const kept = distinctThresholds(all);
+  assert.deepEqual(kept.map((t) => t.expression), ['p95 < 500ms', 'p95 < 400ms', 'p95 <= 500ms', 'persona:sarah p95 < 500ms', 'error_rate < 1%']);
+  assert.equal(kept[0], all[0], 'the first of the repeats is kept');
 });

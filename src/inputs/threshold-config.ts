@@ -94,6 +94,20 @@ export function flagThresholds(expressions: readonly string[], catalog: ScopeCat
 }
 
 /**
+ * The thresholds without repeats, first kept: the same check from the config and a --threshold flag
+ * (`p95 < 500ms` and `p95<0.5s` alike) is judged and shown once, not twice.
+ */
+export function distinctThresholds(thresholds: readonly Threshold[]): Threshold[] {
+  const seen = new Set<string>();
+  return thresholds.filter((t) => {
+    const key = JSON.stringify([t.scope.kind, t.scope.kind === 'global' ? null : t.scope.value, t.metric, t.operator, t.limit]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
  * Threshold expressions parsed without a scope check, for commands with no personas and locations to
  * check against (merge, bench); an error names `where` and quotes the expression.
  */

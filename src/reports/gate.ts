@@ -4,7 +4,7 @@
  */
 import type { ArtifactError } from '../errors.js';
 import type { LoadedInputs } from '../inputs/types.js';
-import { configThresholds, flagThresholds, scopeCatalog } from '../inputs/threshold-config.js';
+import { configThresholds, distinctThresholds, flagThresholds, scopeCatalog } from '../inputs/threshold-config.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { runDirPaths } from '../run-dir/layout.js';
 import type { RunSummary } from '../run-dir/types.js';
@@ -32,7 +32,7 @@ export interface GateRequest {
 export async function prepareGate(inputs: LoadedInputs, request: GateRequest): Promise<Gate> {
   const catalog = scopeCatalog(inputs.personas, inputs.locations);
   const { gate, source } = inputs.config;
-  const thresholds = [...configThresholds(gate, source, catalog), ...flagThresholds(request.thresholds, catalog)];
+  const thresholds = distinctThresholds([...configThresholds(gate, source, catalog), ...flagThresholds(request.thresholds, catalog)]);
   const baseline = request.baselinePath ? { summary: await (await import('./compare.js')).readSummary(request.baselinePath, '--baseline'), source: request.baselinePath } : null;
   const compare = { ...gate.compare, ...(request.maxRegression !== undefined ? { maxRegression: request.maxRegression } : {}) } as CompareOptions;
   return { thresholds, baseline, compare };
