@@ -2,7 +2,7 @@
 // lowest CPU priority), and beside them the timing-sensitive ones (*.timing.test.js: real-time rates,
 // timeout precision, signals) two at a time at normal priority, so a CPU-heavy neighbour cannot skew
 // what they measure. Ends with one line:
-//   troupe tests: 613 passed, 0 failed in 84.8 s (timing 24.4 s, parallel 84.8 s, cpu 153.3 s)
+//   troupe tests: 613 passed, 0 failed in 90.9 s (timing 24.5 s, parallel 90.9 s, cpu 165.7 s)
 //
 //   node scripts/test.mjs              the full suite
 //   node scripts/test.mjs --smoke      the short subset CI runs on a second Node version
