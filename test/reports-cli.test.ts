@@ -52,6 +52,8 @@ describe('reports of the shipped demo run', () => {
         assert.ok(all.includes(title), `PDF has "${title}"`);
       }
       assert.doesNotMatch(all, /Comparison with the baseline/, 'a run without --baseline has no comparison page');
+      // An error-free run says so once, under the Errors heading (the charts section said it too).
+      assert.equal(all.replace(/\s+/g, ' ').split('No errors: every request succeeded.').length - 1, 1, 'one "No errors" line');
       pages.forEach((page, i) => assert.ok(page.includes(`page ${i + 1} of ${pages.length}`)));
       // No near-empty page: sections flow on, each chart and table kept whole (5 pages before, 2 of them mostly blank).
       const fill = await pdfPageFill(pdf);
