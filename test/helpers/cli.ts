@@ -20,14 +20,16 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return startCli(args, options).done;
 }
 
-/** A fresh folder in the temp folder, removed when the test process exits (pass or fail). */
+/** The folders tempDir() made, removed when the test process exits (pass or fail). */
+const made = new Set<string>();
+
+/** A fresh folder in the temp folder, removed when the test process exits. */
 export async function tempDir(prefix = 'troupe-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   if (made.size === 0) process.once('exit', () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
   made.add(dir);
   return dir;
 }
-const made = new Set<string>();
 
 /** The single run directory inside an --out folder (fails if there is not exactly one). */
 export async function onlyRunDir(outDir: string): Promise<string> {
