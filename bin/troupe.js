@@ -10,6 +10,9 @@ import { setFlagsFromString } from 'node:v8';
 // imports troupe's API keeps its own V8 settings.
 setFlagsFromString('--no-allocation-site-pretenuring');
 
-// The bundle when it is current, else the compiled modules (bin/cli-entry.js).
+// The bundle when it is current, else the compiled modules (bin/cli-entry.js). The bundle runs with
+// V8's code cache (bin/run-bundle.js).
 const { cliEntry } = await import('./cli-entry.js');
-await import(cliEntry());
+const entry = cliEntry();
+if (entry.endsWith('.cjs')) (await import('./run-bundle.js')).runBundle(entry);
+else await import(entry);

@@ -1,20 +1,27 @@
 // Build step (after tsc): bundles the CLI (dist/src/cli/main.js and everything it imports, its
-// dependencies included) into dist/cli/, which bin/troupe.js runs. Why: Node 20 has no compile cache,
-// and resolving, linking and compiling ~60 modules of dist/src and ~190 files of node_modules (zod and
-// its locales, yaml, csv-parse, commander) was 40–50 % of every CLI process's CPU. The API (`exports` →
+// dependencies included) into one CommonJS file, dist/cli/main.cjs, which bin/troupe.js runs through
+// bin/run-bundle.js with V8's code cache. Why: resolving, linking and compiling ~60 modules of dist/src
+// and ~190 files of node_modules (zod and its locales, yaml, csv-parse, commander) was 40–50 % of every
+// CLI process's CPU, and Node 20 has no compile cache for ES modules: one CommonJS file compiled by
+// vm.Script can keep V8's code between runs (run-bundle.js), which took another third off `validate`
+// and `run` (0.45 → 0.30 and ~0.95 → ~0.65 CPU-s on the demo). The API (`exports` →
 // dist/src/index.js) stays unbundled; dist/src ships as before.
 //
 // What keeps working from the bundle:
 // - import.meta.url: in each dist/src module it is rewritten to that module's own file
-//   (`new URL('../src/version.js', import.meta.url)` from dist/cli/), so package.json, the demo's
-//   files, the worker entries and every createRequire(import.meta.url) resolve from where they did.
+//   (`new URL('../src/version.js', __troupeBundleUrl)` from dist/cli/main.cjs), so package.json, the
+//   demo's files, the worker entries and every createRequire(import.meta.url) resolve from where they did.
 // - The packages left out (EXTERNAL) read files relative to themselves (pdfkit's font metrics,
 //   fontkit, dejavu's TTFs), are loaded through createRequire as one shared copy (undici), or are
 //   heavy and only needed by rare paths (the live outputs, the browser, autocannon); they load from
 //   node_modules as before. A bundled package that uses __dirname, __filename or import.meta fails
 //   the build.
-// - Chunks: every `await import()` of dist/src stays lazy (code splitting), so `--version` and
-//   `--help` do not load what `run` needs.
+// - Laziness: every `await import()` of dist/src becomes a module that runs only when first imported,
+//   so `--version` does not run what `run` needs; V8 parses the rest of the file lazily (the code cache
+//   keeps what a run compiled). One file rather than chunks: Node's loader resolved and linked each of
+//   ~130 chunks, and CommonJS has no code splitting.
+// - Externals are still loaded by import() (some are ES modules only); run-bundle.js compiles with
+//   Node's default loader for it.
 //
 // esbuild-wasm (a devDependency: JavaScript and WebAssembly, no platform binary, no install script).
 // Written to dist/cli.tmp/ and renamed into place, so a failed build leaves no half-bundle behind.
@@ -25,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const out = join(root, 'dist', 'cli');
+const outFile = join(out, 'main.cjs');
 const tmp = `${out}.tmp`;
 const srcRoot = join(root, 'dist', 'src');
 
@@ -54,6 +62,9 @@ const EXTERNAL = [
   'unpdf',
 ];
 
+// The bundle's own URL; and the import() run-bundle.js passes in (plain `node dist/cli/main.cjs`, with
+// no such parameter, gets Node's, which works outside a code-cached script).
+const BANNER = "const __troupeBundleUrl = require('node:url').pathToFileURL(__filename).href; const __troupeImport = typeof __troupeLoadModule === 'function' ? __troupeLoadModule : (specifier) => import(specifier);";
 const usesImportMeta = [];
 
 /** Rewrites `import.meta.url` in a dist/src module to the URL of that module's file, from dist/cli/. */
@@ -66,22 +77,35 @@ const ownImportMetaUrl = {
         if ((await readFile(args.path, 'utf8')).includes('import.meta')) usesImportMeta.push(relative(root, args.path));
         return undefined;
       }
-      const text = await readFile(args.path, 'utf8');
+      const text = externalImports(await readFile(args.path, 'utf8'));
       if (!text.includes('import.meta.url')) return { contents: text, loader: 'js' };
       const fromOut = relative(out, args.path).split(sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, import.meta.url).href`), loader: 'js' };
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(fromOut)}, __troupeBundleUrl).href`), loader: 'js' };
     });
   },
 };
+
+/**
+ * `import()` of an external package (or of a computed URL) → `__troupeImport()`, the loader's own
+ * import(): V8 drops the dynamic-import callback of a script it compiled from a code cache (Node 20:
+ * "A dynamic import callback was not specified"), so bin/run-bundle.js passes a function from an ES
+ * module, where import() always works. Bare names resolve from bin/ as from dist/cli/: the same
+ * package root. import() of dist/src's own modules is bundled and needs none.
+ */
+function externalImports(text) {
+  return text.replace(/\bimport\((\s*)(['"`])?([^'"`)]*)/g, (whole, space, quote, target) => {
+    const external = quote === undefined || EXTERNAL.some((name) => (name.endsWith('/*') ? target.startsWith(name.slice(0, -1)) : target === name || target.startsWith(`${name}/`)));
+    return external ? whole.replace('import(', '__troupeImport(') : whole;
+  });
+}
 
 await rm(tmp, { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: [join(srcRoot, 'cli', 'main.js')],
-  outdir: tmp,
+  outfile: join(tmp, 'main.cjs'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   // No keepNames: it wraps every function and class expression in a __name() call that defines its
@@ -95,8 +119,8 @@ const result = await esbuild.build({
   minifyWhitespace: true,
   minifySyntax: true,
   external: EXTERNAL,
-  // Bundled CommonJS packages call require() (node: built-ins, externals); ESM has none of its own.
-  banner: { js: "import { createRequire as __troupeCreateRequire } from 'node:module'; const require = __troupeCreateRequire(import.meta.url);" },
+  // The bundle's own URL, which each module's rewritten import.meta.url is resolved against.
+  banner: { js: BANNER },
   plugins: [ownImportMetaUrl],
   logLevel: 'warning',
   metafile: true,
@@ -106,7 +130,8 @@ const result = await esbuild.build({
 // Comments are stripped first (esbuild keeps a package's doc comments, which may name them).
 const located = [];
 for (const file of await readdir(tmp)) {
-  const { code } = await esbuild.transform(await readFile(join(tmp, file), 'utf8'), { minifyWhitespace: true, legalComments: 'none', format: 'esm' });
+  const text = (await readFile(join(tmp, file), 'utf8')).replace(BANNER, '');
+  const { code } = await esbuild.transform(text, { minifyWhitespace: true, legalComments: 'none', format: 'cjs' });
   if (/\b__(dirname|filename)\b/.test(code)) located.push(file);
 }
 if (usesImportMeta.length > 0) located.push(`${usesImportMeta.join(', ')} (import.meta)`);
@@ -120,4 +145,4 @@ await rm(out, { recursive: true, force: true });
 await rename(tmp, out);
 const inputs = Object.keys(result.metafile.inputs);
 const fromModules = inputs.filter((f) => f.includes('node_modules/')).length;
-console.log(`bundle: ${relative(root, out)}/ from ${inputs.length - fromModules} dist/src modules and ${fromModules} node_modules files (${(await readdir(out)).length} files)`);
+console.log(`bundle: ${relative(root, outFile)} from ${inputs.length - fromModules} dist/src modules and ${fromModules} node_modules files`);

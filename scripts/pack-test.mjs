@@ -110,11 +110,11 @@ function pack() {
 }
 
 function fileList() {
-  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/(troupe|cli-entry)\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^dist\/cli\/[^/]+\.js$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/, /^scripts\/prepare\.mjs$/];
+  const allowed = [/^package\.json$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE(\.md)?$/, /^bin\/(troupe|cli-entry|run-bundle)\.js$/, /^dist\/src\/.+\.(js|d\.ts)$/, /^dist\/cli\/main\.cjs$/, /^personas\/[^/]+\.yaml$/, /^fixtures\/locations\.csv$/, /^schema\/[^/]+\.json$/, /^scripts\/prepare\.mjs$/];
   const stray = tarballFiles.filter((f) => !allowed.some((re) => re.test(f)));
   check(stray.length === 0, `unexpected files in the tarball: ${stray.join(', ')}`);
   check(!tarballFiles.some((f) => /(^|\/)(test|tests|__tests__)\//.test(f) || /\.test\.(js|ts)$/.test(f)), 'test files in the tarball');
-  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/prepare.mjs', 'bin/troupe.js', 'bin/cli-entry.js', 'dist/src/cli/main.js', 'dist/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
+  const required = ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/prepare.mjs', 'bin/troupe.js', 'bin/cli-entry.js', 'dist/src/cli/main.js', 'dist/cli/main.cjs', 'bin/run-bundle.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'fixtures/locations.csv', 'personas/sarah.yaml'];
   // The build generates the JSON Schema (once `troupe schema` exists); whatever it wrote must ship.
   if (existsSync(join(ROOT, 'schema'))) required.push(...readdirSync(join(ROOT, 'schema')).filter((f) => f.endsWith('.json')).map((f) => `schema/${f}`));
   const missing = required.filter((f) => !tarballFiles.includes(f));
@@ -129,8 +129,8 @@ function installIntoEmptyProject() {
   check(existsSync(join(PROJECT, 'node_modules', '.bin', 'troupe')), 'node_modules/.bin/troupe is missing');
   // npm gives the installed files one time: bin runs the bundle, not the modules (bin/cli-entry.js).
   const entry = sh(`node --input-type=module -e "console.log((await import('./node_modules/troupe/bin/cli-entry.js')).cliEntry())"`).stdout.trim();
-  check(entry.endsWith('/node_modules/troupe/dist/cli/main.js'), `bin/troupe.js would run ${entry}, not the bundle`);
-  return 'npm i -D <tarball>; bin runs dist/cli/main.js';
+  check(entry.endsWith('/node_modules/troupe/dist/cli/main.cjs'), `bin/troupe.js would run ${entry}, not the bundle`);
+  return 'npm i -D <tarball>; bin runs dist/cli/main.cjs';
 }
 
 function demoFallback() {
@@ -141,7 +141,9 @@ function demoFallback() {
   check(dir && more.length === 0, 'expected one run directory under ./reports');
   const summary = readJson(join(dir, 'summary.json'));
   check(summary.status === 'complete' && summary.global.requests === 80, `summary: status ${summary.status}, ${summary.global.requests} requests`);
-  return `reports/${basename(dir)}/summary.json: complete, 80 requests`;
+  // The installed package's folder is the user's: the bundle keeps V8's code cache there (bin/run-bundle.js).
+  check(existsSync(join(PROJECT, 'node_modules', 'troupe', 'dist', 'cli', 'main.cjs.run.v8cache')), 'no code cache next to the installed bundle after `npx troupe run`');
+  return `reports/${basename(dir)}/summary.json: complete, 80 requests; code cache written`;
 }
 
 function apiExample() {

@@ -57,7 +57,7 @@ if (missing.length > 0) {
 }
 // The CLI tests spawn bin/troupe.js, which runs the bundle only while it is current (bin/cli-entry.js):
 // after `npx tsc` alone they would pass on the modules while the bundle users get went untested.
-if (!cliEntry().endsWith('/dist/cli/main.js')) {
+if (!cliEntry().endsWith('/dist/cli/main.cjs')) {
   console.error('test.mjs: the CLI bundle (dist/cli/) is missing or older than dist/src: run `npm run build` (or `node scripts/bundle.mjs` after tsc)');
   process.exit(2);
 }

@@ -92,10 +92,13 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await main(process.argv);
-process.exitCode = code;
-// A pipe takes 64 KiB at once; the rest of a large `--json` document waits in the stream's queue,
-// and process.exit would drop it. Exit only when both streams have drained. The explicit exit is
-// still needed: an idle keep-alive socket or a demo server must not hold the process open.
-await Promise.all([drained(process.stdout), drained(process.stderr)]);
-process.exit(code);
+// Not a top-level await: the bundle bin/troupe.js runs (dist/cli/main.cjs, scripts/bundle.mjs) is
+// CommonJS, so V8 can keep its compiled code between runs, and CommonJS has none.
+void main(process.argv).then(async (code) => {
+  process.exitCode = code;
+  // A pipe takes 64 KiB at once; the rest of a large `--json` document waits in the stream's queue,
+  // and process.exit would drop it. Exit only when both streams have drained. The explicit exit is
+  // still needed: an idle keep-alive socket or a demo server must not hold the process open.
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit(code);
+});
