@@ -140,6 +140,11 @@ describe('reports of an open-model journey run', () => {
       for (const title of ['Service vs response time per persona', 'Checks', 'Harness cache', 'Personas in the order they first got a response', 'Journey steps', 'health', 'analyze', 'latency < 15ms']) {
         assert.ok(all.includes(title), `PDF has "${title}"`);
       }
+      // The HTML cover's Load line is the PDF's: the schedule, the plan and the in-flight cap.
+      const loadLine = `open model, uniform arrivals: 20/s over 2.0 s; ${Object.keys(summary.personas).length} personas × 16 locations; at most ${fmtInt(summary.load.maxInFlight)} journeys in flight`;
+      assert.ok(cover.includes(loadLine), `PDF cover: ${loadLine}\n${cover}`);
+      await buildReports(dir, ['html']);
+      assert.ok((await readFile(join(dir, 'report.html'), 'utf8')).includes(`<dd>${loadLine}</dd>`), 'the HTML cover has the same Load line');
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -64,6 +64,12 @@ export function completionText(summary: { load?: unknown; steps: Record<string, 
   return `${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} ${unit === 'arrivals' ? 'expected arrivals' : `planned ${unit}`} completed`;
 }
 
+/** The cover's "Load" line of an open-model run (PDF and HTML): the schedule, the plan and the in-flight cap. */
+export function openLoadText(load: { arrival: string; phases: { rate: number; rampTo?: number }[]; scheduledMs: number; maxInFlight: number }, personas: number, locations: number): string {
+  const phases = load.phases.map((p) => (p.rampTo === undefined || p.rampTo === p.rate ? `${p.rate}/s` : `${p.rate} → ${p.rampTo}/s`)).join(', then ');
+  return `open model, ${load.arrival} arrivals: ${phases} over ${fmtDuration(load.scheduledMs)}; ${fmtInt(personas)} personas × ${fmtInt(locations)} locations; at most ${fmtInt(load.maxInFlight)} journeys in flight`;
+}
+
 /** The cover's "Load" line of a closed-model run: what one pass of the plan is, and who ran it how long. */
 export function closedLoadText(summary: { steps: Record<string, unknown>; planned: number; concurrency?: number; vus?: LoopedVus }, personas: number, locations: number, iterations?: number): string {
   const plan = `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''}`;

@@ -2,7 +2,7 @@
  * report.html: one self-contained page — styles, script, charts (inline SVG) and table data inline —
  * that opens from disk or a CI artifact and makes no network request of any kind. Pure: data in, text out.
  */
-import { closedLoadText, completionText, fmtDate, fmtDuration, fmtInt } from '../format.js';
+import { closedLoadText, completionText, fmtDate, fmtDuration, openLoadText } from '../format.js';
 import { generatorWarning, headlineFigures, highlights, methodNotes, openModelFigures, RESPONSE_TIME_NOTE, vuFigures, verdict } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { Chart } from './charts.js';
@@ -24,7 +24,7 @@ function facts(data: RunData): [string, string][] {
     ['Target', summary.target],
     ['Started', fmtDate(summary.startedAt)],
     ['Duration', fmtDuration(summary.durationMs)],
-    ['Load', summary.load ? `open model, ${summary.load.arrival} arrivals, ${fmtInt(personas)} personas × ${fmtInt(locations)} locations` : closedLoadText(summary, personas, locations, manifest?.config.iterations)],
+    ['Load', summary.load ? openLoadText(summary.load, personas, locations) : closedLoadText(summary, personas, locations, manifest?.config.iterations)],
     ['Status', `${data.status}: ${completionText(summary)}`],
   ];
 }

@@ -1,5 +1,5 @@
 /** Page 1: what was run, the verdict and the headline figures (their content: ../content.ts). */
-import { closedLoadText, completionText, fmtDate, fmtDuration, fmtInt } from '../format.js';
+import { closedLoadText, completionText, fmtDate, fmtDuration, openLoadText } from '../format.js';
 import { generatorWarning, headlineFigures, highlights, openModelFigures, RESPONSE_TIME_NOTE, vuFigures, verdict, type Headline } from '../content.js';
 import type { RunData } from '../run-data.js';
 import type { PdfSection } from './document.js';
@@ -25,11 +25,6 @@ function facts(data: RunData): [string, string][] {
       : ['Load', closedLoadText(summary, personas, locations, iterations)],
     ['Status', `${data.status}: ${completionText(summary)}`],
   ];
-}
-
-function openLoadText(load: NonNullable<RunData['summary']['load']>, personas: number, locations: number): string {
-  const phases = load.phases.map((p) => (p.rampTo === undefined || p.rampTo === p.rate ? `${p.rate}/s` : `${p.rate} → ${p.rampTo}/s`)).join(', then ');
-  return `open model, ${load.arrival} arrivals: ${phases} over ${fmtDuration(load.scheduledMs)}; ${fmtInt(personas)} personas × ${fmtInt(locations)} locations; at most ${fmtInt(load.maxInFlight)} journeys in flight`;
 }
 
 export const coverSection: PdfSection = {
