@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { uncachedText } from '../src/reports/content.js';
 import { closedLoadText, completionText, workUnit } from '../src/reports/format.js';
 
 test('completion text counts requests, journeys or expected arrivals, whichever the run planned', () => {
@@ -19,4 +20,21 @@ test('a run whose VUs loop over the plan for a duration says so, never "1,208 of
   assert.equal(closedLoadText(staged, 2, 6), '2 personas × 6 locations = 24 journeys a pass, looped by up to 20 VUs in stages for 2 min 0 s');
   // A plan run once (no duration) keeps its count against the plan.
   assert.equal(closedLoadText({ steps: journeys, planned: 24, concurrency: 5 }, 2, 6, 2), '2 personas × 6 locations × 2 iteration(s) = 24 planned journeys, concurrency 5');
+});
+
+test('responses outside the hit rate: steps that never carry a cache status are named, not blamed on the cache', () => {
+  const none = { hit: 0, miss: 0, stale: 0, bypass: 0 };
+  const steps = {
+    health: { requests: 80, cache: { ...none, unknown: 80 } },
+    analyze: { requests: 80, cache: { ...none, hit: 60, miss: 20, unknown: 0 } },
+    stats: { requests: 80, cache: { ...none, unknown: 80 } },
+  };
+  const global = { ...none, hit: 60, miss: 20, unknown: 160 };
+  assert.equal(uncachedText(steps, global, 160), '160 responses from the steps health, stats, which carried no cache status at all, are not in the hit rate.');
+  assert.equal(uncachedText({ health: steps.health, analyze: steps.analyze }, { ...global, unknown: 1 }, 1).startsWith('1 response had no hit/miss status'), true, 'not all from the silent step: the counts');
+  const one = { health: { requests: 1, cache: { ...none, unknown: 1 } }, analyze: steps.analyze };
+  assert.equal(uncachedText(one, { ...global, unknown: 1 }, 1), '1 response from the step health, which carried no cache status at all, is not in the hit rate.');
+  // A plain request run (one step): the counts, as before, with the plural right.
+  assert.equal(uncachedText({ request: { requests: 10, cache: { ...none, hit: 5, stale: 1, unknown: 4 } } }, { ...none, hit: 5, stale: 1, unknown: 4 }, 5), '5 responses had no hit/miss status (stale 1, bypass 0, unknown 4); they are not in the hit rate.');
+  assert.equal(uncachedText({ request: { requests: 2, cache: { ...none, hit: 1, unknown: 1 } } }, { ...none, hit: 1, unknown: 1 }, 1), '1 response had no hit/miss status (stale 0, bypass 0, unknown 1); it is not in the hit rate.');
 });

@@ -88,7 +88,7 @@ export function highlights(data: RunData): string[] {
   }
   const g = summary.global;
   const other = g.cache.stale + g.cache.bypass + g.cache.unknown;
-  if (other > 0) out.push(`${fmtInt(other)} responses had no hit/miss status (stale ${g.cache.stale}, bypass ${g.cache.bypass}, unknown ${g.cache.unknown}); they are not in the hit rate.`);
+  if (other > 0) out.push(uncachedText(summary.steps, g.cache, other));
   if (summary.serverCache) {
     const sc = summary.serverCache;
     out.push(`The target's own count (${sc.source}): ${fmtInt(sc.hits)} hits, ${fmtInt(sc.misses)} misses, hit rate ${fmtPct(sc.hitRate)}.`);
@@ -195,4 +195,22 @@ export function methodNotes(data: RunData): string[] {
     lines.splice(1, 0, 'Open model: response time is the time from when a request was due (its arrival, or for a later step the end of the one before plus its think time) to the last byte, including any wait for a free slot. A stalled target delays the requests behind the stall; timing only from the send would hide that (coordinated omission). Both have their own histogram.');
   }
   return lines;
+}
+
+type CacheCounts = { hit: number; miss: number; stale: number; bypass: number; unknown: number };
+
+/**
+ * The highlight for responses outside the hit rate. A journey's steps that never carry a cache header
+ * (a health check, a stats call) are named as such: "responses had no status" alone reads as a fault of
+ * the cache when it is the design of those endpoints.
+ */
+export function uncachedText(steps: Record<string, { requests: number; cache: CacheCounts }>, cache: CacheCounts, other: number): string {
+  const responses = `${fmtInt(other)} ${other === 1 ? 'response' : 'responses'}`;
+  const silent = Object.entries(steps).filter(([, s]) => s.requests > 0 && s.cache.unknown > 0 && s.cache.hit + s.cache.miss + s.cache.stale + s.cache.bypass === 0);
+  const fromSilent = silent.reduce((n, [, s]) => n + s.cache.unknown, 0);
+  if (Object.keys(steps).length > 1 && silent.length > 0 && fromSilent === other) {
+    const names = silent.map(([name]) => name).join(', ');
+    return `${responses} from the ${silent.length === 1 ? 'step' : 'steps'} ${names}, which carried no cache status at all, ${other === 1 ? 'is' : 'are'} not in the hit rate.`;
+  }
+  return `${responses} had no hit/miss status (stale ${fmtInt(cache.stale)}, bypass ${fmtInt(cache.bypass)}, unknown ${fmtInt(cache.unknown)}); ${other === 1 ? 'it is' : 'they are'} not in the hit rate.`;
 }
