@@ -48,6 +48,34 @@ test('deadlines: a request expires within one sweep (4 ms) of its deadline, on t
   assert.equal(log[1], '108: cut when the grace period after an interrupt ran out');
 });
 
+test('deadlines: requests ending out of order leave the others in the sweep, each expiring once, at its own deadline', async () => {
+  const clock = new FakeClock();
+  const sweeper = new DeadlineSweeper(clock);
+  const log: string[] = [];
+  // Slots are reused by swap-remove (deadlines.ts): ending the first, a middle and the last one must
+  // leave exactly the others in flight.
+  const all = [10, 20, 30, 40, 50, 60].map((ms) => deadline(clock, ms, log));
+  for (const d of all) sweeper.add(d);
+  sweeper.delete(all[0]!);
+  sweeper.delete(all[3]!);
+  sweeper.delete(all[5]!);
+  sweeper.delete(all[3]!); // twice: nothing more
+  assert.equal(sweeper.active, 3);
+  await clock.advance(64);
+  assert.deepEqual(log, ['20: total 20', '32: total 30', '52: total 50']);
+  assert.equal(sweeper.active, 0);
+  assert.equal(clock.pending, 0);
+  // An expiry that ends another request in flight (a visit's next step failing it, say): that one is not expired too.
+  const log2: string[] = [];
+  const second = deadline(clock, 4, log2);
+  const first = { ...deadline(clock, 4, log2), expire: (reason: Error) => (log2.push(`first: ${reason.message}`), sweeper.delete(second)) };
+  sweeper.add(first);
+  sweeper.add(second);
+  await clock.advance(4);
+  assert.deepEqual(log2, ['first: total 4']);
+  assert.equal(sweeper.active, 0);
+});
+
 test('snapshots: the first write at once, then at most one per interval, and once more at the end', async () => {
   const clock = new FakeClock();
   const dir = await tempDir('troupe-snap-');

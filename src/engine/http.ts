@@ -178,6 +178,8 @@ class Exchange implements Deadline, Dispatcher.DispatchHandler {
   private readonly policy: RedirectPolicy;
   // The deadline (src/engine/deadlines.ts): each hop sets its own headers phase before anything can await.
   phaseAt = Infinity;
+  /** The deadline sweeper's slot (deadlines.ts), declared so that every Exchange has one shape. */
+  sweepSlot = -1;
   readonly totalAt: number;
   private phase: 'headers' | 'body' = 'headers';
   /** Why the request was ended from outside (a timeout or the grace period), once it was. */

@@ -125,7 +125,13 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   let active = 0;
   let peak = 0;
   const droppedByPersona: Record<string, number> = {};
-  const running = new Set<Promise<void>>();
+  // Journeys not yet finished, counted rather than kept in a Set: a Set that takes and drops an entry
+  // per arrival leaves a chain of obsolete tables that V8 keeps through scavenges once one of them is in
+  // old space (see DeadlineSweeper in deadlines.ts). The first failure, if any, is thrown at the end,
+  // as Promise.all over them did.
+  let running = 0;
+  let drained: (() => void) | null = null;
+  let failure: { error: unknown } | null = null;
   // Slots for running journeys; admitted arrivals beyond them wait here, first come first served.
   let free = load.concurrency ?? load.maxInFlight;
   const waiting: Array<() => void> = [];
@@ -185,12 +191,16 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
           for (const record of result.records) options.onRecord(record);
         }
       });
-      const tracked = run.finally(() => {
-        release();
-        active--;
-        running.delete(tracked);
-      });
-      running.add(tracked);
+      running++;
+      run
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          release();
+          active--;
+          if (--running === 0 && drained) drained();
+        });
     }
     // The schedule's last interval is part of it: the achieved rate is measured over the whole span.
     const rest = start + scheduledMs - resumeAt - clock.now();
@@ -198,7 +208,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   }
   // Schedule time covered: a resumed run's pause is not part of it.
   const elapsedMs = resumeAt + clock.now() - start;
-  await Promise.all(running);
+  if (running > 0) await new Promise<void>((resolve) => (drained = resolve));
+  if (failure) throw (failure as { error: unknown }).error;
   for (const p of pickable) if (personaStarted.has(p.persona.name)) options.onRecord({ type: 'persona-end', persona: p.persona.name, at: clock.wallNow() });
 
   return {
