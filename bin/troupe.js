@@ -19,6 +19,14 @@ setFlagsFromString('--no-allocation-site-pretenuring');
 // heap (many locations) also grows by half between full GCs, not by up to 4x.
 setFlagsFromString('--heap-growing-percent=50');
 
+// A full collection the run can ask for once its warm-up is done (src/run/startup-gc.ts): V8's first
+// full GC otherwise came ~1.5 s into a run, over what start-up left in old space, with an incremental
+// marking step of 20-24 ms that landed on the requests in flight (bench/latency-truth.mjs --per-request
+// --node-arg=--trace-gc: the worst requests, +15-20 ms, all at that instant). --expose-gc set now gives
+// a new context its gc(); the main context's globals stay as they were.
+setFlagsFromString('--expose-gc');
+globalThis[Symbol.for('troupe.collectGarbage')] = (await import('node:vm')).runInNewContext('gc');
+
 // The bundle when it is current, else the compiled modules (bin/cli-entry.js). The bundle runs with
 // V8's code cache (bin/run-bundle.js).
 const { cliEntry } = await import('./cli-entry.js');

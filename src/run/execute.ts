@@ -25,6 +25,7 @@ import { buildSummary } from '../run-dir/summary.js';
 import type { RunManifest, RunStatus, RunSummary, ServerCacheStats } from '../run-dir/types.js';
 import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '../run-dir/write.js';
 import { checkReachable, warmClient } from './preflight.js';
+import { collectStartupGarbage } from './startup-gc.js';
 import { warmRunPath } from './warm-up.js';
 import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from './generator-health.js';
 import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
@@ -139,6 +140,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     const plan = partitionPlan(buildPlan(inputs.personas, inputs.locations, { order: config.order, iterations: config.iterations, seed: config.seed }), shard ?? { index: 1, count: 1 });
     // The run's own request path, warmed on a throwaway server so its first compiles are not in the first requests' latency.
     if ((options.workers ?? 1) <= 1) await warmRunPath(inputs, redactor, plan, options.signal);
+    collectStartupGarbage();
     // The engine runs the whole schedule's share (see shard.ts); progress and live metrics show the share's rate.
     const load = config.load;
     const shown = load && shard ? partitionLoad(load, shard) : load;
