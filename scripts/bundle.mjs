@@ -4,7 +4,7 @@
 // and ~190 files of node_modules (zod and its locales, yaml, csv-parse, commander) was 40–50 % of every
 // CLI process's CPU, and Node 20 has no compile cache for ES modules: one CommonJS file compiled by
 // vm.Script can keep V8's code between runs (run-bundle.js), which took another third off `validate`
-// and `run` (0.45 → 0.30 and ~0.95 → ~0.65 CPU-s on the demo). The API (`exports` →
+// and `run` (medians 0.45 → 0.28 and 0.96 → 0.71 CPU-s on the demo). The API (`exports` →
 // dist/src/index.js) stays unbundled; dist/src ships as before.
 //
 // What keeps working from the bundle:
@@ -20,8 +20,8 @@
 //   so `--version` does not run what `run` needs; V8 parses the rest of the file lazily (the code cache
 //   keeps what a run compiled). One file rather than chunks: Node's loader resolved and linked each of
 //   ~130 chunks, and CommonJS has no code splitting.
-// - Externals are still loaded by import() (some are ES modules only); run-bundle.js compiles with
-//   Node's default loader for it.
+// - Externals are still loaded by import() (some are ES modules only), through the function
+//   run-bundle.js passes in (see externalImports below).
 //
 // esbuild-wasm (a devDependency: JavaScript and WebAssembly, no platform binary, no install script).
 // Written to dist/cli.tmp/ and renamed into place, so a failed build leaves no half-bundle behind.

@@ -6,7 +6,7 @@
  * used, and V8's first full collection otherwise came ~1.5 s into the load, with an incremental marking
  * step of 20-24 ms that every request in flight waited behind (bench/latency-truth.mjs at 20 ms and 10
  * connections: troupe's max 10-20 ms above the server's). One collection here, before the run's clock
- * starts, costs ~10 ms of set-up and leaves the next full collection for much later.
+ * starts, costs 30–40 ms of set-up (`--trace-gc`) and leaves the next full collection for much later.
  */
 const COLLECT = Symbol.for('troupe.collectGarbage');
 
