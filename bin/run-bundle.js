@@ -22,7 +22,7 @@ import vm from 'node:vm';
  *
  * Returns how the cache was used ('used', 'rejected', 'absent'), for the tests.
  */
-export function runBundle(bundleUrl, { command = process.argv[2], atExit = (write) => process.once('exit', write) } = {}) {
+export function runBundle(bundleUrl, { command = process.argv[2] } = {}) {
   const file = fileURLToPath(bundleUrl);
   const cacheFile = command === 'run' ? `${file}.run.v8cache` : `${file}.v8cache`;
   const source = readFileSync(file, 'utf8');
@@ -40,7 +40,7 @@ export function runBundle(bundleUrl, { command = process.argv[2], atExit = (writ
     cachedData,
   });
   const state = cachedData === undefined ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
-  if (state !== 'used') atExit(() => writeCache(cacheFile, script));
+  if (state !== 'used') process.once('exit', () => writeCache(cacheFile, script));
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier));
   return state;

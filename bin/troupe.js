@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 // V8 "pretenures" objects from allocation sites whose objects mostly survived a young-generation GC:
 // it allocates them in old space directly. With many requests in flight, troupe's per-request objects
@@ -23,9 +24,10 @@ setFlagsFromString('--heap-growing-percent=50');
 // full GC otherwise came ~1.5 s into a run, over what start-up left in old space, with an incremental
 // marking step of 20-24 ms that landed on the requests in flight (bench/latency-truth.mjs --per-request
 // --node-arg=--trace-gc: the worst requests, +15-20 ms, all at that instant). --expose-gc set now gives
-// a new context its gc(); the main context's globals stay as they were.
+// a context made later its gc(); the main context's globals stay as they were. The context is made only
+// when a run asks, so `--version` and the other commands do not pay for it.
 setFlagsFromString('--expose-gc');
-globalThis[Symbol.for('troupe.collectGarbage')] = (await import('node:vm')).runInNewContext('gc');
+globalThis[Symbol.for('troupe.collectGarbage')] = () => runInNewContext('gc')();
 
 // The bundle when it is current, else the compiled modules (bin/cli-entry.js). The bundle runs with
 // V8's code cache (bin/run-bundle.js).
