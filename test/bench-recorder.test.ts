@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchRecord, benchResultLine, CacheMemo, cacheFromRawHeaders, LastHeaders, uniformSnapshot } from '../src/bench/recorder.js';
-import { BenchTape, microsText, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
+import { benchRecord, CacheMemo, cacheFromRawHeaders, LastHeaders, uniformSnapshot } from '../src/bench/recorder.js';
+import { BenchTape, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
+import { microsText, TapeLines } from '../src/run-dir/results-tape.js';
 import { errorForStatus } from '../src/engine/classify-error.js';
 import { FakeClock } from './helpers/fake-clock.js';
 import type { ResultRecord } from '../src/engine/records.js';
@@ -13,23 +14,6 @@ const response = (n: number, status: number, latencyMs: number, cache: ResultRec
   Object.assign(r, { id: `bench/${n}`, iteration: n, status, ok: status < 400, error: status >= 500 ? 'http_5xx' : status >= 400 ? 'http_4xx' : null, latencyMs, bytes: 11 * n, cache, startedAt: 1_760_000_000_000 + n });
   return r;
 };
-
-test('bench lines are the lines resultLine writes, for responses, errors and odd values', () => {
-  const records: ResultRecord[] = [
-    response(1, 200, 1.234, 'hit'),
-    response(2, 503, 0.5, 'miss'),
-    response(3, 404, 1234567.891, 'unknown', '/a\\b\u2028"c"'),
-    response(4, 200, 0, 'stale'),
-    { ...response(6, 200, 3, 'hit'), redirects: 1 },
-    { ...response(5, 200, 2, 'hit'), status: null, ok: false, error: 'timeout_total', message: 'timed out "x"', protocol: undefined } as ResultRecord,
-  ];
-  delete (records[4] as Partial<ResultRecord>).protocol;
-  for (const r of records) {
-    const line = benchResultLine(r);
-    assert.equal(line, resultLine(r));
-    assert.deepEqual(JSON.parse(line), JSON.parse(resultLine(r)));
-  }
-});
 
 test('the cache memo answers as the classifier does, Date set aside, repeated headers kept', () => {
   const memo = new CacheMemo();
@@ -66,7 +50,7 @@ test('addUniform + mirrorGlobal give the summary add gives, and the live snapsho
   assert.deepEqual({ ...snapshot, locations: {} }, { ...expected, locations: {} });
 });
 
-test('the per-client header check answers as the classifier does: same set (Date aside), changed values, Buffers, repeats', () => {
+test('the per-client header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {
   const last = new LastHeaders(new CacheMemo());
   const sets: (string | Buffer)[][] = [
     ['Date', 'Mon, 01 Dec 2026 10:00:00 GMT', 'X-Cache', 'HIT'],
@@ -84,6 +68,14 @@ test('the per-client header check answers as the classifier does: same set (Date
     ['Content-Type', 'application/json'],
     ['CF-Cache-Status', 'EXPIRED'],
     ['CF-Cache-Status', 'HIT'],
+    // Only the headers a detector reads are compared: Content-Length changes nothing, Age does, order does.
+    ['Content-Length', '11', 'Age', '3'],
+    ['Content-Length', '12', 'Age', '3'],
+    ['Content-Length', '12', 'Age', '0'],
+    ['Age', '0', 'Content-Length', '12'],
+    ['Content-Length', '12', 'age', '5'],
+    ['Content-Length', '12', 'Cache-Control', 'private'],
+    ['Content-Length', '12', 'Cache-Control', 'max-age=60'],
   ];
   for (let round = 0; round < 2; round++) for (const raw of sets) assert.equal(last.status(raw), cacheFromRawHeaders(raw), raw.join(' '));
 });
@@ -93,10 +85,18 @@ function tapeOn(withLines = true) {
   const clock = new FakeClock();
   const got = { records: [] as ResultRecord[], lines: [] as string[], batches: [] as number[] };
   const sink: TapeSink = { record: (r) => got.records.push({ ...r }) };
-  if (withLines) sink.lines = (text, count) => {
-    got.batches.push(count);
-    got.lines.push(...text.split('\n').filter(Boolean).map((l) => `${l}\n`));
-  };
+  // What results.tape makes of the blocks and failures, in the order they came (the file itself: results-tape.test.ts).
+  const lines = new TapeLines({ persona: 'bench', location: '/p?q="1"', step: 'request', method: 'GET', url: 'http://127.0.0.1:8080/p?q="1"' });
+  if (withLines) {
+    sink.responses = (block) => {
+      got.batches.push(block.count);
+      got.lines.push(...lines.responses(block, null).split('\n').filter(Boolean).map((l) => `${l}\n`));
+    };
+    sink.failed = (line) => {
+      lines.failed(line, false);
+      got.lines.push(line);
+    };
+  }
   const tape = new BenchTape('http://127.0.0.1:8080/p?q="1"', '/p?q="1"', 'GET', sink, clock);
   return { tape, clock, got };
 }
@@ -122,7 +122,7 @@ test('the tape records responses in order as bench/1, bench/2, …, each line th
   });
 });
 
-test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a failure, and builds no lines without a lines sink', async () => {
+test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a failure, and records without a results sink', async () => {
   const { tape, clock, got } = tapeOn();
   tape.response(200, 1, 1, 'hit', 1_000);
   tape.response(200, 1, 1, 'hit', 1_001);
@@ -139,6 +139,7 @@ test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a fa
   assert.equal(got.records[n - 2]!.id, `bench/${n - 1}`, 'the response before the failure came first');
   assert.equal(got.records[n - 1]!.id, `bench/${n}`);
   assert.equal(got.records[n - 1]!.message, 'request timed out');
+  assert.equal(got.records[n - 1]!.url, 'http://127.0.0.1:8080/p?q="1"', "a failure carries the tape's (redacted) URL");
   assert.equal(got.lines[n - 1], resultLine(got.records[n - 1]!));
   assert.equal(tape.total, n);
 
@@ -153,4 +154,49 @@ test('a latency in whole microseconds is written as JSON writes the number, near
   const values = [...Array.from({ length: 120_000 }, (_, i) => i), 999_999, 1_000_000, 1_234_567_891, 2 ** 31 - 1, 2 ** 31, 9_007_199_254_740, 0.5, -1];
   for (let i = 0; i < 20_000; i++) values.push(Math.floor(Math.random() * 2 ** 31));
   for (const us of values) assert.equal(microsText(us), String(us / 1000), String(us));
+});
+
+test('watchResponses: through the request queue when the client has one (no events), through the events otherwise', async () => {
+  const { EventEmitter } = await import('node:events');
+  const { watchResponses } = await import('../src/bench/autocannon.js');
+  type Seen = [number, number, number, ResultRecord['cache']];
+  const nginx = (date: string, cache: string, length: string) => ['Server', 'nginx', 'Date', date, 'Content-Length', length, 'X-Cache', cache];
+
+  // A queue as autocannon 9 has one: what the wrappers must still do is its own job.
+  const calls: string[] = [];
+  const queue = {
+    pending: [] as { headers: unknown; duration: number }[],
+    setHeaders(opts: unknown) { calls.push('setHeaders'); this.pending[0]!.headers = opts; },
+    addBody(data: Buffer) { calls.push(`addBody ${data.length}`); },
+    terminateRequest() { calls.push('terminate'); return this.pending.shift(); },
+  };
+  const client = Object.assign(new EventEmitter(), { pipelinedRequests: queue, destroyed: false });
+  const seen: Seen[] = [];
+  watchResponses(client as never, new CacheMemo(), (status, ms, bytes, cache) => seen.push([status, ms, bytes, cache]));
+  const respond = (status: number, raw: string[], chunks: number[], ms: number) => {
+    queue.pending.push({ headers: {}, duration: ms });
+    client.pipelinedRequests.setHeaders({ statusCode: status, headers: raw });
+    for (const n of chunks) client.pipelinedRequests.addBody(Buffer.alloc(n));
+    return client.pipelinedRequests.terminateRequest();
+  };
+  assert.equal(respond(200, nginx('d1', 'HIT', '11'), [11], 1.5)!.duration, 1.5, 'the queue answers as before');
+  respond(200, nginx('d2', 'HIT', '20'), [5, 15], 2);
+  respond(404, nginx('d2', 'MISS', '3'), [3], 3);
+  respond(200, ['X-Cache', 'MISS', 'Age', '7'], [], 4);
+  client.destroyed = true;
+  respond(200, nginx('d3', 'HIT', '1'), [1], 5);
+  assert.deepEqual(seen, [[200, 1.5, 11, 'hit'], [200, 2, 20, 'hit'], [404, 3, 3, 'miss'], [200, 4, 0, 'miss']], 'none counted once the client is destroyed');
+  assert.equal(calls.filter((c) => c === 'terminate').length, 5);
+  assert.equal(client.listenerCount('headers') + client.listenerCount('body') + client.listenerCount('response'), 0);
+
+  // An autocannon without the queue: its events.
+  const plain = new EventEmitter();
+  const heard: Seen[] = [];
+  watchResponses(plain as never, new CacheMemo(), (status, ms, bytes, cache) => heard.push([status, ms, bytes, cache]));
+  plain.emit('headers', { statusCode: 200, headers: nginx('d1', 'MISS', '4') });
+  plain.emit('body', Buffer.alloc(4));
+  plain.emit('response', 200, 180, 2.5);
+  plain.emit('headers', { statusCode: 200, headers: nginx('d1', 'HIT', '0') });
+  plain.emit('response', 200, 170, 1);
+  assert.deepEqual(heard, [[200, 2.5, 4, 'miss'], [200, 1, 0, 'hit']]);
 });

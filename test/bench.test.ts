@@ -9,7 +9,9 @@ import { buildReports } from '../src/reports/build.js';
 import { executeBench } from '../src/bench/run.js';
 import { COMPARE_DEFAULTS, compareSummaries, readSummary } from '../src/reports/compare.js';
 import { selectOutputs } from '../src/sinks/registry.js';
-import { onlyRunDir, runCli, tempDir } from './helpers/cli.js';
+import { onlyRunDir, runCli, startCli, tempDir } from './helpers/cli.js';
+import { rebuildSummary } from '../src/run-dir/rebuild.js';
+import { readManifest } from '../src/run-dir/json-files.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
 
 async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
@@ -42,6 +44,9 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   console.log(`bench: ${lines.length} result lines, summary ${summary.global.requests} requests, p99 ${summary.global.latency.p99} ms, codes ${JSON.stringify(summary.global.statusCodes)}`);
   assert.ok(lines.length >= 400 && lines.length <= 404, `about --amount requests (${lines.length})`);
   assert.equal(summary.global.requests, lines.length);
+  assert.ok(!(await readdir(dir)).includes('results.tape'), 'the tape is gone once results.ndjson is written');
+  assert.deepEqual([...new Set(lines.map((l) => l.bytes))], [11], 'body bytes, without the headers');
+  assert.deepEqual(lines.map((l) => l.id), lines.map((_, i) => `bench/${i + 1}`));
   assert.equal(summary.global.statusCodes['503'], summary.global.errorCodes.http_5xx);
   assert.ok(summary.global.cache.hit > 0 && summary.global.cache.miss > 0, 'cache status read from X-Cache');
   const h = new LatencyHistogram(3);
@@ -75,4 +80,40 @@ test('troupe bench writes a run directory that report, thresholds and compare un
   // `troupe compare A B --min-samples 100000` (exit 0 when it passes; the command is spawned in ci-gate.test.ts).
   const cmp = compareSummaries(await readSummary(dir, 'baseline'), await readSummary(dirB, 'current'), { ...COMPARE_DEFAULTS, minSamples: 100000 });
   assert.equal(cmp.passed, true, JSON.stringify(cmp.rows.filter((row) => row.regressed)));
+});
+
+test('kill -9 during troupe bench: the tape holds what completed, report and the rebuilt summary read it', async (t) => {
+  // Counts what it answered; the test kills troupe once 3,000 answers went out (no sleep: the count is the signal).
+  let answered = 0;
+  let reached!: () => void;
+  const enough = new Promise<void>((resolve) => (reached = resolve));
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': answered % 4 ? 'HIT' : 'MISS' });
+    res.end('{"ok":true}');
+    if (++answered === 3000) reached();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/k`;
+  const out = await tempDir('troupe-bench-kill-');
+  // Bounded: 30 s at most, and killed long before.
+  const cli = startCli(['bench', url, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
+  await enough;
+  cli.child.kill('SIGKILL');
+  const r = await cli.done;
+  assert.equal(r.signal, 'SIGKILL');
+  const dir = await onlyRunDir(out);
+  const files = await readdir(dir);
+  assert.ok(files.includes('results.tape') && !files.includes('summary.json'), files.join(' '));
+  const sent = answered;
+  const manifest = (await readManifest(dir))!;
+  const summary = await rebuildSummary(dir, manifest);
+  // What reached the tape: every response up to its last 10 ms block, at most the 4 in flight never answered.
+  assert.ok(summary.global.requests >= 1000 && summary.global.requests <= sent, `${summary.global.requests} of ${sent}`);
+  assert.equal(summary.global.cache.hit + summary.global.cache.miss, summary.global.requests);
+  const report = await runCli(['report', dir, '--format', 'csv']);
+  assert.equal(report.code, 0, report.stderr);
+  const csv = (await readFile(join(dir, 'csv', 'requests.csv'), 'utf8')).trim().split('\n');
+  assert.equal(csv.length - 1, summary.global.requests, 'requests.csv has a row per response on the tape');
 });

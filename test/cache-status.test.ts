@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { CACHE_DETECTOR_NAMES, cacheStatusFromHeaders, classifyCache, statusFromCacheStatusHeader, type ResponseHeaders } from '../src/engine/cache-status.js';
+import { CACHE_DETECTOR_NAMES, CACHE_DETECTORS, CACHE_HEADER_NAMES, cacheStatusFromHeaders, classifyCache, statusFromCacheStatusHeader, type ResponseHeaders } from '../src/engine/cache-status.js';
 import type { CacheStatus } from '../src/engine/records.js';
 import { loadInputs } from '../src/inputs/config.js';
 import { executeRun } from '../src/run/execute.js';
@@ -74,6 +74,21 @@ test(`cache status from ${FORMS.length} header forms`, () => {
   assert.ok(FORMS.length >= 30);
   const wrong = FORMS.filter(([, headers, want]) => cacheStatusFromHeaders(headers, {}) !== want).map(([name, headers, want]) => `${name}: got ${cacheStatusFromHeaders(headers, {})}, want ${want} (${JSON.stringify(headers)})`);
   assert.deepEqual(wrong, []);
+});
+
+test('each detector reads only the headers it declares (troupe bench compares just those between responses)', () => {
+  const read = new Map<string, Set<string>>();
+  for (const [, headers] of FORMS) {
+    for (const detector of CACHE_DETECTORS) {
+      const seen = read.get(detector.name) ?? new Set<string>();
+      read.set(detector.name, seen);
+      // Every key the detector looks up, present or not, is recorded.
+      const watched = new Proxy(headers, { get: (target, key) => (typeof key === 'string' && seen.add(key), Reflect.get(target, key)) });
+      detector.detect({ headers: watched, bodyText: '{"cache":"HIT"}', detection: { jsonPath: 'cache' } });
+    }
+  }
+  for (const detector of CACHE_DETECTORS) assert.deepEqual([...read.get(detector.name)!].sort(), [...detector.headers].sort(), detector.name);
+  assert.deepEqual([...CACHE_HEADER_NAMES].sort(), ['age', 'cache-control', 'cache-status', 'cf-cache-status', 'x-cache', 'x-cache-status', 'x-proxy-cache', 'x-varnish']);
 });
 
 test('a configured header is the only evidence, a configured detector list sets the order', () => {

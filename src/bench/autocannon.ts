@@ -37,12 +37,76 @@ export interface AutocannonTotals {
   rps: number;
 }
 
-interface Client {
-  on(event: 'headers', listener: (opts: { headers: (string | Buffer)[] }) => void): void;
+interface HeadersInfo {
+  statusCode: number;
+  headers: (string | Buffer)[];
+}
+
+/** What autocannon's queue hands back for a completed response (its `duration` is what autocannon records). */
+interface Terminated {
+  headers: HeadersInfo | Record<string, never>;
+  duration: number;
+}
+
+/** autocannon's per-connection queue of requests in flight: its parser hands it each response's headers, body and end. */
+interface PipelinedRequests {
+  setHeaders(opts: HeadersInfo): void;
+  addBody(data: Buffer): void;
+  terminateRequest(): Terminated | undefined;
+}
+
+/** The part of autocannon's client (lib/httpClient.js) this module touches. */
+export interface Client {
+  on(event: 'headers', listener: (opts: HeadersInfo) => void): void;
   on(event: 'body', listener: (chunk: Buffer) => void): void;
-  troupeCache?: CacheStatus;
-  /** Body bytes of the response being parsed: `bytes` means body bytes in bench as in run (autocannon's own count includes the headers). */
-  troupeBodyBytes?: number;
+  on(event: 'response', listener: (statusCode: number, resBytes: number, responseTime: number) => void): void;
+  pipelinedRequests?: PipelinedRequests;
+  destroyed?: boolean;
+}
+
+/** A completed response: status, latency (autocannon's own timer), body bytes, cache status, epoch ms it ended. */
+export type OnResponse = (status: number, latencyMs: number, bytes: number, cache: CacheStatus, endAt: number) => void;
+
+/**
+ * Hands every response a client completes to `onResponse`, with the cache status of its headers and
+ * its body bytes (`bytes` means body bytes in bench as in run; autocannon's own count includes the
+ * headers). A client parses one response at a time, pipelined or not.
+ *
+ * Taken where autocannon's parser hands headers, body and end to the client's request queue, when the
+ * client has one (autocannon 9): its 'headers', 'body' and 'response' events carry the same, but three
+ * event dispatches per response are work autocannon alone does not do (issue 12: `troupe bench` ≥ 0.97×
+ * bare autocannon). A response is counted where autocannon counts it: not after the client was
+ * destroyed. Without the queue, the events.
+ */
+export function watchResponses(client: Client, memo: CacheMemo, onResponse: OnResponse): void {
+  const last = new LastHeaders(memo);
+  let cache: CacheStatus = 'unknown';
+  let bytes = 0;
+  const queue = client.pipelinedRequests;
+  if (queue && typeof queue.setHeaders === 'function' && typeof queue.addBody === 'function' && typeof queue.terminateRequest === 'function') {
+    const { setHeaders, addBody, terminateRequest } = queue;
+    queue.setHeaders = function (opts) {
+      cache = last.status(opts.headers);
+      bytes = 0;
+      setHeaders.call(this, opts);
+    };
+    queue.addBody = function (data) {
+      bytes += data.length;
+      addBody.call(this, data);
+    };
+    queue.terminateRequest = function () {
+      const done = terminateRequest.call(this);
+      if (done !== undefined && !client.destroyed) onResponse((done.headers as HeadersInfo).statusCode, done.duration, bytes, cache, Date.now());
+      return done;
+    };
+    return;
+  }
+  client.on('headers', (opts) => {
+    cache = last.status(opts.headers);
+    bytes = 0;
+  });
+  client.on('body', (chunk) => (bytes += chunk.length));
+  client.on('response', (statusCode, _resBytes, responseTime) => onResponse(statusCode, responseTime, bytes, cache, Date.now()));
 }
 
 /** autocannon reports its own request timeouts without a code; everything else is classified as for `run`. */
@@ -79,6 +143,7 @@ export async function runAutocannon(options: BenchOptions, sink: BenchSink, sign
     });
   };
   const timeoutMs = options.timeoutS * 1000;
+  const onResponse: OnResponse = (status, latencyMs, bytes, cache, endAt) => sink.response(status, latencyMs, bytes, cache, endAt);
   return new Promise<AutocannonTotals>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -91,16 +156,7 @@ export async function runAutocannon(options: BenchOptions, sink: BenchSink, sign
         ...(options.body !== undefined ? { body: options.body } : {}),
         pipelining: options.pipelining,
         timeout: options.timeoutS,
-        // Each client remembers the cache status of the response whose headers it just parsed, and
-        // counts that response's body (a client parses one response at a time, pipelined or not).
-        setupClient: (client: Client) => {
-          const last = new LastHeaders(memo);
-          client.on('headers', (opts) => {
-            client.troupeCache = last.status(opts.headers);
-            client.troupeBodyBytes = 0;
-          });
-          client.on('body', (chunk) => (client.troupeBodyBytes = (client.troupeBodyBytes ?? 0) + chunk.length));
-        },
+        setupClient: (client: Client) => watchResponses(client, memo, onResponse),
       },
       (err, result) => {
         signal?.removeEventListener('abort', stop);
@@ -117,9 +173,6 @@ export async function runAutocannon(options: BenchOptions, sink: BenchSink, sign
         });
       },
     );
-    instance.on('response', (client: Client, statusCode: number, _resBytes: number, responseTime: number) => {
-      sink.response(statusCode, responseTime, client.troupeBodyBytes ?? 0, client.troupeCache ?? 'unknown', Date.now());
-    });
     // autocannon reports no duration for a failed request; a timeout took the timeout, others count 0.
     instance.on('reqError', (error: Error & { code?: string }) => {
       const code = errorCode(error);

@@ -20,7 +20,8 @@ import { reportArtifacts } from '../reports/outputs.js';
 import { OutputManager, type FinishReport } from '../sinks/output.js';
 import { OUTPUTS, createOutputs, selectOutputs, type OutputRequest } from '../sinks/registry.js';
 import { runAutocannon, type AutocannonTotals, type BenchOptions } from './autocannon.js';
-import { BENCH_FLUSH, benchResultLine, uniformSnapshot } from './recorder.js';
+import { uniformSnapshot } from './recorder.js';
+import { materialiseResultsTape, ResultsTapeWriter } from '../run-dir/results-tape.js';
 import { BenchTape } from './tape.js';
 import { runBenchWorkers } from './workers.js';
 
@@ -77,13 +78,16 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   const benchUrl = new URL(bench.url);
   const location = benchUrl.pathname + benchUrl.search;
   const requests = options.outputs ?? selectOutputs({ command: 'bench', progress: false, reports: false });
+  // results.ndjson is made from the bench's tape when it ends (src/run-dir/results-tape.ts), not by the ndjson output.
+  // Lines and live records carry the URL as every artifact does: userinfo redacted.
+  const shownUrl = redactor.url(bench.url);
+  const tapeFile = requests.some((r) => r.name === 'ndjson') ? ResultsTapeWriter.create(runDir.path, { persona: BENCH_PERSONA, location, step: 'request', method: bench.method.toUpperCase(), url: shownUrl }) : null;
   const outputs = new OutputManager(
-    await createOutputs(requests, {
+    await createOutputs(requests.filter((r) => r.name !== 'ndjson'), {
       command: 'bench',
       runDir: runDir.path,
       clock: systemClock,
       snapshots: { slugs: new Map([[BENCH_PERSONA, BENCH_PERSONA]]), source: { snapshot: (p) => uniformSnapshot(metrics, p, location) }, intervalMs: 1000 },
-      results: { line: benchResultLine, flush: BENCH_FLUSH },
       progress: null,
       artifact: reportArtifacts(requests, options.cwd ?? process.cwd()),
     }),
@@ -91,20 +95,21 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await outputs.start();
   outputs.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
   // One persona, one location, one step: global and cache-status scopes only, mirrored at the end (recorder.ts).
-  // Recorded in batches off autocannon's per-response path (tape.ts). results.ndjson takes each batch's
-  // lines at once and the snapshot one mark, unless an output here needs every record (live metrics).
+  // Recorded in batches off autocannon's per-response path (tape.ts): each batch goes to results.tape at
+  // once and the snapshot gets one mark, unless an output here needs every record (live metrics).
   const everyRecord = requests.some((r) => OUTPUTS.get(r.name)?.when === 'live' && r.name !== 'ndjson' && r.name !== 'snapshots');
   const mark = { type: 'persona-progress', persona: BENCH_PERSONA } as const;
-  const tape = new BenchTape(bench.url, location, bench.method.toUpperCase(), {
+  const tape = new BenchTape(shownUrl, location, bench.method.toUpperCase(), {
     record: (record: ResultRecord) => {
       metrics.addUniform(record);
       if (everyRecord) outputs.write(record);
     },
-    lines: (text, count) => {
-      if (everyRecord) return;
-      outputs.writeLines(text, count);
-      outputs.write(mark);
+    ids: everyRecord,
+    responses: (block) => {
+      tapeFile?.responses(block);
+      if (!everyRecord) outputs.write(mark);
     },
+    failed: (line) => tapeFile?.failed(line),
   }, systemClock);
   let status: RunStatus = 'complete';
   let result: BenchRunResult | null = null;
@@ -118,6 +123,11 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     throw err;
   } finally {
     tape.flush();
+    // After autocannon's measured window: the lines, then the tape is gone (a write failure is the results' failure).
+    if (tapeFile) {
+      tapeFile.close();
+      await materialiseResultsTape(runDir.path);
+    }
     metrics.mirrorGlobal(BENCH_PERSONA, location, 'request');
     outputs.write({ type: 'persona-end', persona: BENCH_PERSONA, at: Date.now() });
     await outputs.stopLive().catch(async (err: unknown) => {

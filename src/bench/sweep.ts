@@ -36,7 +36,7 @@ export function measureUrl(bench: BenchOptions, kind: LevelKind, stepMs: number,
     const options: BenchOptions = { ...bench, durationS: stepMs / 1000, ...(kind === 'connections' ? { connections: level } : { rate: level }) };
     delete options.amount;
     const url = new URL(options.url);
-    const tape = new BenchTape(options.url, url.pathname + url.search, options.method.toUpperCase(), { record: (r) => metrics.add(r) }, systemClock);
+    const tape = new BenchTape(options.url, url.pathname + url.search, options.method.toUpperCase(), { record: (r) => metrics.add(r), ids: false }, systemClock);
     const totals = await runAutocannon(options, tape, signal);
     tape.flush();
     return levelResult(level, { requests: metrics.global.requests, errors: metrics.global.errors, latency: metrics.global.latency.stats() }, totals.durationS);

@@ -23,6 +23,8 @@ export interface CacheDetector {
   readonly name: CacheDetectorName;
   /** What it reads, for `--help`-like listings and error messages. */
   readonly reads: string;
+  /** The response headers (lower-case) it looks at, and no others: `troupe bench` compares only these between responses. */
+  readonly headers: readonly string[];
   detect(evidence: CacheEvidence): CacheStatus | undefined;
 }
 
@@ -62,6 +64,7 @@ function tokenHeader(name: CacheDetectorName, reads: string): CacheDetector {
   return {
     name,
     reads,
+    headers: [name],
     detect: ({ headers }) => {
       const value = allValues(headers?.[name]);
       if (value === undefined) return undefined;
@@ -141,6 +144,7 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
   {
     name: 'cache-status',
     reads: 'Cache-Status (RFC 9211)',
+    headers: ['cache-status'],
     detect: ({ headers }) => {
       const value = allValues(headers?.['cache-status']);
       return value === undefined ? undefined : statusFromCacheStatusHeader(value);
@@ -154,6 +158,7 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
     // Varnish puts the request's id in X-Varnish, and on a hit also the id of the request that stored the object.
     name: 'x-varnish',
     reads: 'X-Varnish (one id: miss, two ids: hit)',
+    headers: ['x-varnish'],
     detect: ({ headers }) => {
       const value = allValues(headers?.['x-varnish']);
       if (value === undefined) return undefined;
@@ -164,6 +169,7 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
   {
     name: 'json',
     reads: 'a JSON body field (cache.jsonPath)',
+    headers: [],
     detect: ({ bodyText, detection }) => {
       if (!detection.jsonPath || bodyText === undefined) return undefined;
       const status = cacheStatusFromJson(bodyText, detection);
@@ -175,6 +181,7 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
     // fresh from the origin — a miss, when a cache is there to send the header at all. Only delta-seconds count.
     name: 'age',
     reads: 'Age (0: miss, above 0: hit)',
+    headers: ['age'],
     detect: ({ headers }) => {
       const values = headers?.['age'];
       const value = Array.isArray(values) ? values[0] : values;
@@ -185,6 +192,7 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
   {
     name: 'no-store',
     reads: 'Cache-Control: no-store or private on the response (bypass)',
+    headers: ['cache-control'],
     detect: ({ headers }) => {
       const value = allValues(headers?.['cache-control']);
       return value !== undefined && /(^|[,\s])(no-store|private)([,\s=]|$)/i.test(value) ? 'bypass' : undefined;
@@ -193,6 +201,8 @@ export const CACHE_DETECTORS: readonly CacheDetector[] = [
 ];
 
 export { CACHE_DETECTOR_NAMES };
+/** Every header the default detectors read (lower-case): a response's status depends on these alone. */
+export const CACHE_HEADER_NAMES: ReadonlySet<string> = new Set(CACHE_DETECTORS.flatMap((d) => d.headers));
 const BY_NAME = new Map<string, CacheDetector>(CACHE_DETECTORS.map((d) => [d.name, d]));
 // The config's vocabulary and this registry are one list: a name without a detector (or a detector the
 // config cannot name) is a bug caught the first time this module loads, in every test.

@@ -116,6 +116,8 @@ export class RunMetrics {
    * comes, or when anything reads them. undefined: no record yet; null: keys differ, every scope kept.
    */
   private sole: { persona: string; location: string; step: string } | null | undefined = undefined;
+  /** True while `addUniform` records and `mirrorGlobal` has not yet made the global scope (see addUniform). */
+  private uniform = false;
 
   get personas(): ReadonlyMap<string, ScopeAggregate> {
     this.materialize();
@@ -189,18 +191,30 @@ export class RunMetrics {
 
   /**
    * Hot path of a run with one persona, one location and one step (`troupe bench`): the record goes to
-   * the global and cache-status scopes only, and `mirrorGlobal` makes the other three copies of the
-   * global one once the run is done: the same figures for a third of the work per response.
+   * its cache-status scope only. Every record has exactly one cache status, so the global scope is the
+   * merge of those (exact: merged histograms), made when read (`uniformGlobal`) and for good by
+   * `mirrorGlobal` once the run is done, which also makes the persona's, the location's and the step's
+   * scopes copies of it: the same figures for a fifth of the work per response.
    */
   addUniform(r: ResultRecord): void {
     this.sole = null;
+    this.uniform = true;
     if (!this.journeys.observe(r)) return;
-    this.global.add(r);
     this.scope(this.cacheScopes, r.cache).add(r);
   }
 
-  /** After `addUniform`: the persona's, the location's and the step's scopes are the global one (exact copies, merged histograms). */
+  /** While `addUniform` records: the global scope so far, made from the cache-status scopes (a new object each call). */
+  uniformGlobal(): ScopeAggregate {
+    const global = new ScopeAggregate();
+    global.merge(this.global);
+    if (this.uniform) for (const scope of this.cacheScopes.values()) global.merge(scope);
+    return global;
+  }
+
+  /** After `addUniform`: the global scope made from the cache-status ones; the persona's, the location's and the step's are copies of it. */
   mirrorGlobal(persona: string, location: string, step: string): void {
+    if (this.uniform) for (const scope of this.cacheScopes.values()) this.global.merge(scope);
+    this.uniform = false;
     this.materialize();
     for (const [map, key] of [[this.personaScopes, persona], [this.locationScopes, location], [this.stepScopes, step]] as const) {
       const copy = new ScopeAggregate();

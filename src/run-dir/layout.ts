@@ -7,6 +7,8 @@ import { join } from 'node:path';
 export const RUN_FILES = {
   manifest: 'run.json',
   results: 'results.ndjson',
+  /** `troupe bench`'s results while it runs (src/run-dir/results-tape.ts); results.ndjson replaces it at the end. */
+  resultsTape: 'results.tape',
   personas: 'personas',
   summary: 'summary.json',
   csv: 'csv',

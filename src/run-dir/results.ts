@@ -11,6 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ResultRecord } from '../engine/records.js';
 import { DamagedFileError } from '../errors.js';
 import { shownPath } from './paths.js';
+import { hasTape, readTapeBlocks, tapeBeside, tapeEndsCutOff } from './results-tape.js';
 
 /** A line of results.ndjson: a result record without its stream `type`. */
 export type ResultLine = Omit<ResultRecord, 'type'>;
@@ -54,6 +55,12 @@ async function* readLines<T>(path: string, options: ReadResultsOptions, offsets:
   const report = options.report ?? { lines: 0, truncatedTail: false };
   report.lines = 0;
   report.truncatedTail = false;
+  // A bench killed before it wrote results.ndjson left its results on a tape: the same lines, read from there.
+  const tape = tapeBeside(path);
+  if (await hasTape(tape)) {
+    yield* readTapeLines(tape!, report, make);
+    return;
+  }
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
   if (options.missingIsEmpty && (await opened(input)) === 'missing') return;
   const decoder = new StringDecoder('utf8');
@@ -87,6 +94,22 @@ async function* readLines<T>(path: string, options: ReadResultsOptions, offsets:
     else {
       report.lines++;
       yield make(result, rest, offset, lineNo + 1);
+    }
+  }
+}
+
+/** readLines over a tape: its lines, with the offsets and numbers they get in the results.ndjson made from it. */
+async function* readTapeLines<T>(path: string, report: ReadResultsReport, make: (result: ResultLine, text: string, offset: number, line: number) => T): AsyncGenerator<T> {
+  let offset = 0;
+  for await (const block of readTapeBlocks(path, report)) {
+    let start = 0;
+    for (const result of block.results) {
+      const end = block.text.indexOf('\n', start);
+      const text = block.text.slice(start, end);
+      report.lines++;
+      yield make(result, text, offset, report.lines);
+      offset += Buffer.byteLength(text) + 1;
+      start = end + 1;
     }
   }
 }
@@ -155,6 +178,8 @@ async function readTail(handle: import('node:fs/promises').FileHandle, size: num
  * requests.csv can be marked before the streaming pass that would find out at its end.
  */
 export async function endsInCutOffLine(path: string): Promise<boolean> {
+  const tape = tapeBeside(path);
+  if (await hasTape(tape)) return tapeEndsCutOff(tape!);
   let handle;
   try {
     handle = await open(path, 'r');
