@@ -117,3 +117,26 @@ test('kill -9 during troupe bench: the tape holds what completed, report and the
   const csv = (await readFile(join(dir, 'csv', 'requests.csv'), 'utf8')).trim().split('\n');
   assert.equal(csv.length - 1, summary.global.requests, 'requests.csv has a row per response on the tape');
 });
+
+test('a bench URL with userinfo is redacted in the results, the summary and run.json', async (t) => {
+  const server = await startServer();
+  t.after(() => server.close());
+  const out = await tempDir('troupe-bench-userinfo-');
+  const url = server.url.replace('http://', 'http://alice:s3cr3tpw@');
+  const result = await executeBench({
+    bench: { url, connections: 2, durationS: 10, amount: 30, method: 'GET', headers: {}, pipelining: 1, timeoutS: 10 },
+    workers: 1,
+    outDir: out,
+    name: 'bench',
+    thresholds: [],
+    outputs: selectOutputs({ command: 'bench', progress: false, reports: false }),
+  });
+  assert.equal(result.status, 'complete');
+  const results = await readFile(join(result.runDir, 'results.ndjson'), 'utf8');
+  assert.equal(results.trim().split('\n').length, result.summary.global.requests);
+  for (const file of ['results.ndjson', 'run.json', 'summary.json']) {
+    const text = await readFile(join(result.runDir, file), 'utf8');
+    assert.ok(!text.includes('s3cr3tpw') && !text.includes('alice'), `${file} holds the userinfo`);
+  }
+  assert.ok(results.includes('"url":"http://redacted:redacted@127.0.0.1:'), results.slice(0, 300));
+});

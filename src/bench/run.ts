@@ -56,7 +56,9 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   await checkReachable(bench.url, Math.min(bench.timeoutS * 1000, 5000));
   const startedAt = new Date();
   const runDir = await createRunDirectory(options.outDir, options.name, startedAt);
-  const config: BenchRecordedConfig = redactor.deep({ bench: { ...bench, headers: bench.headers }, workers: options.workers });
+  // The URL as every artifact shows it: userinfo and sensitive query values redacted.
+  const shownUrl = redactor.url(bench.url);
+  const config: BenchRecordedConfig = redactor.deep({ bench: { ...bench, url: shownUrl, headers: bench.headers }, workers: options.workers });
   const manifest: RunManifest = buildManifest({
     runId: runDir.id,
     name: options.name,
@@ -67,7 +69,7 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
     endedAt: null,
     config: { ...config },
     personas: [{ name: BENCH_PERSONA, slug: BENCH_PERSONA, weight: 1 }],
-    locations: { count: 1, source: bench.url },
+    locations: { count: 1, source: shownUrl },
     configHash: createHash('sha256').update(JSON.stringify(config)).digest('hex'),
     planned: bench.amount ?? 0,
     ...(options.workers > 1 ? { workers: options.workers } : {}),
@@ -79,8 +81,6 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   const location = benchUrl.pathname + benchUrl.search;
   const requests = options.outputs ?? selectOutputs({ command: 'bench', progress: false, reports: false });
   // results.ndjson is made from the bench's tape when it ends (src/run-dir/results-tape.ts), not by the ndjson output.
-  // Lines and live records carry the URL as every artifact does: userinfo redacted.
-  const shownUrl = redactor.url(bench.url);
   const tapeFile = requests.some((r) => r.name === 'ndjson') ? ResultsTapeWriter.create(runDir.path, { persona: BENCH_PERSONA, location, step: 'request', method: bench.method.toUpperCase(), url: shownUrl }) : null;
   const outputs = new OutputManager(
     await createOutputs(requests.filter((r) => r.name !== 'ndjson'), {
