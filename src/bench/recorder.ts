@@ -4,7 +4,7 @@
  * ≥ 0.97× bare autocannon; the former path, a fresh record object, JSON.stringify, six scopes and a
  * header object per response, cost ~18 % of the CPU and 0.46–0.65× the requests).
  *
- * - One reused record (nothing allocated per response but the line): consumers copy what they keep.
+ * - One reused record, nothing allocated per response: consumers copy what they keep.
  * - No line per response: results go to results.tape as numbers (src/run-dir/results-tape.ts).
  * - The cache status is remembered per distinct set of response headers (without Date).
  * - Metrics go to the cache-status scopes only (RunMetrics.addUniform): the global scope is their merge,

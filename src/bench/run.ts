@@ -94,7 +94,7 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   );
   await outputs.start();
   outputs.write({ type: 'persona-start', persona: BENCH_PERSONA, planned: bench.amount ?? 0, at: Date.now() });
-  // One persona, one location, one step: global and cache-status scopes only, mirrored at the end (recorder.ts).
+  // One persona, one location, one step: cache-status scopes only, the rest made from them at the end (recorder.ts).
   // Recorded in batches off autocannon's per-response path (tape.ts): each batch goes to results.tape at
   // once and the snapshot gets one mark, unless an output here needs every record (live metrics).
   const everyRecord = requests.some((r) => OUTPUTS.get(r.name)?.when === 'live' && r.name !== 'ndjson' && r.name !== 'snapshots');

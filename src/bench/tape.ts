@@ -10,8 +10,7 @@
  * Order and ids are the responses' order: `bench/1`, `bench/2`, … A failed request (its record has a
  * message) flushes what waits first, so the tape keeps the order things happened.
  */
-import type { ResultRecord } from '../engine/records.js';
-import { CACHE_STATUSES, type CacheStatus } from '../engine/records.js';
+import { CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
 import { errorForStatus } from '../engine/classify-error.js';
 import { resultLine } from '../run-dir/results-writer.js';
 import { CACHE_CODE, tapeFields, type TapeResponses } from '../run-dir/results-tape.js';
@@ -20,6 +19,8 @@ import { benchRecord } from './recorder.js';
 /** Responses held at most before they are recorded, and for how long (the results' loss window). */
 export const TAPE_SIZE = 2048;
 export const TAPE_MS = 10;
+
+const UNKNOWN = CACHE_CODE.get('unknown')!;
 
 /** Where a recorded batch goes: one call per record (metrics), then the batch itself. */
 export interface TapeSink {
@@ -70,7 +71,7 @@ export class BenchTape {
     b.status[i] = status;
     b.latencyMs[i] = latencyMs;
     b.bytes[i] = bytes;
-    b.cache[i] = CACHE_CODE.get(cache) ?? 4;
+    b.cache[i] = CACHE_CODE.get(cache) ?? UNKNOWN;
     b.endAt[i] = endAt;
     if (i + 1 === TAPE_SIZE) this.flush();
     else if (this.cancel === null) this.cancel = this.timer.timeout(TAPE_MS, this.flushNow);

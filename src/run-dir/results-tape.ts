@@ -19,18 +19,17 @@
  *     kind 2, a failed request: size = byte length of its results.ndjson line (UTF-8, newline included)
  * A block cut off by a kill (fewer bytes than it says) ends the tape; readers report it as a cut-off tail.
  */
-import { closeSync, openSync, writeSync, writevSync } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, createWriteStream, openSync, writeSync, writevSync } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { CACHE_STATUSES, type CacheStatus } from '../engine/records.js';
 import { errorForStatus } from '../engine/classify-error.js';
 import { DamagedFileError } from '../errors.js';
 import { runDirPaths } from './layout.js';
 import { shownPath } from './paths.js';
 import type { ResultLine } from './results.js';
+import { tempPathFor } from '../util/atomic-write.js';
 
 const MAGIC = Buffer.from('TRTAPE1\n', 'latin1');
 const RESPONSES = 1;
@@ -322,7 +321,7 @@ export async function hasTape(path: string | null): Promise<boolean> {
 export async function materialiseResultsTape(dir: string): Promise<{ lines: number; truncatedTail: boolean } | null> {
   const paths = runDirPaths(dir);
   if (!(await hasTape(paths.resultsTape))) return null;
-  const temp = join(dir, `.${basename(paths.results)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(paths.results);
   const out = createWriteStream(temp, { flags: 'wx' });
   const report: TapeReadReport = { truncatedTail: false };
   let lines = 0;

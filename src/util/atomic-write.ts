@@ -18,7 +18,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-function tempPathFor(path: string): string {
+/** A temp file beside `path`, unique to this process and call: renamed over `path` once whole. */
+export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
