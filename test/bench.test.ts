@@ -140,3 +140,43 @@ test('a bench URL with userinfo is redacted in the results, the summary and run.
   }
   assert.ok(results.includes('"url":"http://redacted:redacted@127.0.0.1:'), results.slice(0, 300));
 });
+
+test('Ctrl-C twice during troupe bench: exit 130 at once, the results on the tape, no temp file left', async (t) => {
+  let answered = 0;
+  let reached!: () => void;
+  const enough = new Promise<void>((resolve) => (reached = resolve));
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': 'HIT' });
+    res.end('{"ok":true}');
+    if (++answered === 2000) reached();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const out = await tempDir('troupe-bench-sigint-');
+  const cli = startCli(['bench', `http://127.0.0.1:${(server.address() as AddressInfo).port}/s`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
+  await enough;
+  cli.child.kill('SIGINT');
+  // The second signal once the first was taken (two sent at once arrive as one): autocannon winds down
+  // for up to a second after the first, so this one lands before the results are written.
+  await new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      if (!String(d).includes('troupe: stopping:')) return;
+      cli.child.stderr.off('data', onData);
+      resolve();
+    };
+    cli.child.stderr.on('data', onData);
+  });
+  cli.child.kill('SIGINT');
+  const r = await cli.done;
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /exiting now; the results so far are in the run directory's results\.tape/);
+  const dir = await onlyRunDir(out);
+  const files = await readdir(dir);
+  assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), [], files.join(' '));
+  assert.ok(files.includes('results.tape') || files.includes('results.ndjson'), files.join(' '));
+  const report = await runCli(['report', dir, '--format', 'csv']);
+  assert.equal(report.code, 0, report.stderr);
+  const rows = (await readFile(join(dir, 'csv', 'requests.csv'), 'utf8')).trim().split('\n').length - 1;
+  assert.ok(rows >= 1000 && rows <= answered, `${rows} of ${answered}`);
+});

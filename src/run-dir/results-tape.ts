@@ -20,7 +20,7 @@
  * A block cut off by a kill (fewer bytes than it says) ends the tape; readers report it as a cut-off tail.
  */
 import { once } from 'node:events';
-import { closeSync, createWriteStream, openSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { CACHE_STATUSES, type CacheStatus } from '../engine/records.js';
@@ -323,6 +323,15 @@ export async function materialiseResultsTape(dir: string): Promise<{ lines: numb
   if (!(await hasTape(paths.resultsTape))) return null;
   const temp = tempPathFor(paths.results);
   const out = createWriteStream(temp, { flags: 'wx' });
+  // A process that exits meanwhile (`troupe bench` on a second Ctrl-C) leaves the tape, not a half-written temp file beside it.
+  const removeTemp = () => {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // renamed already, or never made
+    }
+  };
+  process.once('exit', removeTemp);
   const report: TapeReadReport = { truncatedTail: false };
   let lines = 0;
   try {
@@ -343,6 +352,8 @@ export async function materialiseResultsTape(dir: string): Promise<{ lines: numb
     out.destroy();
     await unlink(temp).catch(() => undefined);
     throw err;
+  } finally {
+    process.off('exit', removeTemp);
   }
   await unlink(paths.resultsTape);
   return { lines, truncatedTail: report.truncatedTail };

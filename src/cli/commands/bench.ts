@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { ExitCode, mostImportantExit, UsageError } from '../../errors.js';
 import type { ExitSetter } from '../main.js';
+import { exitNow } from '../exit.js';
 import { collect, durationOption, examples, positiveInt, positiveNumber } from '../options.js';
 import { outputNames } from '../../sinks/registry.js';
 
@@ -103,10 +104,19 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
       });
       const { selectOutputs } = await import('../../sinks/registry.js');
       const outputs = selectOutputs({ command: 'bench', progress: false, reports: flags.reports, flags: flags.output ?? [] });
+      // First signal: autocannon stops, what it did is written (results.ndjson from the tape, the summary).
+      // Second signal: the process leaves at once; the results so far stay on the tape, which report reads.
       const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const onSignal = () => {
+        if (controller.signal.aborted) {
+          process.stderr.write('\ntroupe: exiting now; the results so far are in the run directory\'s results.tape (troupe report reads it)\n');
+          exitNow(ExitCode.interrupted);
+        }
+        process.stderr.write('\ntroupe: stopping: autocannon ends its run within a second, then the results are written (signal again to exit now)\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
         const result = await executeBench({
           bench: {
