@@ -30,6 +30,29 @@ async function startServer(): Promise<{ url: string; close(): Promise<void> }> {
   };
 }
 
+/**
+ * A server that answers `{"ok":true}` and counts: `reached` resolves once it has answered `n` requests,
+ * the signal a test acts on (no sleep). `cache(i)` is the i-th answer's X-Cache.
+ */
+async function countingServer(n: number, cache: (i: number) => string): Promise<{ url: string; answered(): number; reached: Promise<void>; close(): Promise<void> }> {
+  let answered = 0;
+  let done!: () => void;
+  const reached = new Promise<void>((resolve) => (done = resolve));
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': cache(answered) });
+    res.end('{"ok":true}');
+    if (++answered === n) done();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    answered: () => answered,
+    reached,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
 test('troupe bench writes a run directory that report, thresholds and compare understand', async (t) => {
   const server = await startServer();
   t.after(() => server.close());
@@ -83,30 +106,20 @@ test('troupe bench writes a run directory that report, thresholds and compare un
 });
 
 test('kill -9 during troupe bench: the tape holds what completed, report and the rebuilt summary read it', async (t) => {
-  // Counts what it answered; the test kills troupe once 3,000 answers went out (no sleep: the count is the signal).
-  let answered = 0;
-  let reached!: () => void;
-  const enough = new Promise<void>((resolve) => (reached = resolve));
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': answered % 4 ? 'HIT' : 'MISS' });
-    res.end('{"ok":true}');
-    if (++answered === 3000) reached();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/k`;
+  // troupe is killed once 3,000 answers went out.
+  const server = await countingServer(3000, (i) => (i % 4 ? 'HIT' : 'MISS'));
+  t.after(() => server.close());
   const out = await tempDir('troupe-bench-kill-');
   // Bounded: 30 s at most, and killed long before.
-  const cli = startCli(['bench', url, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
-  await enough;
+  const cli = startCli(['bench', `${server.url}/k`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
+  await server.reached;
   cli.child.kill('SIGKILL');
   const r = await cli.done;
   assert.equal(r.signal, 'SIGKILL');
   const dir = await onlyRunDir(out);
   const files = await readdir(dir);
   assert.ok(files.includes('results.tape') && !files.includes('summary.json'), files.join(' '));
-  const sent = answered;
+  const sent = server.answered();
   const manifest = (await readManifest(dir))!;
   const summary = await rebuildSummary(dir, manifest);
   // What reached the tape: every response up to its last 10 ms block, at most the 4 in flight never answered.
@@ -142,20 +155,11 @@ test('a bench URL with userinfo is redacted in the results, the summary and run.
 });
 
 test('Ctrl-C twice during troupe bench: exit 130 at once, the results on the tape, no temp file left', async (t) => {
-  let answered = 0;
-  let reached!: () => void;
-  const enough = new Promise<void>((resolve) => (reached = resolve));
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Cache': 'HIT' });
-    res.end('{"ok":true}');
-    if (++answered === 2000) reached();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const server = await countingServer(2000, () => 'HIT');
+  t.after(() => server.close());
   const out = await tempDir('troupe-bench-sigint-');
-  const cli = startCli(['bench', `http://127.0.0.1:${(server.address() as AddressInfo).port}/s`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
-  await enough;
+  const cli = startCli(['bench', `${server.url}/s`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
+  await server.reached;
   cli.child.kill('SIGINT');
   // The second signal once the first was taken (two sent at once arrive as one): autocannon winds down
   // for up to a second after the first, so this one lands before the results are written.
@@ -178,5 +182,5 @@ test('Ctrl-C twice during troupe bench: exit 130 at once, the results on the tap
   const report = await runCli(['report', dir, '--format', 'csv']);
   assert.equal(report.code, 0, report.stderr);
   const rows = (await readFile(join(dir, 'csv', 'requests.csv'), 'utf8')).trim().split('\n').length - 1;
-  assert.ok(rows >= 1000 && rows <= answered, `${rows} of ${answered}`);
+  assert.ok(rows >= 1000 && rows <= server.answered(), `${rows} of ${server.answered()}`);
 });
