@@ -125,6 +125,7 @@ test('kill -9 during troupe bench: the tape holds what completed, report and the
   // What reached the tape: every response up to its last 10 ms block, at most the 4 in flight never answered.
   assert.ok(summary.global.requests >= 1000 && summary.global.requests <= sent, `${summary.global.requests} of ${sent}`);
   assert.equal(summary.global.cache.hit + summary.global.cache.miss, summary.global.requests);
+  assert.equal(summary.concurrency, 4, 'the bench connections, from run.json');
   const report = await runCli(['report', dir, '--format', 'csv']);
   assert.equal(report.code, 0, report.stderr);
   const csv = (await readFile(join(dir, 'csv', 'requests.csv'), 'utf8')).trim().split('\n');

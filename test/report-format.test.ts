@@ -20,6 +20,9 @@ test('a run whose VUs loop over the plan for a duration says so, never "1,208 of
   assert.equal(closedLoadText(staged, 2, 6), '2 personas × 6 locations = 24 journeys a pass, looped by up to 20 VUs in stages for 2 min 0 s');
   // A plan run once (no duration) keeps its count against the plan.
   assert.equal(closedLoadText({ steps: journeys, planned: 24, concurrency: 5 }, 2, 6, 2), '2 personas × 6 locations × 2 iteration(s) = 24 planned journeys, concurrency 5');
+  // A bench for a duration, killed before its summary: no plan to count against (the summary is rebuilt from its results).
+  assert.equal(completionText({ steps: { request: {} }, planned: 0, completed: 205_011 }), '205,011 requests completed');
+  assert.equal(closedLoadText({ steps: { request: {} }, planned: 0, concurrency: 20 }, 1, 1), '1 persona × 1 location, concurrency 20');
 });
 
 test('responses outside the hit rate: steps that never carry a cache status are named, not blamed on the cache', () => {

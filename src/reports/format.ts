@@ -61,22 +61,28 @@ interface LoopedVus {
 export function completionText(summary: { load?: unknown; steps: Record<string, unknown>; planned: number; completed: number; vus?: LoopedVus }): string {
   const unit = workUnit(summary);
   if (summary.vus?.loop) return `${fmtInt(summary.completed)} ${unit} completed, looping over a plan of ${fmtInt(summary.planned)}`;
+  // No plan to count against: a bench for a duration, killed before it wrote its summary.
+  if (summary.planned === 0 && summary.completed > 0) return `${fmtInt(summary.completed)} ${unit} completed`;
   return `${fmtInt(summary.completed)} of ${fmtInt(summary.planned)} ${unit === 'arrivals' ? 'expected arrivals' : `planned ${unit}`} completed`;
 }
+
+/** `1 persona`, `2 personas`. */
+const counted = (n: number, noun: string): string => `${fmtInt(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The cover's "Load" line of an open-model run (PDF and HTML): the schedule, the plan and the in-flight cap. */
 export function openLoadText(load: { arrival: string; phases: { rate: number; rampTo?: number }[]; scheduledMs: number; maxInFlight: number }, personas: number, locations: number): string {
   const phases = load.phases.map((p) => (p.rampTo === undefined || p.rampTo === p.rate ? `${p.rate}/s` : `${p.rate} → ${p.rampTo}/s`)).join(', then ');
-  return `open model, ${load.arrival} arrivals: ${phases} over ${fmtDuration(load.scheduledMs)}; ${fmtInt(personas)} personas × ${fmtInt(locations)} locations; at most ${fmtInt(load.maxInFlight)} journeys in flight`;
+  return `open model, ${load.arrival} arrivals: ${phases} over ${fmtDuration(load.scheduledMs)}; ${counted(personas, 'persona')} × ${counted(locations, 'location')}; at most ${fmtInt(load.maxInFlight)} journeys in flight`;
 }
 
 /** The cover's "Load" line of a closed-model run: what one pass of the plan is, and who ran it how long. */
 export function closedLoadText(summary: { steps: Record<string, unknown>; planned: number; concurrency?: number; vus?: LoopedVus }, personas: number, locations: number, iterations?: number): string {
-  const plan = `${fmtInt(personas)} personas × ${fmtInt(locations)} locations${iterations ? ` × ${iterations} iteration(s)` : ''}`;
+  const plan = `${counted(personas, 'persona')} × ${counted(locations, 'location')}${iterations ? ` × ${iterations} iteration(s)` : ''}`;
   const vus = summary.vus;
   if (vus?.loop) {
     const who = vus.model === 'ramping-vus' ? `up to ${fmtInt(vus.peak)} VUs in stages` : `${fmtInt(vus.peak)} VUs`;
     return `${plan} = ${fmtInt(summary.planned)} ${workUnit(summary)} a pass, looped by ${who} for ${fmtDuration(vus.scheduledMs)}`;
   }
+  if (summary.planned === 0) return `${plan}, concurrency ${summary.concurrency || '–'}`;
   return `${plan} = ${fmtInt(summary.planned)} planned ${workUnit(summary)}, concurrency ${summary.concurrency || '–'}`;
 }

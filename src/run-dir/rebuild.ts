@@ -35,7 +35,8 @@ export async function rebuildSummary(dir: string, manifest: RunManifest, report:
       endedAt: new Date(end),
       planned: manifest.planned,
       completed,
-      concurrency: manifest.config.concurrency ?? 0,
+      // A bench records its connections × pipelining, as its own summary does.
+      concurrency: manifest.config.concurrency ?? (manifest.config.bench ? manifest.config.bench.connections * manifest.config.bench.pipelining : 0),
       ...(manifest.resumedAt ? { resumedAt: manifest.resumedAt } : {}),
       segments: sessions.segments(),
     },
