@@ -10,7 +10,8 @@
  * holds a tape read their lines from it (src/run-dir/results.ts), and the tape's lines are exactly what
  * results.ndjson gets.
  *
- * The format, little-endian:
+ * The format (the header's length little-endian, the blocks' numbers in the writing machine's byte order,
+ * little-endian on x64 and arm64: they are the bench's typed arrays as they are):
  *   "TRTAPE1\n", u32 n, the header (n bytes of JSON: the constant fields of every response's line)
  *   blocks, each u32 kind, u32 size, then:
  *     kind 1, responses: size = count; f64 latencyMs[count], f64 endAt[count] (epoch ms it completed),
@@ -178,8 +179,7 @@ export async function* readTapeBlocks(path: string, report: TapeReadReport = { t
       if (position === size) return;
       const head = await read(8);
       if (head === null) break;
-      const kind = head.readUInt32LE(0);
-      const count = head.readUInt32LE(4);
+      const [kind, count] = blockHead(head);
       if (kind !== RESPONSES && kind !== FAILURE) throw damaged(path, `unknown block kind ${kind} at byte ${position - 8}`);
       const body = await read(kind === RESPONSES ? count * TAPE_RESPONSE_BYTES : count);
       if (body === null) break;
@@ -218,14 +218,19 @@ export async function tapeEndsCutOff(path: string): Promise<boolean> {
     let position = MAGIC.length + 4 + head.readUInt32LE(0);
     while (position < size) {
       if (!(await readAt(position, 8))) return true;
-      const kind = head.readUInt32LE(0);
-      const count = head.readUInt32LE(4);
+      const [kind, count] = blockHead(head);
       position += 8 + (kind === RESPONSES ? count * TAPE_RESPONSE_BYTES : count);
     }
     return position > size;
   } finally {
     await handle.close();
   }
+}
+
+/** A block's kind and size, as ResultsTapeWriter wrote them (two u32 in the machine's byte order). `bytes`: 8, at an offset of 0. */
+function blockHead(bytes: Buffer): [kind: number, size: number] {
+  const u32 = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
+  return [u32[0]!, u32[1]!];
 }
 
 function damaged(path: string, problem: string): DamagedFileError {
