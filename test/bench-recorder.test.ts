@@ -48,6 +48,18 @@ test('addUniform + mirrorGlobal give the summary add gives, and the live snapsho
   assert.deepEqual(counts, expectedCounts);
   assert.ok(Math.abs(p50! - e50!) / e50! < 0.01 && Math.abs(p95! - e95!) / e95! < 0.01, `${p50}/${e50} ${p95}/${e95}`);
   assert.deepEqual({ ...snapshot, locations: {} }, { ...expected, locations: {} });
+
+  // One cache status only: the snapshot reads that scope itself, and the end result is the same.
+  const hitsFull = new RunMetrics();
+  const hitsUniform = new RunMetrics();
+  for (let n = 1; n <= 50; n++) {
+    const r = response(n, 200, n + 0.5, 'hit', '/p');
+    hitsFull.add(r);
+    hitsUniform.addUniform(r);
+  }
+  assert.deepEqual({ ...uniformSnapshot(hitsUniform, 'bench', '/p'), locations: {} }, { ...hitsFull.personaSnapshot('bench'), locations: {} });
+  hitsUniform.mirrorGlobal('bench', '/p', 'request');
+  assert.deepEqual(hitsUniform.toSummary(), hitsFull.toSummary());
 });
 
 test('the per-client header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {

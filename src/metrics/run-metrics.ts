@@ -203,8 +203,12 @@ export class RunMetrics {
     this.scope(this.cacheScopes, r.cache).add(r);
   }
 
-  /** While `addUniform` records: the global scope so far, made from the cache-status scopes (a new object each call). */
+  /**
+   * While `addUniform` records: the global scope so far, made from the cache-status scopes, to read only.
+   * One cache status so far (a bench whose responses are all hits): that scope itself, not a copy.
+   */
   uniformGlobal(): ScopeAggregate {
+    if (this.uniform && this.global.requests === 0 && this.cacheScopes.size === 1) return this.cacheScopes.values().next().value!;
     const global = new ScopeAggregate();
     global.merge(this.global);
     if (this.uniform) for (const scope of this.cacheScopes.values()) global.merge(scope);
