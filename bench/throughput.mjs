@@ -453,6 +453,15 @@ async function runTroupeBench({ url, connections, seconds, timeoutMs, workDir })
   return { ...figures('troupe bench', { connections, requests: summary.global.requests, durationS, failed: failedRequests(summary.global), time: run.time }), rssGrowth: rssGrowth(run.rssSamples), resultLines, problems };
 }
 
+/** `sync`: the file data earlier runs left in the page cache goes to the disk before the next run starts. */
+function flushWrites() {
+  return new Promise((resolvePromise) => {
+    const child = track(spawn('sync', [], { stdio: 'ignore' }));
+    child.once('error', () => resolvePromise());
+    child.once('exit', () => resolvePromise());
+  });
+}
+
 /** Median wall time of `troupe --help` over five runs, in ms. */
 async function helpTime() {
   const times = [];
@@ -665,6 +674,9 @@ async function main() {
     // during the benchmark moves both sides of a ratio, not one.
     const load = machineLoad([server.child.pid]);
     const quiet = async () => {
+      // The dirty pages of the run before (a troupe run writes ~250 MB of results.ndjson in 10 s at this rate)
+      // are written back now, not 30-40 s later by the kernel, in the middle of a run that wrote nothing.
+      await flushWrites();
       if (options.quietWait <= 0) return;
       const figure = await waitForQuiet({ maxOthersPct: options.maxOthers, maxWaitS: options.quietWait, serverPids: [server.child.pid] });
       if (figure && figure.othersPct >= options.maxOthers) log(`machine still busy after ${options.quietWait} s (others ${figure.othersPct}% of a core): measuring anyway`);
