@@ -125,7 +125,9 @@ function runGroup(name, concurrency, group, niceness) {
   // Only the first group to start writes to the terminal as it goes; the others write to a file.
   const spec = name === groups[0][0] ? undefined : join(scratch, `${name}.spec.txt`);
   const args = [
-    '--test', `--test-concurrency=${concurrency}`,
+    // A test that waits on something that never comes fails after two minutes (the slowest whole
+    // file takes ~16 s) instead of holding the suite, and CI, until its hard limit.
+    '--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000',
     '--test-reporter=spec', `--test-reporter-destination=${spec ?? 'stdout'}`,
     `--test-reporter=${reporter}`, `--test-reporter-destination=${log}`,
     ...bundle(name, group, name === 'parallel' ? concurrency * 2 : concurrency),

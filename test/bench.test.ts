@@ -9,7 +9,7 @@ import { buildReports } from '../src/reports/build.js';
 import { executeBench } from '../src/bench/run.js';
 import { COMPARE_DEFAULTS, compareSummaries, readSummary } from '../src/reports/compare.js';
 import { selectOutputs } from '../src/sinks/registry.js';
-import { onlyRunDir, runCli, startCli, tempDir } from './helpers/cli.js';
+import { onlyRunDir, runCli, startCli, tempDir, whileRunning } from './helpers/cli.js';
 import { rebuildSummary } from '../src/run-dir/rebuild.js';
 import { readManifest } from '../src/run-dir/json-files.js';
 import { assertRunDirValid } from './helpers/run-dir-valid.js';
@@ -112,7 +112,7 @@ test('kill -9 during troupe bench: the tape holds what completed, report and the
   const out = await tempDir('troupe-bench-kill-');
   // Bounded: 30 s at most, and killed long before.
   const cli = startCli(['bench', `${server.url}/k`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
-  await server.reached;
+  await whileRunning(cli, server.reached, 'the server answered 3,000 requests');
   cli.child.kill('SIGKILL');
   const r = await cli.done;
   assert.equal(r.signal, 'SIGKILL');
@@ -160,18 +160,22 @@ test('Ctrl-C twice during troupe bench: exit 130 at once, the results on the tap
   t.after(() => server.close());
   const out = await tempDir('troupe-bench-sigint-');
   const cli = startCli(['bench', `${server.url}/s`, '-c', '4', '-d', '30s', '-o', out, '--no-reports'], { timeoutMs: 60_000 });
-  await server.reached;
+  await whileRunning(cli, server.reached, 'the server answered 2,000 requests');
   cli.child.kill('SIGINT');
   // The second signal once the first was taken (two sent at once arrive as one): autocannon winds down
   // for up to a second after the first, so this one lands before the results are written.
-  await new Promise<void>((resolve) => {
+  let seen = '';
+  const stopping = new Promise<void>((resolve) => {
     const onData = (d: Buffer) => {
-      if (!String(d).includes('troupe: stopping:')) return;
+      // Chunks can split the line: look at all that came so far.
+      seen += String(d);
+      if (!seen.includes('troupe: stopping:')) return;
       cli.child.stderr.off('data', onData);
       resolve();
     };
     cli.child.stderr.on('data', onData);
   });
+  await whileRunning(cli, stopping, "troupe printed 'troupe: stopping:'");
   cli.child.kill('SIGINT');
   const r = await cli.done;
   assert.equal(r.code, 130, r.stderr);

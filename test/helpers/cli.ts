@@ -76,3 +76,14 @@ export function startCli(args: string[], options: CliOptions = {}) {
   });
   return { child, done };
 }
+
+/**
+ * Waits for `signal` while the CLI runs: a CLI that exits first fails the wait with its exit and
+ * stderr, where a bare `await signal` would wait for ever.
+ */
+export function whileRunning<T>(cli: ReturnType<typeof startCli>, signal: Promise<T>, what: string): Promise<T> {
+  const exited = cli.done.then((r) => {
+    throw new Error(`troupe exited (code ${r.code}, signal ${r.signal}) before ${what}\nstderr: ${r.stderr}`);
+  });
+  return Promise.race([signal, exited]);
+}
