@@ -60,6 +60,12 @@ test('addUniform + mirrorGlobal give the summary add gives, and the live snapsho
   assert.deepEqual({ ...uniformSnapshot(hitsUniform, 'bench', '/p'), locations: {} }, { ...hitsFull.personaSnapshot('bench'), locations: {} });
   hitsUniform.mirrorGlobal('bench', '/p', 'request');
   assert.deepEqual(hitsUniform.toSummary(), hitsFull.toSummary());
+
+  // add and addUniform in one run would count add's records twice in the global scope: refused.
+  const mixed = new RunMetrics();
+  mixed.add(response(1, 200, 1.5, 'hit', '/p'));
+  mixed.addUniform(response(2, 200, 1.5, 'hit', '/p'));
+  assert.throws(() => mixed.mirrorGlobal('bench', '/p', 'request'), /add and addUniform were mixed/);
 });
 
 test('the per-client header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {

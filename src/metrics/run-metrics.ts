@@ -208,15 +208,17 @@ export class RunMetrics {
    * One cache status so far (a bench whose responses are all hits): that scope itself, not a copy.
    */
   uniformGlobal(): ScopeAggregate {
-    if (this.uniform && this.global.requests === 0 && this.cacheScopes.size === 1) return this.cacheScopes.values().next().value!;
+    if (!this.uniform) return this.global;
+    if (this.cacheScopes.size === 1) return this.cacheScopes.values().next().value!;
     const global = new ScopeAggregate();
-    global.merge(this.global);
-    if (this.uniform) for (const scope of this.cacheScopes.values()) global.merge(scope);
+    for (const scope of this.cacheScopes.values()) global.merge(scope);
     return global;
   }
 
   /** After `addUniform`: the global scope made from the cache-status ones; the persona's, the location's and the step's are copies of it. */
   mirrorGlobal(persona: string, location: string, step: string): void {
+    // `add` fills the global scope as well as the cache-status ones: merging would count its records twice.
+    if (this.uniform && this.global.requests > 0) throw new Error('RunMetrics: add and addUniform were mixed in one run; its global scope would count records twice');
     if (this.uniform) for (const scope of this.cacheScopes.values()) this.global.merge(scope);
     this.uniform = false;
     this.materialize();

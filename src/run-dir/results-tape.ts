@@ -300,15 +300,18 @@ export class TapeLines {
   }
 }
 
-/** `<results.ndjson>`'s tape, when the path is a run directory's results.ndjson. */
-export function tapeBeside(resultsPath: string): string | null {
+/**
+ * The tape that holds `<results.ndjson>`'s lines in its place (a bench that was killed, or one that is
+ * running), or null: the path is not a run directory's results.ndjson, or there is no tape beside it.
+ */
+export async function tapeBeside(resultsPath: string): Promise<string | null> {
   const dir = dirname(resultsPath);
-  return basename(resultsPath) === basename(runDirPaths(dir).results) ? runDirPaths(dir).resultsTape : null;
+  if (basename(resultsPath) !== basename(runDirPaths(dir).results)) return null;
+  const tape = runDirPaths(dir).resultsTape;
+  return (await exists(tape)) ? tape : null;
 }
 
-/** Whether `<dir>`'s results are still on a tape (a bench that was killed, or one that is running). */
-export async function hasTape(path: string | null): Promise<boolean> {
-  if (path === null) return false;
+async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;
@@ -325,7 +328,7 @@ export async function hasTape(path: string | null): Promise<boolean> {
  */
 export async function materialiseResultsTape(dir: string): Promise<{ lines: number; truncatedTail: boolean } | null> {
   const paths = runDirPaths(dir);
-  if (!(await hasTape(paths.resultsTape))) return null;
+  if (!(await exists(paths.resultsTape))) return null;
   const temp = tempPathFor(paths.results);
   const out = createWriteStream(temp, { flags: 'wx' });
   // A process that exits meanwhile (`troupe bench` on a second Ctrl-C) leaves the tape, not a half-written temp file beside it.

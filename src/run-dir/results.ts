@@ -11,7 +11,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ResultRecord } from '../engine/records.js';
 import { DamagedFileError } from '../errors.js';
 import { shownPath } from './paths.js';
-import { hasTape, readTapeBlocks, tapeBeside, tapeEndsCutOff } from './results-tape.js';
+import { readTapeBlocks, tapeBeside, tapeEndsCutOff } from './results-tape.js';
 
 /** A line of results.ndjson: a result record without its stream `type`. */
 export type ResultLine = Omit<ResultRecord, 'type'>;
@@ -56,9 +56,9 @@ async function* readLines<T>(path: string, options: ReadResultsOptions, offsets:
   report.lines = 0;
   report.truncatedTail = false;
   // A bench killed before it wrote results.ndjson left its results on a tape: the same lines, read from there.
-  const tape = tapeBeside(path);
-  if (await hasTape(tape)) {
-    yield* readTapeLines(tape!, report, make);
+  const tape = await tapeBeside(path);
+  if (tape !== null) {
+    yield* readTapeLines(tape, report, make);
     return;
   }
   const input = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -178,8 +178,8 @@ async function readTail(handle: import('node:fs/promises').FileHandle, size: num
  * requests.csv can be marked before the streaming pass that would find out at its end.
  */
 export async function endsInCutOffLine(path: string): Promise<boolean> {
-  const tape = tapeBeside(path);
-  if (await hasTape(tape)) return tapeEndsCutOff(tape!);
+  const tape = await tapeBeside(path);
+  if (tape !== null) return tapeEndsCutOff(tape);
   let handle;
   try {
     handle = await open(path, 'r');
