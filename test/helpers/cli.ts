@@ -85,5 +85,7 @@ export function whileRunning<T>(cli: ReturnType<typeof startCli>, signal: Promis
   const exited = cli.done.then((r) => {
     throw new Error(`troupe exited (code ${r.code}, signal ${r.signal}) before ${what}\nstderr: ${r.stderr}`);
   });
+  // Once `signal` has won, the CLI's later exit must not become an unhandled rejection.
+  exited.catch(() => {});
   return Promise.race([signal, exited]);
 }
