@@ -68,6 +68,35 @@ test('addUniform + mirrorGlobal give the summary add gives, and the live snapsho
   assert.throws(() => mixed.mirrorGlobal('bench', '/p', 'request'), /add and addUniform were mixed/);
 });
 
+test('addResponses records a block as addUniform records its records: every status, cache status, odd latency', () => {
+  // The same responses through BenchTape twice: records into addUniform, and numbers into addResponses.
+  const viaRecords = new RunMetrics();
+  const viaBlocks = new RunMetrics();
+  const clock = new FakeClock();
+  const records = new BenchTape('http://127.0.0.1:8080/p', '/p', 'GET', { record: (r) => viaRecords.addUniform(r) }, clock);
+  const blocks = new BenchTape('http://127.0.0.1:8080/p', '/p', 'GET', { record: (r) => viaBlocks.addUniform(r), responseRecords: false, responses: (b) => viaBlocks.addResponses('bench', b) }, clock);
+  const caches: ResultRecord['cache'][] = ['hit', 'miss', 'stale', 'bypass', 'unknown'];
+  const statuses = [200, 200, 304, 404, 503, 99, 600, 201];
+  for (let n = 1; n <= TAPE_SIZE + 500; n++) {
+    const args = [statuses[n % statuses.length]!, (n % 41) * 0.7312 + 0.0004, n % 5 === 0 ? 0 : 11 + (n % 7), caches[n % caches.length]!, 1_760_000_000_000.5 + n * 0.37] as const;
+    records.response(...args);
+    blocks.response(...args);
+  }
+  const failed: ResultRecord = { ...benchRecord('http://127.0.0.1:8080/p', '/p', 'GET'), status: null, ok: false, error: 'timeout_total', message: 'timed out', latencyMs: 10_000, startedAt: 1_760_000_000_000 };
+  records.failure(failed);
+  blocks.failure(failed);
+  records.flush();
+  blocks.flush();
+  assert.equal(blocks.total, records.total);
+  assert.deepEqual(uniformSnapshot(viaBlocks, 'bench', '/p'), uniformSnapshot(viaRecords, 'bench', '/p'));
+  viaRecords.mirrorGlobal('bench', '/p', 'request');
+  viaBlocks.mirrorGlobal('bench', '/p', 'request');
+  const summary = viaBlocks.toSummary();
+  assert.deepEqual(summary, viaRecords.toSummary());
+  assert.equal(summary.global.requests, TAPE_SIZE + 501);
+  assert.ok(summary.global.cache.hit > 0 && summary.global.cache.miss > 0 && summary.global.errors > 0, 'the block had every kind');
+});
+
 test('the per-client header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {
   const last = new LastHeaders(new CacheMemo());
   const sets: (string | Buffer)[][] = [
@@ -183,16 +212,21 @@ test('watchResponses: through the request queue when the client has one (no even
   // A queue as autocannon 9 has one: what the wrappers must still do is its own job.
   const calls: string[] = [];
   const queue = {
-    pending: [] as { headers: unknown; duration: number }[],
+    pending: [] as { headers: unknown; duration: number; startTime?: [number, number] }[],
     setHeaders(opts: unknown) { calls.push('setHeaders'); this.pending[0]!.headers = opts; },
     addBody(data: Buffer) { calls.push(`addBody ${data.length}`); },
     terminateRequest() { calls.push('terminate'); return this.pending.shift(); },
   };
   const client = Object.assign(new EventEmitter(), { pipelinedRequests: queue, destroyed: false });
   const seen: Seen[] = [];
-  watchResponses(client as never, new CacheMemo(), (status, ms, bytes, cache) => seen.push([status, ms, bytes, cache]));
+  const ends: number[] = [];
+  const before = Date.now();
+  watchResponses(client as never, new CacheMemo(), (status, ms, bytes, cache, endAt) => {
+    seen.push([status, ms, bytes, cache]);
+    ends.push(endAt);
+  });
   const respond = (status: number, raw: string[], chunks: number[], ms: number) => {
-    queue.pending.push({ headers: {}, duration: ms });
+    queue.pending.push({ headers: {}, duration: ms, startTime: process.hrtime() });
     client.pipelinedRequests.setHeaders({ statusCode: status, headers: raw });
     for (const n of chunks) client.pipelinedRequests.addBody(Buffer.alloc(n));
     return client.pipelinedRequests.terminateRequest();
@@ -205,6 +239,11 @@ test('watchResponses: through the request queue when the client has one (no even
   respond(200, nginx('d3', 'HIT', '1'), [1], 5);
   assert.deepEqual(seen, [[200, 1.5, 11, 'hit'], [200, 2, 20, 'hit'], [404, 3, 3, 'miss'], [200, 4, 0, 'miss']], 'none counted once the client is destroyed');
   assert.equal(calls.filter((c) => c === 'terminate').length, 5);
+  // troupe bench counts the body and never reads it: autocannon's own string of it is not built.
+  assert.deepEqual(calls.filter((c) => c.startsWith('addBody')), []);
+  // The end is the queue's start time plus its duration, on the epoch clock.
+  const after = Date.now();
+  ends.forEach((endAt, i) => assert.ok(endAt >= before - 5 + seen[i]![1] && endAt <= after + 5 + seen[i]![1], `${endAt} in [${before}, ${after}] + ${seen[i]![1]}`));
   assert.equal(client.listenerCount('headers') + client.listenerCount('body') + client.listenerCount('response'), 0);
 
   // An autocannon without the queue: its events.

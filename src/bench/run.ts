@@ -104,8 +104,9 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
       metrics.addUniform(record);
       if (everyRecord) outputs.write(record);
     },
-    ids: everyRecord,
+    responseRecords: everyRecord,
     responses: (block) => {
+      if (!everyRecord) metrics.addResponses(BENCH_PERSONA, block);
       tapeFile?.responses(block);
       if (!everyRecord) outputs.write(mark);
     },

@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedInputs } from '../inputs/types.js';
+import type { ResponseBlock, ResultRecord } from '../engine/records.js';
 import { RunMetrics } from '../metrics/run-metrics.js';
 import type { ScopeSummary } from '../metrics/aggregate.js';
 import { executeRun } from '../run/execute.js';
@@ -36,10 +37,13 @@ export function measureUrl(bench: BenchOptions, kind: LevelKind, stepMs: number,
     const options: BenchOptions = { ...bench, durationS: stepMs / 1000, ...(kind === 'connections' ? { connections: level } : { rate: level }) };
     delete options.amount;
     const url = new URL(options.url);
-    const tape = new BenchTape(options.url, url.pathname + url.search, options.method.toUpperCase(), { record: (r) => metrics.add(r), ids: false }, systemClock);
+    // As `troupe bench` records (run.ts): responses as numbers into the cache-status scopes, failures as records.
+    const sink = { record: (r: ResultRecord) => metrics.addUniform(r), responseRecords: false, responses: (block: ResponseBlock) => metrics.addResponses('bench', block) };
+    const tape = new BenchTape(options.url, url.pathname + url.search, options.method.toUpperCase(), sink, systemClock);
     const totals = await runAutocannon(options, tape, signal);
     tape.flush();
-    return levelResult(level, { requests: metrics.global.requests, errors: metrics.global.errors, latency: metrics.global.latency.stats() }, totals.durationS);
+    const global = metrics.uniformGlobal();
+    return levelResult(level, { requests: global.requests, errors: global.errors, latency: global.latency.stats() }, totals.durationS);
   };
 }
 

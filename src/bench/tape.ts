@@ -1,7 +1,7 @@
 /**
  * `troupe bench`'s recording, deferred off autocannon's per-response path. A response is five numbers
  * written into typed arrays (status, latency, body bytes, cache status, end time); every TAPE_MS, or
- * when TAPE_SIZE responses wait, the batch is recorded in one loop into the HdrHistograms (addUniform)
+ * when TAPE_SIZE responses wait, the batch is recorded in one loop into the HdrHistograms (RunMetrics.addResponses)
  * and handed on as it is, arrays and all, to results.tape (src/run-dir/results-tape.ts: one vectored
  * write, the lines are made when the bench ends), with one mark for the persona snapshot. No record
  * object, line, sink fan-out or timer check per response (issue 12: `troupe bench` ≥ 0.97× bare
@@ -10,10 +10,10 @@
  * Order and ids are the responses' order: `bench/1`, `bench/2`, … A failed request (its record has a
  * message) flushes what waits first, so the tape keeps the order things happened.
  */
-import { CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
+import { blockTimes, CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
 import { errorForStatus } from '../engine/classify-error.js';
 import { resultLine } from '../run-dir/results-writer.js';
-import { CACHE_CODE, tapeFields, type TapeResponses } from '../run-dir/results-tape.js';
+import { CACHE_CODE, type TapeResponses } from '../run-dir/results-tape.js';
 import { benchRecord } from './recorder.js';
 
 /** Responses held at most before they are recorded, and for how long (the results' loss window). */
@@ -22,13 +22,19 @@ export const TAPE_MS = 10;
 
 const UNKNOWN = CACHE_CODE.get('unknown')!;
 
-/** Where a recorded batch goes: one call per record (metrics), then the batch itself. */
+/** Where a batch goes: its numbers, and records where they are needed. */
 export interface TapeSink {
-  /** Each record, in order; the object is rewritten for the next one (copy what you keep). */
+  /**
+   * A failed request's record and, unless `responseRecords` is false, each response's record, in order;
+   * the object is rewritten for the next one (copy what you keep).
+   */
   record(record: ResultRecord): void;
-  /** false: the records' `id` is not set (a string per response that only outputs writing records read). Default true. */
-  readonly ids?: boolean;
-  /** The batch's numbers for results.tape (its arrays are reused once this returns). */
+  /**
+   * false: `record` gets the failures only, and the responses are numbers only (`responses`: metrics
+   * record them with RunMetrics.addResponses), with no record made per response. Default true.
+   */
+  readonly responseRecords?: boolean;
+  /** The batch's numbers, after its records (its arrays are reused once this returns). */
   responses?(block: TapeResponses): void;
   /** A failed request's results.ndjson line, in its place among the responses. */
   failed?(line: string): void;
@@ -93,14 +99,20 @@ export class BenchTape {
     const b = this.block;
     const count = b.count;
     if (count === 0) return;
+    if (this.sink.responseRecords === false) this.n += count;
+    else this.recordEach(b);
+    this.sink.responses?.(b);
+    b.count = 0;
+  }
+
+  private recordEach(b: TapeResponses): void {
     const r = this.scratch;
-    const ids = this.sink.ids !== false;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < b.count; i++) {
       const n = ++this.n;
       const status = b.status[i]!;
       const error = errorForStatus(status);
-      const { latencyMs, startedAt } = tapeFields(b.latencyMs[i]!, b.endAt[i]!);
-      if (ids) r.id = `bench/${n}`;
+      const { latencyMs, startedAt } = blockTimes(b.latencyMs[i]!, b.endAt[i]!);
+      r.id = `bench/${n}`;
       r.iteration = n;
       r.status = status;
       r.ok = error === null;
@@ -111,7 +123,5 @@ export class BenchTape {
       r.startedAt = startedAt;
       this.sink.record(r);
     }
-    this.sink.responses?.(b);
-    b.count = 0;
   }
 }

@@ -121,3 +121,26 @@ export interface PersonaProgressRecord {
 }
 
 export type EngineRecord = ResultRecord | PersonaStartRecord | PersonaEndRecord | SessionRecord | PersonaProgressRecord;
+
+/**
+ * Responses in columns, the first `count` entries of each array: `troupe bench`'s batches
+ * (src/bench/tape.ts), recorded as they are into the metrics (RunMetrics.addResponses) and results.tape.
+ * A response's record has the latency in whole µs and the start in whole ms: `blockTimes`.
+ */
+export interface ResponseBlock {
+  count: number;
+  latencyMs: Float64Array;
+  /** Epoch ms it completed. */
+  endAt: Float64Array;
+  bytes: Float64Array;
+  status: Uint16Array;
+  /** Index in CACHE_STATUSES. */
+  cache: Uint8Array;
+}
+
+/** A block response's latency as whole µs, and its record's latencyMs and startedAt (whole ms). */
+export function blockTimes(latencyMs: number, endAt: number): { us: number; latencyMs: number; startedAt: number } {
+  const us = Math.round(latencyMs * 1000);
+  const ms = us / 1000;
+  return { us, latencyMs: ms, startedAt: Math.round(endAt - ms) };
+}

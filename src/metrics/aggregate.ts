@@ -1,5 +1,6 @@
 /** Aggregates of the results of one scope (the run, a persona, a location, a step, ...). Mergeable and exact. */
-import type { ResultRecord } from '../engine/records.js';
+import { errorForStatus } from '../engine/classify-error.js';
+import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
 import { LatencyHistogram, type LatencyStats } from './histogram.js';
 
 export interface CacheCounts {
@@ -158,27 +159,39 @@ export class ScopeAggregate {
 
   /** Runs once per scope per request: no allocation after a scope's first few records. */
   add(r: ResultRecord): void {
-    this.requests++;
-    if (r.ok) this.ok++;
-    else this.errors++;
-    this.bytes += r.bytes;
-    this.decodedBytes += r.decodedBytes ?? r.bytes;
-    if (r.status !== null) {
-      if (r.status === this.firstStatus) this.firstStatusCount++;
-      else this.countStatus(r.status, 1);
-    }
-    if (r.error !== null) {
-      const codes = (this.errorCodes ??= new Map());
-      codes.set(r.error, (codes.get(r.error) ?? 0) + 1);
-    }
-    if (r.startedAt < this.firstStart) this.firstStart = r.startedAt;
-    const end = r.startedAt + r.latencyMs;
-    if (end > this.lastEnd) this.lastEnd = end;
-    const latency = r.latencyMs;
-    this.latency.record(latency);
+    this.count(r.status, r.ok, r.error, r.bytes, r.decodedBytes ?? r.bytes, r.startedAt, r.latencyMs, r.cache);
     if (this.ttfb !== null && r.ttfbMs !== null) this.ttfb.record(r.ttfbMs);
     if (r.responseTimeMs !== undefined && this.profile === 'full') (this.responseTime ??= new LatencyHistogram(3)).record(r.responseTimeMs);
-    switch (r.cache) {
+  }
+
+  /**
+   * add() of a `troupe bench` response's record, without the record (RunMetrics.addResponses): its error
+   * is the one its status gives, and it has no TTFB and no decoded size.
+   */
+  addResponse(status: number, latencyMs: number, bytes: number, startedAt: number, cache: CacheStatus): void {
+    const error = errorForStatus(status);
+    this.count(status, error === null, error, bytes, bytes, startedAt, latencyMs, cache);
+  }
+
+  private count(status: number | null, ok: boolean, error: RequestErrorCode | null, bytes: number, decodedBytes: number, startedAt: number, latency: number, cache: CacheStatus): void {
+    this.requests++;
+    if (ok) this.ok++;
+    else this.errors++;
+    if (error !== null) {
+      const codes = (this.errorCodes ??= new Map());
+      codes.set(error, (codes.get(error) ?? 0) + 1);
+    }
+    this.bytes += bytes;
+    this.decodedBytes += decodedBytes;
+    if (status !== null) {
+      if (status === this.firstStatus) this.firstStatusCount++;
+      else this.countStatus(status, 1);
+    }
+    if (startedAt < this.firstStart) this.firstStart = startedAt;
+    const end = startedAt + latency;
+    if (end > this.lastEnd) this.lastEnd = end;
+    this.latency.record(latency);
+    switch (cache) {
       case 'hit':
         this.hit++;
         if (this.profile === 'full') (this.hitLatency ??= new LatencyHistogram(3)).record(latency);

@@ -8,7 +8,7 @@
  * add() costs ~0.6 µs with a handful of personas and locations, ~3.5 µs when every record lands in a
  * different one of 100,000 pairs (cache misses).
  */
-import type { CacheStatus, ResultRecord, SessionRecord } from '../engine/records.js';
+import { CACHE_STATUSES, type CacheStatus, type ResponseBlock, type ResultRecord, type SessionRecord } from '../engine/records.js';
 import { ScopeAggregate, type ScopeStats, type ScopeSummary } from './aggregate.js';
 import { JourneyMetrics, type JourneyMetricsSummary } from './journey-metrics.js';
 import { PersonaLocationScopes } from './persona-locations.js';
@@ -118,6 +118,8 @@ export class RunMetrics {
   private sole: { persona: string; location: string; step: string } | null | undefined = undefined;
   /** True while `addUniform` records and `mirrorGlobal` has not yet made the global scope (see addUniform). */
   private uniform = false;
+  /** addResponses' cache-status scopes by CACHE_STATUSES index. */
+  private readonly blockScopes: (ScopeAggregate | undefined)[] = [];
 
   get personas(): ReadonlyMap<string, ScopeAggregate> {
     this.materialize();
@@ -201,6 +203,30 @@ export class RunMetrics {
     this.uniform = true;
     if (!this.journeys.observe(r)) return;
     this.scope(this.cacheScopes, r.cache).add(r);
+  }
+
+  /**
+   * addUniform of every response of a `troupe bench` block (src/bench/tape.ts), without making their
+   * records: each goes to its cache-status scope (ScopeAggregate.addResponse) and, a hit or a miss, to
+   * the warm-up curve, with the latency and start its record would have (blockTimes, inline: no object
+   * per response).
+   */
+  addResponses(persona: string, block: ResponseBlock): void {
+    this.sole = null;
+    this.uniform = true;
+    const { count, status, latencyMs, bytes, endAt, cache } = block;
+    const scopes = this.blockScopes;
+    const warmup = this.journeys.warmup;
+    for (let i = 0; i < count; i++) {
+      const code = cache[i]!;
+      const name = CACHE_STATUSES[code] ?? 'unknown';
+      const scope = scopes[code] ?? (scopes[code] = this.scope(this.cacheScopes, name));
+      const ms = Math.round(latencyMs[i]! * 1000) / 1000;
+      const startedAt = Math.round(endAt[i]! - ms);
+      scope.addResponse(status[i]!, ms, bytes[i]!, startedAt, name);
+      if (name === 'hit') warmup.add(persona, startedAt, 1);
+      else if (name === 'miss') warmup.add(persona, startedAt, 0);
+    }
   }
 
   /**

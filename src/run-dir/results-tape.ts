@@ -24,7 +24,7 @@ import { once } from 'node:events';
 import { closeSync, createWriteStream, openSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { CACHE_STATUSES, type CacheStatus } from '../engine/records.js';
+import { blockTimes, CACHE_STATUSES, type CacheStatus, type ResponseBlock } from '../engine/records.js';
 import { errorForStatus } from '../engine/classify-error.js';
 import { DamagedFileError } from '../errors.js';
 import { runDirPaths } from './layout.js';
@@ -47,15 +47,8 @@ export interface TapeHeader {
   url: string;
 }
 
-/** A block of responses as the bench holds them: the first `count` entries of each array. */
-export interface TapeResponses {
-  count: number;
-  latencyMs: Float64Array;
-  endAt: Float64Array;
-  bytes: Float64Array;
-  status: Uint16Array;
-  cache: Uint8Array;
-}
+/** A block of responses as the bench holds them (src/engine/records.ts). */
+export type TapeResponses = ResponseBlock;
 
 /** `cache` code of a status, as the tape stores it. */
 export const CACHE_CODE: ReadonlyMap<CacheStatus, number> = new Map(CACHE_STATUSES.map((s, i) => [s, i]));
@@ -250,13 +243,6 @@ export function microsText(us: number): string {
   return `${(us / 1000) | 0}${FRACTION[us % 1000]}`;
 }
 
-/** A response's fields as its line and record have them: the latency to the microsecond, as `run` records it. */
-export function tapeFields(latencyMs: number, endAt: number): { us: number; latencyMs: number; startedAt: number } {
-  const us = Math.round(latencyMs * 1000);
-  const ms = us / 1000;
-  return { us, latencyMs: ms, startedAt: Math.round(endAt - ms) };
-}
-
 /**
  * The lines of a tape's blocks, equal to resultLine of the records they stand for, built from the
  * header's constant parts (no JSON.stringify per line: ids, statuses, error codes and cache statuses
@@ -281,7 +267,7 @@ export class TapeLines {
       const n = ++this.n;
       const status = block.status[i]!;
       const error = errorForStatus(status);
-      const { us, latencyMs, startedAt } = tapeFields(block.latencyMs[i]!, block.endAt[i]!);
+      const { us, latencyMs, startedAt } = blockTimes(block.latencyMs[i]!, block.endAt[i]!);
       const bytes = block.bytes[i]!;
       const cache = CACHE_STATUSES[block.cache[i]!] ?? 'unknown';
       text += `${id}${n}${head}${n}${middle}${status},"ok":${error === null},"error":${error === null ? 'null' : `"${error}"`},"latencyMs":${microsText(us)},"ttfbMs":null,"bytes":${bytes},"protocol":"http/1.1","cache":"${cache}","startedAt":${startedAt}}\n`;
