@@ -82,8 +82,8 @@ export type OnResponse = (status: number, latencyMs: number, bytes: number, cach
  *
  * On the queue, two things autocannon alone does are left out, because troupe bench never reads them:
  * - the body is counted, not kept: autocannon appends every chunk to a string (a UTF-8 decode per
- *   chunk, ~0.3 µs a response in bench/README's micro-measure) for `expectBody`, `verifyBody` and a
- *   request's `onResponse`, and runAutocannon passes none of them;
+ *   chunk, ~0.2 µs of its ~0.5 µs a response in `node bench/per-response.mjs`) for `expectBody`,
+ *   `verifyBody` and a request's `onResponse`, and runAutocannon passes none of them;
  * - the end time is autocannon's own start time plus its duration, not a clock read per response.
  */
 export function watchResponses(client: Client, memo: CacheMemo, onResponse: OnResponse): void {
