@@ -16,6 +16,8 @@ import { parseThreshold } from '../src/metrics/thresholds.js';
 import { renderRunTable } from '../src/reports/console.js';
 import { generatorNote, generatorWarning } from '../src/reports/content.js';
 import { executeRun } from '../src/run/execute.js';
+import { executeBench } from '../src/bench/run.js';
+import { tempDir } from './helpers/cli.js';
 import type { HealthProbe } from '../src/run/generator-health.js';
 import { registerOutput, selectOutputs } from '../src/sinks/registry.js';
 import { summarySchema } from '../src/run-dir/schemas.js';
@@ -142,4 +144,57 @@ test('--workers 2: each worker reports its own loop delay and busy share', async
     assert.ok(w.monitoredMs >= 0 && typeof w.busyPct.mean === 'number', JSON.stringify(w));
     assert.ok('p99' in w.loopDelayMs);
   }
+});
+
+/** `troupe bench` for `durationS` at `rate` req/s against `url`, in a fresh folder. */
+async function bench(url: string, extra: Partial<Parameters<typeof executeBench>[0]> = {}) {
+  return executeBench({
+    bench: { url, connections: 2, durationS: 1.5, rate: 40, method: 'GET', headers: {}, pipelining: 1, timeoutS: 5 },
+    workers: 1,
+    outDir: await tempDir('troupe-bench-health-'),
+    name: 'bench',
+    thresholds: [parseThreshold('generator_lag_p99 < 5ms')],
+    outputs: selectOutputs({ command: 'bench', progress: false, reports: false }),
+    ...extra,
+  });
+}
+
+test('troupe bench samples its own health: a saturated probe is flagged and fails generator_lag_p99; a calm one is not', async (t) => {
+  const server = await startCountingServer({ delayMs: 0 });
+  t.after(() => server.close());
+  // Scripted probes: the rules are generator-health.test.ts's; this is the wiring into bench's summary.
+  const late = { p50: 12, p99: 40, max: 61 };
+  const busyProbe: HealthProbe = { intervalDelay: () => late, totalDelay: () => late, intervalBusy: () => 0.99, cpuMicros: () => 1000, close: () => undefined };
+  const warnings: string[] = [];
+  const busy = await bench(server.url, { healthProbe: busyProbe, warn: (m) => warnings.push(m) });
+  assert.equal(busy.status, 'complete');
+  const summary = JSON.parse(await readFile(join(busy.runDir, 'summary.json'), 'utf8'));
+  assert.ok(summarySchema.safeParse(summary).success);
+  assert.equal(summary.generator.saturated, true);
+  assert.deepEqual(summary.generator.loopDelayMs, late);
+  assert.match(summary.generator.reasons.join('\n'), /troupe event-loop delay p99 was 40 ms \(limit 10 ms\)/);
+  assert.equal(warnings.length, 1, 'warned once during the bench');
+  assert.match(warnings[0]!, new RegExp(`^the load generator is saturated: .*; ${NOTE}$`));
+  assert.equal(summary.thresholds.passed, false);
+  assert.match(summary.thresholds.results[0].message, /^generator_lag_p99 was 40 ms, limit < 5 ms$/);
+  assert.match(renderRunTable(summary, plain), new RegExp(`^warning: the load generator was saturated: .*; ${NOTE}$`, 'm'));
+
+  const calm = { p50: 0.05, p99: 0.4, max: 1.2 };
+  const calmProbe: HealthProbe = { intervalDelay: () => calm, totalDelay: () => calm, intervalBusy: () => 0.1, cpuMicros: () => 1000, close: () => undefined };
+  const calmWarnings: string[] = [];
+  const quietBench = await bench(server.url, { healthProbe: calmProbe, warn: (m) => calmWarnings.push(m) });
+  assert.equal(quietBench.summary.generator!.saturated, false);
+  assert.deepEqual(calmWarnings, []);
+  assert.equal(quietBench.summary.thresholds!.passed, true);
+});
+
+test('troupe bench --workers 2: each worker reports its own health', async (t) => {
+  const server = await startCountingServer({ delayMs: 0 });
+  t.after(() => server.close());
+  const result = await bench(server.url, { workers: 2, thresholds: [] });
+  assert.equal(result.status, 'complete');
+  const g = result.summary.generator!;
+  assert.deepEqual(g.workers!.map((w) => w.worker), [1, 2]);
+  for (const w of g.workers!) assert.ok(w.monitoredMs > 0 && typeof w.busyPct.mean === 'number' && 'p99' in w.loopDelayMs, JSON.stringify(w));
+  assert.ok(g.monitoredMs > 0);
 });

@@ -24,6 +24,8 @@ import { uniformSnapshot } from './recorder.js';
 import { materialiseResultsTape, ResultsTapeWriter } from '../run-dir/results-tape.js';
 import { BenchTape } from './tape.js';
 import { runBenchWorkers } from './workers.js';
+import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from '../run/generator-health.js';
+import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
 
 export const BENCH_PERSONA = 'bench';
 
@@ -39,6 +41,10 @@ export interface BenchRunOptions {
   outputs?: readonly OutputRequest[];
   /** Resolves `--output junit=FILE`. Default: the process's working directory. */
   cwd?: string;
+  /** Said during the run, once: the load generator is saturated (the CLI writes it to stderr). */
+  warn?: (message: string) => void;
+  /** The generator-health probe of this thread (tests script one); default: perf_hooks and process.cpuUsage. */
+  healthProbe?: HealthProbe;
 }
 
 export interface BenchRunResult {
@@ -115,14 +121,29 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   let status: RunStatus = 'complete';
   let result: BenchRunResult | null = null;
   let autocannon: AutocannonTotals = { requests: 0, errors: 0, timeouts: 0, non2xx: 0, durationS: 0, rps: 0 };
+  // troupe's own health while autocannon runs, as in `troupe run` (src/run/generator-health.ts): at full
+  // speed autocannon keeps its core busy, and the latency figures then include its own queueing.
+  let warned = false;
+  const saturated = (reason: string) => {
+    if (warned) return;
+    warned = true;
+    options.warn?.(`the load generator is saturated: ${reason}; ${SATURATED_NOTE}`);
+  };
+  const workerHealth: WorkerHealth[] = [];
+  const health = new GeneratorHealthMonitor({ clock: systemClock, ...(options.healthProbe ? { probe: options.healthProbe } : {}), label: options.workers > 1 ? 'the main thread' : 'troupe', onSaturated: saturated });
+  health.start();
   try {
-    autocannon = options.workers > 1 ? await runBenchWorkers(bench, options.workers, tape, options.signal) : await runAutocannon(bench, tape, options.signal);
+    autocannon =
+      options.workers > 1
+        ? await runBenchWorkers(bench, options.workers, tape, options.signal, { onHealth: (h) => workerHealth.push(h), onSaturated: saturated })
+        : await runAutocannon(bench, tape, options.signal);
     if (options.signal?.aborted) status = 'interrupted';
   } catch (err) {
     status = 'failed';
     manifest.reason = err instanceof Error ? err.message : String(err);
     throw err;
   } finally {
+    const generator = generatorHealth(health.stop(), workerHealth);
     tape.flush();
     // After autocannon's measured window: the lines, then the tape is gone (a write failure is the results' failure).
     if (tapeFile) {
@@ -147,6 +168,7 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
         planned: bench.amount ?? metrics.global.requests,
         completed: metrics.global.requests,
         concurrency: bench.connections * bench.pipelining,
+        generator,
       },
       metrics.toSummary(),
       options.thresholds,

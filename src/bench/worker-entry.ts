@@ -4,8 +4,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
-import { runAutocannon, type BenchOptions } from './autocannon.js';
-import { RESPONSE_FIELDS, type FromBenchWorker } from './workers.js';
+import { runAutocannon } from './autocannon.js';
+import { RESPONSE_FIELDS, type BenchWorkerData, type FromBenchWorker } from './workers.js';
+import { GeneratorHealthMonitor } from '../run/generator-health.js';
+import { systemClock } from '../engine/clock.js';
 
 const port = parentPort!;
 const stop = new AbortController();
@@ -24,8 +26,12 @@ const flush = () => {
   count = 0;
 };
 const timer = setInterval(flush, 50);
+const { options, index } = workerData as BenchWorkerData;
+// This thread's own health, as a `troupe run` worker samples it (src/run/worker-entry.ts).
+const health = new GeneratorHealthMonitor({ clock: systemClock, label: `worker ${index}`, onSaturated: (reason) => post({ type: 'saturated', reason }) });
+health.start();
 try {
-  const totals = await runAutocannon(workerData as BenchOptions, {
+  const totals = await runAutocannon(options, {
     response(status, latencyMs, bytes, cache, endAt) {
       const at = count++ * RESPONSE_FIELDS;
       responses[at] = status;
@@ -42,8 +48,10 @@ try {
     },
   }, stop.signal);
   flush();
-  post({ type: 'done', totals });
+  const { seconds: _seconds, cpuPct: _cpu, ...own } = health.stop();
+  post({ type: 'done', totals, health: own });
 } catch (err) {
+  health.stop();
   flush();
   post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
 } finally {

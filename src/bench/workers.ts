@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { CACHE_STATUSES, type ResultRecord } from '../engine/records.js';
 import type { AutocannonTotals, BenchOptions, BenchSink } from './autocannon.js';
+import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
 
 /** Numbers per response in a worker's batch: status, latency ms, body bytes, cache status (index in CACHE_STATUSES), end (epoch ms). */
 export const RESPONSE_FIELDS = 5;
@@ -13,12 +14,26 @@ export const RESPONSE_FIELDS = 5;
 export type FromBenchWorker =
   | { type: 'responses'; data: Float64Array }
   | { type: 'failure'; record: ResultRecord }
-  | { type: 'done'; totals: AutocannonTotals }
+  | { type: 'done'; totals: AutocannonTotals; health: ThreadHealth }
+  /** The worker's generator-health monitor found it saturated (sent once). */
+  | { type: 'saturated'; reason: string }
   | { type: 'failed'; message: string };
+
+/** What a bench worker is started with: its share of the options, and its number (1-based). */
+export interface BenchWorkerData {
+  options: BenchOptions;
+  index: number;
+}
+
+/** Where each worker's own health goes (summary.json `generator.workers`), and its saturation the first time. */
+export interface BenchWorkerHealth {
+  onHealth(health: WorkerHealth): void;
+  onSaturated(reason: string): void;
+}
 
 const share = (total: number, i: number, n: number) => Math.floor((total + n - 1 - i) / n);
 
-export async function runBenchWorkers(options: BenchOptions, workers: number, sink: BenchSink, signal?: AbortSignal): Promise<AutocannonTotals> {
+export async function runBenchWorkers(options: BenchOptions, workers: number, sink: BenchSink, signal?: AbortSignal, health?: BenchWorkerHealth): Promise<AutocannonTotals> {
   const count = Math.max(1, Math.min(workers, options.connections));
   const threads: Worker[] = [];
   const runs = Array.from({ length: count }, (_, i) => {
@@ -28,7 +43,7 @@ export async function runBenchWorkers(options: BenchOptions, workers: number, si
       ...(options.rate ? { rate: options.rate / count } : {}),
       ...(options.amount ? { amount: share(options.amount, i, count) } : {}),
     };
-    const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: part });
+    const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { workerData: { options: part, index: i + 1 } satisfies BenchWorkerData });
     threads.push(worker);
     return new Promise<AutocannonTotals>((resolve, reject) => {
       let totals: AutocannonTotals | null = null;
@@ -37,7 +52,10 @@ export async function runBenchWorkers(options: BenchOptions, workers: number, si
           const d = message.data;
           for (let at = 0; at + RESPONSE_FIELDS <= d.length; at += RESPONSE_FIELDS) sink.response(d[at]!, d[at + 1]!, d[at + 2]!, CACHE_STATUSES[d[at + 3]!] ?? 'unknown', d[at + 4]!);
         } else if (message.type === 'failure') sink.failure(message.record);
-        else if (message.type === 'done') totals = message.totals;
+        else if (message.type === 'done') {
+          totals = message.totals;
+          health?.onHealth({ worker: i + 1, ...message.health });
+        } else if (message.type === 'saturated') health?.onSaturated(message.reason);
         else reject(new Error(`bench worker ${i + 1} of ${count} failed: ${message.message}`));
       });
       worker.on('error', reject);

@@ -138,6 +138,7 @@ export function registerBench(program: Command, setExit: ExitSetter): void {
           signal: controller.signal,
           outputs,
           cwd: process.cwd(),
+          warn: (message) => process.stderr.write(`\ntroupe: warning: ${message}\n`),
         });
         const c = paint(detectTerminal(process.stderr));
         process.stderr.write(renderRunTable(result.summary, c));
