@@ -63,6 +63,19 @@ describe('GeneratorHealthMonitor (fake clock, scripted probe)', () => {
     assert.equal(generatorHealth(health).saturated, false);
   });
 
+  it('a peak is never below the mean: a burst in the short first interval counts in the mean, not in a second', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1) + 900); // the first interval is 100 ms
+    const probe = scriptedProbe([{ delay: calm, busy: 1, cpuMsPerS: 5000 }, { delay: calm, busy: 0.05, cpuMsPerS: 50 }], calm, clock);
+    const monitor = new GeneratorHealthMonitor({ clock, probe });
+    monitor.start();
+    await clock.advance(2_100);
+    const health = monitor.stop();
+    // 500 ms of CPU in the first 100 ms, then 50 ms a second for 2 s: 600 ms over 2.1 s.
+    assert.equal(health.cpuPct.mean, 28.571);
+    assert.equal(health.cpuPct.max, 28.571, 'the whole seconds peaked at 5 %, below the mean');
+    assert.ok(health.busyPct.max! >= health.busyPct.mean!, JSON.stringify(health.busyPct));
+  });
+
   it('busy ≥ 90 % for 3 seconds in a row is saturation, warned once; 2 seconds are not', async () => {
     const busy = { delay: calm, busy: 0.95, cpuMsPerS: 950 };
     const idle = { delay: calm, busy: 0.2, cpuMsPerS: 200 };
