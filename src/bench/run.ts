@@ -24,8 +24,8 @@ import { uniformSnapshot } from './recorder.js';
 import { materialiseResultsTape, ResultsTapeWriter } from '../run-dir/results-tape.js';
 import { BenchTape } from './tape.js';
 import { runBenchWorkers } from './workers.js';
-import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from '../run/generator-health.js';
-import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
+import { GeneratorHealthMonitor, generatorHealth, saturationWarning, type HealthProbe } from '../run/generator-health.js';
+import type { WorkerHealth } from '../metrics/generator.js';
 
 export const BENCH_PERSONA = 'bench';
 
@@ -123,12 +123,7 @@ export async function executeBench(options: BenchRunOptions): Promise<BenchRunRe
   let autocannon: AutocannonTotals = { requests: 0, errors: 0, timeouts: 0, non2xx: 0, durationS: 0, rps: 0 };
   // troupe's own health while autocannon runs, as in `troupe run` (src/run/generator-health.ts): at full
   // speed autocannon keeps its core busy, and the latency figures then include its own queueing.
-  let warned = false;
-  const saturated = (reason: string) => {
-    if (warned) return;
-    warned = true;
-    options.warn?.(`the load generator is saturated: ${reason}; ${SATURATED_NOTE}`);
-  };
+  const saturated = saturationWarning(options.warn);
   const workerHealth: WorkerHealth[] = [];
   const health = new GeneratorHealthMonitor({ clock: systemClock, ...(options.healthProbe ? { probe: options.healthProbe } : {}), label: options.workers > 1 ? 'the main thread' : 'troupe', onSaturated: saturated });
   health.start();

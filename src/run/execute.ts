@@ -27,8 +27,8 @@ import { writeManifest, writeManifestSync, writeSnapshot, writeSummary } from '.
 import { checkReachable, warmClient } from './preflight.js';
 import { collectStartupGarbage } from './startup-gc.js';
 import { warmRunPath } from './warm-up.js';
-import { GeneratorHealthMonitor, generatorHealth, type HealthProbe } from './generator-health.js';
-import { SATURATED_NOTE, type WorkerHealth } from '../metrics/generator.js';
+import { GeneratorHealthMonitor, generatorHealth, saturationWarning, type HealthProbe } from './generator-health.js';
+import type { WorkerHealth } from '../metrics/generator.js';
 import { prepareResume, type ResumeState } from './resume.js';
 import { describeResumeNote, resumeNote } from './resume-note.js';
 import { SegmentTracker } from '../run-dir/segments.js';
@@ -283,12 +283,7 @@ export async function executeRun(options: ExecuteOptions): Promise<ExecuteResult
     if (options.signal?.aborted) startGrace();
     else options.signal?.addEventListener('abort', startGrace, { once: true });
     // The generator's own health, sampled while the engine runs; the warning is said once, whoever finds it.
-    let warned = false;
-    const saturated = (reason: string) => {
-      if (warned) return;
-      warned = true;
-      options.warn?.(`the load generator is saturated: ${reason}; ${SATURATED_NOTE}`);
-    };
+    const saturated = saturationWarning(options.warn);
     const workerHealth: WorkerHealth[] = [];
     const health = new GeneratorHealthMonitor({ clock, ...(options.healthProbe ? { probe: options.healthProbe } : {}), label: (options.workers ?? 1) > 1 ? 'the main thread' : 'troupe', onSaturated: saturated });
     health.start();

@@ -7,7 +7,7 @@
  */
 import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '../engine/clock.js';
-import { SATURATION, saturationReasons, threadSaturation, type GeneratorHealth, type GeneratorSecond, type LoopDelay, type MeanMax, type ThreadHealth, type WorkerHealth } from '../metrics/generator.js';
+import { SATURATED_NOTE, SATURATION, saturationReasons, threadSaturation, type GeneratorHealth, type GeneratorSecond, type LoopDelay, type MeanMax, type ThreadHealth, type WorkerHealth } from '../metrics/generator.js';
 
 export interface HealthProbe {
   /** Loop delay (ms beyond the sampling interval) since the last call. */
@@ -203,5 +203,18 @@ export function generatorHealth(main: MainThreadHealth, workers: readonly Worker
     saturated: reasons.length > 0,
     reasons,
     limits: { ...SATURATION },
+  };
+}
+
+/**
+ * The warning a run says once, whichever thread finds the saturation first (the main thread's monitor
+ * or a worker's message): `troupe run` and `troupe bench` both hand it to their monitors and workers.
+ */
+export function saturationWarning(warn: ((message: string) => void) | undefined): (reason: string) => void {
+  let warned = false;
+  return (reason) => {
+    if (warned) return;
+    warned = true;
+    warn?.(`the load generator is saturated: ${reason}; ${SATURATED_NOTE}`);
   };
 }
