@@ -169,7 +169,7 @@ export class GeneratorHealthMonitor {
     const busyMean = this.busyMs > 0 ? round3((this.busySum / this.busyMs) * 100) : null;
     return {
       loopDelayMs: this.probe.totalDelay(),
-      busyPct: busyMean === null ? { mean: null, max: this.busyMax } : { mean: busyMean, max: peakOf(this.busyMax, busyMean) },
+      busyPct: { mean: busyMean, max: peakOf(this.busyMax, busyMean) },
       monitoredMs: Math.round(this.lastAt - this.startedAt),
       longestBusyS: this.longest,
     };
