@@ -97,7 +97,7 @@ async function measure(mode) {
   const hdr = require('hdr-histogram-js');
   const dist = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
   const { watchResponses } = await dist('bench/autocannon.js');
-  const { CacheMemo } = await dist('bench/recorder.js');
+  const { CacheMemo, LastHeaders } = await dist('bench/recorder.js');
   const { BenchTape } = await dist('bench/tape.js');
   const { RunMetrics } = await dist('metrics/run-metrics.js');
   const { ResultsTapeWriter } = await dist('run-dir/results-tape.js');
@@ -130,10 +130,10 @@ async function measure(mode) {
       };
       // No timer: the loop hands a batch on every BATCH responses.
       const benchTape = new BenchTape('http://127.0.0.1/', '/', 'GET', sink, { timeout: () => () => {} });
-      if (mode === 'wrappers') watchResponses(client, new CacheMemo(), () => {});
+      if (mode === 'wrappers') watchResponses(client, new LastHeaders(new CacheMemo()), () => {});
       else {
         tape = benchTape;
-        watchResponses(client, new CacheMemo(), (status, ms, bytes, cache, endAt) => benchTape.response(status, ms, bytes, cache, endAt));
+        watchResponses(client, new LastHeaders(new CacheMemo()), (status, ms, bytes, cache, endAt) => benchTape.response(status, ms, bytes, cache, endAt));
       }
     }
     // nginx's answer in bench/machine.mjs: these headers, an 11-byte body.

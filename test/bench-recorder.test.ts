@@ -2,12 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchRecord, CacheMemo, cacheFromRawHeaders, LastHeaders, uniformSnapshot } from '../src/bench/recorder.js';
 import { BenchTape, TAPE_MS, TAPE_SIZE, type TapeSink } from '../src/bench/tape.js';
-import { microsText, TapeLines } from '../src/run-dir/results-tape.js';
+import { CACHE_CODE, microsText, TapeLines } from '../src/run-dir/results-tape.js';
 import { errorForStatus } from '../src/engine/classify-error.js';
 import { FakeClock } from './helpers/fake-clock.js';
-import type { ResultRecord } from '../src/engine/records.js';
+import { CACHE_STATUSES, type ResultRecord } from '../src/engine/records.js';
 import { RunMetrics } from '../src/metrics/run-metrics.js';
 import { resultLine } from '../src/run-dir/results-writer.js';
+
+/** A cache status as the bench's hot path carries it: its CACHE_STATUSES index. */
+const code = (cache: ResultRecord['cache']): number => CACHE_CODE.get(cache)!;
 
 const response = (n: number, status: number, latencyMs: number, cache: ResultRecord['cache'], path = '/health?x="1"'): ResultRecord => {
   const r = benchRecord(`http://127.0.0.1:8080${path}`, path, 'GET');
@@ -78,7 +81,7 @@ test('addResponses records a block as addUniform records its records: every stat
   const caches: ResultRecord['cache'][] = ['hit', 'miss', 'stale', 'bypass', 'unknown'];
   const statuses = [200, 200, 304, 404, 503, 99, 600, 201];
   for (let n = 1; n <= TAPE_SIZE + 500; n++) {
-    const args = [statuses[n % statuses.length]!, (n % 41) * 0.7312 + 0.0004, n % 5 === 0 ? 0 : 11 + (n % 7), caches[n % caches.length]!, 1_760_000_000_000.5 + n * 0.37] as const;
+    const args = [statuses[n % statuses.length]!, (n % 41) * 0.7312 + 0.0004, n % 5 === 0 ? 0 : 11 + (n % 7), code(caches[n % caches.length]!), 1_760_000_000_000.5 + n * 0.37] as const;
     records.response(...args);
     blocks.response(...args);
   }
@@ -97,7 +100,7 @@ test('addResponses records a block as addUniform records its records: every stat
   assert.ok(summary.global.cache.hit > 0 && summary.global.cache.miss > 0 && summary.global.errors > 0, 'the block had every kind');
 });
 
-test('the per-client header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {
+test('the header check answers as the classifier does: same set (Date, Content-Length aside), changed values, order, Buffers, repeats', () => {
   const last = new LastHeaders(new CacheMemo());
   const sets: (string | Buffer)[][] = [
     ['Date', 'Mon, 01 Dec 2026 10:00:00 GMT', 'X-Cache', 'HIT'],
@@ -125,6 +128,9 @@ test('the per-client header check answers as the classifier does: same set (Date
     ['Content-Length', '12', 'Cache-Control', 'max-age=60'],
   ];
   for (let round = 0; round < 2; round++) for (const raw of sets) assert.equal(last.status(raw), cacheFromRawHeaders(raw), raw.join(' '));
+  // The code the hot path carries, asked first or after status, from the same check.
+  const byCode = new LastHeaders(new CacheMemo());
+  for (let round = 0; round < 2; round++) for (const raw of sets) assert.equal(CACHE_STATUSES[byCode.code(raw)], cacheFromRawHeaders(raw), raw.join(' '));
 });
 
 /** A tape on fake time, with what its sink got. */
@@ -151,7 +157,7 @@ function tapeOn(withLines = true) {
 test('the tape records responses in order as bench/1, bench/2, …, each line the line resultLine writes', () => {
   const { tape, got } = tapeOn();
   const cases: [number, number, number, ResultRecord['cache']][] = [[200, 1.2345678, 11, 'hit'], [503, 0.5, 0, 'miss'], [404, 1234567.891, 7, 'unknown'], [200, 0, 0, 'stale'], [302, 0.0004, 3, 'bypass'], [99, 2, 1, 'hit'], [600, 3, 2, 'miss']];
-  for (const [status, ms, bytes, cache] of cases) tape.response(status, ms, bytes, cache, 1_760_000_000_000.25 + ms);
+  for (const [status, ms, bytes, cache] of cases) tape.response(status, ms, bytes, code(cache), 1_760_000_000_000.25 + ms);
   tape.flush();
   assert.equal(got.records.length, cases.length);
   got.records.forEach((r, i) => {
@@ -171,14 +177,14 @@ test('the tape records responses in order as bench/1, bench/2, …, each line th
 
 test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a failure, and records without a results sink', async () => {
   const { tape, clock, got } = tapeOn();
-  tape.response(200, 1, 1, 'hit', 1_000);
-  tape.response(200, 1, 1, 'hit', 1_001);
+  tape.response(200, 1, 1, code('hit'), 1_000);
+  tape.response(200, 1, 1, code('hit'), 1_001);
   assert.equal(got.records.length, 0, 'nothing recorded on the response path');
   await clock.advance(TAPE_MS);
   assert.deepEqual(got.batches, [2]);
-  for (let i = 0; i < TAPE_SIZE; i++) tape.response(200, 1, 1, 'hit', 2_000);
+  for (let i = 0; i < TAPE_SIZE; i++) tape.response(200, 1, 1, code('hit'), 2_000);
   assert.deepEqual(got.batches, [2, TAPE_SIZE], 'a full tape is recorded at once');
-  tape.response(200, 2, 1, 'miss', 3_000);
+  tape.response(200, 2, 1, code('miss'), 3_000);
   const failed: ResultRecord = { ...benchRecord('http://127.0.0.1:8080/p', '/p', 'GET'), status: null, ok: false, error: 'timeout_total', message: 'request timed out', latencyMs: 10_000, startedAt: 4_000 };
   tape.failure(failed);
   const n = TAPE_SIZE + 4;
@@ -191,7 +197,7 @@ test('the tape flushes after TAPE_MS, when TAPE_SIZE responses wait, before a fa
   assert.equal(tape.total, n);
 
   const quiet = tapeOn(false);
-  quiet.tape.response(200, 1, 1, 'hit', 1_000);
+  quiet.tape.response(200, 1, 1, code('hit'), 1_000);
   quiet.tape.flush();
   assert.equal(quiet.got.records.length, 1);
   assert.deepEqual(quiet.got.lines, []);
@@ -203,53 +209,77 @@ test('a latency in whole microseconds is written as JSON writes the number, near
   for (const us of values) assert.equal(microsText(us), String(us / 1000), String(us));
 });
 
-test('watchResponses: through the request queue when the client has one (no events), through the events otherwise', async () => {
+test("watchResponses: troupe's queue takes the place of autocannon's and answers the client as autocannon's does; without one, the events", async () => {
   const { EventEmitter } = await import('node:events');
+  const { createRequire } = await import('node:module');
   const { watchResponses } = await import('../src/bench/autocannon.js');
+  // autocannon's own queue (what lib/httpClient.js makes before calling setupClient), the reference.
+  const AutocannonQueue = createRequire(import.meta.url)('autocannon/lib/pipelinedRequestsQueue.js');
   type Seen = [number, number, number, ResultRecord['cache']];
   const nginx = (date: string, cache: string, length: string) => ['Server', 'nginx', 'Date', date, 'Content-Length', length, 'X-Cache', cache];
-
-  // A queue as autocannon 9 has one: what the wrappers must still do is its own job.
-  const calls: string[] = [];
-  const queue = {
-    pending: [] as { headers: unknown; duration: number; startTime?: [number, number] }[],
-    setHeaders(opts: unknown) { calls.push('setHeaders'); this.pending[0]!.headers = opts; },
-    addBody(data: Buffer) { calls.push(`addBody ${data.length}`); },
-    terminateRequest() { calls.push('terminate'); return this.pending.shift(); },
-  };
-  const client = Object.assign(new EventEmitter(), { pipelinedRequests: queue, destroyed: false });
+  const client = Object.assign(new EventEmitter(), { pipelinedRequests: new AutocannonQueue(), destroyed: false });
   const seen: Seen[] = [];
   const ends: number[] = [];
-  const before = Date.now();
-  watchResponses(client as never, new CacheMemo(), (status, ms, bytes, cache, endAt) => {
-    seen.push([status, ms, bytes, cache]);
+  const last = new LastHeaders(new CacheMemo());
+  watchResponses(client as never, last, (status, ms, bytes, cache, endAt) => {
+    seen.push([status, ms, bytes, CACHE_STATUSES[cache]!]);
     ends.push(endAt);
   });
-  const respond = (status: number, raw: string[], chunks: number[], ms: number) => {
-    queue.pending.push({ headers: {}, duration: ms, startTime: process.hrtime() });
-    client.pipelinedRequests.setHeaders({ statusCode: status, headers: raw });
-    for (const n of chunks) client.pipelinedRequests.addBody(Buffer.alloc(n));
-    return client.pipelinedRequests.terminateRequest();
+  const ours = client.pipelinedRequests;
+  assert.ok(!(ours instanceof AutocannonQueue), "troupe's queue is in place");
+  const reference = new AutocannonQueue();
+
+  // As the client drives its queue: a request written, the socket's bytes, the parser's headers, body chunks, the end.
+  const request = (queue: typeof ours, req: object) => queue.insertRequest(req);
+  const respond = (queue: typeof ours, status: number, raw: string[], chunks: number[]) => {
+    queue.addByteCount(100);
+    queue.setHeaders({ statusCode: status, headers: raw });
+    for (const n of chunks) queue.addBody(Buffer.alloc(n));
+    return queue.terminateRequest();
   };
-  assert.equal(respond(200, nginx('d1', 'HIT', '11'), [11], 1.5)!.duration, 1.5, 'the queue answers as before');
-  respond(200, nginx('d2', 'HIT', '20'), [5, 15], 2);
-  respond(404, nginx('d2', 'MISS', '3'), [3], 3);
-  respond(200, ['X-Cache', 'MISS', 'Age', '7'], [], 4);
-  client.destroyed = true;
-  respond(200, nginx('d3', 'HIT', '1'), [1], 5);
-  assert.deepEqual(seen, [[200, 1.5, 11, 'hit'], [200, 2, 20, 'hit'], [404, 3, 3, 'miss'], [200, 4, 0, 'miss']], 'none counted once the client is destroyed');
-  assert.equal(calls.filter((c) => c === 'terminate').length, 5);
-  // troupe bench counts the body and never reads it: autocannon's own string of it is not built.
-  assert.deepEqual(calls.filter((c) => c.startsWith('addBody')), []);
+  const before = Date.now();
+  const sequence: [number, string[], number[]][] = [[200, nginx('d1', 'HIT', '11'), [11]], [200, nginx('d2', 'HIT', '20'), [5, 15]], [404, nginx('d2', 'MISS', '3'), [3]], [200, ['X-Cache', 'MISS', 'Age', '7'], []]];
+  const returned: unknown[] = [];
+  for (const [i, [status, raw, chunks]] of sequence.entries()) {
+    const req = { n: i };
+    request(ours, req);
+    request(reference, req);
+    const got = respond(ours, status, raw, chunks);
+    const want = respond(reference, status, raw, chunks);
+    // What the client reads back: req (for recordBody), headers.statusCode and .headers, bytes, duration; body is never built.
+    assert.equal(got.req, want.req);
+    assert.deepEqual(got.headers, want.headers);
+    assert.equal(got.bytes, want.bytes);
+    assert.equal(got.body, '');
+    assert.ok(got.duration >= 0 && got.duration < 1000, String(got.duration));
+    assert.equal(seen[i]![1], got.duration, "the latency is the duration the client reads");
+    returned.push(got);
+  }
+  assert.deepEqual(seen.map(([status, , bytes, cache]) => [status, bytes, cache]), [[200, 11, 'hit'], [200, 20, 'hit'], [404, 3, 'miss'], [200, 0, 'miss']]);
+  assert.equal(new Set(returned).size, 2, 'one entry in flight at a time: two objects, each reused once the next response ended');
   // The end is the queue's start time plus its duration, on the epoch clock.
   const after = Date.now();
-  ends.forEach((endAt, i) => assert.ok(endAt >= before - 5 + seen[i]![1] && endAt <= after + 5 + seen[i]![1], `${endAt} in [${before}, ${after}] + ${seen[i]![1]}`));
+  ends.forEach((endAt, i) => assert.ok(endAt >= before - 5 && endAt <= after + 5, `${endAt} in [${before}, ${after}] (${seen[i]![1]} ms)`));
+
+  // Pipelined: responses end in the order their requests were written, each with its own figures.
+  for (const n of [1, 2, 3]) request(ours, { n });
+  const firsts = [respond(ours, 200, nginx('d3', 'HIT', '1'), [1]), respond(ours, 503, nginx('d3', 'MISS', '2'), [2])];
+  assert.deepEqual(firsts.map((e) => (e!.req as { n: number }).n), [1, 2]);
+  assert.equal(ours.size(), 1);
+  // A reset connection: what was in flight gets no response; a destroyed client's responses are not counted.
+  ours.clear();
+  assert.equal(ours.size(), 0);
+  assert.equal(ours.terminateRequest(), undefined);
+  request(ours, { n: 4 });
+  client.destroyed = true;
+  assert.ok(respond(ours, 200, nginx('d4', 'HIT', '1'), [1]));
+  assert.deepEqual(seen.slice(4).map(([status, , bytes]) => [status, bytes]), [[200, 1], [503, 2]], 'none counted once the client is destroyed');
   assert.equal(client.listenerCount('headers') + client.listenerCount('body') + client.listenerCount('response'), 0);
 
-  // An autocannon without the queue: its events.
+  // An autocannon without that queue: its events.
   const plain = new EventEmitter();
   const heard: Seen[] = [];
-  watchResponses(plain as never, new CacheMemo(), (status, ms, bytes, cache) => heard.push([status, ms, bytes, cache]));
+  watchResponses(plain as never, new LastHeaders(new CacheMemo()), (status, ms, bytes, cache) => heard.push([status, ms, bytes, CACHE_STATUSES[cache]!]));
   plain.emit('headers', { statusCode: 200, headers: nginx('d1', 'MISS', '4') });
   plain.emit('body', Buffer.alloc(4));
   plain.emit('response', 200, 180, 2.5);

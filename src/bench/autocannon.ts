@@ -5,8 +5,11 @@
  * autocannon is loaded on first use: `troupe --help` does not pay for it.
  */
 import { classifyError } from '../engine/classify-error.js';
-import type { CacheStatus, RequestErrorCode, ResultRecord } from '../engine/records.js';
+import type { RequestErrorCode, ResultRecord } from '../engine/records.js';
 import { CacheMemo, LastHeaders } from './recorder.js';
+import { ResponseQueue, type HeadersInfo, type OnResponse } from './response-queue.js';
+
+export type { OnResponse } from './response-queue.js';
 
 export { cacheFromRawHeaders } from './recorder.js';
 
@@ -37,86 +40,37 @@ export interface AutocannonTotals {
   rps: number;
 }
 
-interface HeadersInfo {
-  statusCode: number;
-  headers: (string | Buffer)[];
-}
-
-/** What autocannon's queue hands back for a completed response (its `duration` is what autocannon records). */
-interface Terminated {
-  headers: HeadersInfo | Record<string, never>;
-  /** process.hrtime() when the request was queued (written), the start of `duration`. */
-  startTime?: [number, number];
-  duration: number;
-}
-
-/** autocannon's per-connection queue of requests in flight: its parser hands it each response's headers, body and end. */
-interface PipelinedRequests {
-  setHeaders(opts: HeadersInfo): void;
-  addBody(data: Buffer): void;
-  terminateRequest(): Terminated | undefined;
-}
-
 /** The part of autocannon's client (lib/httpClient.js) this module touches. */
 export interface Client {
   on(event: 'headers', listener: (opts: HeadersInfo) => void): void;
   on(event: 'body', listener: (chunk: Buffer) => void): void;
   on(event: 'response', listener: (statusCode: number, resBytes: number, responseTime: number) => void): void;
-  pipelinedRequests?: PipelinedRequests;
+  pipelinedRequests?: unknown;
   destroyed?: boolean;
 }
-
-/** A completed response: status, latency (autocannon's own timer), body bytes, cache status, epoch ms it ended. */
-export type OnResponse = (status: number, latencyMs: number, bytes: number, cache: CacheStatus, endAt: number) => void;
 
 /**
  * Hands every response a client completes to `onResponse`, with the cache status of its headers and
  * its body bytes (`bytes` means body bytes in bench as in run; autocannon's own count includes the
- * headers). A client parses one response at a time, pipelined or not.
+ * headers). `last` is the run's one header check, shared by its clients.
  *
- * Taken where autocannon's parser hands headers, body and end to the client's request queue, when the
- * client has one (autocannon 9): its 'headers', 'body' and 'response' events carry the same, but three
- * event dispatches per response are work autocannon alone does not do (issue 12: `troupe bench` ≥ 0.97×
- * bare autocannon). A response is counted where autocannon counts it: not after the client was
- * destroyed. Without the queue, the events.
- *
- * On the queue, two things autocannon alone does are left out, because troupe bench never reads them:
- * - the body is counted, not kept: autocannon appends every chunk to a string (a UTF-8 decode per
- *   chunk, ~0.2 µs of its ~0.5 µs a response in `node bench/per-response.mjs`) for `expectBody`,
- *   `verifyBody` and a request's `onResponse`, and runAutocannon passes none of them;
- * - the end time is autocannon's own start time plus its duration, not a clock read per response.
+ * Where autocannon 9's client has its request queue (`pipelinedRequests`, with the methods its parser
+ * calls), troupe's own queue takes its place (response-queue.ts): its 'headers', 'body' and 'response'
+ * events carry the same, but three event dispatches per response are work autocannon alone does not
+ * do (issue 12: `troupe bench` ≥ 0.97× bare autocannon). A response is counted where autocannon counts
+ * it: not after the client was destroyed. An autocannon without that queue: the events.
  */
-export function watchResponses(client: Client, memo: CacheMemo, onResponse: OnResponse): void {
-  const last = new LastHeaders(memo);
-  let cache: CacheStatus = 'unknown';
-  let bytes = 0;
-  const queue = client.pipelinedRequests;
-  if (queue && typeof queue.setHeaders === 'function' && typeof queue.addBody === 'function' && typeof queue.terminateRequest === 'function') {
-    const { setHeaders, terminateRequest } = queue;
-    // Epoch ms at process.hrtime() zero: hrtime is monotonic, and a run is too short for the wall clock to drift from it.
-    const hr = process.hrtime();
-    const epochAtHrZero = Date.now() - (hr[0] * 1e3 + hr[1] / 1e6);
-    queue.setHeaders = function (opts) {
-      cache = last.status(opts.headers);
-      bytes = 0;
-      setHeaders.call(this, opts);
-    };
-    queue.addBody = function (data) {
-      bytes += data.length;
-    };
-    queue.terminateRequest = function () {
-      const done = terminateRequest.call(this);
-      if (done !== undefined && !client.destroyed) {
-        const start = done.startTime;
-        const endAt = start ? epochAtHrZero + start[0] * 1e3 + start[1] / 1e6 + done.duration : Date.now();
-        onResponse((done.headers as HeadersInfo).statusCode, done.duration, bytes, cache, endAt);
-      }
-      return done;
-    };
+export function watchResponses(client: Client, last: LastHeaders, onResponse: OnResponse): void {
+  const queue = client.pipelinedRequests as Partial<Record<'insertRequest' | 'setHeaders' | 'addBody' | 'addByteCount' | 'terminateRequest' | 'clear', unknown>> | undefined;
+  const methods = ['insertRequest', 'setHeaders', 'addBody', 'addByteCount', 'terminateRequest', 'clear'] as const;
+  if (queue && methods.every((m) => typeof queue[m] === 'function')) {
+    client.pipelinedRequests = new ResponseQueue(client, last, onResponse);
     return;
   }
+  let cache = 0;
+  let bytes = 0;
   client.on('headers', (opts) => {
-    cache = last.status(opts.headers);
+    cache = last.code(opts.headers);
     bytes = 0;
   });
   client.on('body', (chunk) => (bytes += chunk.length));
@@ -135,8 +89,8 @@ export function errorCode(error: Error & { code?: string }): RequestErrorCode {
  * sink's to set).
  */
 export interface BenchSink {
-  /** `endAt`: epoch ms the response completed. */
-  response(status: number, latencyMs: number, bytes: number, cache: CacheStatus, endAt: number): void;
+  /** `cache`: its CACHE_STATUSES index; `endAt`: epoch ms the response completed. */
+  response(status: number, latencyMs: number, bytes: number, cache: number, endAt: number): void;
   failure(record: ResultRecord): void;
 }
 
@@ -149,7 +103,8 @@ export async function runAutocannon(options: BenchOptions, sink: BenchSink, sign
   const url = new URL(options.url);
   const location = url.pathname + url.search;
   const method = options.method.toUpperCase();
-  const memo = new CacheMemo();
+  // One header check for every client (recorder.ts LastHeaders).
+  const last = new LastHeaders(new CacheMemo());
   const failure = (error: RequestErrorCode, latencyMs: number, message: string): void => {
     sink.failure({
       type: 'result', id: '', persona: 'bench', location, iteration: 0, step: 'request', method, url: options.url,
@@ -170,7 +125,7 @@ export async function runAutocannon(options: BenchOptions, sink: BenchSink, sign
         ...(options.body !== undefined ? { body: options.body } : {}),
         pipelining: options.pipelining,
         timeout: options.timeoutS,
-        setupClient: (client: Client) => watchResponses(client, memo, onResponse),
+        setupClient: (client: Client) => watchResponses(client, last, onResponse),
       },
       (err, result) => {
         signal?.removeEventListener('abort', stop);

@@ -12,6 +12,7 @@
  */
 import { CACHE_HEADER_NAMES, cacheStatusFromHeaders, type ResponseHeaders } from '../engine/cache-status.js';
 import type { CacheStatus, ResultRecord } from '../engine/records.js';
+import { CACHE_CODE } from '../run-dir/results-tape.js';
 import { locationSnapshotOf, type PersonaSnapshot, type RunMetrics } from '../metrics/run-metrics.js';
 
 /** The cache status of a set of raw headers, remembered for this many distinct sets at most. */
@@ -55,19 +56,29 @@ export class CacheMemo {
 }
 
 /**
- * A client's cache status, answered without a lookup when its response carries the same header names as
- * its last one, in the same order, with the same values in the headers a detector reads
+ * A response's cache status, answered without a lookup when it carries the same header names as the
+ * last response, in the same order, with the same values in the headers a detector reads
  * (CACHE_HEADER_NAMES): a server sends the same set over and over, and comparing a few short strings costs
  * less than building the memo's key. Date, Content-Length and the rest are not compared: no detector reads
- * them. Anything else (a new set, Buffers) asks the memo.
+ * them. Anything else (a new set, Buffers) asks the memo. One serves every client of a bench: the set it
+ * compares with is then the one seen a moment ago, still in the CPU's cache, not a client's from 50
+ * responses back.
  */
 export class LastHeaders {
   private names: readonly (string | Buffer)[] = [];
   /** Per name of the last set: its value when a detector reads it, else undefined (not compared). */
   private values: (string | Buffer | undefined)[] = [];
   private last: CacheStatus = 'unknown';
+  private lastCode = CACHE_CODE.get('unknown')!;
 
   constructor(private readonly memo: CacheMemo) {}
+
+  /** The status as its CACHE_STATUSES index (what results.tape and the bench's blocks hold). */
+  code(raw: readonly (string | Buffer)[]): number {
+    if (raw.length > 0 && raw.length === this.names.length * 2 && this.sameAsLast(raw)) return this.lastCode;
+    this.status(raw);
+    return this.lastCode;
+  }
 
   status(raw: readonly (string | Buffer)[]): CacheStatus {
     if (raw.length > 0 && raw.length === this.names.length * 2 && this.sameAsLast(raw)) return this.last;
@@ -80,7 +91,9 @@ export class LastHeaders {
     }
     this.names = names;
     this.values = values;
-    return (this.last = this.memo.status(raw));
+    this.last = this.memo.status(raw);
+    this.lastCode = CACHE_CODE.get(this.last)!;
+    return this.last;
   }
 
   private sameAsLast(raw: readonly (string | Buffer)[]): boolean {

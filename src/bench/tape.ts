@@ -10,17 +10,15 @@
  * Order and ids are the responses' order: `bench/1`, `bench/2`, … A failed request (its record has a
  * message) flushes what waits first, so the tape keeps the order things happened.
  */
-import { blockTimes, CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
+import { blockTimes, CACHE_STATUSES, type ResultRecord } from '../engine/records.js';
 import { errorForStatus } from '../engine/classify-error.js';
 import { resultLine } from '../run-dir/results-writer.js';
-import { CACHE_CODE, type TapeResponses } from '../run-dir/results-tape.js';
+import type { TapeResponses } from '../run-dir/results-tape.js';
 import { benchRecord } from './recorder.js';
 
 /** Responses held at most before they are recorded, and for how long (the results' loss window). */
 export const TAPE_SIZE = 2048;
 export const TAPE_MS = 10;
-
-const UNKNOWN = CACHE_CODE.get('unknown')!;
 
 /** Where a batch goes: its numbers, and records where they are needed. */
 export interface TapeSink {
@@ -70,14 +68,17 @@ export class BenchTape {
     return this.n + this.block.count;
   }
 
-  /** Hot path: one response, `endAt` the epoch ms it completed. `status` is 100–599 (autocannon parsed it). */
-  response(status: number, latencyMs: number, bytes: number, cache: CacheStatus, endAt: number): void {
+  /**
+   * Hot path: one response, `cache` its CACHE_STATUSES index (LastHeaders.code), `endAt` the epoch ms it
+   * completed. `status` is 100–599 (autocannon parsed it).
+   */
+  response(status: number, latencyMs: number, bytes: number, cache: number, endAt: number): void {
     const b = this.block;
     const i = b.count++;
     b.status[i] = status;
     b.latencyMs[i] = latencyMs;
     b.bytes[i] = bytes;
-    b.cache[i] = CACHE_CODE.get(cache) ?? UNKNOWN;
+    b.cache[i] = cache;
     b.endAt[i] = endAt;
     if (i + 1 === TAPE_SIZE) this.flush();
     else if (this.cancel === null) this.cancel = this.timer.timeout(TAPE_MS, this.flushNow);

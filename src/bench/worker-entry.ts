@@ -3,7 +3,7 @@
  * in batches, responses as five numbers each (one Float64Array per batch, no object per response).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CACHE_STATUSES, type CacheStatus, type ResultRecord } from '../engine/records.js';
+import type { ResultRecord } from '../engine/records.js';
 import { runAutocannon } from './autocannon.js';
 import { RESPONSE_FIELDS, type BenchWorkerData, type FromBenchWorker } from './workers.js';
 import { GeneratorHealthMonitor } from '../run/generator-health.js';
@@ -15,7 +15,6 @@ port.on('message', (message: { type: 'stop' }) => {
   if (message.type === 'stop') stop.abort();
 });
 const BATCH = 512;
-const cacheCode = new Map<CacheStatus, number>(CACHE_STATUSES.map((s, i) => [s, i]));
 const responses = new Float64Array(BATCH * RESPONSE_FIELDS);
 let count = 0;
 const post = (message: FromBenchWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -37,7 +36,7 @@ try {
       responses[at] = status;
       responses[at + 1] = latencyMs;
       responses[at + 2] = bytes;
-      responses[at + 3] = cacheCode.get(cache) ?? 4;
+      responses[at + 3] = cache;
       responses[at + 4] = endAt;
       if (count === BATCH) flush();
     },

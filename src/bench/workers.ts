@@ -4,7 +4,7 @@
  * numbers them (`bench/1`, `bench/2`, … in the order the main thread received them).
  */
 import { Worker } from 'node:worker_threads';
-import { CACHE_STATUSES, type ResultRecord } from '../engine/records.js';
+import type { ResultRecord } from '../engine/records.js';
 import type { AutocannonTotals, BenchOptions, BenchSink } from './autocannon.js';
 import type { ThreadHealth, WorkerHealth } from '../metrics/generator.js';
 
@@ -50,7 +50,7 @@ export async function runBenchWorkers(options: BenchOptions, workers: number, si
       worker.on('message', (message: FromBenchWorker) => {
         if (message.type === 'responses') {
           const d = message.data;
-          for (let at = 0; at + RESPONSE_FIELDS <= d.length; at += RESPONSE_FIELDS) sink.response(d[at]!, d[at + 1]!, d[at + 2]!, CACHE_STATUSES[d[at + 3]!] ?? 'unknown', d[at + 4]!);
+          for (let at = 0; at + RESPONSE_FIELDS <= d.length; at += RESPONSE_FIELDS) sink.response(d[at]!, d[at + 1]!, d[at + 2]!, d[at + 3]!, d[at + 4]!);
         } else if (message.type === 'failure') sink.failure(message.record);
         else if (message.type === 'done') {
           totals = message.totals;
