@@ -2,7 +2,7 @@
 // What `troupe bench` adds to autocannon's per-response work, in ns, without a network: autocannon's
 // own request queue (lib/pipelinedRequestsQueue.js) and the part of its run.js that counts a response
 // (status class, latency histogram, bytes) are driven in a loop with nginx's headers and body, bare and
-// with troupe's recording as `troupe bench` sets it up (src/bench/run.ts): the queue wrappers, the tape,
+// with troupe's recording as `troupe bench` sets it up (src/bench/run.ts): troupe's own queue, the tape,
 // the histograms, results.tape in a temporary directory. Each mode runs in its own process (pinned to
 // core 0 where there are two), the modes interleaved, and the figure is each mode's fastest round:
 // the machine's noise only ever adds.
@@ -11,7 +11,7 @@
 //
 // Modes (each includes the ones above it):
 //   autocannon  autocannon's queue and counting alone (its body string built, as autocannon does)
-//   wrappers    troupe's queue wrappers: cache status, body bytes, end time (the body string left out)
+//   queue       troupe's queue in autocannon's place: cache status, body bytes, end time (no body string)
 //   tape        + the responses written into the tape's arrays, a batch handed on every 800
 //   metrics     + the batches recorded into the histograms (RunMetrics.addResponses)
 //   troupe      + the batches written to results.tape: all of `troupe bench`'s per-response work
@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { corePlan, pinned } from './machine.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const MODES = ['autocannon', 'wrappers', 'tape', 'metrics', 'troupe'];
+const MODES = ['autocannon', 'queue', 'tape', 'metrics', 'troupe'];
 // ≈ 10 ms of responses at 80,000 a second: what BenchTape's timer hands on at once against nginx.
 const BATCH = 800;
 
@@ -130,7 +130,7 @@ async function measure(mode) {
       };
       // No timer: the loop hands a batch on every BATCH responses.
       const benchTape = new BenchTape('http://127.0.0.1/', '/', 'GET', sink, { timeout: () => () => {} });
-      if (mode === 'wrappers') watchResponses(client, new LastHeaders(new CacheMemo()), () => {});
+      if (mode === 'queue') watchResponses(client, new LastHeaders(new CacheMemo()), () => {});
       else {
         tape = benchTape;
         watchResponses(client, new LastHeaders(new CacheMemo()), (status, ms, bytes, cache, endAt) => benchTape.response(status, ms, bytes, cache, endAt));

@@ -16,7 +16,7 @@ test('bench/per-response.mjs measures every mode, counts every response, and lea
   const out = spawnSync(process.execPath, [join(REPO_ROOT, 'bench', 'per-response.mjs'), '--responses', '3000', '--processes', '1', '--rounds', '1', '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(out.status, 0, out.stderr);
   const report = JSON.parse(out.stdout) as { figures: { mode: string; ns: number }[]; troupeMinusAutocannonNs: number };
-  assert.deepEqual(report.figures.map((f) => f.mode), ['autocannon', 'wrappers', 'tape', 'metrics', 'troupe']);
+  assert.deepEqual(report.figures.map((f) => f.mode), ['autocannon', 'queue', 'tape', 'metrics', 'troupe']);
   for (const f of report.figures) assert.ok(Number.isFinite(f.ns) && f.ns > 0, `${f.mode}: ${f.ns}`);
   assert.ok(Number.isFinite(report.troupeMinusAutocannonNs));
   const one = spawnSync(process.execPath, [join(REPO_ROOT, 'bench', 'per-response.mjs'), '--mode', 'troupe', '--responses', '2500', '--rounds', '2'], { encoding: 'utf8', timeout: 60_000 });

@@ -7,9 +7,10 @@
  *
  * Why not wrap autocannon's queue (troupe's earlier way): with `troupe bench` and bare autocannon on one
  * core at once against nginx, each counted by nginx over the same seconds (so the machine's noise, which
- * moved either alone ±30 % from run to run, is the same for both), the wrappers — three closures per
- * client around autocannon's methods — cost 2–3 % of the requests, and this class gained 1.6 % back
- * (issue 12: `troupe bench` ≥ 0.97× bare autocannon). It does less than autocannon's own per response:
+ * moved either alone ±30 % from run to run, is the same for both: bench/paired.mjs), the wrappers —
+ * three closures per client around autocannon's methods — cost 2–3 % of the requests, and this class
+ * with one header check for all clients won 2–3 % back (1.021× and 1.028× the wrapped build over 8
+ * rounds; issue 12: `troupe bench` ≥ 0.97× bare autocannon). It does less than autocannon's own per response:
  * - an entry per request in flight, reused: autocannon allocates an object and a `headers` object per request;
  * - the body is counted, not kept: autocannon appends every chunk to a string (a decode per chunk) for
  *   `expectBody`, `verifyBody` and a request's `onResponse`, which troupe bench never passes;
