@@ -15,7 +15,7 @@ const SCRIPT = join(REPO_ROOT, 'bench', 'paired.mjs');
 
 test('bench/paired.mjs counts both tools over one window from nginx, and leaves no temporary directory', () => {
   const leftBefore = readdirSync(tmpdir()).filter((n) => n.startsWith('troupe-paired-')).length;
-  const out = spawnSync(process.execPath, [SCRIPT, '--duration', '5', '--rounds', '1', '--connections', '4', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const out = spawnSync(process.execPath, [SCRIPT, '--duration', '6', '--rounds', '1', '--connections', '4', '--json'], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(out.status, 0, out.stderr);
   const report = JSON.parse(out.stdout) as { a: string; b: string; target: string; rounds: { windowS: number; ratio: number; a: { requests: number }; b: { requests: number } }[]; median: number };
   assert.equal(report.a, 'autocannon');
@@ -23,7 +23,7 @@ test('bench/paired.mjs counts both tools over one window from nginx, and leaves 
   assert.match(report.target, /^nginx/);
   assert.equal(report.rounds.length, 1);
   const [round] = report.rounds;
-  assert.ok(round!.windowS >= 0.5 && round!.windowS < 3, `window ${round!.windowS} s`);
+  assert.ok(round!.windowS >= 0.5 && round!.windowS < 4, `window ${round!.windowS} s`);
   assert.ok(round!.a.requests > 0 && round!.b.requests > 0, JSON.stringify(round));
   assert.equal(round!.ratio, round!.b.requests / round!.a.requests);
   assert.equal(report.median, round!.ratio);

@@ -16,7 +16,7 @@
  *   `expectBody`, `verifyBody` and a request's `onResponse`, which troupe bench never passes;
  * - the cache status is read from the headers when they arrive (LastHeaders, one for every client of
  *   a run, so the last header set it compares with stays in the CPU's cache);
- * - the end time is the start plus the duration, one clock read per response as in autocannon.
+ * - the end time is the start plus the duration: no clock read beyond autocannon's two a request.
  *
  * The client reads back from a terminated entry what autocannon's entry has: `req`, `headers`
  * (`statusCode`, `headers`), `body` (always ''), `bytes` (what the socket read, headers included) and
