@@ -49,6 +49,9 @@ export interface Client {
   destroyed?: boolean;
 }
 
+/** The methods of autocannon 9's request queue that its client calls (and ResponseQueue has). */
+const QUEUE_METHODS = ['insertRequest', 'setHeaders', 'addBody', 'addByteCount', 'terminateRequest', 'clear'] as const;
+
 /**
  * Hands every response a client completes to `onResponse`, with the cache status of its headers and
  * its body bytes (`bytes` means body bytes in bench as in run; autocannon's own count includes the
@@ -61,9 +64,8 @@ export interface Client {
  * it: not after the client was destroyed. An autocannon without that queue: the events.
  */
 export function watchResponses(client: Client, last: LastHeaders, onResponse: OnResponse): void {
-  const queue = client.pipelinedRequests as Partial<Record<'insertRequest' | 'setHeaders' | 'addBody' | 'addByteCount' | 'terminateRequest' | 'clear', unknown>> | undefined;
-  const methods = ['insertRequest', 'setHeaders', 'addBody', 'addByteCount', 'terminateRequest', 'clear'] as const;
-  if (queue && methods.every((m) => typeof queue[m] === 'function')) {
+  const queue = client.pipelinedRequests as Partial<Record<(typeof QUEUE_METHODS)[number], unknown>> | undefined;
+  if (queue && QUEUE_METHODS.every((m) => typeof queue[m] === 'function')) {
     client.pipelinedRequests = new ResponseQueue(client, last, onResponse);
     return;
   }

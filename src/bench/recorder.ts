@@ -75,13 +75,21 @@ export class LastHeaders {
 
   /** The status as its CACHE_STATUSES index (what results.tape and the bench's blocks hold). */
   code(raw: readonly (string | Buffer)[]): number {
-    if (raw.length > 0 && raw.length === this.names.length * 2 && this.sameAsLast(raw)) return this.lastCode;
-    this.status(raw);
+    if (!this.isLast(raw)) this.learn(raw);
     return this.lastCode;
   }
 
   status(raw: readonly (string | Buffer)[]): CacheStatus {
-    if (raw.length > 0 && raw.length === this.names.length * 2 && this.sameAsLast(raw)) return this.last;
+    if (!this.isLast(raw)) this.learn(raw);
+    return this.last;
+  }
+
+  private isLast(raw: readonly (string | Buffer)[]): boolean {
+    return raw.length > 0 && raw.length === this.names.length * 2 && this.sameAsLast(raw);
+  }
+
+  /** A new set: its status from the memo, and what the next responses are compared with. */
+  private learn(raw: readonly (string | Buffer)[]): void {
     const names: (string | Buffer)[] = [];
     const values: (string | Buffer | undefined)[] = [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -93,7 +101,6 @@ export class LastHeaders {
     this.values = values;
     this.last = this.memo.status(raw);
     this.lastCode = CACHE_CODE.get(this.last)!;
-    return this.last;
   }
 
   private sameAsLast(raw: readonly (string | Buffer)[]): boolean {
