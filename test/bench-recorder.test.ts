@@ -287,3 +287,26 @@ test("watchResponses: troupe's queue takes the place of autocannon's and answers
   plain.emit('response', 200, 170, 1);
   assert.deepEqual(heard, [[200, 2.5, 4, 'miss'], [200, 1, 0, 'hit']]);
 });
+
+test("keepRequestContext: autocannon's iterator keeps its context across requests (no deep copy a request), the request unchanged", async () => {
+  const { createRequire } = await import('node:module');
+  const { keepRequestContext } = await import('../src/bench/autocannon.js');
+  const RequestIterator = createRequire(import.meta.url)('autocannon/lib/requestIterator.js');
+  const opts = { hostname: '127.0.0.1', host: '127.0.0.1:8080', port: 8080, path: '/a', method: 'GET', headers: {} };
+  const reference = new RequestIterator({ ...opts });
+  const kept = new RequestIterator({ ...opts });
+  keepRequestContext({ requestIterator: kept } as never);
+  const contexts = new Set<unknown>();
+  const referenceContexts = new Set<unknown>();
+  for (let i = 0; i < 5; i++) {
+    assert.deepEqual(kept.nextRequestBuffer(), reference.nextRequestBuffer(), 'the same request bytes');
+    contexts.add(kept.context);
+    referenceContexts.add(reference.context);
+  }
+  assert.equal(contexts.size, 1, 'one context for every request');
+  assert.equal(referenceContexts.size, 5, "autocannon's own iterator copies it before each (what is skipped)");
+  // A client without such an iterator is left as it is.
+  const bare = {};
+  keepRequestContext(bare as never);
+  assert.deepEqual(bare, {});
+});
